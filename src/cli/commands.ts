@@ -1,0 +1,411 @@
+import type { JsonWebKey } from 'node:crypto';
+import type { ParseArgsConfig } from 'node:util';
+import type { Keystore } from '../keystore';
+import type { DeviceKey } from '../device-key';
+import { KeystoreError, invalidArgument } from '../errors';
+import { verify } from '../verify';
+import { argon2Implementation } from '../crypto/argon2';
+import { findPassphrase, PASSPHRASE_ENV } from '../store/passphrase';
+import { storePaths } from '../store/paths';
+import { describeSource } from '../backends/file-master';
+import { decodeText, readInput, readStdin, writeOutput, type Encoding } from './io';
+
+export interface CommandContext {
+  values: Record<string, string | boolean | undefined>;
+  positionals: string[];
+  json: boolean;
+  open: () => Promise<Keystore>;
+  warnings: string[];
+}
+
+export interface CommandResult {
+  /** false only for "the answer is no" (a signature that does not verify). */
+  ok: boolean;
+  /** What --json prints (merged with ok and warnings). */
+  json: Record<string, unknown>;
+  /** What a person sees; undefined when the command wrote its own output. */
+  text?: string;
+}
+
+export interface Command {
+  options: NonNullable<ParseArgsConfig['options']>;
+  positionals: number;
+  run(ctx: CommandContext): Promise<CommandResult>;
+}
+
+export const NEW_PASSPHRASE_ENV = 'DEVICE_KEYSTORE_NEW_PASSPHRASE';
+
+function str(ctx: CommandContext, name: string): string | undefined {
+  const v = ctx.values[name];
+  return typeof v === 'string' ? v : undefined;
+}
+
+function encodingOf(ctx: CommandContext): Encoding {
+  const e = str(ctx, 'encoding') ?? 'base64';
+  if (e !== 'base64' && e !== 'binary')
+    throw invalidArgument(`--encoding must be base64 or binary, not "${e}"`);
+  return e;
+}
+
+function formatOf(ctx: CommandContext): 'der' | 'p1363' {
+  const f = str(ctx, 'format') ?? 'der';
+  if (f !== 'der' && f !== 'p1363')
+    throw invalidArgument(`--format must be der or p1363, not "${f}"`);
+  return f;
+}
+
+/** --key ALIAS, or the identity key when none is named. */
+async function keyFor(ks: Keystore, ctx: CommandContext): Promise<DeviceKey> {
+  const alias = str(ctx, 'key');
+  return alias === undefined ? ks.identityKey() : ks.getKey(alias);
+}
+
+async function withStore<T>(ctx: CommandContext, fn: (ks: Keystore) => Promise<T>): Promise<T> {
+  const ks = await ctx.open();
+  try {
+    return await fn(ks);
+  } finally {
+    await ks.close();
+  }
+}
+
+function lines(...parts: string[]): string {
+  return parts.join('\n') + '\n';
+}
+
+const init: Command = {
+  options: { name: { type: 'string' }, force: { type: 'boolean' } },
+  positionals: 0,
+  run: (ctx) =>
+    withStore(ctx, async (ks) => {
+      const name = str(ctx, 'name');
+      if (name === undefined) throw invalidArgument('init needs --name <name>');
+      const identity = await ks.init({ name, force: ctx.values.force === true });
+      const d = await ks.describe();
+      return {
+        ok: true,
+        json: {
+          identity,
+          tier: d.tier,
+          hardwareBacked: d.hardwareBacked,
+          extractable: d.extractable,
+        },
+        text: lines(
+          `created identity "${identity.name}" in ${ks.dir}`,
+          `  deviceId:       ${identity.deviceId}`,
+          `  tier:           ${identity.tier} (hardware-backed: ${d.hardwareBacked ? 'yes' : 'no'}, extractable: ${d.extractable})`,
+          `  key alias:      ${identity.keyAlias}`,
+        ),
+      };
+    }),
+};
+
+const info: Command = {
+  options: {},
+  positionals: 0,
+  run: (ctx) =>
+    withStore(ctx, async (ks) => {
+      const d = await ks.describe();
+      const paths = storePaths(ks.dir);
+      const found = await findPassphrase(paths, undefined).catch((err: KeystoreError) => err);
+      const passphrase =
+        found instanceof KeystoreError
+          ? `error: ${found.message}`
+          : found
+            ? describeSource(found.source)
+            : 'none yet (one is generated at the first encrypted-file key)';
+      const environment = {
+        node: process.version,
+        platform: `${process.platform}-${process.arch}`,
+        argon2: argon2Implementation(),
+        passphraseSource: passphrase,
+      };
+      const tierLines = d.tiers.map(
+        (t) =>
+          `  ${t.chosen ? '*' : ' '} ${t.tier.padEnd(15)} ${t.status}${t.reason ? `: ${t.reason}` : ''}`,
+      );
+      return {
+        ok: true,
+        json: { ...d, environment },
+        text: lines(
+          `keystore:        ${d.dir}`,
+          `identity:        ${d.identity ? `${d.identity.name} (${d.identity.deviceId})` : 'none (run init)'}`,
+          `tier for new keys: ${d.tier} (hardware-backed: ${d.hardwareBacked ? 'yes' : 'no'}, extractable: ${d.extractable})`,
+          `keys:            ${d.keys.length}`,
+          'tiers (detection order, * = chosen):',
+          ...tierLines,
+          'environment:',
+          `  node ${environment.node} on ${environment.platform}; Argon2id: ${environment.argon2}`,
+          `  passphrase source: ${passphrase}`,
+          ...(d.warnings.length ? ['warnings:', ...d.warnings.map((w) => `  - ${w}`)] : []),
+        ),
+      };
+    }),
+};
+
+const list: Command = {
+  options: {},
+  positionals: 0,
+  run: (ctx) =>
+    withStore(ctx, async (ks) => {
+      const keys = await ks.listKeys();
+      const text = keys.length
+        ? keys
+            .map(
+              (k) =>
+                `${k.alias}\t${k.tier}\t${k.hardwareBacked ? 'hardware' : 'software'}\t${k.createdAt}`,
+            )
+            .join('\n') + '\n'
+        : '(no keys)\n';
+      return { ok: true, json: { keys }, text };
+    }),
+};
+
+const createKey: Command = {
+  options: {},
+  positionals: 1,
+  run: (ctx) =>
+    withStore(ctx, async (ks) => {
+      const alias = ctx.positionals[0];
+      if (alias === undefined) throw invalidArgument('create-key needs an alias');
+      const key = await ks.createKey(alias);
+      return {
+        ok: true,
+        json: { key: key.info() },
+        text: `created key "${alias}" in the ${key.tier} tier\n`,
+      };
+    }),
+};
+
+const del: Command = {
+  options: {},
+  positionals: 1,
+  run: (ctx) =>
+    withStore(ctx, async (ks) => {
+      const alias = ctx.positionals[0];
+      if (alias === undefined) throw invalidArgument('delete needs an alias');
+      await ks.deleteKey(alias);
+      return { ok: true, json: { deleted: alias }, text: `deleted key "${alias}"\n` };
+    }),
+};
+
+const sign: Command = {
+  options: {
+    key: { type: 'string' },
+    in: { type: 'string' },
+    out: { type: 'string' },
+    format: { type: 'string' },
+    encoding: { type: 'string' },
+    prehashed: { type: 'boolean' },
+  },
+  positionals: 0,
+  run: (ctx) =>
+    withStore(ctx, async (ks) => {
+      const format = formatOf(ctx);
+      const encoding = encodingOf(ctx);
+      const key = await keyFor(ks, ctx);
+      const data = await readInput(str(ctx, 'in'));
+      const signature = await key.sign(data, { format, prehashed: ctx.values.prehashed === true });
+      const b64 = signature.toString('base64');
+      // With --json the signature is in the JSON; a file is still written when --out names one.
+      if (!ctx.json || str(ctx, 'out') !== undefined) {
+        await writeOutput(str(ctx, 'out'), encoding === 'base64' ? b64 + '\n' : signature);
+      }
+      return { ok: true, json: { alias: key.alias, format, signature: b64 } };
+    }),
+};
+
+const verifyCommand: Command = {
+  options: {
+    key: { type: 'string' },
+    'public-key': { type: 'string' },
+    in: { type: 'string' },
+    signature: { type: 'string' },
+    format: { type: 'string' },
+    encoding: { type: 'string' },
+    prehashed: { type: 'boolean' },
+  },
+  positionals: 0,
+  async run(ctx) {
+    const format = formatOf(ctx);
+    const encoding = encodingOf(ctx);
+    const sigFile = str(ctx, 'signature');
+    if (sigFile === undefined) throw invalidArgument('verify needs --signature <file>');
+    if (sigFile === '-' && (str(ctx, 'in') ?? '-') === '-') {
+      throw invalidArgument('the signature and the data cannot both come from standard input');
+    }
+    const signature = decodeText(await readInput(sigFile), encoding, 'the signature');
+    const data = await readInput(str(ctx, 'in'));
+    const prehashed = ctx.values.prehashed === true;
+    const pubFile = str(ctx, 'public-key');
+    let valid: boolean;
+    let against: string;
+    if (pubFile !== undefined) {
+      valid = verify(parsePublicKeyFile(await readInput(pubFile)), data, signature, {
+        format,
+        prehashed,
+      });
+      against = pubFile;
+    } else {
+      ({ valid, against } = await withStore(ctx, async (ks) => {
+        const key = await keyFor(ks, ctx);
+        return {
+          valid: key.verify(data, signature, { format, prehashed }),
+          against: `key "${key.alias}"`,
+        };
+      }));
+    }
+    return {
+      ok: valid,
+      json: { valid },
+      text: valid ? `signature OK (${against})\n` : `signature INVALID (${against})\n`,
+    };
+  },
+};
+
+/** A public key file as PEM, JWK JSON, or binary SPKI DER / raw point. */
+function parsePublicKeyFile(bytes: Buffer): string | Buffer | JsonWebKey {
+  const text = bytes.toString('utf8');
+  if (text.includes('-----BEGIN')) return text;
+  if (text.trimStart().startsWith('{')) {
+    try {
+      return JSON.parse(text) as JsonWebKey;
+    } catch {
+      throw invalidArgument('the public key file is neither PEM, JWK JSON nor DER');
+    }
+  }
+  return bytes;
+}
+
+const publicKey: Command = {
+  options: {
+    key: { type: 'string' },
+    format: { type: 'string' },
+    out: { type: 'string' },
+    encoding: { type: 'string' },
+  },
+  positionals: 0,
+  run: (ctx) =>
+    withStore(ctx, async (ks) => {
+      const key = await keyFor(ks, ctx);
+      const format = str(ctx, 'format') ?? 'pem';
+      if (format === 'pem') {
+        const pem = key.exportPublicKey('pem');
+        if (!ctx.json) await writeOutput(str(ctx, 'out'), pem);
+        return { ok: true, json: { alias: key.alias, format, publicKey: pem } };
+      }
+      if (format === 'jwk') {
+        const jwk = key.exportPublicKey('jwk');
+        if (!ctx.json) await writeOutput(str(ctx, 'out'), JSON.stringify(jwk) + '\n');
+        return { ok: true, json: { alias: key.alias, format, publicKey: jwk } };
+      }
+      if (format === 'spki' || format === 'raw') {
+        const bytes = key.exportPublicKey(format);
+        if (!ctx.json) {
+          const encoding = encodingOf(ctx);
+          await writeOutput(
+            str(ctx, 'out'),
+            encoding === 'base64' ? bytes.toString('base64') + '\n' : bytes,
+          );
+        }
+        return {
+          ok: true,
+          json: { alias: key.alias, format, publicKey: bytes.toString('base64') },
+        };
+      }
+      throw invalidArgument(`--format must be pem, jwk, spki or raw, not "${format}"`);
+    }),
+};
+
+const exportIdentity: Command = {
+  options: { out: { type: 'string' } },
+  positionals: 0,
+  run: (ctx) =>
+    withStore(ctx, async (ks) => {
+      const identity = await ks.exportIdentity();
+      if (!ctx.json) await writeOutput(str(ctx, 'out'), JSON.stringify(identity, null, 2) + '\n');
+      return { ok: true, json: { identity } };
+    }),
+};
+
+const changePassphrase: Command = {
+  options: { 'new-passphrase-stdin': { type: 'boolean' } },
+  positionals: 0,
+  run: (ctx) =>
+    withStore(ctx, async (ks) => {
+      let next: Buffer | string | undefined;
+      if (ctx.values['new-passphrase-stdin'] === true) {
+        const raw = await readStdin();
+        next = raw.subarray(0, raw.length - (raw.at(-1) === 0x0a ? 1 : 0));
+        if (next.length === 0)
+          throw invalidArgument('the new passphrase on standard input is empty');
+      } else if (process.env[NEW_PASSPHRASE_ENV]) {
+        next = process.env[NEW_PASSPHRASE_ENV];
+      }
+      const change = await ks.changePassphrase(next === undefined ? {} : { newPassphrase: next });
+      if (Buffer.isBuffer(next)) next.fill(0);
+      const where =
+        change.storedIn === 'passphrase-file'
+          ? 'the new passphrase is in the passphrase file'
+          : `the new passphrase is stored nowhere: update ${PASSPHRASE_ENV} (or your own store) now`;
+      return {
+        ok: true,
+        json: { ...change },
+        text: `passphrase changed${change.generated ? ' to a new random 256-bit one' : ''}; ${where}\n`,
+      };
+    }),
+};
+
+const secret: Command = {
+  options: { out: { type: 'string' } },
+  positionals: 2,
+  run: (ctx) =>
+    withStore(ctx, async (ks) => {
+      const [action, name] = ctx.positionals;
+      const needName = () => {
+        if (name === undefined) throw invalidArgument(`secret ${action} needs a name`);
+        return name;
+      };
+      switch (action) {
+        case 'set': {
+          const value = await readStdin();
+          await ks.secrets.set(needName(), value);
+          value.fill(0);
+          return { ok: true, json: { set: name }, text: `sealed secret "${name}"\n` };
+        }
+        case 'get': {
+          const value = await ks.secrets.get(needName());
+          if (!ctx.json) await writeOutput(str(ctx, 'out'), value);
+          return { ok: true, json: { name, value: value.toString('base64') } };
+        }
+        case 'list': {
+          const names = await ks.secrets.list();
+          return {
+            ok: true,
+            json: { secrets: names },
+            text: names.length ? names.join('\n') + '\n' : '(no secrets)\n',
+          };
+        }
+        case 'delete':
+          await ks.secrets.delete(needName());
+          return { ok: true, json: { deleted: name }, text: `deleted secret "${name}"\n` };
+        default:
+          throw invalidArgument('secret needs one of: set, get, list, delete');
+      }
+    }),
+};
+
+export const COMMANDS: Record<string, Command> = {
+  init,
+  info,
+  doctor: info,
+  list,
+  'create-key': createKey,
+  delete: del,
+  sign,
+  verify: verifyCommand,
+  'public-key': publicKey,
+  'export-identity': exportIdentity,
+  'change-passphrase': changePassphrase,
+  secret,
+};

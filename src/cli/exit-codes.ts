@@ -1,0 +1,31 @@
+import type { ErrorCode } from '../errors';
+
+/**
+ * Exit codes, stable and documented in docs/cli.md, so that scripts can branch on them.
+ * 1 is kept for "the answer is no" (a signature that does not verify), as in `openssl`.
+ */
+export const EXIT = {
+  OK: 0,
+  VERIFY_FAILED: 1,
+  USAGE: 2,
+  INTERNAL: 70,
+} as const;
+
+const BY_CODE: Record<ErrorCode, number> = {
+  E_INVALID_ARGUMENT: 2,
+  E_NOT_FOUND: 3,
+  E_NOT_INITIALIZED: 3,
+  E_EXISTS: 4,
+  E_BAD_PASSPHRASE: 5,
+  E_CORRUPT: 6,
+  E_INSECURE_PERMISSIONS: 7,
+  E_BACKEND_UNAVAILABLE: 8,
+  E_HARDWARE_REQUIRED: 8,
+  E_LOCKED: 9,
+  E_IO: 10,
+  E_CLOSED: 70,
+};
+
+export function exitCodeFor(code: ErrorCode): number {
+  return BY_CODE[code];
+}

@@ -1,0 +1,80 @@
+export const HELP = `device-keystore: P-256 keys bound to this device
+
+Usage: device-keystore <command> [options]
+
+Commands:
+  init --name <name> [--force]    create this device's identity (key + identity.json)
+  info | doctor                   what protects the keys, every tier tried and why, warnings
+  list                            list keys
+  create-key <alias>              create another key
+  sign [--key A] [--in F]         sign data from a file or stdin (default: the identity key)
+  verify --signature F [--in F] [--key A | --public-key F]
+                                  verify a signature; exit 1 when it does not verify
+  public-key [--key A] [--format pem|jwk|spki|raw]
+  delete <alias>                  delete a key
+  export-identity                 print identity.json for sharing (no secrets)
+  change-passphrase               re-wrap the encrypted-file tier's key under a new passphrase
+  secret set|get|list|delete [name]   sealed secrets (values on stdin, never on argv)
+
+Global options:
+  --dir <dir>             store directory (default: $DEVICE_KEYSTORE_DIR or ~/.device-keystore)
+  --backend <tier>        auto (default), secure-enclave, keychain, tpm2 or encrypted-file
+  --require-hardware      refuse software tiers
+  --json                  machine-readable output on stdout
+  -h, --help              help for a command: device-keystore <command> --help
+
+Secrets are never taken on the command line. The encrypted-file passphrase comes from
+$DEVICE_KEYSTORE_PASSPHRASE, else the passphrase file ($DEVICE_KEYSTORE_PASSPHRASE_FILE or
+<dir>/.passphrase); init generates a random one when neither exists.
+
+Exit codes: 0 ok, 1 signature invalid, 2 usage or invalid argument, 3 not found / not
+initialized, 4 exists, 5 bad passphrase, 6 corrupt, 7 insecure permissions, 8 backend
+unavailable / hardware required, 9 locked, 10 I/O error, 70 internal error.
+`;
+
+const COMMAND_HELP: Record<string, string> = {
+  init: `device-keystore init --name <name> [--force] [--backend <tier>] [--dir <dir>] [--json]
+  Creates a P-256 identity key in the best available tier (or --backend) and identity.json.
+  Fails with exit 4 when an identity exists; --force replaces it (the old key is deleted).
+`,
+  info: `device-keystore info|doctor [--dir <dir>] [--json]
+  Shows the tier for new keys, whether it is hardware-backed and who can extract keys, every
+  tier in detection order with the reason it was or was not used, and warnings.
+`,
+  list: `device-keystore list [--dir <dir>] [--json]
+`,
+  'create-key': `device-keystore create-key <alias> [--dir <dir>] [--json]
+  Aliases: 1-64 characters of a-z 0-9 . _ -, starting with a letter or digit.
+`,
+  delete: `device-keystore delete <alias> [--dir <dir>] [--json]
+  The identity key cannot be deleted; replace it with init --force.
+`,
+  sign: `device-keystore sign [--key <alias>] [--in <file>|-] [--out <file>] [--format der|p1363]
+                     [--encoding base64|binary] [--prehashed] [--json]
+  Signs with ECDSA P-256 / SHA-256 (low-S). Input: --in file, or stdin. Output: base64 (default)
+  or binary, to stdout or --out. --prehashed: the input is a 32-byte SHA-256 digest.
+`,
+  verify: `device-keystore verify --signature <file> [--in <file>|-] [--key <alias> | --public-key <file>]
+                       [--format der|p1363] [--encoding base64|binary] [--prehashed] [--json]
+  Exit 0 when the signature verifies, 1 when it does not. --public-key takes PEM, JWK or DER.
+`,
+  'public-key': `device-keystore public-key [--key <alias>] [--format pem|jwk|spki|raw] [--encoding base64|binary] [--out <file>]
+`,
+  'export-identity': `device-keystore export-identity [--out <file>] [--json]
+  Prints identity.json's public fields: name, deviceId, tier, keyAlias, publicKey, createdAt.
+`,
+  'change-passphrase': `device-keystore change-passphrase [--new-passphrase-stdin]
+  New passphrase: from stdin with --new-passphrase-stdin, else $DEVICE_KEYSTORE_NEW_PASSPHRASE,
+  else (when the passphrase lives in the passphrase file) a new random 256-bit one.
+`,
+  secret: `device-keystore secret set <name>      (value on stdin)
+device-keystore secret get <name> [--out <file>]
+device-keystore secret list
+device-keystore secret delete <name>
+`,
+};
+COMMAND_HELP.doctor = COMMAND_HELP.info!;
+
+export function commandHelp(name: string): string {
+  return COMMAND_HELP[name] ?? HELP;
+}

@@ -1,0 +1,120 @@
+import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { Keystore, type OpenOptions } from '../keystore';
+import { KeystoreError } from '../errors';
+import { TIERS, type TierName } from '../backends/backend';
+import { EXIT, exitCodeFor } from './exit-codes';
+import { progressReporter } from './io';
+import { COMMANDS, type CommandContext } from './commands';
+import { HELP, commandHelp } from './help';
+
+type Options = NonNullable<ParseArgsConfig['options']>;
+
+const GLOBAL_OPTIONS: Options = {
+  dir: { type: 'string' },
+  backend: { type: 'string' },
+  'require-hardware': { type: 'boolean' },
+  json: { type: 'boolean' },
+  help: { type: 'boolean', short: 'h' },
+};
+
+class UsageError extends Error {}
+
+/** Run the CLI with argv (without node and script). Resolves to the exit code. */
+export async function run(argv: string[]): Promise<number> {
+  const json = argv.includes('--json');
+  try {
+    return await dispatch(argv, json);
+  } catch (err) {
+    return report(err, json);
+  }
+}
+
+async function dispatch(argv: string[], json: boolean): Promise<number> {
+  const [name, ...rest] = argv;
+  if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
+    process.stdout.write(HELP);
+    return name === undefined ? EXIT.USAGE : EXIT.OK;
+  }
+  if (name === '--version' || name === '-v') {
+    process.stdout.write(`${require('../../package.json').version}\n`);
+    return EXIT.OK;
+  }
+  const command = COMMANDS[name];
+  if (!command) throw new UsageError(`unknown command "${name}"; run device-keystore --help`);
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: rest,
+      options: { ...GLOBAL_OPTIONS, ...command.options },
+      allowPositionals: command.positionals > 0,
+      strict: true,
+    });
+  } catch (err) {
+    throw new UsageError(`${(err as Error).message}; run device-keystore ${name} --help`);
+  }
+  const values = parsed.values as Record<string, string | boolean | undefined>;
+  if (values.help) {
+    process.stdout.write(commandHelp(name));
+    return EXIT.OK;
+  }
+  if (parsed.positionals.length > command.positionals) {
+    throw new UsageError(`too many arguments for ${name}; run device-keystore ${name} --help`);
+  }
+  const backend = values.backend as string | undefined;
+  if (
+    backend !== undefined &&
+    backend !== 'auto' &&
+    !(TIERS as readonly string[]).includes(backend)
+  ) {
+    throw new UsageError(`unknown backend "${backend}"; use auto, ${TIERS.join(', ')}`);
+  }
+  const warnings: string[] = [];
+  const openOptions: OpenOptions = {
+    backend: (backend ?? 'auto') as 'auto' | TierName,
+    requireHardware: values['require-hardware'] === true,
+    onWarning: (m) => {
+      warnings.push(m);
+      if (!json) process.stderr.write(`warning: ${m}\n`);
+    },
+  };
+  const progress = progressReporter(!json);
+  if (progress) openOptions.onProgress = progress;
+  if (typeof values.dir === 'string') openOptions.dir = values.dir;
+  const ctx: CommandContext = {
+    values,
+    positionals: parsed.positionals,
+    json,
+    open: () => Keystore.open(openOptions),
+    warnings,
+  };
+  const result = await command.run(ctx);
+  if (json) {
+    process.stdout.write(
+      JSON.stringify({ ok: result.ok, ...result.json, warnings }, null, 2) + '\n',
+    );
+  } else if (result.text !== undefined) {
+    process.stdout.write(result.text);
+  }
+  return result.ok ? EXIT.OK : EXIT.VERIFY_FAILED;
+}
+
+function report(err: unknown, json: boolean): number {
+  if (err instanceof UsageError) {
+    if (json) writeJsonError('E_USAGE', err.message);
+    else process.stderr.write(`device-keystore: ${err.message}\n`);
+    return EXIT.USAGE;
+  }
+  if (err instanceof KeystoreError) {
+    if (json) writeJsonError(err.code, err.message, err.hint);
+    else process.stderr.write(`device-keystore: ${err.message} [${err.code}]\n`);
+    return exitCodeFor(err.code);
+  }
+  throw err;
+}
+
+function writeJsonError(code: string, message: string, hint?: string): void {
+  process.stdout.write(
+    JSON.stringify({ ok: false, error: { code, message, ...(hint ? { hint } : {}) } }, null, 2) +
+      '\n',
+  );
+}

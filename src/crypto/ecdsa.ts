@@ -1,0 +1,192 @@
+import { KeyObject, verify as cryptoVerify } from 'node:crypto';
+import { p256 } from '@noble/curves/p256';
+import { invalidArgument } from '../errors';
+import { rawFromPublicKeyObject, readDerElement } from './p256';
+
+/**
+ * ECDSA P-256 signature encodings. Parsing is strict in both formats so that one (r, s) has
+ * exactly one accepted encoding per format: no BER variants, no out-of-range scalars.
+ */
+
+export type SignatureFormat = 'der' | 'p1363';
+
+export interface RawSignature {
+  r: bigint;
+  s: bigint;
+}
+
+export const P256_N = 0xffffffff00000000ffffffffffffffffbce6faada7179e84f3b9cac2fc632551n;
+const HALF_N = P256_N >> 1n;
+
+const SCALAR_BYTES = 32;
+const DIGEST_BYTES = 32;
+const TAG_INTEGER = 0x02;
+const TAG_SEQUENCE = 0x30;
+
+function isScalar(v: unknown): boolean {
+  return typeof v === 'bigint' && v >= 1n && v < P256_N;
+}
+
+function assertScalars(r: bigint, s: bigint, what: string): void {
+  if (!isScalar(r) || !isScalar(s)) {
+    throw invalidArgument(`${what}: r and s must be integers in [1, n-1]`);
+  }
+}
+
+function bytesToBigint(bytes: Uint8Array): bigint {
+  return BigInt('0x' + Buffer.from(bytes).toString('hex'));
+}
+
+function scalarToBytes(v: bigint): Buffer {
+  return Buffer.from(v.toString(16).padStart(SCALAR_BYTES * 2, '0'), 'hex');
+}
+
+function assertBytes(value: unknown, what: string): void {
+  if (!(value instanceof Uint8Array)) throw invalidArgument(`${what} must be a Uint8Array`);
+}
+
+function assertFormat(format: unknown): asserts format is SignatureFormat {
+  if (format !== 'der' && format !== 'p1363') {
+    throw invalidArgument(
+      `signature format must be 'der' or 'p1363', got ${JSON.stringify(format)}`,
+    );
+  }
+}
+
+/** A DER INTEGER body that is non-negative and minimally encoded. */
+function parseDerInteger(body: Buffer, what: string): bigint {
+  if (body.length === 0) throw invalidArgument(`${what}: empty INTEGER`);
+  if (body[0]! & 0x80) throw invalidArgument(`${what}: negative INTEGER`);
+  if (body[0] === 0 && body.length > 1 && !(body[1]! & 0x80)) {
+    throw invalidArgument(`${what}: INTEGER has a superfluous leading zero byte`);
+  }
+  return bytesToBigint(body);
+}
+
+/** r, s < n keep every DER length below 128, so the short length form always suffices. */
+function derTlv(tag: number, body: Buffer): Buffer {
+  return Buffer.concat([Buffer.of(tag, body.length), body]);
+}
+
+/** Minimal big-endian bytes, with a 0x00 in front when the top bit would read as negative. */
+function encodeDerInteger(v: bigint): Buffer {
+  let hex = v.toString(16);
+  if (hex.length % 2) hex = '0' + hex;
+  if (parseInt(hex.slice(0, 2), 16) & 0x80) hex = '00' + hex;
+  return derTlv(TAG_INTEGER, Buffer.from(hex, 'hex'));
+}
+
+/** SEQUENCE { INTEGER r, INTEGER s } in strict DER, nothing before or after it. */
+export function parseDerSignature(sig: Uint8Array): RawSignature {
+  assertBytes(sig, 'DER signature');
+  const seq = readDerElement(sig, 0, 'DER signature');
+  if (seq.tag !== TAG_SEQUENCE) throw invalidArgument('DER signature: expected a SEQUENCE');
+  if (seq.end !== sig.length) throw invalidArgument('DER signature: trailing bytes after SEQUENCE');
+  const r = readDerElement(seq.body, 0, 'DER signature r');
+  const s = readDerElement(seq.body, r.end, 'DER signature s');
+  if (r.tag !== TAG_INTEGER || s.tag !== TAG_INTEGER) {
+    throw invalidArgument('DER signature: r and s must be INTEGERs');
+  }
+  if (s.end !== seq.body.length) throw invalidArgument('DER signature: SEQUENCE has extra fields');
+  const result = {
+    r: parseDerInteger(r.body, 'DER signature r'),
+    s: parseDerInteger(s.body, 'DER signature s'),
+  };
+  assertScalars(result.r, result.s, 'DER signature');
+  return result;
+}
+
+/** r‖s, each exactly 32 bytes big-endian. */
+export function parseP1363Signature(sig: Uint8Array): RawSignature {
+  assertBytes(sig, 'P1363 signature');
+  if (sig.length !== 2 * SCALAR_BYTES) {
+    throw invalidArgument('P1363 signature must be exactly 64 bytes');
+  }
+  const r = bytesToBigint(sig.subarray(0, SCALAR_BYTES));
+  const s = bytesToBigint(sig.subarray(SCALAR_BYTES));
+  assertScalars(r, s, 'P1363 signature');
+  return { r, s };
+}
+
+export function parseSignature(sig: Uint8Array, format: SignatureFormat): RawSignature {
+  assertFormat(format);
+  return format === 'der' ? parseDerSignature(sig) : parseP1363Signature(sig);
+}
+
+export function encodeDerSignature(r: bigint, s: bigint): Buffer {
+  assertScalars(r, s, 'DER signature');
+  return derTlv(TAG_SEQUENCE, Buffer.concat([encodeDerInteger(r), encodeDerInteger(s)]));
+}
+
+export function encodeP1363Signature(r: bigint, s: bigint): Buffer {
+  assertScalars(r, s, 'P1363 signature');
+  return Buffer.concat([scalarToBytes(r), scalarToBytes(s)]);
+}
+
+function encodeSignature({ r, s }: RawSignature, format: SignatureFormat): Buffer {
+  assertFormat(format);
+  return format === 'der' ? encodeDerSignature(r, s) : encodeP1363Signature(r, s);
+}
+
+/** (r, s) and (r, n − s) both verify; emitting only the low one removes that malleability. */
+export function lowS(r: bigint, s: bigint): RawSignature {
+  assertScalars(r, s, 'signature');
+  return { r, s: s > HALF_N ? P256_N - s : s };
+}
+
+/** The one exit for every backend's signature: strict parse, low-S, requested encoding. */
+export function finishSignature(p1363: Uint8Array, format: SignatureFormat): Buffer {
+  const { r, s } = parseP1363Signature(p1363);
+  return encodeSignature(lowS(r, s), format);
+}
+
+/**
+ * Returns false for anything that is not a strictly encoded, valid signature; throws only for
+ * caller mistakes (key, data, options). High-S signatures verify: low-S is a property of what we
+ * emit, not of ECDSA.
+ */
+export function verifySignature(
+  publicKey: KeyObject,
+  data: Uint8Array,
+  signature: Uint8Array,
+  opts: { format: SignatureFormat; prehashed?: boolean },
+): boolean {
+  const raw = rawFromPublicKeyObject(publicKey);
+  assertBytes(data, 'data');
+  assertFormat(opts.format);
+  if (opts.prehashed && data.length !== DIGEST_BYTES) {
+    throw invalidArgument('prehashed data must be a 32-byte SHA-256 digest');
+  }
+  const parsed = tryParse(signature, opts.format);
+  if (!parsed) return false;
+  const p1363 = encodeP1363Signature(parsed.r, parsed.s);
+  if (opts.prehashed) {
+    return p256.verify(p1363, data, raw, { prehash: false, lowS: false, format: 'compact' });
+  }
+  return cryptoVerify('sha256', data, { key: publicKey, dsaEncoding: 'ieee-p1363' }, p1363);
+}
+
+function tryParse(signature: unknown, format: SignatureFormat): RawSignature | undefined {
+  if (!(signature instanceof Uint8Array)) return undefined;
+  try {
+    return parseSignature(signature, format);
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Signs a precomputed SHA-256 digest, which node:crypto cannot do. Returns low-S r‖s; RFC 6979
+ * deterministic nonces mean no randomness source can weaken the key.
+ */
+export function signDigestWithScalar(digest: Uint8Array, d: Uint8Array): Buffer {
+  if (!(digest instanceof Uint8Array) || digest.length !== DIGEST_BYTES) {
+    throw invalidArgument('digest must be a 32-byte SHA-256 digest');
+  }
+  if (!(d instanceof Uint8Array) || d.length !== SCALAR_BYTES) {
+    throw invalidArgument('private scalar must be 32 bytes');
+  }
+  if (!isScalar(bytesToBigint(d))) throw invalidArgument('private scalar must be in [1, n-1]');
+  const sig = p256.sign(digest, d, { prehash: false, lowS: true });
+  return Buffer.from(sig.toBytes('compact'));
+}

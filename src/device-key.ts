@@ -1,0 +1,143 @@
+import type { JsonWebKey, KeyObject } from 'node:crypto';
+import { inspect } from 'node:util';
+import type { Extractable, KeyHandle, KeyRecord, TierName } from './backends/backend';
+import { invalidArgument } from './errors';
+import { finishSignature, verifySignature, type SignatureFormat } from './crypto/ecdsa';
+import {
+  exportPublicKey,
+  parsePeerPublicKey,
+  publicKeyObjectFromRaw,
+  type PublicKeyFormat,
+  type PublicKeyInput,
+} from './crypto/p256';
+
+export interface SignOptions {
+  /** 'der' (node:crypto's default, the default here) or 'p1363' (r‖s, WebCrypto's). */
+  format?: SignatureFormat;
+  /** The data is already a 32-byte SHA-256 digest. */
+  prehashed?: boolean;
+}
+
+export interface KeyInfo {
+  alias: string;
+  tier: TierName;
+  hardwareBacked: boolean;
+  extractable: Extractable;
+  algorithm: 'ECDSA-P256';
+  createdAt: string;
+  /** SPKI PEM. */
+  publicKey: string;
+}
+
+export function toBytes(data: unknown, what: string): Uint8Array {
+  if (typeof data === 'string') return Buffer.from(data, 'utf8');
+  if (data instanceof Uint8Array) return data;
+  if (data instanceof ArrayBuffer) return new Uint8Array(data);
+  throw invalidArgument(`${what} must be a Buffer, Uint8Array, ArrayBuffer or string`);
+}
+
+export function signOptions(opts: SignOptions | undefined): Required<SignOptions> {
+  const { format = 'der', prehashed = false, ...rest } = opts ?? {};
+  const unknown = Object.keys(rest);
+  if (unknown.length)
+    throw invalidArgument(`unknown sign option "${unknown[0]}"`, 'use format and prehashed');
+  if (format !== 'der' && format !== 'p1363') {
+    throw invalidArgument(`format must be "der" or "p1363", not ${JSON.stringify(format)}`);
+  }
+  if (typeof prehashed !== 'boolean') throw invalidArgument('prehashed must be a boolean');
+  return { format, prehashed };
+}
+
+function checkDigest(data: Uint8Array, prehashed: boolean): void {
+  if (prehashed && data.length !== 32) {
+    throw invalidArgument(
+      `a prehashed input must be a 32-byte SHA-256 digest, not ${data.length} bytes`,
+    );
+  }
+}
+
+/**
+ * A P-256 key in the store. The private half stays in its tier; this object only offers
+ * operations with it. Public material can be exported in any format.
+ */
+export class DeviceKey {
+  readonly alias: string;
+  readonly tier: TierName;
+  readonly hardwareBacked: boolean;
+  readonly extractable: Extractable;
+  readonly createdAt: string;
+  /** The public key as a node:crypto KeyObject. */
+  readonly publicKey: KeyObject;
+  readonly #raw: Buffer;
+  readonly #handle: KeyHandle;
+
+  /** @internal Created by Keystore. */
+  constructor(
+    record: KeyRecord,
+    guarantees: { hardwareBacked: boolean; extractable: Extractable },
+    handle: KeyHandle,
+  ) {
+    this.alias = record.alias;
+    this.tier = record.tier;
+    this.hardwareBacked = guarantees.hardwareBacked;
+    this.extractable = guarantees.extractable;
+    this.createdAt = record.createdAt;
+    this.#raw = Buffer.from(record.publicKey);
+    this.publicKey = publicKeyObjectFromRaw(this.#raw);
+    this.#handle = handle;
+  }
+
+  /** ECDSA P-256 with SHA-256. Always low-S. */
+  async sign(data: Uint8Array | string, opts?: SignOptions): Promise<Buffer> {
+    const { format, prehashed } = signOptions(opts);
+    const bytes = toBytes(data, 'data');
+    checkDigest(bytes, prehashed);
+    return finishSignature(await this.#handle.signRaw(bytes, prehashed), format);
+  }
+
+  verify(data: Uint8Array | string, signature: Uint8Array, opts?: SignOptions): boolean {
+    const { format, prehashed } = signOptions(opts);
+    const bytes = toBytes(data, 'data');
+    checkDigest(bytes, prehashed);
+    return verifySignature(this.publicKey, bytes, toBytes(signature, 'signature'), {
+      format,
+      prehashed,
+    });
+  }
+
+  /**
+   * ECDH with a peer's P-256 public key. Returns the 32-byte shared x-coordinate; apply your own
+   * KDF (HKDF) before using it as a key. The peer key is fully validated before the tier sees it.
+   */
+  async ecdh(peer: PublicKeyInput): Promise<Buffer> {
+    return this.#handle.ecdh(parsePeerPublicKey(peer));
+  }
+
+  exportPublicKey(format: 'pem'): string;
+  exportPublicKey(format: 'jwk'): JsonWebKey;
+  exportPublicKey(format: 'spki' | 'raw'): Buffer;
+  exportPublicKey(format: PublicKeyFormat): string | Buffer | JsonWebKey;
+  exportPublicKey(format: PublicKeyFormat): string | Buffer | JsonWebKey {
+    return exportPublicKey(this.#raw, format);
+  }
+
+  info(): KeyInfo {
+    return {
+      alias: this.alias,
+      tier: this.tier,
+      hardwareBacked: this.hardwareBacked,
+      extractable: this.extractable,
+      algorithm: 'ECDSA-P256',
+      createdAt: this.createdAt,
+      publicKey: this.exportPublicKey('pem'),
+    };
+  }
+
+  toJSON(): KeyInfo {
+    return this.info();
+  }
+
+  [inspect.custom](): string {
+    return `DeviceKey { alias: '${this.alias}', tier: '${this.tier}', hardwareBacked: ${this.hardwareBacked}, extractable: '${this.extractable}' }`;
+  }
+}

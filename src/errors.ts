@@ -1,0 +1,98 @@
+/**
+ * One error class for the whole package. Callers branch on `code`, never on `message`.
+ *
+ * Messages say what happened and what to do next. They never include a passphrase, key bytes,
+ * or any other secret: secrets never reach the constructor, so they cannot leak through
+ * `message`, `stack` or `util.inspect`.
+ */
+
+export const ErrorCodes = [
+  'E_NOT_FOUND',
+  'E_EXISTS',
+  'E_BAD_PASSPHRASE',
+  'E_CORRUPT',
+  'E_INSECURE_PERMISSIONS',
+  'E_BACKEND_UNAVAILABLE',
+  'E_HARDWARE_REQUIRED',
+  'E_INVALID_ARGUMENT',
+  'E_LOCKED',
+  'E_NOT_INITIALIZED',
+  'E_IO',
+  'E_CLOSED',
+] as const;
+
+export type ErrorCode = (typeof ErrorCodes)[number];
+
+export interface KeystoreErrorDetails {
+  /** A one-line instruction for the user: what to run or change. */
+  hint?: string;
+  /** The path involved, when there is one. */
+  path?: string;
+  /** The underlying error (an fs error, a native status). Never carries secrets. */
+  cause?: unknown;
+  /** Raw platform status, kept so that nothing is lost in translation. */
+  osStatus?: number;
+  tpmRc?: number;
+  errno?: string;
+}
+
+export class KeystoreError extends Error {
+  readonly code: ErrorCode;
+  readonly hint?: string;
+  readonly path?: string;
+  readonly osStatus?: number;
+  readonly tpmRc?: number;
+  readonly errno?: string;
+
+  constructor(code: ErrorCode, message: string, details: KeystoreErrorDetails = {}) {
+    const full = details.hint ? `${message} (${details.hint})` : message;
+    super(full, details.cause === undefined ? undefined : { cause: details.cause });
+    this.name = 'KeystoreError';
+    this.code = code;
+    if (details.hint !== undefined) this.hint = details.hint;
+    if (details.path !== undefined) this.path = details.path;
+    if (details.osStatus !== undefined) this.osStatus = details.osStatus;
+    if (details.tpmRc !== undefined) this.tpmRc = details.tpmRc;
+    if (details.errno !== undefined) this.errno = details.errno;
+  }
+}
+
+export function isKeystoreError(err: unknown, code?: ErrorCode): err is KeystoreError {
+  return err instanceof KeystoreError && (code === undefined || err.code === code);
+}
+
+export function invalidArgument(message: string, hint?: string): KeystoreError {
+  return new KeystoreError('E_INVALID_ARGUMENT', message, hint ? { hint } : {});
+}
+
+export function corrupt(path: string, what: string): KeystoreError {
+  return new KeystoreError('E_CORRUPT', `${path} is corrupt: ${what}`, {
+    path,
+    hint: 'the file was changed outside device-keystore; restore it from a backup or delete it and create the key again',
+  });
+}
+
+/** Translate an fs error into a KeystoreError without losing the errno. */
+export function fromFsError(err: unknown, path: string, action: string): KeystoreError {
+  const e = err as NodeJS.ErrnoException;
+  if (e?.code === 'ENOENT') {
+    return new KeystoreError('E_NOT_FOUND', `cannot ${action} ${path}: it does not exist`, {
+      path,
+      errno: e.code,
+      cause: err,
+    });
+  }
+  if (e?.code === 'EACCES' || e?.code === 'EPERM') {
+    return new KeystoreError('E_IO', `cannot ${action} ${path}: permission denied`, {
+      path,
+      errno: e.code,
+      cause: err,
+      hint: 'run as the user that owns the keystore directory',
+    });
+  }
+  return new KeystoreError('E_IO', `cannot ${action} ${path}: ${e?.message ?? String(err)}`, {
+    path,
+    cause: err,
+    ...(e?.code ? { errno: e.code } : {}),
+  });
+}

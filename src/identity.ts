@@ -1,0 +1,84 @@
+import { createHash } from 'node:crypto';
+import type { TierName } from './backends/backend';
+import { corrupt, invalidArgument } from './errors';
+import { publicKeyObjectFromRaw, pemFromRaw } from './crypto/p256';
+import { RecordReader, readRecord, writeRecord } from './store/records';
+import { TIERS } from './backends/backend';
+
+/**
+ * The identity record (identity.json): who this device says it is. It holds only public data
+ * and can be shared as it is.
+ */
+export interface Identity {
+  name: string;
+  /** base64url(SHA-256(SPKI DER of the identity public key)). */
+  deviceId: string;
+  tier: TierName;
+  keyAlias: string;
+  /** SPKI PEM. */
+  publicKey: string;
+  createdAt: string;
+}
+
+const FORMAT = 'device-keystore/identity';
+const VERSION = 1;
+
+export function deviceIdOf(publicKeyRaw: Buffer): string {
+  const spki = publicKeyObjectFromRaw(publicKeyRaw).export({ format: 'der', type: 'spki' });
+  return createHash('sha256').update(spki).digest('base64url');
+}
+
+export function makeIdentity(
+  name: string,
+  tier: TierName,
+  keyAlias: string,
+  publicKeyRaw: Buffer,
+  createdAt: string,
+): Identity {
+  return {
+    name,
+    deviceId: deviceIdOf(publicKeyRaw),
+    tier,
+    keyAlias,
+    publicKey: pemFromRaw(publicKeyRaw),
+    createdAt,
+  };
+}
+
+export function identityBody(identity: Identity) {
+  return { format: FORMAT, version: VERSION, ...identity };
+}
+
+export async function writeIdentityFile(file: string, identity: Identity): Promise<void> {
+  await writeRecord(file, identityBody(identity));
+}
+
+export async function readIdentityFile(file: string): Promise<Identity> {
+  // A legacy `passphrase` field is outside the checksum; the file tier migrates it away.
+  const body = await readRecord(file, 'identity file', ['passphrase']);
+  const r = new RecordReader(file, body);
+  r.literal('format', FORMAT);
+  r.literal('version', VERSION);
+  const tier = r.string('tier');
+  if (!(TIERS as readonly string[]).includes(tier)) throw corrupt(file, `unknown tier "${tier}"`);
+  const identity: Identity = {
+    name: r.string('name'),
+    deviceId: r.string('deviceId'),
+    tier: tier as TierName,
+    keyAlias: r.string('keyAlias'),
+    publicKey: r.string('publicKey'),
+    createdAt: r.string('createdAt'),
+  };
+  return identity;
+}
+
+/** Name rules: printable, bounded, no control characters that could spoof terminal output. */
+export function validateIdentityName(name: unknown): string {
+  if (typeof name !== 'string' || name.length === 0 || name.length > 128) {
+    throw invalidArgument('the identity name must be a string of 1-128 characters');
+  }
+  if (/[\u0000-\u001f\u007f-\u009f]/.test(name)) {
+    throw invalidArgument('the identity name must not contain control characters');
+  }
+  return name;
+}

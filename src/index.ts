@@ -1,0 +1,18 @@
+/**
+ * device-keystore: P-256 keys bound to this device, in the deepest tier it offers
+ * (Secure Enclave, Keychain, TPM 2.0, or an encrypted file), behind one API.
+ */
+export { Keystore, SealedSecrets } from './keystore';
+export type { OpenOptions, InitOptions, StoreDescription } from './keystore';
+export { DeviceKey } from './device-key';
+export type { SignOptions, KeyInfo } from './device-key';
+export type { Identity } from './identity';
+export { KeystoreError, ErrorCodes, isKeystoreError } from './errors';
+export type { ErrorCode } from './errors';
+export { TIERS } from './backends/backend';
+export type { TierName, Extractable } from './backends/backend';
+export type { TierReport } from './backends/detect';
+export type { PassphraseChange } from './backends/file-master';
+export type { SignatureFormat } from './crypto/ecdsa';
+export type { PublicKeyFormat, PublicKeyInput } from './crypto/p256';
+export { verify } from './verify';

@@ -1,0 +1,128 @@
+import { randomBytes } from 'node:crypto';
+import { promises as fsp } from 'node:fs';
+import { KeystoreError, corrupt, fromFsError } from '../errors';
+import { SecretBytes } from '../crypto/secret-bytes';
+import { writeFileAtomic } from './atomic';
+import type { StorePaths } from './paths';
+import { FILE_MODE, PASSPHRASE_FILE_MODE, assertPrivateFile } from './permissions';
+
+/**
+ * Where the encrypted-file tier's passphrase comes from, in priority order:
+ *   1. the `passphrase` option of Keystore.open (API callers), then DEVICE_KEYSTORE_PASSPHRASE;
+ *      neither is ever written to disk;
+ *   2. the passphrase file (`<dir>/.passphrase` or DEVICE_KEYSTORE_PASSPHRASE_FILE), mode 0400;
+ *   3. a legacy `passphrase` field in identity.json, migrated to the file on first use.
+ */
+export type PassphraseSource = 'option' | 'env' | 'file' | 'legacy-identity';
+
+export interface ResolvedPassphrase {
+  secret: SecretBytes;
+  source: PassphraseSource;
+}
+
+export const PASSPHRASE_ENV = 'DEVICE_KEYSTORE_PASSPHRASE';
+
+export async function findPassphrase(
+  paths: StorePaths,
+  option: SecretBytes | undefined,
+): Promise<ResolvedPassphrase | undefined> {
+  if (option) return { secret: option, source: 'option' };
+  const env = process.env[PASSPHRASE_ENV];
+  if (env !== undefined && env !== '')
+    return { secret: SecretBytes.fromString(env), source: 'env' };
+  const fromFile = await readPassphraseFile(paths.passphraseFile);
+  if (fromFile) return { secret: fromFile, source: 'file' };
+  const legacy = await readLegacyPassphrase(paths.identity);
+  if (legacy) return { secret: legacy, source: 'legacy-identity' };
+  return undefined;
+}
+
+/** True when the passphrase lives in a file we manage, so a change must update that file. */
+export function isFileManaged(source: PassphraseSource): boolean {
+  return source === 'file' || source === 'legacy-identity';
+}
+
+export async function readPassphraseFile(file: string): Promise<SecretBytes | undefined> {
+  let buf: Buffer;
+  try {
+    await assertPrivateFile(file, 'passphrase file');
+    buf = await fsp.readFile(file);
+  } catch (err) {
+    if ((err as { code?: string }).code === 'E_NOT_FOUND') return undefined;
+    throw err;
+  }
+  // Editors add a final newline; it is not part of the passphrase.
+  let end = buf.length;
+  if (end > 0 && buf[end - 1] === 0x0a) end--;
+  if (end > 0 && buf[end - 1] === 0x0d) end--;
+  const secret = new SecretBytes(buf.subarray(0, end));
+  buf.fill(0);
+  if (secret.length === 0) {
+    throw new KeystoreError('E_BAD_PASSPHRASE', `passphrase file ${file} is empty`, {
+      path: file,
+      hint: 'restore the file from a backup, or set DEVICE_KEYSTORE_PASSPHRASE',
+    });
+  }
+  return secret;
+}
+
+export async function writePassphraseFile(file: string, secret: SecretBytes): Promise<void> {
+  await writeFileAtomic(file, secret.unsafeBytes(), PASSPHRASE_FILE_MODE);
+}
+
+/** 256 random bits, as text so that a user can back the file up or type it into an env var. */
+export function generatePassphrase(): SecretBytes {
+  const raw = randomBytes(32);
+  const secret = SecretBytes.fromString(raw.toString('base64url'));
+  raw.fill(0);
+  return secret;
+}
+
+async function readLegacyIdentity(file: string): Promise<Record<string, unknown> | undefined> {
+  let text: string;
+  try {
+    text = await fsp.readFile(file, 'utf8');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw fromFsError(err, file, 'read identity');
+  }
+  try {
+    const parsed = JSON.parse(text) as unknown;
+    if (parsed && typeof parsed === 'object' && !Array.isArray(parsed)) {
+      return parsed as Record<string, unknown>;
+    }
+  } catch {
+    // Reported by the identity reader; here it only means there is no legacy passphrase.
+  }
+  return undefined;
+}
+
+async function readLegacyPassphrase(file: string): Promise<SecretBytes | undefined> {
+  const identity = await readLegacyIdentity(file);
+  const value = identity?.passphrase;
+  if (value === undefined) return undefined;
+  if (typeof value !== 'string' || value === '') throw corrupt(file, 'bad legacy "passphrase"');
+  await assertPrivateFile(file, 'identity file holding a legacy passphrase');
+  return SecretBytes.fromString(value);
+}
+
+/**
+ * Move a legacy passphrase out of identity.json: write the passphrase file first, then rewrite
+ * identity.json without the field. A crash between the two leaves both copies, and the file wins.
+ */
+export async function migrateLegacyPassphrase(
+  paths: StorePaths,
+  secret: SecretBytes,
+  warn: (message: string) => void,
+): Promise<void> {
+  await writePassphraseFile(paths.passphraseFile, secret);
+  const identity = await readLegacyIdentity(paths.identity);
+  if (identity && 'passphrase' in identity) {
+    delete identity.passphrase;
+    await writeFileAtomic(paths.identity, JSON.stringify(identity, null, 2) + '\n', FILE_MODE);
+  }
+  warn(
+    `moved the passphrase out of ${paths.identity} into ${paths.passphraseFile} (mode 0400); ` +
+      'back that file up, or set DEVICE_KEYSTORE_PASSPHRASE and delete it',
+  );
+}

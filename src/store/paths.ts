@@ -1,0 +1,64 @@
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { invalidArgument } from '../errors';
+
+/** Every file a store directory may hold, in one place so no module invents its own names. */
+export interface StorePaths {
+  dir: string;
+  identity: string;
+  lock: string;
+  keysDir: string;
+  secretsDir: string;
+  /** The encrypted-file tier's wrapped data key and KDF parameters. */
+  fileMaster: string;
+  /** The default passphrase file, or DEVICE_KEYSTORE_PASSPHRASE_FILE. */
+  passphraseFile: string;
+  /** A new passphrase written before the master is re-wrapped (see changePassphrase). */
+  passphraseNext: string;
+}
+
+export function defaultStoreDir(): string {
+  return process.env.DEVICE_KEYSTORE_DIR || path.join(os.homedir(), '.device-keystore');
+}
+
+export function storePaths(dir: string): StorePaths {
+  const abs = path.resolve(dir);
+  const passphraseFile = process.env.DEVICE_KEYSTORE_PASSPHRASE_FILE
+    ? path.resolve(process.env.DEVICE_KEYSTORE_PASSPHRASE_FILE)
+    : path.join(abs, '.passphrase');
+  return {
+    dir: abs,
+    identity: path.join(abs, 'identity.json'),
+    lock: path.join(abs, '.lock'),
+    keysDir: path.join(abs, 'keys'),
+    secretsDir: path.join(abs, 'secrets'),
+    fileMaster: path.join(abs, 'file-master.json'),
+    passphraseFile,
+    passphraseNext: `${passphraseFile}.next`,
+  };
+}
+
+/**
+ * Aliases and secret names become file names, so they are held to a small safe alphabet:
+ * no path separators, no leading dot, no surprises on case-insensitive file systems.
+ */
+const NAME_RE = /^[a-z0-9][a-z0-9._-]{0,63}$/;
+
+export function validateName(kind: 'alias' | 'secret name', name: unknown): string {
+  if (typeof name !== 'string') throw invalidArgument(`${kind} must be a string`);
+  if (!NAME_RE.test(name) || name.includes('..')) {
+    throw invalidArgument(
+      `${kind} ${JSON.stringify(name.slice(0, 80))} is not allowed`,
+      'use 1-64 characters from a-z, 0-9, ".", "_" and "-", starting with a letter or digit',
+    );
+  }
+  return name;
+}
+
+export function keyFile(paths: StorePaths, alias: string): string {
+  return path.join(paths.keysDir, `${alias}.json`);
+}
+
+export function secretFile(paths: StorePaths, name: string): string {
+  return path.join(paths.secretsDir, `${name}.json`);
+}

@@ -1,0 +1,112 @@
+import { createHash } from 'node:crypto';
+import { promises as fsp } from 'node:fs';
+import { corrupt, fromFsError } from '../errors';
+import { writeFileAtomic } from './atomic';
+import { FILE_MODE, assertPrivateFile } from './permissions';
+
+/**
+ * JSON records on disk (keys, secrets, the file tier's master). Each record carries a SHA-256
+ * checksum over the rest of its canonical JSON, so an accidental change (a flipped bit, a bad
+ * edit, a truncated copy) is reported as E_CORRUPT before any key is unwrapped. The checksum is
+ * not a security boundary: AES-GCM with the header as AAD is. It only makes errors precise,
+ * and it stops a damaged KDF parameter from costing minutes or gigabytes.
+ */
+
+export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
+
+/** Canonical JSON: keys sorted at every level, no whitespace. Used for checksums and AAD. */
+export function canonicalJson(value: Json): string {
+  if (value === null || typeof value !== 'object') return JSON.stringify(value);
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
+  const keys = Object.keys(value).sort();
+  return `{${keys.map((k) => `${JSON.stringify(k)}:${canonicalJson(value[k] as Json)}`).join(',')}}`;
+}
+
+function checksumOf(body: { [key: string]: Json }): string {
+  return createHash('sha256').update(canonicalJson(body)).digest('hex');
+}
+
+export async function writeRecord(file: string, body: { [key: string]: Json }): Promise<void> {
+  const withSum = { ...body, checksum: checksumOf(body) };
+  await writeFileAtomic(file, JSON.stringify(withSum, null, 2) + '\n', FILE_MODE);
+}
+
+/**
+ * Read a record, refusing loose permissions, bad JSON and a checksum mismatch.
+ * Never writes: a damaged file stays byte-identical for the user to inspect.
+ */
+export async function readRecord(
+  file: string,
+  what: string,
+  /** Fields outside the checksum (a legacy field that is migrated away). */
+  unchecked: readonly string[] = [],
+): Promise<{ [key: string]: Json }> {
+  await assertPrivateFile(file, what);
+  let text: string;
+  try {
+    text = await fsp.readFile(file, 'utf8');
+  } catch (err) {
+    throw fromFsError(err, file, `read ${what}`);
+  }
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    throw corrupt(file, 'not valid JSON');
+  }
+  if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
+    throw corrupt(file, 'not a JSON object');
+  }
+  const { checksum, ...body } = parsed as { [key: string]: Json };
+  const covered = Object.fromEntries(Object.entries(body).filter(([k]) => !unchecked.includes(k)));
+  if (typeof checksum !== 'string' || checksum !== checksumOf(covered)) {
+    throw corrupt(file, 'checksum mismatch');
+  }
+  return covered;
+}
+
+/** Field readers that turn a schema violation into E_CORRUPT naming the field. */
+export class RecordReader {
+  constructor(
+    private readonly file: string,
+    private readonly body: { [key: string]: Json },
+  ) {}
+
+  string(key: string, pattern?: RegExp): string {
+    const v = this.body[key];
+    if (typeof v !== 'string' || (pattern && !pattern.test(v)))
+      throw corrupt(this.file, `bad "${key}"`);
+    return v;
+  }
+
+  integer(key: string): number {
+    const v = this.body[key];
+    if (typeof v !== 'number' || !Number.isSafeInteger(v)) throw corrupt(this.file, `bad "${key}"`);
+    return v;
+  }
+
+  literal<T extends Json>(key: string, expected: T): T {
+    if (this.body[key] !== expected) throw corrupt(this.file, `bad "${key}"`);
+    return expected;
+  }
+
+  bytes(key: string, length?: number): Buffer {
+    const s = this.string(key, /^[A-Za-z0-9_-]*$/);
+    const b = Buffer.from(s, 'base64url');
+    if (b.toString('base64url') !== s || (length !== undefined && b.length !== length)) {
+      throw corrupt(this.file, `bad "${key}"`);
+    }
+    return b;
+  }
+
+  object(key: string): RecordReader {
+    const v = this.body[key];
+    if (v === null || typeof v !== 'object' || Array.isArray(v))
+      throw corrupt(this.file, `bad "${key}"`);
+    return new RecordReader(this.file, v);
+  }
+
+  raw(key: string): Json | undefined {
+    return this.body[key];
+  }
+}
