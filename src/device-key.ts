@@ -36,11 +36,21 @@ export function toBytes(data: unknown, what: string): Uint8Array {
   throw invalidArgument(`${what} must be a Buffer, Uint8Array, ArrayBuffer or string`);
 }
 
-export function signOptions(opts: SignOptions | undefined): Required<SignOptions> {
-  const { format = 'der', prehashed = false, ...rest } = opts ?? {};
-  const unknown = Object.keys(rest);
-  if (unknown.length)
-    throw invalidArgument(`unknown sign option "${unknown[0]}"`, 'use format and prehashed');
+const DEFAULT_SIGN_OPTIONS: Readonly<Required<SignOptions>> = Object.freeze({
+  format: 'der',
+  prehashed: false,
+});
+
+// On the signing hot path: no allocation when no options are given.
+export function signOptions(opts: SignOptions | undefined): Readonly<Required<SignOptions>> {
+  if (opts === undefined) return DEFAULT_SIGN_OPTIONS;
+  if (opts === null || typeof opts !== 'object') throw invalidArgument('options must be an object');
+  for (const k in opts) {
+    if (k !== 'format' && k !== 'prehashed') {
+      throw invalidArgument(`unknown sign option "${k}"`, 'use format and prehashed');
+    }
+  }
+  const { format = 'der', prehashed = false } = opts;
   if (format !== 'der' && format !== 'p1363') {
     throw invalidArgument(`format must be "der" or "p1363", not ${JSON.stringify(format)}`);
   }
@@ -92,7 +102,8 @@ export class DeviceKey {
     const { format, prehashed } = signOptions(opts);
     const bytes = toBytes(data, 'data');
     checkDigest(bytes, prehashed);
-    return finishSignature(await this.#handle.signRaw(bytes, prehashed), format);
+    const raw = await this.#handle.signRaw(bytes, prehashed);
+    return finishSignature(raw.bytes, format, raw.encoding);
   }
 
   verify(data: Uint8Array | string, signature: Uint8Array, opts?: SignOptions): boolean {

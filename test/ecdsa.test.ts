@@ -1,6 +1,7 @@
 import {
   createHash,
   generateKeyPairSync,
+  randomBytes,
   sign,
   verify,
   webcrypto,
@@ -269,5 +270,55 @@ describe('signDigestWithScalar', () => {
     expectInvalid(() => signDigestWithScalar(digest, new Uint8Array(32)), /\[1, n-1\]/);
     const n = Buffer.from(P256_N.toString(16), 'hex');
     expectInvalid(() => signDigestWithScalar(digest, n), /\[1, n-1\]/);
+  });
+});
+
+describe('finishSignature byte path agrees with the bigint path', () => {
+  const n = P256_N;
+  const half = n >> 1n;
+  const edge = [
+    1n,
+    2n,
+    0x7fn,
+    0x80n,
+    0xffn,
+    half - 1n,
+    half,
+    half + 1n,
+    n - 2n,
+    n - 1n,
+    1n << 248n,
+    (1n << 255n) - 1n,
+    1n << 255n,
+  ];
+  const toBytes32 = (v: bigint) => Buffer.from(v.toString(16).padStart(64, '0'), 'hex');
+
+  it('matches parse + lowS + encode for edge and random scalars, in both formats', () => {
+    const values = [...edge];
+    for (let i = 0; i < 2000; i++) {
+      const v = BigInt('0x' + randomBytes(32).toString('hex')) % n;
+      // Random values with leading zero bytes exercise the minimal-DER trimming.
+      values.push(v === 0n ? 1n : i % 4 === 0 ? (v >> 64n) + 1n : v);
+    }
+    for (let i = 0; i < values.length; i++) {
+      const r = values[i]!;
+      const s = values[(i * 7 + 3) % values.length]!;
+      const sig = Buffer.concat([toBytes32(r), toBytes32(s)]);
+      const low = lowS(r, s);
+      expect(finishSignature(sig, 'der')).toEqual(encodeDerSignature(low.r, low.s));
+      expect(finishSignature(sig, 'p1363')).toEqual(encodeP1363Signature(low.r, low.s));
+    }
+  });
+
+  it('refuses r or s of 0 or >= n', () => {
+    for (const [r, s] of [
+      [0n, 1n],
+      [1n, 0n],
+      [n, 1n],
+      [1n, n],
+    ] as const) {
+      const sig = Buffer.concat([toBytes32(r), toBytes32(s)]);
+      expect(() => finishSignature(sig, 'der')).toThrow(/\[1, n-1\]/);
+    }
   });
 });

@@ -56,10 +56,18 @@ export interface SecretRecord extends SecretHeader {
   backendData: { [key: string]: Json };
 }
 
+export interface RawSignature {
+  encoding: 'der' | 'p1363';
+  bytes: Buffer;
+}
+
 /** A loaded private key. It never exposes private material; only these operations. */
 export interface KeyHandle {
-  /** ECDSA-SHA256. Returns raw r‖s (64 bytes); the caller normalises S and the encoding. */
-  signRaw(data: Uint8Array, prehashed: boolean): Promise<Buffer>;
+  /**
+   * ECDSA-SHA256, in whichever encoding the tier produces natively; the caller checks it
+   * strictly, normalises S and re-encodes (finishSignature).
+   */
+  signRaw(data: Uint8Array, prehashed: boolean): Promise<RawSignature>;
   /** ECDH with an already validated uncompressed peer point. Returns the 32-byte x-coordinate. */
   ecdh(peerPoint: Buffer): Promise<Buffer>;
 }

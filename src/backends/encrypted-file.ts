@@ -11,6 +11,7 @@ import type {
   KeyHandle,
   KeyHeader,
   KeyRecord,
+  RawSignature,
   SecretHeader,
   SecretRecord,
   TierProvider,
@@ -83,22 +84,26 @@ function boxFromJson(
 /** A private KeyObject held where no caller can reach it. */
 class FileKeyHandle implements KeyHandle {
   readonly #privateKey: crypto.KeyObject;
+  // Built once: crypto.sign re-reads the options object on every call.
+  readonly #signOptions: crypto.SignKeyObjectInput;
 
   constructor(privateKey: crypto.KeyObject) {
     this.#privateKey = privateKey;
+    this.#signOptions = { key: privateKey, dsaEncoding: 'der' };
   }
 
-  async signRaw(data: Uint8Array, prehashed: boolean): Promise<Buffer> {
-    if (!prehashed) {
-      return crypto.sign('sha256', data, { key: this.#privateKey, dsaEncoding: 'ieee-p1363' });
-    }
+  async signRaw(data: Uint8Array, prehashed: boolean): Promise<RawSignature> {
+    // DER is node:crypto's native output; asking for P1363 costs a conversion inside node.
+    if (!prehashed)
+      return { encoding: 'der', bytes: crypto.sign('sha256', data, this.#signOptions) };
     // node:crypto always hashes its input, so a precomputed digest is signed with noble.
     const sec1 = this.#privateKey.export({ format: 'der', type: 'sec1' });
     try {
       if (!sec1.subarray(0, SEC1_PREFIX.length).equals(SEC1_PREFIX)) {
         throw new KeystoreError('E_CORRUPT', 'unexpected private key encoding from node:crypto');
       }
-      return signDigestWithScalar(data, sec1.subarray(SEC1_PREFIX.length, SEC1_PREFIX.length + 32));
+      const d = sec1.subarray(SEC1_PREFIX.length, SEC1_PREFIX.length + 32);
+      return { encoding: 'p1363', bytes: signDigestWithScalar(data, d) };
     } finally {
       sec1.fill(0);
     }

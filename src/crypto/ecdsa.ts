@@ -123,21 +123,154 @@ export function encodeP1363Signature(r: bigint, s: bigint): Buffer {
   return Buffer.concat([scalarToBytes(r), scalarToBytes(s)]);
 }
 
-function encodeSignature({ r, s }: RawSignature, format: SignatureFormat): Buffer {
-  assertFormat(format);
-  return format === 'der' ? encodeDerSignature(r, s) : encodeP1363Signature(r, s);
-}
-
 /** (r, s) and (r, n − s) both verify; emitting only the low one removes that malleability. */
 export function lowS(r: bigint, s: bigint): RawSignature {
   assertScalars(r, s, 'signature');
   return { r, s: s > HALF_N ? P256_N - s : s };
 }
 
-/** The one exit for every backend's signature: strict parse, low-S, requested encoding. */
-export function finishSignature(p1363: Uint8Array, format: SignatureFormat): Buffer {
-  const { r, s } = parseP1363Signature(p1363);
-  return encodeSignature(lowS(r, s), format);
+const N_BYTES = scalarToBytes(P256_N);
+const HALF_N_BYTES = scalarToBytes(HALF_N);
+
+/**
+ * A scalar in place: `len` big-endian bytes at `off` in `buf` (the signature itself, or the
+ * scratch holding n − s), leading zeros removed. Built as plain literals: object spread here
+ * costs more than the rest of the function.
+ */
+interface ScalarSpan {
+  buf: Uint8Array;
+  off: number;
+  len: number;
+}
+
+/**
+ * Compare a span with a 32-byte reference whose first byte is non-zero (n and n/2 both are),
+ * so a shorter span is always smaller.
+ */
+function compareSpan(x: ScalarSpan, ref: Buffer): number {
+  if (x.len !== SCALAR_BYTES) return x.len < SCALAR_BYTES ? -1 : 1;
+  for (let i = 0; i < SCALAR_BYTES; i++) {
+    const d = x.buf[x.off + i]! - ref[i]!;
+    if (d !== 0) return d;
+  }
+  return 0;
+}
+
+function trimZeros(buf: Uint8Array, off: number, len: number): ScalarSpan {
+  while (len > 0 && buf[off] === 0) {
+    off++;
+    len--;
+  }
+  return { buf, off, len };
+}
+
+/** One minimal, non-negative DER INTEGER at `at`; undefined on any deviation. */
+function derIntegerAt(der: Uint8Array, at: number): (ScalarSpan & { next: number }) | undefined {
+  if (der[at] !== TAG_INTEGER) return undefined;
+  const len = der[at + 1]!;
+  const start = at + 2;
+  if (len < 1 || len > SCALAR_BYTES + 1 || start + len > der.length) return undefined;
+  const first = der[start]!;
+  if (first & 0x80) return undefined;
+  if (first === 0 && len > 1 && !(der[start + 1]! & 0x80)) return undefined;
+  const span = trimZeros(der, start, len);
+  return { buf: der, off: span.off, len: span.len, next: start + len };
+}
+
+function scalarInRange(x: ScalarSpan): boolean {
+  return x.len > 0 && compareSpan(x, N_BYTES) < 0;
+}
+
+// finishSignature is synchronous, so one scratch buffer serves every call without allocation.
+const negated = new Uint8Array(SCALAR_BYTES);
+
+/** n − x into the scratch buffer (x < n). */
+function negate(x: ScalarSpan): ScalarSpan {
+  const pad = SCALAR_BYTES - x.len;
+  let borrow = 0;
+  for (let i = SCALAR_BYTES - 1; i >= 0; i--) {
+    const v = i >= pad ? x.buf[x.off + i - pad]! : 0;
+    const d = N_BYTES[i]! - v - borrow;
+    borrow = d < 0 ? 1 : 0;
+    negated[i] = d & 0xff;
+  }
+  return trimZeros(negated, 0, SCALAR_BYTES);
+}
+
+// A byte loop: a subarray() view per copy costs more than the copy itself.
+function copySpan(x: ScalarSpan, out: Uint8Array, at: number): void {
+  for (let i = 0; i < x.len; i++) out[at + i] = x.buf[x.off + i]!;
+}
+
+function derIntegerLength(x: ScalarSpan): number {
+  return x.len + (x.buf[x.off]! & 0x80 ? 1 : 0);
+}
+
+function writeDerInteger(out: Buffer, pos: number, x: ScalarSpan): number {
+  const len = derIntegerLength(x);
+  out[pos] = TAG_INTEGER;
+  out[pos + 1] = len;
+  if (len > x.len) out[pos + 2] = 0;
+  copySpan(x, out, pos + 2 + len - x.len);
+  return pos + 2 + len;
+}
+
+// allocUnsafe takes from node's pool (Buffer.alloc makes a new ArrayBuffer per call); every
+// byte of the output is written below.
+function encodeScalarSpan(r: ScalarSpan, s: ScalarSpan, format: SignatureFormat): Buffer {
+  if (format === 'p1363') {
+    const out = Buffer.allocUnsafe(2 * SCALAR_BYTES).fill(0);
+    copySpan(r, out, SCALAR_BYTES - r.len);
+    copySpan(s, out, 2 * SCALAR_BYTES - s.len);
+    return out;
+  }
+  // At most 2 + 2 + 33 + 2 + 33 = 72 bytes, so every length fits the short form.
+  const body = 4 + derIntegerLength(r) + derIntegerLength(s);
+  const out = Buffer.allocUnsafe(2 + body);
+  out[0] = TAG_SEQUENCE;
+  out[1] = body;
+  writeDerInteger(out, writeDerInteger(out, 2, r), s);
+  return out;
+}
+
+/**
+ * The one exit for every backend's signature: strict parse and range check, low-S, requested
+ * encoding. Backends hand over what they produce natively: r‖s (a TPM) or DER (node:crypto,
+ * where asking for P1363 would cost a conversion inside node). This is the signing hot path,
+ * so it reads the scalars in place and returns a DER input that is already low-S unchanged (the
+ * same buffer). test/ecdsa.test.ts checks it against the bigint path value for value.
+ */
+export function finishSignature(
+  sig: Uint8Array,
+  format: SignatureFormat,
+  from: SignatureFormat = 'p1363',
+): Buffer {
+  assertBytes(sig, 'signature');
+  assertFormat(format);
+  let r: ScalarSpan;
+  let s: ScalarSpan;
+  if (from === 'der') {
+    const seqOk = sig.length >= 8 && sig[0] === TAG_SEQUENCE && sig[1] === sig.length - 2;
+    const ri = seqOk ? derIntegerAt(sig, 2) : undefined;
+    const si = ri && derIntegerAt(sig, ri.next);
+    if (!ri || !si || si.next !== sig.length) {
+      throw invalidArgument('signature: not a strict DER ECDSA signature');
+    }
+    r = ri;
+    s = si;
+  } else {
+    if (sig.length !== 2 * SCALAR_BYTES) {
+      throw invalidArgument(`P1363 signature must be 64 bytes, got ${sig.length}`);
+    }
+    r = trimZeros(sig, 0, SCALAR_BYTES);
+    s = trimZeros(sig, SCALAR_BYTES, SCALAR_BYTES);
+  }
+  if (!scalarInRange(r) || !scalarInRange(s)) {
+    throw invalidArgument('signature: r and s must be integers in [1, n-1]');
+  }
+  const high = compareSpan(s, HALF_N_BYTES) > 0;
+  if (from === 'der' && format === 'der' && !high && Buffer.isBuffer(sig)) return sig;
+  return encodeScalarSpan(r, high ? negate(s) : s, format);
 }
 
 /**
