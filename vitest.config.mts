@@ -3,6 +3,7 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
+    reporters: ['default', './scripts/vitest-summary.ts'],
     testTimeout: 60_000,
     hookTimeout: 60_000,
     // Child-process tests spawn several Node processes each; keep the 2-core machine responsive.
