@@ -374,6 +374,11 @@ export class Keystore {
           (hw.length ? ` (${hw.map((t) => `${t.tier}: ${t.reason}`).join('; ')})` : ''),
       );
     }
+    // Each tier in use states its own limits (e.g. software keys extractable with the passphrase).
+    for (const tier of tiersInUse) {
+      const backend = await this._backend(tier).catch(() => undefined);
+      if (backend) warnings.push(...backend.warnings());
+    }
     if (tiersInUse.has('encrypted-file')) warnings.push(...(await this.#fileTierWarnings()));
     if (await dirIsShared(this.#paths.dir).catch(() => false)) {
       warnings.push(
