@@ -485,6 +485,7 @@ export class Keystore {
     });
     if (
       record.tier !== identity.tier ||
+      record.createdAt !== identity.createdAt ||
       deviceIdOf(record.publicKey) !== identity.deviceId ||
       pemFromRaw(record.publicKey) !== identity.publicKey
     ) {

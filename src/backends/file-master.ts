@@ -1,14 +1,18 @@
 import { createHmac, randomBytes } from 'node:crypto';
-import { KeystoreError, corrupt } from '../errors';
+import { promises as fsp } from 'node:fs';
+import { KeystoreError, corrupt, fromFsError } from '../errors';
 import { aesGcmOpen, aesGcmSeal } from '../crypto/aead';
 import { DEFAULT_ARGON2, argon2ParamsValid, argon2id, type Argon2Params } from '../crypto/argon2';
 import { SecretBytes } from '../crypto/secret-bytes';
 import { RecordReader, canonicalJson, readRecord, writeRecord, type Json } from '../store/records';
 import { removeFileDurable, renameDurable } from '../store/atomic';
+import { withLock } from '../store/lock';
 import type { BackendContext } from './backend';
 import {
   findPassphrase,
   generatePassphrase,
+  hasLegacyPassphrase,
+  stripLegacyPassphrase,
   isFileManaged,
   migrateLegacyPassphrase,
   readPassphraseFile,
@@ -134,22 +138,53 @@ async function tryUnwrap(
 }
 
 /**
- * One unlock per process: the derived data key is cached by master file and passphrase, so a
- * second Keystore on the same directory, or a second CLI step, does not pay Argon2id again.
+ * One derivation per process: the unwrapped data key is cached by master file, the whole master
+ * record (header and wrapped key) and passphrase, so a second Keystore on the same directory, or a
+ * second CLI step, does not pay Argon2id again, while any change to the file is a cache miss.
  * The cache key is an HMAC under a per-process random key, so it reveals nothing.
+ *
+ * Only the derivation is cached. What depends on the files around the master (a pending `.next`
+ * passphrase, a legacy passphrase to migrate) is looked at on every unlock, because another
+ * process may have changed it since.
  */
 const cacheKeySecret = randomBytes(32);
-const unlockCache = new Map<string, Promise<UnlockedMaster>>();
+const unwrapCache = new Map<string, Promise<Buffer | undefined>>();
 
 function cacheKey(file: string, master: MasterRecord, passphrase: SecretBytes): string {
+  // iv, ciphertext and tag have fixed lengths (readMaster checks them), so plain concatenation
+  // is unambiguous.
   return createHmac('sha256', cacheKeySecret)
     .update(file)
     .update('\0')
     .update(canonicalJson(masterHeader(master)))
-    .update(master.wrap.tag)
     .update('\0')
+    .update(master.wrap.iv)
+    .update(master.wrap.ciphertext)
+    .update(master.wrap.tag)
     .update(passphrase.unsafeBytes())
     .digest('hex');
+}
+
+function unwrapCached(
+  file: string,
+  master: MasterRecord,
+  passphrase: SecretBytes,
+  ctx: BackendContext,
+): Promise<Buffer | undefined> {
+  const key = cacheKey(file, master, passphrase);
+  let unwrapped = unwrapCache.get(key);
+  if (!unwrapped) {
+    unwrapped = tryUnwrap(master, passphrase, ctx);
+    unwrapCache.set(key, unwrapped);
+    // Only a success is kept: a failure costs the next attempt a derivation, not a wrong answer.
+    unwrapped.then(
+      (dataKey) => {
+        if (!dataKey) unwrapCache.delete(key);
+      },
+      () => unwrapCache.delete(key),
+    );
+  }
+  return unwrapped;
 }
 
 function noPassphrase(ctx: BackendContext): KeystoreError {
@@ -181,11 +216,30 @@ export function describeSource(source: PassphraseSource | 'generated'): string {
   }
 }
 
+async function fileExists(file: string): Promise<boolean> {
+  try {
+    await fsp.lstat(file);
+    return true;
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return false;
+    throw fromFsError(err, file, 'check');
+  }
+}
+
 /**
- * Unlock the master, or create it when `create` is set and none exists. The caller holds the
- * store lock when `create` is set.
+ * Unlock the master, or create it when `create` is set and none exists.
+ *
+ * `locked` says whether the caller holds the store lock (it must when `create` is set). Repairs
+ * (discarding or rolling forward a `.next` passphrase, migrating a legacy passphrase) only ever
+ * run under the lock: done outside it, they could race a `changePassphrase` in another process,
+ * for instance deleting the `.next` file it is about to rename, which would leave the master
+ * wrapped under a passphrase stored nowhere.
  */
-export async function unlockMaster(ctx: BackendContext, create: boolean): Promise<UnlockedMaster> {
+export async function unlockMaster(
+  ctx: BackendContext,
+  create: boolean,
+  locked: boolean = create,
+): Promise<UnlockedMaster> {
   const file = ctx.paths.fileMaster;
   const master = await readMaster(file);
   if (!master) {
@@ -202,53 +256,40 @@ export async function unlockMaster(ctx: BackendContext, create: boolean): Promis
     return createMaster(ctx);
   }
   const found = await findPassphrase(ctx.paths, ctx.passphrase);
-  if (!found) {
-    const pending = await readPassphraseFile(ctx.paths.passphraseNext);
-    if (!pending) throw noPassphrase(ctx);
-    return unlockExisting(ctx, master, { secret: pending, source: 'file' }, undefined);
+  const nextFile = ctx.paths.passphraseNext;
+  // `.next` only ever belongs to a file-managed passphrase.
+  const pendingExists = (!found || isFileManaged(found.source)) && (await fileExists(nextFile));
+  // A legacy field left behind by a migration that crashed after writing the passphrase file.
+  const legacyLeftover = found?.source === 'file' && (await hasLegacyPassphrase(ctx.paths));
+  const needsRepair = pendingExists || legacyLeftover || found?.source === 'legacy-identity';
+  if (!found && !pendingExists) throw noPassphrase(ctx);
+  if (needsRepair && !locked) {
+    // Look again under the lock: another process may have finished the repair meanwhile.
+    return withLock(ctx.paths.lock, () => unlockMaster(ctx, create, true), {
+      timeoutMs: ctx.lockTimeoutMs,
+    });
   }
-  return unlockExisting(
-    ctx,
-    master,
-    found,
-    isFileManaged(found.source) ? ctx.paths.passphraseNext : undefined,
-  );
-}
-
-async function unlockExisting(
-  ctx: BackendContext,
-  master: MasterRecord,
-  found: { secret: SecretBytes; source: PassphraseSource },
-  pendingFile: string | undefined,
-): Promise<UnlockedMaster> {
-  const file = ctx.paths.fileMaster;
-  const key = cacheKey(file, master, found.secret);
-  let unlocked = unlockCache.get(key);
-  if (!unlocked) {
-    unlocked = (async () => {
-      const dataKey = await tryUnwrap(master, found.secret, ctx);
-      if (dataKey) {
-        if (found.source === 'legacy-identity') {
-          await migrateLegacyPassphrase(ctx.paths, found.secret, ctx.warn);
-        }
-        // A passphrase change that crashed before re-wrapping left a `.next` file: discard it.
-        if (pendingFile) await removeFileDurable(pendingFile);
-        return { dataKeyId: master.dataKeyId, dataKey, source: found.source };
+  if (found) {
+    const dataKey = await unwrapCached(file, master, found.secret, ctx);
+    if (dataKey) {
+      let source: PassphraseSource = found.source;
+      if (found.source === 'legacy-identity') {
+        await migrateLegacyPassphrase(ctx.paths, found.secret, ctx.warn);
+        source = 'file';
       }
-      // A change that crashed after re-wrapping but before renaming: roll it forward.
-      const pending = pendingFile ? await readPassphraseFile(pendingFile) : undefined;
-      const rolled = pending ? await tryUnwrap(master, pending, ctx) : undefined;
-      if (pending && rolled) {
-        await renameDurable(pendingFile!, ctx.paths.passphraseFile);
-        return { dataKeyId: master.dataKeyId, dataKey: rolled, source: 'file' as const };
-      }
-      throw badPassphrase(found.source);
-    })();
-    unlockCache.set(key, unlocked);
-    // A failure must not be cached: the user may fix the passphrase and retry in-process.
-    unlocked.catch(() => unlockCache.delete(key));
+      if (legacyLeftover) await stripLegacyPassphrase(ctx.paths);
+      // A passphrase change that crashed before re-wrapping left a `.next` file: discard it.
+      if (pendingExists) await removeFileDurable(nextFile);
+      return { dataKeyId: master.dataKeyId, dataKey, source };
+    }
+    if (!pendingExists) throw badPassphrase(found.source);
   }
-  return unlocked;
+  // A change that crashed after re-wrapping but before renaming: roll it forward.
+  const pending = await readPassphraseFile(nextFile);
+  const rolled = pending ? await unwrapCached(file, master, pending, ctx) : undefined;
+  if (!rolled) throw found ? badPassphrase(found.source) : noPassphrase(ctx);
+  await renameDurable(nextFile, ctx.paths.passphraseFile);
+  return { dataKeyId: master.dataKeyId, dataKey: rolled, source: 'file' };
 }
 
 async function createMaster(ctx: BackendContext): Promise<UnlockedMaster> {
@@ -291,7 +332,7 @@ export async function changeMasterPassphrase(
   ctx: BackendContext,
   newPassphrase: SecretBytes | undefined,
 ): Promise<PassphraseChange> {
-  const current = await unlockMaster(ctx, false);
+  const current = await unlockMaster(ctx, false, true);
   const fileManaged =
     current.source === 'file' ||
     current.source === 'generated' ||

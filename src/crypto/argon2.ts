@@ -63,6 +63,7 @@ export function argon2Implementation(): Argon2Implementation {
 
 /**
  * Derive a 32-byte key. The password buffer is neither kept nor modified; the caller owns it.
+ * An empty password or a salt under 8 bytes (RFC 9106's minimum) is E_INVALID_ARGUMENT.
  * Passing `force` chooses an implementation (for tests and the benchmark).
  */
 export async function argon2id(
@@ -73,6 +74,14 @@ export async function argon2id(
 ): Promise<Buffer> {
   if (!argon2ParamsValid(params)) {
     throw new KeystoreError('E_INVALID_ARGUMENT', 'Argon2id parameters are out of range');
+  }
+  // RFC 9106 allows an empty password, but hash-wasm refuses one: refuse it everywhere, so that
+  // the answer does not depend on the Node version. (The store never derives from one.)
+  if (!(password instanceof Uint8Array) || password.length === 0) {
+    throw new KeystoreError('E_INVALID_ARGUMENT', 'the Argon2id password must not be empty');
+  }
+  if (!(salt instanceof Uint8Array) || salt.length < 8) {
+    throw new KeystoreError('E_INVALID_ARGUMENT', 'the Argon2id salt must be at least 8 bytes');
   }
   const impl = force ?? argon2Implementation();
   if (impl === 'node:crypto') {

@@ -2,6 +2,7 @@ import { promises as fsp } from 'node:fs';
 import * as path from 'node:path';
 import { TIERS, type KeyRecord, type SecretRecord, type TierName } from '../backends/backend';
 import { corrupt, fromFsError } from '../errors';
+import { parsePeerPublicKey } from '../crypto/p256';
 import { RecordReader, readRecord, writeRecord, type Json } from './records';
 
 /** Key and secret records: one JSON file each, named after the alias. */
@@ -40,7 +41,11 @@ export async function readKeyRecord(file: string, expectedAlias: string): Promis
   if (alias !== expectedAlias)
     throw corrupt(file, `it holds key "${alias}", not "${expectedAlias}"`);
   const publicKey = r.bytes('publicKey', 65);
-  if (publicKey[0] !== 0x04) throw corrupt(file, 'bad "publicKey"');
+  try {
+    parsePeerPublicKey(publicKey);
+  } catch {
+    throw corrupt(file, '"publicKey" is not a valid P-256 point');
+  }
   return {
     alias,
     tier: tierOf(r, file),

@@ -108,7 +108,8 @@ async function readLegacyPassphrase(file: string): Promise<SecretBytes | undefin
 
 /**
  * Move a legacy passphrase out of identity.json: write the passphrase file first, then rewrite
- * identity.json without the field. A crash between the two leaves both copies, and the file wins.
+ * identity.json without the field. A crash between the two leaves both copies; the file wins,
+ * and the next unlock strips the leftover field (stripLegacyPassphrase).
  */
 export async function migrateLegacyPassphrase(
   paths: StorePaths,
@@ -116,13 +117,23 @@ export async function migrateLegacyPassphrase(
   warn: (message: string) => void,
 ): Promise<void> {
   await writePassphraseFile(paths.passphraseFile, secret);
+  await stripLegacyPassphrase(paths);
+  warn(
+    `moved the passphrase out of ${paths.identity} into ${paths.passphraseFile} (mode 0400); ` +
+      'back that file up, or set DEVICE_KEYSTORE_PASSPHRASE and delete it',
+  );
+}
+
+export async function hasLegacyPassphrase(paths: StorePaths): Promise<boolean> {
+  const identity = await readLegacyIdentity(paths.identity);
+  return identity !== undefined && 'passphrase' in identity;
+}
+
+/** Remove the legacy field from identity.json; the passphrase file already holds it. */
+export async function stripLegacyPassphrase(paths: StorePaths): Promise<void> {
   const identity = await readLegacyIdentity(paths.identity);
   if (identity && 'passphrase' in identity) {
     delete identity.passphrase;
     await writeFileAtomic(paths.identity, JSON.stringify(identity, null, 2) + '\n', FILE_MODE);
   }
-  warn(
-    `moved the passphrase out of ${paths.identity} into ${paths.passphraseFile} (mode 0400); ` +
-      'back that file up, or set DEVICE_KEYSTORE_PASSPHRASE and delete it',
-  );
 }
