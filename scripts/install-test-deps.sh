@@ -1,13 +1,21 @@
 #!/usr/bin/env bash
-# Installs the system tools the test suite uses, from Debian/Ubuntu apt:
-#   openssl     the independent signature verifier in the tests
-#   util-linux  `script`, which gives the CLI a pseudo-terminal for the progress-indicator test
+# Installs the system packages the build and the test suite use, from Debian/Ubuntu apt:
+#   openssl        the independent signature verifier in the tests
+#   util-linux     `script`, which gives the CLI a pseudo-terminal for the progress-indicator test
+#   libtss2-dev    tss2 headers, so the addon is built with the TPM 2.0 tier (run before npm ci)
+#   swtpm, swtpm-tools  the software TPM the TPM tests start on a loopback port
+#   tpm2-tools, tpm2-openssl  outside TPM implementations the interop tests compare against
 # Runs apt only when something is missing. Needs root (or sudo) on a fresh machine.
 set -euo pipefail
 
 need=()
 command -v openssl >/dev/null 2>&1 || need+=(openssl)
 command -v script >/dev/null 2>&1 || need+=(util-linux)
+[ -f /usr/include/tss2/tss2_esys.h ] || need+=(libtss2-dev)
+command -v swtpm >/dev/null 2>&1 || need+=(swtpm)
+command -v swtpm_setup >/dev/null 2>&1 || need+=(swtpm-tools)
+command -v tpm2_sign >/dev/null 2>&1 || need+=(tpm2-tools)
+dpkg -s tpm2-openssl >/dev/null 2>&1 || need+=(tpm2-openssl)
 
 if [ ${#need[@]} -eq 0 ]; then
   echo "install-test-deps: everything is present"

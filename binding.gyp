@@ -1,0 +1,58 @@
+{
+  "variables": {
+    "tss2_include%": "<!(node scripts/gyp-tss2-include.js)"
+  },
+  "targets": [
+    {
+      "target_name": "device_keystore",
+      "sources": [
+        "native/common/addon.cc",
+        "native/common/errors.cc"
+      ],
+      "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")"],
+      "defines": [
+        "NAPI_VERSION=8",
+        "NAPI_CPP_EXCEPTIONS",
+        "NODE_ADDON_API_DISABLE_DEPRECATED"
+      ],
+      "cflags!": ["-fno-exceptions"],
+      "cflags_cc!": ["-fno-exceptions"],
+      "cflags_cc": ["-std=c++17", "-fvisibility=hidden",
+        "-fvisibility-inlines-hidden", "-Wall", "-Wextra", "-Wno-unused-parameter"],
+      "xcode_settings": {
+        "GCC_ENABLE_CPP_EXCEPTIONS": "YES",
+        "GCC_SYMBOLS_PRIVATE_EXTERN": "YES",
+        "CLANG_CXX_LANGUAGE_STANDARD": "c++17",
+        "MACOSX_DEPLOYMENT_TARGET": "10.15"
+      },
+      "msvs_settings": {
+        "VCCLCompilerTool": { "ExceptionHandling": 1 }
+      },
+      "conditions": [
+        [
+          "OS=='linux'",
+          {
+            "ldflags": [
+              "-Wl,--exclude-libs,ALL",
+              "-Wl,-z,now",
+              "-Wl,--version-script=<(module_root_dir)/native/common/exports.map"
+            ],
+            "libraries": ["-ldl"]
+          }
+        ],
+        [
+          "OS=='linux' and tss2_include!=''",
+          {
+            "sources": [
+              "native/linux-tpm/tss2_api.cc",
+              "native/linux-tpm/tpm_device.cc",
+              "native/linux-tpm/tpm_binding.cc"
+            ],
+            "include_dirs": ["<(tss2_include)"],
+            "defines": ["DK_WITH_TPM"]
+          }
+        ]
+      ]
+    }
+  ]
+}

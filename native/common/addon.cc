@@ -1,0 +1,29 @@
+#include "addon.h"
+
+#include "errors.h"
+
+namespace dk {
+
+Addon::Addon(Napi::Env env, Napi::Object exports) {
+  DefineAddon(exports, {InstanceMethod("setErrorClass", &Addon::SetErrorClass)});
+#ifdef DK_WITH_TPM
+  exports.Set("tpmBuiltIn", Napi::Boolean::New(env, true));
+  InitTpm(env, exports);
+#else
+  // The TPM tier was left out of this build (no tss2 headers at build time).
+  exports.Set("tpmBuiltIn", Napi::Boolean::New(env, false));
+#endif
+}
+
+Napi::Value Addon::SetErrorClass(const Napi::CallbackInfo& info) {
+  if (info.Length() != 1 || !info[0].IsFunction()) {
+    ThrowInvalidArgument(info.Env(), "setErrorClass needs the KeystoreError class");
+  }
+  errorClass = Napi::Persistent(info[0].As<Napi::Function>());
+  return info.Env().Undefined();
+}
+
+}  // namespace dk
+
+using DeviceKeystoreAddon = dk::Addon;
+NODE_API_ADDON(DeviceKeystoreAddon)

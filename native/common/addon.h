@@ -1,0 +1,23 @@
+// Per-environment state (main thread, each worker_thread, each Electron renderer): nothing
+// mutable is static, so the addon is context-aware.
+#pragma once
+
+#include <napi.h>
+
+namespace dk {
+
+class Addon : public Napi::Addon<Addon> {
+ public:
+  Addon(Napi::Env env, Napi::Object exports);
+
+  // The KeystoreError class from the TS layer; empty until setErrorClass is called.
+  Napi::FunctionReference errorClass;
+
+ private:
+  Napi::Value SetErrorClass(const Napi::CallbackInfo& info);
+};
+
+// Registers the TPM exports (tss2Status, TpmConnection) when the TPM tier is built in.
+void InitTpm(Napi::Env env, Napi::Object exports);
+
+}  // namespace dk

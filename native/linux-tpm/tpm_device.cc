@@ -1,0 +1,460 @@
+#include "tpm_device.h"
+
+#include <cassert>
+#include <cstdio>
+#include <cstring>
+#include <mutex>
+
+namespace dk {
+namespace {
+
+// How many loaded keys we keep before evicting even when the TPM has room (a resource manager
+// reports plenty of slots); bounds native memory and TPM RAM.
+constexpr size_t kMaxLoadedKeys = 32;
+
+// The H-2 ECC SRK (TCG EK profile), see DESIGN.md §4a. CreatePrimary with exactly this template
+// reproduces the same key every time from the owner seed; noDA and empty unique matter.
+TPM2B_PUBLIC H2SrkTemplate() {
+  TPM2B_PUBLIC t;
+  std::memset(&t, 0, sizeof(t));
+  t.publicArea.type = TPM2_ALG_ECC;
+  t.publicArea.nameAlg = TPM2_ALG_SHA256;
+  t.publicArea.objectAttributes = 0x00030472;  // restricted|decrypt|noDA|fixedTPM|fixedParent|sDO|userWithAuth
+  t.publicArea.parameters.eccDetail.symmetric.algorithm = TPM2_ALG_AES;
+  t.publicArea.parameters.eccDetail.symmetric.keyBits.aes = 128;
+  t.publicArea.parameters.eccDetail.symmetric.mode.aes = TPM2_ALG_CFB;
+  t.publicArea.parameters.eccDetail.scheme.scheme = TPM2_ALG_NULL;
+  t.publicArea.parameters.eccDetail.curveID = TPM2_ECC_NIST_P256;
+  t.publicArea.parameters.eccDetail.kdf.scheme = TPM2_ALG_NULL;
+  return t;
+}
+
+bool IsTransportFailure(TSS2_RC rc) {
+  const TSS2_RC layer = rc & TSS2_RC_LAYER_MASK;
+  const TSS2_RC base = rc & 0xFFFF;
+  const bool stackLayer =
+      layer == TSS2_TCTI_RC_LAYER || layer == TSS2_ESAPI_RC_LAYER || layer == TSS2_SYS_RC_LAYER;
+  return stackLayer && (base == TSS2_BASE_RC_NO_CONNECTION || base == TSS2_BASE_RC_TRY_AGAIN ||
+                        base == TSS2_BASE_RC_IO_ERROR || base == TSS2_BASE_RC_MALFORMED_RESPONSE);
+}
+
+// The TPM's own response code with the handle/session/parameter number stripped.
+TSS2_RC TpmCode(TSS2_RC rc) {
+  const TSS2_RC layer = rc & TSS2_RC_LAYER_MASK;
+  if (layer != TSS2_TPM_RC_LAYER && layer != TSS2_RESMGR_TPM_RC_LAYER) return 0;
+  const TSS2_RC code = rc & 0xFFF;
+  if (code & TPM2_RC_FMT1) return (code & 0x3F) | TPM2_RC_FMT1;
+  return code;
+}
+
+std::string Hex(TSS2_RC rc) {
+  char buf[16];
+  std::snprintf(buf, sizeof(buf), "0x%X", rc);
+  return buf;
+}
+
+void Wipe(void* p, size_t n) {
+  volatile uint8_t* b = static_cast<volatile uint8_t*>(p);
+  while (n--) *b++ = 0;
+}
+
+OpStatus Failure(std::string code, std::string message, std::string hint, TSS2_RC rc) {
+  OpStatus s;
+  s.ok = false;
+  s.error = {std::move(code), std::move(message), std::move(hint), static_cast<int64_t>(rc)};
+  return s;
+}
+
+// Process-wide: one device per TCTI string (see the header for why). Weak references, so a
+// device goes away with the last environment that uses it.
+std::mutex& RegistryMutex() {
+  static std::mutex m;
+  return m;
+}
+std::map<std::string, std::weak_ptr<TpmDevice>>& Registry() {
+  static auto* r = new std::map<std::string, std::weak_ptr<TpmDevice>>();
+  return *r;
+}
+
+}  // namespace
+
+std::shared_ptr<TpmDevice> TpmDevice::Acquire(const std::string& tcti,
+                                              std::shared_ptr<const Tss2Api> api) {
+  std::lock_guard<std::mutex> lock(RegistryMutex());
+  auto& slot = Registry()[tcti];
+  if (auto existing = slot.lock()) return existing;
+  auto device = std::make_shared<TpmDevice>(tcti, std::move(api));
+  slot = device;
+  return device;
+}
+
+TpmDevice::TpmDevice(std::string tcti, std::shared_ptr<const Tss2Api> api)
+    : tcti_(std::move(tcti)), api_(std::move(api)), queue_(std::make_unique<SerialQueue>()) {}
+
+TpmDevice::~TpmDevice() {
+  // Finish every queued operation, stop the worker, then release TPM objects from this thread:
+  // nothing else can touch the context any more.
+  assert(!queue_->OnWorkerThread());
+  queue_.reset();
+  Disconnect(true);
+}
+
+void TpmDevice::SetOwnerAuth(const Bytes& auth) {
+  ownerAuth_ = auth;
+  if (esys_) {
+    TPM2B_AUTH a = {};
+    a.size = static_cast<UINT16>(ownerAuth_.size());
+    std::memcpy(a.buffer, ownerAuth_.data(), ownerAuth_.size());
+    api_->Esys_TR_SetAuth(esys_, ESYS_TR_RH_OWNER, &a);
+    Wipe(&a, sizeof(a));
+  }
+}
+
+OpStatus TpmDevice::Check(TSS2_RC rc, const char* call) {
+  if (rc == TSS2_RC_SUCCESS) return {};
+  const char* decoded = api_->Tss2_RC_Decode(rc);
+  std::string message = std::string(call) + " failed: " + (decoded ? decoded : "unknown") + " (" +
+                        Hex(rc) + ")";
+  if (IsTransportFailure(rc)) {
+    // The connection is gone (the TPM restarted, swtpm was killed): drop it, so the next
+    // operation reconnects instead of failing forever.
+    Disconnect(false);
+    return Failure("E_TPM_UNAVAILABLE", "the TPM stopped answering: " + message,
+                   "check that the TPM is reachable through " + tcti_ + ", then retry", rc);
+  }
+  const TSS2_RC code = TpmCode(rc);
+  if (code == TPM2_RC_LOCKOUT) {
+    return Failure("E_TPM_LOCKOUT", "the TPM is in dictionary-attack lockout: " + message,
+                   "wait for the lockout to expire, or clear it with the lockout authorization "
+                   "(tpm2_dictionarylockout --clear-lockout)",
+                   rc);
+  }
+  if (code == TPM2_RC_AUTH_FAIL || code == TPM2_RC_BAD_AUTH) {
+    return Failure("E_TPM_AUTH", "the TPM refused the authorization: " + message,
+                   "if the owner hierarchy has a password, pass it as the ownerAuth option "
+                   "(DEVICE_KEYSTORE_TPM_OWNER_AUTH)",
+                   rc);
+  }
+  return Failure("E_TPM", message, "", rc);
+}
+
+OpStatus TpmDevice::Connect() {
+  if (esys_) return {};
+  TSS2_RC rc = api_->Tss2_TctiLdr_Initialize(tcti_.c_str(), &tctiContext_);
+  if (rc != TSS2_RC_SUCCESS) {
+    tctiContext_ = nullptr;
+    const char* decoded = api_->Tss2_RC_Decode(rc);
+    return Failure("E_TPM_UNAVAILABLE",
+                   "cannot reach the TPM through " + tcti_ + ": " + (decoded ? decoded : "") +
+                       " (" + Hex(rc) + ")",
+                   "check the tcti option / DEVICE_KEYSTORE_TCTI and that the TPM is running", rc);
+  }
+  rc = api_->Esys_Initialize(&esys_, tctiContext_, nullptr);
+  if (rc != TSS2_RC_SUCCESS) {
+    esys_ = nullptr;
+    api_->Tss2_TctiLdr_Finalize(&tctiContext_);
+    return Failure("E_TPM_UNAVAILABLE", "Esys_Initialize failed (" + Hex(rc) + ")",
+                   "check that the TPM is running", rc);
+  }
+  if (!ownerAuth_.empty()) SetOwnerAuth(ownerAuth_);
+  return {};
+}
+
+void TpmDevice::FlushQuietly(ESYS_TR handle) {
+  if (esys_ && handle != ESYS_TR_NONE) api_->Esys_FlushContext(esys_, handle);
+}
+
+void TpmDevice::Disconnect(bool flush) {
+  if (!esys_) return;
+  // Without a resource manager, objects stay loaded after we disconnect: flush what we loaded
+  // when the connection still works. After a transport failure there is nothing to flush.
+  if (flush) {
+    for (auto& entry : loaded_) FlushQuietly(entry.second.handle);
+    FlushQuietly(srk_);
+  }
+  if (persistentSrk_ != ESYS_TR_NONE) api_->Esys_TR_Close(esys_, &persistentSrk_);
+  loaded_.clear();
+  lru_.clear();
+  srk_ = ESYS_TR_NONE;
+  persistentSrk_ = ESYS_TR_NONE;
+  api_->Esys_Finalize(&esys_);
+  api_->Tss2_TctiLdr_Finalize(&tctiContext_);
+  esys_ = nullptr;
+  tctiContext_ = nullptr;
+}
+
+bool TpmDevice::EvictLeastRecentlyUsed() {
+  if (lru_.empty()) return false;
+  const std::string victim = lru_.back();
+  lru_.pop_back();
+  auto it = loaded_.find(victim);
+  if (it != loaded_.end()) {
+    FlushQuietly(it->second.handle);
+    loaded_.erase(it);
+  }
+  return true;
+}
+
+OpStatus TpmDevice::ParentHandle(uint32_t parent, ESYS_TR* out) {
+  if (parent == TPM2_RH_OWNER) {
+    if (srk_ == ESYS_TR_NONE) {
+      TPM2B_SENSITIVE_CREATE sensitive = {};
+      TPM2B_PUBLIC templ = H2SrkTemplate();
+      TPM2B_DATA outside = {};
+      TPML_PCR_SELECTION pcrs = {};
+      ESYS_TR handle = ESYS_TR_NONE;
+      TSS2_RC rc;
+      do {
+        rc = api_->Esys_CreatePrimary(esys_, ESYS_TR_RH_OWNER, ESYS_TR_PASSWORD, ESYS_TR_NONE,
+                                      ESYS_TR_NONE, &sensitive, &templ, &outside, &pcrs, &handle,
+                                      nullptr, nullptr, nullptr, nullptr);
+      } while (TpmCode(rc) == TPM2_RC_OBJECT_MEMORY && EvictLeastRecentlyUsed());
+      OpStatus s = Check(rc, "Esys_CreatePrimary (SRK)");
+      if (!s.ok) return s;
+      srk_ = handle;
+    }
+    *out = srk_;
+    return {};
+  }
+  if ((parent & 0xFF000000) == 0x81000000) {
+    if (persistentSrk_ == ESYS_TR_NONE) {
+      OpStatus s = Check(api_->Esys_TR_FromTPMPublic(esys_, parent, ESYS_TR_NONE, ESYS_TR_NONE,
+                                                     ESYS_TR_NONE, &persistentSrk_),
+                         "Esys_TR_FromTPMPublic (persistent parent)");
+      if (!s.ok) return s;
+    }
+    *out = persistentSrk_;
+    return {};
+  }
+  return Failure("E_TPM", "unsupported parent handle " + Hex(parent),
+                 "keys must be children of the owner-hierarchy SRK (0x40000001) or 0x81000001",
+                 0);
+}
+
+OpStatus TpmDevice::Load(const KeyBlobs& key, ESYS_TR* out) {
+  std::string id(reinterpret_cast<const char*>(&key.parent), sizeof(key.parent));
+  id.append(key.publicBlob.begin(), key.publicBlob.end());
+  id.append(key.privateBlob.begin(), key.privateBlob.end());
+  auto hit = loaded_.find(id);
+  if (hit != loaded_.end()) {
+    lru_.splice(lru_.begin(), lru_, hit->second.lru);
+    *out = hit->second.handle;
+    return {};
+  }
+  TPM2B_PUBLIC pub = {};
+  TPM2B_PRIVATE priv = {};
+  size_t offset = 0;
+  if (api_->Tss2_MU_TPM2B_PUBLIC_Unmarshal(key.publicBlob.data(), key.publicBlob.size(), &offset,
+                                           &pub) != TSS2_RC_SUCCESS ||
+      offset != key.publicBlob.size()) {
+    return Failure("E_TPM", "the key's TPM2B_PUBLIC does not parse", "the key file is corrupt", 0);
+  }
+  offset = 0;
+  if (api_->Tss2_MU_TPM2B_PRIVATE_Unmarshal(key.privateBlob.data(), key.privateBlob.size(),
+                                            &offset, &priv) != TSS2_RC_SUCCESS ||
+      offset != key.privateBlob.size()) {
+    return Failure("E_TPM", "the key's TPM2B_PRIVATE does not parse", "the key file is corrupt", 0);
+  }
+  ESYS_TR parent = ESYS_TR_NONE;
+  OpStatus s = ParentHandle(key.parent, &parent);
+  if (!s.ok) return s;
+  if (loaded_.size() >= kMaxLoadedKeys) EvictLeastRecentlyUsed();
+  ESYS_TR handle = ESYS_TR_NONE;
+  TSS2_RC rc;
+  do {
+    rc = api_->Esys_Load(esys_, parent, ESYS_TR_PASSWORD, ESYS_TR_NONE, ESYS_TR_NONE, &priv, &pub,
+                         &handle);
+  } while (TpmCode(rc) == TPM2_RC_OBJECT_MEMORY && EvictLeastRecentlyUsed());
+  s = Check(rc, "Esys_Load");
+  if (!s.ok) return s;
+  lru_.push_front(id);
+  loaded_[id] = Loaded{handle, lru_.begin()};
+  *out = handle;
+  return {};
+}
+
+OpStatus TpmDevice::StartEncryptedSession(TPMA_SESSION attributes, ESYS_TR* session) {
+  ESYS_TR salt = ESYS_TR_NONE;
+  OpStatus s = ParentHandle(TPM2_RH_OWNER, &salt);
+  if (!s.ok) return s;
+  TPMT_SYM_DEF symmetric = {};
+  symmetric.algorithm = TPM2_ALG_AES;
+  symmetric.keyBits.aes = 128;
+  symmetric.mode.aes = TPM2_ALG_CFB;
+  TSS2_RC rc;
+  do {
+    rc = api_->Esys_StartAuthSession(esys_, salt, ESYS_TR_NONE, ESYS_TR_NONE, ESYS_TR_NONE,
+                                     ESYS_TR_NONE, nullptr, TPM2_SE_HMAC, &symmetric,
+                                     TPM2_ALG_SHA256, session);
+  } while (TpmCode(rc) == TPM2_RC_OBJECT_MEMORY && EvictLeastRecentlyUsed());
+  s = Check(rc, "Esys_StartAuthSession (salted)");
+  if (!s.ok) return s;
+  rc = api_->Esys_TRSess_SetAttributes(esys_, *session,
+                                       TPMA_SESSION_CONTINUESESSION | attributes, 0xFF);
+  s = Check(rc, "Esys_TRSess_SetAttributes");
+  if (!s.ok) FlushQuietly(*session);
+  return s;
+}
+
+OpStatus TpmDevice::Properties(std::map<uint32_t, uint32_t>* out) {
+  OpStatus s = Connect();
+  if (!s.ok) return s;
+  for (uint32_t group : {TPM2_PT_FIXED, TPM2_PT_VAR}) {
+    TPMI_YES_NO more = TPM2_NO;
+    TPMS_CAPABILITY_DATA* data = nullptr;
+    s = Check(api_->Esys_GetCapability(esys_, ESYS_TR_NONE, ESYS_TR_NONE, ESYS_TR_NONE,
+                                       TPM2_CAP_TPM_PROPERTIES, group, TPM2_MAX_TPM_PROPERTIES,
+                                       &more, &data),
+              "Esys_GetCapability");
+    if (!s.ok) return s;
+    const TPML_TAGGED_TPM_PROPERTY& props = data->data.tpmProperties;
+    for (UINT32 i = 0; i < props.count; i++) (*out)[props.tpmProperty[i].property] = props.tpmProperty[i].value;
+    api_->Esys_Free(data);
+  }
+  return {};
+}
+
+OpStatus TpmDevice::CreateKey(uint32_t parent, const Bytes& templ, const Bytes& sensitiveData,
+                              KeyBlobs* out) {
+  OpStatus s = Connect();
+  if (!s.ok) return s;
+  TPM2B_PUBLIC inPublic = {};
+  size_t offset = 0;
+  if (api_->Tss2_MU_TPM2B_PUBLIC_Unmarshal(templ.data(), templ.size(), &offset, &inPublic) !=
+          TSS2_RC_SUCCESS ||
+      offset != templ.size()) {
+    return Failure("E_INVALID_ARGUMENT", "the key template does not parse as TPM2B_PUBLIC", "", 0);
+  }
+  if (sensitiveData.size() > sizeof(TPM2B_SENSITIVE_DATA::buffer)) {
+    return Failure("E_INVALID_ARGUMENT", "the data to seal is too large for the TPM", "", 0);
+  }
+  ESYS_TR parentHandle = ESYS_TR_NONE;
+  s = ParentHandle(parent, &parentHandle);
+  if (!s.ok) return s;
+  TPM2B_SENSITIVE_CREATE sensitive = {};
+  sensitive.sensitive.data.size = static_cast<UINT16>(sensitiveData.size());
+  std::memcpy(sensitive.sensitive.data.buffer, sensitiveData.data(), sensitiveData.size());
+  // Sealing sends a secret to the TPM: encrypt the command parameter (the sensitive area).
+  ESYS_TR session = ESYS_TR_PASSWORD;
+  if (!sensitiveData.empty()) {
+    s = StartEncryptedSession(TPMA_SESSION_DECRYPT, &session);
+    if (!s.ok) {
+      Wipe(&sensitive, sizeof(sensitive));
+      return s;
+    }
+  }
+  TPM2B_DATA outside = {};
+  TPML_PCR_SELECTION pcrs = {};
+  TPM2B_PRIVATE* outPrivate = nullptr;
+  TPM2B_PUBLIC* outPublic = nullptr;
+  TSS2_RC rc = api_->Esys_Create(esys_, parentHandle, session, ESYS_TR_NONE, ESYS_TR_NONE,
+                                 &sensitive, &inPublic, &outside, &pcrs, &outPrivate, &outPublic,
+                                 nullptr, nullptr, nullptr);
+  Wipe(&sensitive, sizeof(sensitive));
+  if (session != ESYS_TR_PASSWORD) FlushQuietly(session);
+  s = Check(rc, "Esys_Create");
+  if (!s.ok) return s;
+  uint8_t buf[sizeof(TPM2B_PUBLIC) + sizeof(TPM2B_PRIVATE)];
+  offset = 0;
+  TSS2_RC mu = api_->Tss2_MU_TPM2B_PUBLIC_Marshal(outPublic, buf, sizeof(buf), &offset);
+  out->publicBlob.assign(buf, buf + offset);
+  offset = 0;
+  if (mu == TSS2_RC_SUCCESS) mu = api_->Tss2_MU_TPM2B_PRIVATE_Marshal(outPrivate, buf, sizeof(buf), &offset);
+  out->privateBlob.assign(buf, buf + offset);
+  out->parent = parent;
+  api_->Esys_Free(outPrivate);
+  api_->Esys_Free(outPublic);
+  if (mu != TSS2_RC_SUCCESS) return Failure("E_TPM", "marshalling the new key failed", "", mu);
+  return {};
+}
+
+OpStatus TpmDevice::Sign(const KeyBlobs& key, const uint8_t digest[32], Bytes* rs) {
+  OpStatus s = Connect();
+  if (!s.ok) return s;
+  ESYS_TR handle = ESYS_TR_NONE;
+  s = Load(key, &handle);
+  if (!s.ok) return s;
+  TPM2B_DIGEST d = {};
+  d.size = 32;
+  std::memcpy(d.buffer, digest, 32);
+  TPMT_SIG_SCHEME scheme = {};
+  scheme.scheme = TPM2_ALG_ECDSA;
+  scheme.details.ecdsa.hashAlg = TPM2_ALG_SHA256;
+  TPMT_TK_HASHCHECK validation = {};
+  validation.tag = TPM2_ST_HASHCHECK;
+  validation.hierarchy = TPM2_RH_NULL;
+  TPMT_SIGNATURE* signature = nullptr;
+  // Inputs and outputs of a signature are public: a plain password session is enough.
+  s = Check(api_->Esys_Sign(esys_, handle, ESYS_TR_PASSWORD, ESYS_TR_NONE, ESYS_TR_NONE, &d,
+                            &scheme, &validation, &signature),
+            "Esys_Sign");
+  if (!s.ok) return s;
+  const TPM2B_ECC_PARAMETER& r = signature->signature.ecdsa.signatureR;
+  const TPM2B_ECC_PARAMETER& sv = signature->signature.ecdsa.signatureS;
+  if (signature->sigAlg != TPM2_ALG_ECDSA || r.size > 32 || sv.size > 32) {
+    api_->Esys_Free(signature);
+    return Failure("E_TPM", "the TPM returned an unexpected signature", "", 0);
+  }
+  rs->assign(64, 0);
+  std::memcpy(rs->data() + 32 - r.size, r.buffer, r.size);
+  std::memcpy(rs->data() + 64 - sv.size, sv.buffer, sv.size);
+  api_->Esys_Free(signature);
+  return {};
+}
+
+OpStatus TpmDevice::Ecdh(const KeyBlobs& key, const Bytes& x, const Bytes& y, Bytes* z) {
+  OpStatus s = Connect();
+  if (!s.ok) return s;
+  if (x.size() != 32 || y.size() != 32) {
+    return Failure("E_INVALID_ARGUMENT", "the peer point must have 32-byte coordinates", "", 0);
+  }
+  ESYS_TR handle = ESYS_TR_NONE;
+  s = Load(key, &handle);
+  if (!s.ok) return s;
+  TPM2B_ECC_POINT point = {};
+  point.point.x.size = 32;
+  std::memcpy(point.point.x.buffer, x.data(), 32);
+  point.point.y.size = 32;
+  std::memcpy(point.point.y.buffer, y.data(), 32);
+  // The shared secret is the response: encrypt it on the wire.
+  ESYS_TR session = ESYS_TR_NONE;
+  s = StartEncryptedSession(TPMA_SESSION_ENCRYPT, &session);
+  if (!s.ok) return s;
+  TPM2B_ECC_POINT* out = nullptr;
+  TSS2_RC rc = api_->Esys_ECDH_ZGen(esys_, handle, session, ESYS_TR_NONE, ESYS_TR_NONE, &point, &out);
+  FlushQuietly(session);
+  s = Check(rc, "Esys_ECDH_ZGen");
+  if (!s.ok) return s;
+  if (out->point.x.size > 32) {
+    Wipe(out, sizeof(*out));
+    api_->Esys_Free(out);
+    return Failure("E_TPM", "the TPM returned an unexpected ECDH result", "", 0);
+  }
+  z->assign(32, 0);
+  std::memcpy(z->data() + 32 - out->point.x.size, out->point.x.buffer, out->point.x.size);
+  Wipe(out, sizeof(*out));
+  api_->Esys_Free(out);
+  return {};
+}
+
+OpStatus TpmDevice::Unseal(const KeyBlobs& key, Bytes* outData) {
+  OpStatus s = Connect();
+  if (!s.ok) return s;
+  ESYS_TR handle = ESYS_TR_NONE;
+  s = Load(key, &handle);
+  if (!s.ok) return s;
+  ESYS_TR session = ESYS_TR_NONE;
+  s = StartEncryptedSession(TPMA_SESSION_ENCRYPT, &session);
+  if (!s.ok) return s;
+  TPM2B_SENSITIVE_DATA* out = nullptr;
+  TSS2_RC rc = api_->Esys_Unseal(esys_, handle, session, ESYS_TR_NONE, ESYS_TR_NONE, &out);
+  FlushQuietly(session);
+  s = Check(rc, "Esys_Unseal");
+  if (!s.ok) return s;
+  outData->assign(out->buffer, out->buffer + out->size);
+  Wipe(out, sizeof(*out));
+  api_->Esys_Free(out);
+  return {};
+}
+
+}  // namespace dk

@@ -1,0 +1,68 @@
+// The tss2 functions we call, resolved at run time with dlopen so that the addon loads (and the
+// other tiers work) on machines without libtss2. The headers are used for types only.
+#pragma once
+
+#include <tss2/tss2_esys.h>
+#include <tss2/tss2_mu.h>
+#include <tss2/tss2_rc.h>
+#include <tss2/tss2_tctildr.h>
+
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace dk {
+
+// X-macro: library, symbol. One place to add a function.
+#define DK_TSS2_FUNCTIONS(X)                    \
+  X(esys, Esys_Initialize)                      \
+  X(esys, Esys_Finalize)                        \
+  X(esys, Esys_GetCapability)                   \
+  X(esys, Esys_CreatePrimary)                   \
+  X(esys, Esys_Create)                          \
+  X(esys, Esys_Load)                            \
+  X(esys, Esys_Sign)                            \
+  X(esys, Esys_ECDH_ZGen)                       \
+  X(esys, Esys_Unseal)                          \
+  X(esys, Esys_FlushContext)                    \
+  X(esys, Esys_StartAuthSession)                \
+  X(esys, Esys_TRSess_SetAttributes)            \
+  X(esys, Esys_TR_SetAuth)                      \
+  X(esys, Esys_TR_FromTPMPublic)                \
+  X(esys, Esys_TR_Close)                        \
+  X(esys, Esys_ReadPublic)                      \
+  X(esys, Esys_Free)                            \
+  X(tctildr, Tss2_TctiLdr_Initialize)           \
+  X(tctildr, Tss2_TctiLdr_Finalize)             \
+  X(rc, Tss2_RC_Decode)                         \
+  X(mu, Tss2_MU_TPM2B_PUBLIC_Marshal)           \
+  X(mu, Tss2_MU_TPM2B_PUBLIC_Unmarshal)         \
+  X(mu, Tss2_MU_TPM2B_PRIVATE_Marshal)          \
+  X(mu, Tss2_MU_TPM2B_PRIVATE_Unmarshal)        \
+  X(mu, Tss2_MU_TPMT_PUBLIC_Marshal)
+
+struct Tss2Api {
+#define DK_DECLARE(lib, name) decltype(&::name) name = nullptr;
+  DK_TSS2_FUNCTIONS(DK_DECLARE)
+#undef DK_DECLARE
+};
+
+struct Tss2Library {
+  std::string soname;
+  std::string path;     // where the dynamic loader found it
+  std::string version;  // from the real file name, e.g. 3.2.1 is not in the soname
+};
+
+// The result of loading: either every function, or the reason (with the package to install).
+struct Tss2Load {
+  bool ok = false;
+  std::string error;
+  std::vector<Tss2Library> libraries;
+  std::shared_ptr<const Tss2Api> api;
+};
+
+// Loads once per process (the libraries are process-wide); thread-safe.
+// `libDir` overrides the search path (tests hide the libraries with it); empty = default.
+const Tss2Load& LoadTss2(const std::string& libDir);
+
+}  // namespace dk
