@@ -19,6 +19,12 @@ export const ErrorCodes = [
   'E_NOT_INITIALIZED',
   'E_IO',
   'E_CLOSED',
+  // TPM 2.0 tier; `tpmRc` carries the raw TSS2_RC.
+  'E_TPM_UNAVAILABLE',
+  'E_TPM_PERMISSION',
+  'E_TPM_LOCKOUT',
+  'E_TPM_AUTH',
+  'E_TPM',
 ] as const;
 
 export type ErrorCode = (typeof ErrorCodes)[number];

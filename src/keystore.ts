@@ -7,6 +7,7 @@ import {
   type Backend,
   type BackendContext,
   type Extractable,
+  type GeneratedKey,
   type KeyRecord,
   type TierName,
 } from './backends/backend';
@@ -59,6 +60,13 @@ export interface OpenOptions {
   onWarning?: (message: string) => void;
   /** Told when a slow step (key derivation) starts and ends, e.g. to show a spinner. */
   onProgress?: (label: string, done: boolean) => void;
+  /**
+   * TPM transport, as a TCTI string: `device:/dev/tpmrm0` (the default when it exists),
+   * `swtpm:host=127.0.0.1,port=2321`, `tabrmd`. Default: DEVICE_KEYSTORE_TCTI.
+   */
+  tcti?: string;
+  /** The TPM owner hierarchy's password, when it has one. Default: DEVICE_KEYSTORE_TPM_OWNER_AUTH. */
+  tpmOwnerAuth?: string | Uint8Array;
 }
 
 export interface InitOptions {
@@ -89,9 +97,13 @@ const OPEN_OPTION_KEYS = new Set([
   'lockTimeoutMs',
   'onWarning',
   'onProgress',
+  'tcti',
+  'tpmOwnerAuth',
 ]);
 
 const IDENTITY_PREFIX = 'identity-';
+/** Files a tier may keep beside a key record, removed with it even when the tier is gone. */
+const KEY_SIDE_FILES = ['.tss2.pem'];
 const MAX_SECRET_BYTES_HARD = 1024 * 1024;
 
 function validateOpenOptions(opts: OpenOptions): void {
@@ -131,6 +143,15 @@ function validateOpenOptions(opts: OpenOptions): void {
     (!Number.isSafeInteger(opts.lockTimeoutMs) || opts.lockTimeoutMs < 0)
   ) {
     throw invalidArgument('lockTimeoutMs must be a non-negative integer');
+  }
+  if (opts.tcti !== undefined && (typeof opts.tcti !== 'string' || opts.tcti === '')) {
+    throw invalidArgument('tcti must be a non-empty string');
+  }
+  if (
+    opts.tpmOwnerAuth !== undefined &&
+    !(typeof opts.tpmOwnerAuth === 'string' || opts.tpmOwnerAuth instanceof Uint8Array)
+  ) {
+    throw invalidArgument('tpmOwnerAuth must be a string or Uint8Array');
   }
   for (const k of ['onWarning', 'onProgress'] as const) {
     if (opts[k] !== undefined && typeof opts[k] !== 'function')
@@ -185,6 +206,10 @@ export class Keystore {
       warn: opts.onWarning ?? ((m) => process.emitWarning(m, { code: 'DEVICE_KEYSTORE' })),
       ...(opts.passphrase !== undefined ? { passphrase: toSecretBytes(opts.passphrase) } : {}),
       ...(opts.onProgress ? { onSlowStep: opts.onProgress } : {}),
+      ...(opts.tcti !== undefined ? { tcti: opts.tcti } : {}),
+      ...(opts.tpmOwnerAuth !== undefined
+        ? { tpmOwnerAuth: toSecretBytes(opts.tpmOwnerAuth) }
+        : {}),
     };
     const requireHardware = opts.requireHardware ?? false;
     const detection = await detectTier(ctx, opts.backend ?? 'auto', requireHardware);
@@ -274,6 +299,34 @@ export class Keystore {
       );
     }
     return this.#locked(() => this.#createKeyLocked(alias));
+  }
+
+  /**
+   * Adopt a TPM key made by another tool (a TSS2 PRIVATE KEY PEM from tpm2-openssl or
+   * ssh-tpm-agent) into the tpm2 tier of this store. The TPM must be able to load it.
+   */
+  async importKey(
+    alias: string,
+    material: string | Buffer,
+    tier: TierName = 'tpm2',
+  ): Promise<DeviceKey> {
+    this.#assertOpen();
+    validateName('alias', alias);
+    if (alias.startsWith(IDENTITY_PREFIX)) {
+      throw invalidArgument(
+        `aliases starting with "${IDENTITY_PREFIX}" are reserved for identity keys`,
+      );
+    }
+    if (!(typeof material === 'string' || Buffer.isBuffer(material))) {
+      throw invalidArgument('the key to import must be a PEM string or a Buffer');
+    }
+    return this.#locked(() =>
+      this.#createKeyLocked(alias, tier, async (backend) => {
+        if (!backend.importKey)
+          throw invalidArgument(`the ${backend.tier} tier cannot import keys`);
+        return backend.importKey(alias, material);
+      }),
+    );
   }
 
   async getKey(alias: string): Promise<DeviceKey> {
@@ -497,7 +550,12 @@ export class Keystore {
     return identity;
   }
 
-  async #createKeyLocked(alias: string): Promise<DeviceKey> {
+  async #createKeyLocked(
+    alias: string,
+    tier: TierName = this.#tier,
+    make: (backend: Backend, createdAt: string) => Promise<GeneratedKey> = (b, at) =>
+      b.generateKey(alias, at),
+  ): Promise<DeviceKey> {
     const file = keyFile(this.#paths, alias);
     if (await exists(file)) {
       throw new KeystoreError('E_EXISTS', `a key named "${alias}" already exists`, {
@@ -505,9 +563,9 @@ export class Keystore {
         hint: 'choose another alias, or delete the old key first',
       });
     }
-    const backend = await this._backend(this.#tier);
+    const backend = await this._backend(tier);
     const createdAt = now();
-    const generated = await backend.generateKey(alias, createdAt);
+    const generated = await make(backend, createdAt);
     const record: KeyRecord = {
       alias,
       tier: backend.tier,
@@ -516,6 +574,8 @@ export class Keystore {
       createdAt,
       backendData: generated.backendData,
     };
+    // The record is the commit point: a crash before it leaves at most a side file (a TPM key
+    // blob) that the next key with this alias overwrites.
     await writeKeyRecord(file, record);
     const key = new DeviceKey(record, backend, generated.handle);
     this.#keys.set(alias, Promise.resolve(key));
@@ -550,9 +610,16 @@ export class Keystore {
       // A corrupt file is still deleted: the user asked for the key to be gone.
       if (code !== 'E_CORRUPT') throw err;
     }
-    if (record) await (await this._backend(record.tier)).destroyKey(record);
     this.#keys.delete(alias);
+    // The record goes first, so a crash leaves no record pointing at missing material.
     await removeFileDurable(file);
+    const backend = record ? await this._backend(record.tier).catch(() => undefined) : undefined;
+    if (backend && record) await backend.destroyKey(record);
+    else {
+      for (const suffix of KEY_SIDE_FILES) {
+        await removeFileDurable(path.join(this.#paths.keysDir, alias + suffix));
+      }
+    }
   }
 
   /**

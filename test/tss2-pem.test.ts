@@ -6,6 +6,7 @@ import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Swtpm } from './helpers-swtpm';
 import { isKeystoreError, type ErrorCode } from '../src/errors';
 import { spkiDerFromRaw } from '../src/crypto/p256';
 import {
@@ -695,98 +696,6 @@ function nonMinimalInner(): Buffer {
 
 // ---------------------------------------------------------------------------------------------
 // Live: swtpm + tpm2-openssl (the outside implementation) + a raw TPM 2.0 client
-
-/** A private swtpm on a free loopback port pair, with a temp state dir. */
-class Swtpm {
-  private constructor(
-    readonly port: number,
-    private readonly child: ChildProcess,
-    private readonly stateDir: string,
-  ) {}
-
-  get tcti(): string {
-    return `swtpm:host=127.0.0.1,port=${this.port}`;
-  }
-
-  static async start(): Promise<Swtpm> {
-    let lastError = '';
-    for (let attempt = 0; attempt < 5; attempt++) {
-      const port = await freePortPair();
-      const stateDir = mkdtempSync(join(tmpdir(), 'tss2-swtpm-'));
-      const child = spawn(
-        'swtpm',
-        [
-          'socket',
-          '--tpm2',
-          '--tpmstate',
-          `dir=${stateDir}`,
-          '--server',
-          `type=tcp,port=${port},bindaddr=127.0.0.1`,
-          '--ctrl',
-          `type=tcp,port=${port + 1},bindaddr=127.0.0.1`,
-          '--flags',
-          'not-need-init,startup-clear',
-        ],
-        { stdio: ['ignore', 'ignore', 'pipe'] },
-      );
-      let stderr = '';
-      child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
-      const exited = once(child, 'exit').then(() => 'exited' as const);
-      const ready = await Promise.race([waitForPort(port, exited), exited]);
-      if (ready === 'ready') return new Swtpm(port, child, stateDir);
-      lastError = stderr;
-      rmSync(stateDir, { recursive: true, force: true });
-    }
-    throw new Error(`swtpm did not start: ${lastError}`);
-  }
-
-  async stop(): Promise<void> {
-    if (this.child.exitCode === null && this.child.signalCode === null) {
-      const exited = once(this.child, 'exit');
-      this.child.kill('SIGTERM');
-      const timer = setTimeout(() => this.child.kill('SIGKILL'), 5000);
-      await exited;
-      clearTimeout(timer);
-    }
-    rmSync(this.stateDir, { recursive: true, force: true });
-  }
-}
-
-function listenOnce(port: number): Promise<number | null> {
-  return new Promise((resolve) => {
-    const srv = net.createServer();
-    srv.once('error', () => resolve(null));
-    srv.listen(port, '127.0.0.1', () => {
-      const p = (srv.address() as net.AddressInfo).port;
-      srv.close(() => resolve(p));
-    });
-  });
-}
-
-async function freePortPair(): Promise<number> {
-  for (;;) {
-    const p = await listenOnce(0);
-    if (p !== null && p < 65535 && (await listenOnce(p + 1)) !== null) return p;
-  }
-}
-
-async function waitForPort(port: number, exited: Promise<'exited'>): Promise<'ready' | 'exited'> {
-  let gone = false;
-  void exited.then(() => (gone = true));
-  for (let i = 0; i < 500 && !gone; i++) {
-    const ok = await new Promise<boolean>((resolve) => {
-      const s = net.connect(port, '127.0.0.1');
-      s.once('connect', () => {
-        s.end();
-        s.once('close', () => resolve(true));
-      });
-      s.once('error', () => resolve(false));
-    });
-    if (ok) return 'ready';
-    await new Promise((r) => setTimeout(r, 10));
-  }
-  return 'exited';
-}
 
 /**
  * A minimal TPM 2.0 command client over swtpm's raw TCP data channel, with password sessions.

@@ -29,6 +29,10 @@ export interface BackendContext {
   warn: (message: string) => void;
   /** Called while a slow step (key derivation) runs, so a CLI can show progress. */
   onSlowStep?: (label: string, done: boolean) => void;
+  /** TPM transport (TCTI string); the tpm2 tier falls back to DEVICE_KEYSTORE_TCTI, /dev/tpmrm0. */
+  tcti?: string;
+  /** The TPM owner hierarchy's password, for TPMs that have one. */
+  tpmOwnerAuth?: SecretBytes;
 }
 
 /** The header of a key record: the fields every tier binds to its key material. */
@@ -80,6 +84,8 @@ export interface GeneratedKey {
 
 export interface Backend extends TierGuarantees {
   generateKey(alias: string, createdAt: string): Promise<GeneratedKey>;
+  /** Adopt a key made by another tool, in the tier's own format (TSS2 PEM for tpm2). */
+  importKey?(alias: string, material: string | Buffer): Promise<GeneratedKey>;
   loadKey(record: KeyRecord, file: string): Promise<KeyHandle>;
   /** Remove whatever the tier holds outside the key file (a keychain item, a persistent handle). */
   destroyKey(record: KeyRecord): Promise<void>;

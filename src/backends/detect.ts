@@ -1,7 +1,8 @@
 import { KeystoreError } from '../errors';
 import type { BackendContext, TierName, TierProvider } from './backend';
 import { encryptedFileTier } from './encrypted-file';
-import { keychainTier, secureEnclaveTier, tpm2Tier } from './unavailable';
+import { tpm2Tier } from './tpm2';
+import { keychainTier, secureEnclaveTier } from './unavailable';
 
 /** Every tier, in detection order. */
 export const TIER_PROVIDERS: readonly TierProvider[] = [

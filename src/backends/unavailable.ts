@@ -1,4 +1,3 @@
-import { existsSync } from 'node:fs';
 import type { TierGuarantees, TierProvider } from './backend';
 import { KeystoreError } from '../errors';
 
@@ -34,15 +33,4 @@ export const secureEnclaveTier = unavailableTier(
 export const keychainTier = unavailableTier(
   { tier: 'keychain', hardwareBacked: false, extractable: 'os-owner' },
   () => (process.platform === 'darwin' ? NOT_BUILT : `macOS only (this is ${process.platform})`),
-);
-
-export const tpm2Tier = unavailableTier(
-  { tier: 'tpm2', hardwareBacked: true, extractable: 'no' },
-  () => {
-    if (process.platform !== 'linux') return `Linux only for now (this is ${process.platform})`;
-    const device = existsSync('/dev/tpmrm0')
-      ? '/dev/tpmrm0 is present'
-      : 'no /dev/tpmrm0 on this machine';
-    return `${NOT_BUILT} (${device})`;
-  },
 );

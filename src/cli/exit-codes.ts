@@ -24,6 +24,11 @@ const BY_CODE: Record<ErrorCode, number> = {
   E_LOCKED: 9,
   E_IO: 10,
   E_CLOSED: 70,
+  E_TPM_UNAVAILABLE: 8,
+  E_TPM_PERMISSION: 8,
+  E_TPM_LOCKOUT: 11,
+  E_TPM_AUTH: 11,
+  E_TPM: 12,
 };
 
 export function exitCodeFor(code: ErrorCode): number {

@@ -1,0 +1,84 @@
+import * as path from 'node:path';
+import { KeystoreError } from './errors';
+
+/**
+ * The native addon, loaded with node-gyp-build (a prebuild for this platform, else the local
+ * build). A failure to load never breaks the import: the encrypted-file tier needs no native
+ * code, and the reason is kept for `doctor` and for the hardware tiers' probes.
+ */
+
+export interface TpmKeyBlobs {
+  publicBlob: Buffer;
+  privateBlob: Buffer;
+}
+
+/** One TPM reached through one TCTI; every method queues on the device's worker thread. */
+export interface NativeTpmConnection {
+  properties(): Promise<Record<string, number>>;
+  createKey(parent: number, template: Buffer, sensitive?: Buffer): Promise<TpmKeyBlobs>;
+  sign(parent: number, publicBlob: Buffer, privateBlob: Buffer, digest: Buffer): Promise<Buffer>;
+  ecdh(
+    parent: number,
+    publicBlob: Buffer,
+    privateBlob: Buffer,
+    x: Buffer,
+    y: Buffer,
+  ): Promise<Buffer>;
+  unseal(parent: number, publicBlob: Buffer, privateBlob: Buffer): Promise<Buffer>;
+  close(): Promise<void>;
+}
+
+export interface Tss2Status {
+  ok: boolean;
+  error?: string;
+  libraries: { soname: string; path: string }[];
+}
+
+export interface NativeAddon {
+  tpmBuiltIn: boolean;
+  setErrorClass(cls: typeof KeystoreError): void;
+  tss2Status?(libDir?: string): Tss2Status;
+  TpmConnection?: new (tcti: string, ownerAuth?: Buffer) => NativeTpmConnection;
+}
+
+export type NativeLoad =
+  | { ok: true; addon: NativeAddon; path: string }
+  | { ok: false; error: string };
+
+let loaded: NativeLoad | undefined;
+
+export function loadNative(): NativeLoad {
+  if (loaded) return loaded;
+  const root = path.join(__dirname, '..');
+  try {
+    // eslint-style dynamic require: node-gyp-build resolves prebuilds/ or build/ at run time.
+    const nodeGypBuild = require('node-gyp-build') as ((dir: string) => NativeAddon) & {
+      path(dir: string): string;
+    };
+    const addon = nodeGypBuild(root);
+    addon.setErrorClass(KeystoreError);
+    loaded = { ok: true, addon, path: nodeGypBuild.path(root) };
+  } catch (err) {
+    loaded = { ok: false, error: (err as Error).message.split('\n')[0] ?? String(err) };
+  }
+  return loaded;
+}
+
+/**
+ * The tss2 libraries, loaded on first use. DEVICE_KEYSTORE_TSS2_LIBDIR makes the loader look in
+ * one directory only; the tests use it to show what happens on a machine without libtss2.
+ */
+export function tss2Status(): Tss2Status | { ok: false; error: string; libraries: [] } {
+  const native = loadNative();
+  if (!native.ok)
+    return { ok: false, error: `the native addon did not load: ${native.error}`, libraries: [] };
+  if (!native.addon.tpmBuiltIn || !native.addon.tss2Status) {
+    return {
+      ok: false,
+      error:
+        'this build of device-keystore has no TPM support (tss2 headers were absent when it was compiled)',
+      libraries: [],
+    };
+  }
+  return native.addon.tss2Status(process.env.DEVICE_KEYSTORE_TSS2_LIBDIR ?? '');
+}

@@ -1,0 +1,132 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import { mkdtempSync, rmSync } from 'node:fs';
+import * as net from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+/**
+ * A private software TPM (swtpm) on a free loopback port pair with a temp state dir, started by
+ * the tests and stopped afterwards. It can be killed (-9) and restarted on the same port and
+ * state, to test what happens when a TPM dies under load.
+ */
+export class Swtpm {
+  private child: ChildProcess | undefined;
+  private stderr = '';
+
+  private constructor(
+    readonly port: number,
+    readonly stateDir: string,
+  ) {}
+
+  get tcti(): string {
+    return `swtpm:host=127.0.0.1,port=${this.port}`;
+  }
+
+  static async start(): Promise<Swtpm> {
+    let lastError = '';
+    for (let attempt = 0; attempt < 5; attempt++) {
+      const tpm = new Swtpm(await freePortPair(), mkdtempSync(join(tmpdir(), 'dk-swtpm-')));
+      if (await tpm.launch()) return tpm;
+      lastError = tpm.stderr;
+      rmSync(tpm.stateDir, { recursive: true, force: true });
+    }
+    throw new Error(`swtpm did not start: ${lastError}`);
+  }
+
+  private async launch(): Promise<boolean> {
+    this.stderr = '';
+    const child = spawn(
+      'swtpm',
+      [
+        'socket',
+        '--tpm2',
+        '--tpmstate',
+        `dir=${this.stateDir}`,
+        '--server',
+        `type=tcp,port=${this.port},bindaddr=127.0.0.1`,
+        '--ctrl',
+        `type=tcp,port=${this.port + 1},bindaddr=127.0.0.1`,
+        '--flags',
+        'not-need-init,startup-clear',
+      ],
+      { stdio: ['ignore', 'ignore', 'pipe'] },
+    );
+    child.stderr!.on('data', (d: Buffer) => (this.stderr += d.toString()));
+    const exited = once(child, 'exit').then(() => 'exited' as const);
+    const ready = await Promise.race([waitForPort(this.port, exited), exited]);
+    if (ready !== 'ready') return false;
+    this.child = child;
+    return true;
+  }
+
+  get running(): boolean {
+    return !!this.child && this.child.exitCode === null && this.child.signalCode === null;
+  }
+
+  /** kill -9: the TPM vanishes mid-conversation. */
+  async kill(): Promise<void> {
+    if (!this.running) return;
+    const exited = once(this.child!, 'exit');
+    this.child!.kill('SIGKILL');
+    await exited;
+  }
+
+  /** Start again on the same port with the same state (keys made before still load). */
+  async restart(): Promise<void> {
+    await this.kill();
+    for (let i = 0; i < 50; i++) {
+      if (await this.launch()) return;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    throw new Error(`swtpm did not restart: ${this.stderr}`);
+  }
+
+  async stop(): Promise<void> {
+    if (this.running) {
+      const exited = once(this.child!, 'exit');
+      this.child!.kill('SIGTERM');
+      const timer = setTimeout(() => this.child?.kill('SIGKILL'), 5000);
+      await exited;
+      clearTimeout(timer);
+    }
+    rmSync(this.stateDir, { recursive: true, force: true });
+  }
+}
+
+function listenOnce(port: number): Promise<number | null> {
+  return new Promise((resolve) => {
+    const srv = net.createServer();
+    srv.once('error', () => resolve(null));
+    srv.listen(port, '127.0.0.1', () => {
+      const p = (srv.address() as net.AddressInfo).port;
+      srv.close(() => resolve(p));
+    });
+  });
+}
+
+async function freePortPair(): Promise<number> {
+  for (;;) {
+    const p = await listenOnce(0);
+    if (p !== null && p < 65535 && (await listenOnce(p + 1)) !== null) return p;
+  }
+}
+
+// swtpm serves one client at a time; probing the control port leaves the data port alone.
+async function waitForPort(port: number, exited: Promise<'exited'>): Promise<'ready' | 'exited'> {
+  let gone = false;
+  void exited.then(() => (gone = true));
+  for (let i = 0; i < 500 && !gone; i++) {
+    const ok = await new Promise<boolean>((resolve) => {
+      const s = net.connect(port + 1, '127.0.0.1');
+      s.once('connect', () => {
+        s.end();
+        s.once('close', () => resolve(true));
+      });
+      s.once('error', () => resolve(false));
+    });
+    if (ok) return 'ready';
+    await new Promise((r) => setTimeout(r, 10));
+  }
+  return 'exited';
+}
