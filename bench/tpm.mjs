@@ -1,0 +1,226 @@
+// TPM tier benchmark against swtpm, everything side by side in one run:
+//   - the limit: bench/esys-sign-loop.c, Esys_Sign in a tight C loop on the same swtpm;
+//   - device-keystore sign throughput with 32 requests in flight (goal >= 0.95x the C loop);
+//   - one awaited sign's latency (goal <= 1.2x the C loop's per-signature time);
+//   - a `tpm2_sign` subprocess per signature, the shell-out approach (goal: we are >= 25x faster);
+//   - the event loop's p99 delay while 1,000 signs run (goal < 5 ms).
+// Run: npm run bench:tpm   (needs swtpm, tpm2-tools, libtss2-dev and a C compiler; builds first)
+import { execFileSync, spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import * as net from 'node:net';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { fileURLToPath } from 'node:url';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const require = createRequire(import.meta.url);
+const { Keystore } = require('../dist/index.js');
+const asJson = process.argv.includes('--json');
+const log = (...a) => !asJson && console.log(...a);
+const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+
+function listen(port) {
+  return new Promise((resolve) => {
+    const srv = net.createServer();
+    srv.once('error', () => resolve(null));
+    srv.listen(port, '127.0.0.1', () => {
+      const { port: p } = srv.address();
+      srv.close(() => resolve(p));
+    });
+  });
+}
+
+async function startSwtpm(stateDir) {
+  for (let attempt = 0; attempt < 10; attempt++) {
+    const port = await listen(0);
+    if (!port || port >= 65535 || !(await listen(port + 1))) continue;
+    const child = spawn(
+      'swtpm',
+      [
+        'socket',
+        '--tpm2',
+        '--tpmstate',
+        `dir=${stateDir}`,
+        '--server',
+        `type=tcp,port=${port},bindaddr=127.0.0.1`,
+        '--ctrl',
+        `type=tcp,port=${port + 1},bindaddr=127.0.0.1`,
+        '--flags',
+        'not-need-init,startup-clear',
+      ],
+      { stdio: 'ignore' },
+    );
+    for (let i = 0; i < 200 && child.exitCode === null; i++) {
+      const up = await new Promise((resolve) => {
+        const s = net.connect(port + 1, '127.0.0.1', () => s.end(() => resolve(true)));
+        s.on('error', () => resolve(false));
+      });
+      if (up) return { child, tcti: `swtpm:host=127.0.0.1,port=${port}` };
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    child.kill('SIGKILL');
+  }
+  throw new Error('swtpm did not start');
+}
+
+function cLoop(binary, tcti, count) {
+  return JSON.parse(execFileSync(binary, [tcti, String(count)], { encoding: 'utf8' }));
+}
+
+async function oursThroughput(key, total, inFlight) {
+  const msg = Buffer.from('benchmark message');
+  let next = 0;
+  const start = performance.now();
+  await Promise.all(
+    Array.from({ length: inFlight }, async () => {
+      while (next++ < total) await key.sign(msg);
+    }),
+  );
+  return (total * 1000) / (performance.now() - start);
+}
+
+async function oursLatency(key, n) {
+  const msg = Buffer.from('benchmark message');
+  const times = [];
+  for (let i = 0; i < n; i++) {
+    const t = performance.now();
+    await key.sign(msg);
+    times.push(performance.now() - t);
+  }
+  return median(times);
+}
+
+async function eventLoopP99(key, total) {
+  const h = monitorEventLoopDelay({ resolution: 1 });
+  h.enable();
+  await oursThroughput(key, total, 32);
+  h.disable();
+  return { p99: h.percentile(99) / 1e6, max: h.max / 1e6 };
+}
+
+function tpm2SignPerSignature(tcti, work, n) {
+  const env = { ...process.env, TPM2TOOLS_TCTI: tcti };
+  const run = (args) => execFileSync(args[0], args.slice(1), { env, cwd: work, stdio: 'pipe' });
+  // Without a resource manager every tpm2-tools call leaves its objects loaded: flush after each.
+  const flushed = (args) => (run(args), run(['tpm2_flushcontext', '-t']));
+  flushed([
+    'tpm2_createprimary',
+    '-Q',
+    '-C',
+    'o',
+    '-g',
+    'sha256',
+    '-G',
+    'ecc',
+    '-c',
+    'primary.ctx',
+  ]);
+  flushed([
+    'tpm2_create',
+    '-Q',
+    '-C',
+    'primary.ctx',
+    '-G',
+    'ecc',
+    '-u',
+    'key.pub',
+    '-r',
+    'key.priv',
+  ]);
+  flushed([
+    'tpm2_load',
+    '-Q',
+    '-C',
+    'primary.ctx',
+    '-u',
+    'key.pub',
+    '-r',
+    'key.priv',
+    '-c',
+    'key.ctx',
+  ]);
+  writeFileSync(join(work, 'msg'), 'benchmark message');
+  const times = [];
+  for (let i = 0; i < n; i++) {
+    const t = performance.now();
+    flushed(['tpm2_sign', '-Q', '-c', 'key.ctx', '-g', 'sha256', '-o', 'sig', 'msg']);
+    times.push(performance.now() - t);
+  }
+  return median(times);
+}
+
+const work = mkdtempSync(join(tmpdir(), 'dk-bench-tpm-'));
+const state = join(work, 'state');
+mkdirSync(state);
+const binary = join(root, 'build', 'bench', 'esys-sign-loop');
+mkdirSync(dirname(binary), { recursive: true });
+execFileSync('cc', [
+  '-O2',
+  join(root, 'bench', 'esys-sign-loop.c'),
+  '-ltss2-esys',
+  '-ltss2-tctildr',
+  '-o',
+  binary,
+]);
+const { child, tcti } = await startSwtpm(state);
+try {
+  const results = { node: process.version };
+  const c1 = cLoop(binary, tcti, 2000);
+
+  const ks = await Keystore.open({ dir: join(work, 'store'), backend: 'tpm2', tcti });
+  const key = await ks.createKey('bench');
+  await oursThroughput(key, 300, 32); // warm: key loaded, JIT
+  const throughput = [];
+  for (let i = 0; i < 3; i++) throughput.push(await oursThroughput(key, 2000, 32));
+  const latency = await oursLatency(key, 500);
+  const loop = await eventLoopP99(key, 1000);
+  await ks.close(); // swtpm serves one client at a time: let the C loop and tpm2-tools in
+
+  const c2 = cLoop(binary, tcti, 2000);
+  const cRate = median([c1.perSecond, c2.perSecond]);
+  const cMs = median([c1.msPerSign, c2.msPerSign]);
+  const shellMs = tpm2SignPerSignature(tcti, work, 30);
+
+  results.cLoop = {
+    perSecond: Math.round(cRate),
+    msPerSign: +cMs.toFixed(3),
+    runs: [c1.perSecond, c2.perSecond],
+  };
+  results.ours32InFlight = {
+    perSecond: Math.round(median(throughput)),
+    ratioToC: +(median(throughput) / cRate).toFixed(3),
+  };
+  results.oursLatency = { ms: +latency.toFixed(3), ratioToC: +(latency / cMs).toFixed(3) };
+  results.tpm2SignSubprocess = {
+    msPerSign: +shellMs.toFixed(1),
+    oursFasterBy: +(shellMs / (1000 / median(throughput))).toFixed(1),
+  };
+  results.eventLoopDuring1000Signs = { p99Ms: +loop.p99.toFixed(2), maxMs: +loop.max.toFixed(2) };
+
+  if (asJson) console.log(JSON.stringify(results, null, 2));
+  else {
+    log(`node ${process.version}; swtpm on loopback`);
+    log(
+      `C Esys_Sign loop (limit):        ${results.cLoop.perSecond}/s, ${results.cLoop.msPerSign} ms/sign (runs before/after: ${results.cLoop.runs.join(', ')})`,
+    );
+    log(
+      `device-keystore, 32 in flight:    ${results.ours32InFlight.perSecond}/s = ${results.ours32InFlight.ratioToC}x the C loop (goal >= 0.95)`,
+    );
+    log(
+      `device-keystore, one awaited:     ${results.oursLatency.ms} ms = ${results.oursLatency.ratioToC}x the C loop's (goal <= 1.2)`,
+    );
+    log(
+      `tpm2_sign subprocess per sig:     ${results.tpm2SignSubprocess.msPerSign} ms; we are ${results.tpm2SignSubprocess.oursFasterBy}x faster (goal >= 25)`,
+    );
+    log(
+      `event loop during 1,000 signs:    p99 ${results.eventLoopDuring1000Signs.p99Ms} ms, max ${results.eventLoopDuring1000Signs.maxMs} ms (goal p99 < 5)`,
+    );
+  }
+} finally {
+  child.kill('SIGTERM');
+  await once(child, 'exit');
+  rmSync(work, { recursive: true, force: true });
+}
