@@ -5,6 +5,7 @@
 #   libtss2-dev    tss2 headers, so the addon is built with the TPM 2.0 tier (run before npm ci)
 #   swtpm, swtpm-tools  the software TPM the TPM tests start on a loopback port
 #   tpm2-tools, tpm2-openssl  outside TPM implementations the interop tests compare against
+#   valgrind       the memory check of the native TPM paths (scripts/valgrind-native.sh)
 # Runs apt only when something is missing. Needs root (or sudo) on a fresh machine.
 set -euo pipefail
 
@@ -16,6 +17,8 @@ command -v swtpm >/dev/null 2>&1 || need+=(swtpm)
 command -v swtpm_setup >/dev/null 2>&1 || need+=(swtpm-tools)
 command -v tpm2_sign >/dev/null 2>&1 || need+=(tpm2-tools)
 dpkg -s tpm2-openssl >/dev/null 2>&1 || need+=(tpm2-openssl)
+command -v valgrind >/dev/null 2>&1 || need+=(valgrind)
+command -v cc >/dev/null 2>&1 || need+=(gcc)
 
 if [ ${#need[@]} -eq 0 ]; then
   echo "install-test-deps: everything is present"

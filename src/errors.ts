@@ -44,22 +44,22 @@ export interface KeystoreErrorDetails {
 
 export class KeystoreError extends Error {
   readonly code: ErrorCode;
-  readonly hint?: string;
-  readonly path?: string;
-  readonly osStatus?: number;
-  readonly tpmRc?: number;
-  readonly errno?: string;
+  // `declare`: optional fields exist on an error only when set, so inspect shows no undefineds.
+  declare readonly hint?: string;
+  declare readonly path?: string;
+  declare readonly osStatus?: number;
+  declare readonly tpmRc?: number;
+  declare readonly errno?: string;
 
   constructor(code: ErrorCode, message: string, details: KeystoreErrorDetails = {}) {
     const full = details.hint ? `${message} (${details.hint})` : message;
     super(full, details.cause === undefined ? undefined : { cause: details.cause });
     this.name = 'KeystoreError';
     this.code = code;
-    if (details.hint !== undefined) this.hint = details.hint;
-    if (details.path !== undefined) this.path = details.path;
-    if (details.osStatus !== undefined) this.osStatus = details.osStatus;
-    if (details.tpmRc !== undefined) this.tpmRc = details.tpmRc;
-    if (details.errno !== undefined) this.errno = details.errno;
+    for (const k of ['hint', 'path', 'osStatus', 'tpmRc', 'errno'] as const) {
+      if (details[k] !== undefined)
+        Object.defineProperty(this, k, { value: details[k], enumerable: true });
+    }
   }
 }
 

@@ -69,6 +69,10 @@ export function loadNative(): NativeLoad {
  * one directory only; the tests use it to show what happens on a machine without libtss2.
  */
 export function tss2Status(): Tss2Status | { ok: false; error: string; libraries: [] } {
+  // tss2 logs every TPM warning to stderr, including the TPM_RC_OBJECT_MEMORY that the addon
+  // handles by evicting a key and retrying. Errors reach callers as KeystoreErrors instead, so
+  // quiet its log unless the user asked for one (TSS2_LOG is read when tss2 first logs).
+  process.env.TSS2_LOG ??= 'all+NONE';
   const native = loadNative();
   if (!native.ok)
     return { ok: false, error: `the native addon did not load: ${native.error}`, libraries: [] };

@@ -38,6 +38,12 @@ bool IsTransportFailure(TSS2_RC rc) {
                         base == TSS2_BASE_RC_IO_ERROR || base == TSS2_BASE_RC_MALFORMED_RESPONSE);
 }
 
+// The TPM no longer has an object we hold a handle to: it restarted (transient objects do not
+// survive TPM2_Startup), or another client of a TPM without a resource manager flushed it.
+bool IsStaleHandle(TSS2_RC code) {
+  return code >= TPM2_RC_REFERENCE_H0 && code <= TPM2_RC_REFERENCE_H6;
+}
+
 // The TPM's own response code with the handle/session/parameter number stripped.
 TSS2_RC TpmCode(TSS2_RC rc) {
   const TSS2_RC layer = rc & TSS2_RC_LAYER_MASK;
@@ -119,10 +125,22 @@ OpStatus TpmDevice::Check(TSS2_RC rc, const char* call) {
     // The connection is gone (the TPM restarted, swtpm was killed): drop it, so the next
     // operation reconnects instead of failing forever.
     Disconnect(false);
-    return Failure("E_TPM_UNAVAILABLE", "the TPM stopped answering: " + message,
-                   "check that the TPM is reachable through " + tcti_ + ", then retry", rc);
+    OpStatus s = Failure("E_TPM_UNAVAILABLE", "the TPM stopped answering: " + message,
+                         "check that the TPM is reachable through " + tcti_ + ", then retry", rc);
+    s.retry = true;
+    return s;
   }
   const TSS2_RC code = TpmCode(rc);
+  if (IsStaleHandle(code)) {
+    // Every cached handle is suspect: forget them all (flushing them could hit another
+    // client's objects that now use the same handle numbers) and start over.
+    Disconnect(false);
+    OpStatus s = Failure("E_TPM", "the TPM lost the objects loaded by this process: " + message,
+                         "the TPM was restarted or another program flushed its objects; retry",
+                         rc);
+    s.retry = true;
+    return s;
+  }
   if (code == TPM2_RC_LOCKOUT) {
     return Failure("E_TPM_LOCKOUT", "the TPM is in dictionary-attack lockout: " + message,
                    "wait for the lockout to expire, or clear it with the lockout authorization "
@@ -296,7 +314,7 @@ OpStatus TpmDevice::StartEncryptedSession(TPMA_SESSION attributes, ESYS_TR* sess
   return s;
 }
 
-OpStatus TpmDevice::Properties(std::map<uint32_t, uint32_t>* out) {
+OpStatus TpmDevice::DoProperties(std::map<uint32_t, uint32_t>* out) {
   OpStatus s = Connect();
   if (!s.ok) return s;
   for (uint32_t group : {TPM2_PT_FIXED, TPM2_PT_VAR}) {
@@ -314,7 +332,7 @@ OpStatus TpmDevice::Properties(std::map<uint32_t, uint32_t>* out) {
   return {};
 }
 
-OpStatus TpmDevice::CreateKey(uint32_t parent, const Bytes& templ, const Bytes& sensitiveData,
+OpStatus TpmDevice::DoCreateKey(uint32_t parent, const Bytes& templ, const Bytes& sensitiveData,
                               KeyBlobs* out) {
   OpStatus s = Connect();
   if (!s.ok) return s;
@@ -347,9 +365,13 @@ OpStatus TpmDevice::CreateKey(uint32_t parent, const Bytes& templ, const Bytes& 
   TPML_PCR_SELECTION pcrs = {};
   TPM2B_PRIVATE* outPrivate = nullptr;
   TPM2B_PUBLIC* outPublic = nullptr;
-  TSS2_RC rc = api_->Esys_Create(esys_, parentHandle, session, ESYS_TR_NONE, ESYS_TR_NONE,
-                                 &sensitive, &inPublic, &outside, &pcrs, &outPrivate, &outPublic,
-                                 nullptr, nullptr, nullptr);
+  // TPM2_Create needs a free object slot while it works, like a load does.
+  TSS2_RC rc;
+  do {
+    rc = api_->Esys_Create(esys_, parentHandle, session, ESYS_TR_NONE, ESYS_TR_NONE, &sensitive,
+                           &inPublic, &outside, &pcrs, &outPrivate, &outPublic, nullptr, nullptr,
+                           nullptr);
+  } while (TpmCode(rc) == TPM2_RC_OBJECT_MEMORY && EvictLeastRecentlyUsed());
   Wipe(&sensitive, sizeof(sensitive));
   if (session != ESYS_TR_PASSWORD) FlushQuietly(session);
   s = Check(rc, "Esys_Create");
@@ -368,7 +390,7 @@ OpStatus TpmDevice::CreateKey(uint32_t parent, const Bytes& templ, const Bytes& 
   return {};
 }
 
-OpStatus TpmDevice::Sign(const KeyBlobs& key, const uint8_t digest[32], Bytes* rs) {
+OpStatus TpmDevice::DoSign(const KeyBlobs& key, const uint8_t digest[32], Bytes* rs) {
   OpStatus s = Connect();
   if (!s.ok) return s;
   ESYS_TR handle = ESYS_TR_NONE;
@@ -402,7 +424,7 @@ OpStatus TpmDevice::Sign(const KeyBlobs& key, const uint8_t digest[32], Bytes* r
   return {};
 }
 
-OpStatus TpmDevice::Ecdh(const KeyBlobs& key, const Bytes& x, const Bytes& y, Bytes* z) {
+OpStatus TpmDevice::DoEcdh(const KeyBlobs& key, const Bytes& x, const Bytes& y, Bytes* z) {
   OpStatus s = Connect();
   if (!s.ok) return s;
   if (x.size() != 32 || y.size() != 32) {
@@ -437,7 +459,7 @@ OpStatus TpmDevice::Ecdh(const KeyBlobs& key, const Bytes& x, const Bytes& y, By
   return {};
 }
 
-OpStatus TpmDevice::Unseal(const KeyBlobs& key, Bytes* outData) {
+OpStatus TpmDevice::DoUnseal(const KeyBlobs& key, Bytes* outData) {
   OpStatus s = Connect();
   if (!s.ok) return s;
   ESYS_TR handle = ESYS_TR_NONE;
@@ -455,6 +477,41 @@ OpStatus TpmDevice::Unseal(const KeyBlobs& key, Bytes* outData) {
   Wipe(out, sizeof(*out));
   api_->Esys_Free(out);
   return {};
+}
+
+}  // namespace dk
+
+namespace dk {
+
+OpStatus TpmDevice::WithReconnect(const std::function<OpStatus()>& op) {
+  const bool wasConnected = esys_ != nullptr;
+  OpStatus s = op();
+  if (!s.ok && s.retry && wasConnected) s = op();
+  return s;
+}
+
+OpStatus TpmDevice::Properties(std::map<uint32_t, uint32_t>* out) {
+  return WithReconnect([&] {
+    out->clear();
+    return DoProperties(out);
+  });
+}
+
+OpStatus TpmDevice::CreateKey(uint32_t parent, const Bytes& templ, const Bytes& sensitiveData,
+                              KeyBlobs* out) {
+  return WithReconnect([&] { return DoCreateKey(parent, templ, sensitiveData, out); });
+}
+
+OpStatus TpmDevice::Sign(const KeyBlobs& key, const uint8_t digest[32], Bytes* rs) {
+  return WithReconnect([&] { return DoSign(key, digest, rs); });
+}
+
+OpStatus TpmDevice::Ecdh(const KeyBlobs& key, const Bytes& x, const Bytes& y, Bytes* z) {
+  return WithReconnect([&] { return DoEcdh(key, x, y, z); });
+}
+
+OpStatus TpmDevice::Unseal(const KeyBlobs& key, Bytes* out) {
+  return WithReconnect([&] { return DoUnseal(key, out); });
 }
 
 }  // namespace dk
