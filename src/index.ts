@@ -16,3 +16,5 @@ export type { PassphraseChange } from './backends/file-master';
 export type { SignatureFormat } from './crypto/ecdsa';
 export type { PublicKeyFormat, PublicKeyInput } from './crypto/p256';
 export { verify } from './verify';
+export type { TpmDiagnostics } from './doctor';
+export type { TpmFacts } from './backends/tpm2';

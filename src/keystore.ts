@@ -14,6 +14,7 @@ import {
 import { detectTier, providerFor, type TierReport } from './backends/detect';
 import { changeMasterPassphrase, type PassphraseChange } from './backends/file-master';
 import { DeviceKey, toBytes, type KeyInfo } from './device-key';
+import { tpmDiagnostics, type TpmDiagnostics } from './doctor';
 import { KeystoreError, fromFsError, invalidArgument } from './errors';
 import { SecretBytes } from './crypto/secret-bytes';
 import { pemFromRaw } from './crypto/p256';
@@ -449,6 +450,15 @@ export class Keystore {
       ...(identity ? { identity } : {}),
       keys,
     };
+  }
+
+  /**
+   * What doctor shows about the TPM: transport, device node and permissions, group membership,
+   * tss2 libraries and versions, manufacturer and firmware, lockout counter, owner password.
+   */
+  async tpmDiagnostics(): Promise<TpmDiagnostics> {
+    this.#assertOpen();
+    return tpmDiagnostics(this.#ctx);
   }
 
   async close(): Promise<void> {
