@@ -523,7 +523,14 @@ export class Keystore {
 
   async #locked<T>(fn: () => Promise<T>): Promise<T> {
     await ensureStoreDirs(this.#paths);
-    return withLock(this.#paths.lock, fn, { timeoutMs: this.#ctx.lockTimeoutMs });
+    return withLock(
+      this.#paths.lock,
+      async () => {
+        await sweepStaleTempFiles(this.#paths);
+        return fn();
+      },
+      { timeoutMs: this.#ctx.lockTimeoutMs },
+    );
   }
 
   async #readIdentityIfAny(): Promise<Identity | undefined> {
@@ -740,6 +747,25 @@ async function exists(file: string): Promise<boolean> {
     return true;
   } catch {
     return false;
+  }
+}
+
+/**
+ * Every write to a store happens under its lock, so a temp file found while holding the lock
+ * was left by a writer that died (kill -9, power loss) before its rename: remove it.
+ */
+async function sweepStaleTempFiles(paths: StorePaths): Promise<void> {
+  for (const dir of [paths.dir, paths.keysDir, paths.secretsDir]) {
+    const names = await fsp.readdir(dir).catch(() => [] as string[]);
+    for (const name of names) {
+      // The lock's own temp files (.lock.*) belong to processes waiting for it: leave them.
+      const leftover =
+        (/^\..+\.[0-9a-f]{12}\.tmp$/.test(name) && !name.startsWith('.lock.')) ||
+        /^identity\.json\.[0-9a-f]{12}\.staged$/.test(name);
+      if (leftover) {
+        await fsp.rm(path.join(dir, name), { force: true });
+      }
+    }
   }
 }
 

@@ -269,10 +269,10 @@ class Tpm2Backend implements Backend {
       publicBlob: decoded.publicBlob,
       privateBlob: decoded.privateBlob,
     };
-    const generated = await this.#adopt(alias, key);
-    // Prove the TPM can load it before the store commits to it.
-    await generated.handle.signRaw(randomBytes(32), true);
-    return generated;
+    // Prove the TPM can load it before anything is written: a key this TPM refuses (wrapped by
+    // another TPM's SRK, damaged) must leave no key file behind.
+    await new TpmKeyHandle(this.conn, key).signRaw(randomBytes(32), true);
+    return this.#adopt(alias, key);
   }
 
   async #adopt(alias: string, key: TpmKey): Promise<GeneratedKey> {
@@ -292,7 +292,14 @@ class Tpm2Backend implements Backend {
     const keyFile = r.string('keyFile');
     if (keyFile !== `${record.alias}.tss2.pem`) throw corrupt(file, 'bad "keyFile"');
     const pemPath = path.join(path.dirname(file), keyFile);
-    await assertPrivateFile(pemPath, 'TPM key file');
+    try {
+      await assertPrivateFile(pemPath, 'TPM key file');
+    } catch (err) {
+      // The record exists, so the key is not "not found": its material is missing.
+      if (isKeystoreError(err, 'E_NOT_FOUND'))
+        throw corrupt(file, `its TPM key file ${pemPath} is missing`);
+      throw err;
+    }
     let pem: Buffer;
     try {
       pem = await fsp.readFile(pemPath);
@@ -373,7 +380,8 @@ class Tpm2Backend implements Backend {
 
 /** Map any failure while probing to the one-line reason detection reports. */
 function reasonOf(err: unknown): string {
-  if (isKeystoreError(err)) return err.hint ? `${err.message}; ${err.hint}` : err.message;
+  // A KeystoreError's message already ends with its hint.
+  if (isKeystoreError(err)) return err.message;
   return (err as Error)?.message ?? String(err);
 }
 

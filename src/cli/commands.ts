@@ -8,6 +8,7 @@ import { argon2Implementation } from '../crypto/argon2';
 import { findPassphrase, PASSPHRASE_ENV } from '../store/passphrase';
 import { storePaths } from '../store/paths';
 import { describeSource } from '../backends/file-master';
+import { formatTpmDiagnostics } from '../doctor';
 import { decodeText, readInput, readStdin, writeOutput, type Encoding } from './io';
 
 export interface CommandContext {
@@ -120,13 +121,14 @@ const info: Command = {
         argon2: argon2Implementation(),
         passphraseSource: passphrase,
       };
+      const tpm = await ks.tpmDiagnostics();
       const tierLines = d.tiers.map(
         (t) =>
           `  ${t.chosen ? '*' : ' '} ${t.tier.padEnd(15)} ${t.status}${t.reason ? `: ${t.reason}` : ''}`,
       );
       return {
         ok: true,
-        json: { ...d, environment },
+        json: { ...d, environment, tpm },
         text: lines(
           `keystore:        ${d.dir}`,
           `identity:        ${d.identity ? `${d.identity.name} (${d.identity.deviceId})` : 'none (run init)'}`,
@@ -137,6 +139,8 @@ const info: Command = {
           'environment:',
           `  node ${environment.node} on ${environment.platform}; Argon2id: ${environment.argon2}`,
           `  passphrase source: ${passphrase}`,
+          'TPM 2.0:',
+          ...formatTpmDiagnostics(tpm),
           ...(d.warnings.length ? ['warnings:', ...d.warnings.map((w) => `  - ${w}`)] : []),
         ),
       };
@@ -287,8 +291,13 @@ const publicKey: Command = {
   positionals: 0,
   run: (ctx) =>
     withStore(ctx, async (ks) => {
-      const key = await keyFor(ks, ctx);
+      // Check the arguments before touching the store, like sign and verify do.
       const format = str(ctx, 'format') ?? 'pem';
+      if (!['pem', 'jwk', 'spki', 'raw'].includes(format)) {
+        throw invalidArgument(`--format must be pem, jwk, spki or raw, not "${format}"`);
+      }
+      if (format === 'spki' || format === 'raw') encodingOf(ctx);
+      const key = await keyFor(ks, ctx);
       if (format === 'pem') {
         const pem = key.exportPublicKey('pem');
         if (!ctx.json) await writeOutput(str(ctx, 'out'), pem);

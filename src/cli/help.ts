@@ -21,6 +21,7 @@ Global options:
   --backend <tier>        auto (default), secure-enclave, keychain, tpm2 or encrypted-file
   --require-hardware      refuse software tiers
   --json                  machine-readable output on stdout
+  --lock-timeout <ms>     how long to wait for another process holding the store (default 30000)
   -h, --help              help for a command: device-keystore <command> --help
 
 Secrets are never taken on the command line. The encrypted-file passphrase comes from
@@ -29,7 +30,8 @@ $DEVICE_KEYSTORE_PASSPHRASE, else the passphrase file ($DEVICE_KEYSTORE_PASSPHRA
 
 Exit codes: 0 ok, 1 signature invalid, 2 usage or invalid argument, 3 not found / not
 initialized, 4 exists, 5 bad passphrase, 6 corrupt, 7 insecure permissions, 8 backend
-unavailable / hardware required, 9 locked, 10 I/O error, 70 internal error.
+unavailable / hardware required, 9 locked, 10 I/O error, 11 TPM lockout or
+authorization refused, 12 other TPM error, 70 internal error.
 `;
 
 const COMMAND_HELP: Record<string, string> = {

@@ -14,6 +14,7 @@ const GLOBAL_OPTIONS: Options = {
   backend: { type: 'string' },
   'require-hardware': { type: 'boolean' },
   json: { type: 'boolean' },
+  'lock-timeout': { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 };
 
@@ -80,6 +81,13 @@ async function dispatch(argv: string[], json: boolean): Promise<number> {
   const progress = progressReporter(!json);
   if (progress) openOptions.onProgress = progress;
   if (typeof values.dir === 'string') openOptions.dir = values.dir;
+  const lockTimeout = values['lock-timeout'];
+  if (typeof lockTimeout === 'string') {
+    if (!/^\d{1,9}$/.test(lockTimeout)) {
+      throw new UsageError(`--lock-timeout takes milliseconds (0 or more), not "${lockTimeout}"`);
+    }
+    openOptions.lockTimeoutMs = Number(lockTimeout);
+  }
   const ctx: CommandContext = {
     values,
     positionals: parsed.positionals,
@@ -89,8 +97,11 @@ async function dispatch(argv: string[], json: boolean): Promise<number> {
   };
   const result = await command.run(ctx);
   if (json) {
+    // A command's own warnings (info: the store's) come first, then those raised while it ran.
+    const own = Array.isArray(result.json.warnings) ? (result.json.warnings as unknown[]) : [];
     process.stdout.write(
-      JSON.stringify({ ok: result.ok, ...result.json, warnings }, null, 2) + '\n',
+      JSON.stringify({ ok: result.ok, ...result.json, warnings: [...own, ...warnings] }, null, 2) +
+        '\n',
     );
   } else if (result.text !== undefined) {
     process.stdout.write(result.text);

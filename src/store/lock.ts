@@ -1,14 +1,21 @@
 import { randomBytes } from 'node:crypto';
 import { promises as fsp, constants as fsc } from 'node:fs';
 import * as os from 'node:os';
-import { KeystoreError, fromFsError } from '../errors';
-import { fsyncDir } from './atomic';
 import * as path from 'node:path';
+import { KeystoreError, fromFsError } from '../errors';
 
 /**
  * A cross-process lock on a store directory, so that concurrent `init`s or key writes from
- * several processes serialise. The lock is a file created with O_EXCL holding the owner's pid,
- * host and a random token. A lock whose owner process is gone (kill -9) is taken over.
+ * several processes serialise. The lock file holds the owner's pid, host and a random token.
+ *
+ * - The lock appears complete or not at all: the owner record is written and synced to a private
+ *   temp file (`.lock.<token>.tmp`), which is then link()ed to the lock path. link() never
+ *   replaces an existing file, so it is as exclusive as O_EXCL, and no reader ever sees an empty
+ *   or half-written lock, even when its owner is killed while creating it.
+ * - A lock whose owner process is gone (kill -9) is taken over. One process at a time takes over,
+ *   under a guard file (`.lock.takeover`), and it removes the lock only if it is still the very
+ *   lock it judged stale (same random token): a takeover never removes a live process's lock.
+ * - Temp files of killed processes are swept by the next owner.
  */
 
 interface LockOwner {
@@ -23,6 +30,10 @@ export interface LockOptions {
 }
 
 const DEFAULT_TIMEOUT_MS = 30_000;
+/** A lock file without a readable owner (an older version killed mid-write) is judged by age. */
+const TORN_STALE_MS = 5_000;
+/** The guard is held for a few file operations; an older one was left by a killed process. */
+const GUARD_STALE_MS = 10_000;
 
 export async function withLock<T>(
   lockPath: string,
@@ -43,42 +54,62 @@ async function acquire(lockPath: string, timeoutMs: number): Promise<string> {
     host: os.hostname(),
     token: randomBytes(12).toString('hex'),
   };
-  const deadline = Date.now() + timeoutMs;
-  let delay = 5;
-  for (;;) {
-    if (await tryCreate(lockPath, me)) return me.token;
-    const holder = await readOwner(lockPath);
-    if (holder && isStale(holder)) {
-      await takeOverStale(lockPath, holder);
-      continue;
+  const staged = await stageOwner(lockPath, me);
+  try {
+    const deadline = Date.now() + timeoutMs;
+    let delay = 5;
+    for (;;) {
+      if (await linkNoClobber(staged, lockPath, 'create lock file')) {
+        await sweepLeftovers(lockPath, staged);
+        return me.token;
+      }
+      const holder = await readOwner(lockPath);
+      if (holder && isStale(holder) && (await takeOverStale(lockPath, holder, me, staged))) {
+        continue;
+      }
+      if (Date.now() >= deadline) {
+        const who = holder ? ` (held by pid ${holder.pid} on ${holder.host})` : '';
+        throw new KeystoreError('E_LOCKED', `the keystore is locked by another process${who}`, {
+          path: lockPath,
+          hint: 'wait for the other device-keystore process to finish, then try again',
+        });
+      }
+      await sleep(delay + Math.random() * delay);
+      delay = Math.min(delay * 2, 200);
     }
-    if (Date.now() >= deadline) {
-      const who = holder ? ` (held by pid ${holder.pid} on ${holder.host})` : '';
-      throw new KeystoreError('E_LOCKED', `the keystore is locked by another process${who}`, {
-        path: lockPath,
-        hint: 'wait for the other device-keystore process to finish, then try again',
-      });
-    }
-    await sleep(delay + Math.random() * delay);
-    delay = Math.min(delay * 2, 200);
+  } finally {
+    // The lock, when we got it, is another name for the same file: it stays.
+    await fsp.rm(staged, { force: true }).catch(() => {});
   }
 }
 
-async function tryCreate(lockPath: string, me: LockOwner): Promise<boolean> {
-  let handle: fsp.FileHandle;
+/** Write our owner record to a private temp file beside the lock, synced. */
+async function stageOwner(lockPath: string, me: LockOwner): Promise<string> {
+  const staged = `${lockPath}.${me.token}.tmp`;
+  let handle: fsp.FileHandle | undefined;
   try {
-    handle = await fsp.open(lockPath, fsc.O_WRONLY | fsc.O_CREAT | fsc.O_EXCL, 0o600);
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'EEXIST') return false;
-    throw fromFsError(err, lockPath, 'create lock file');
-  }
-  try {
+    handle = await fsp.open(staged, fsc.O_WRONLY | fsc.O_CREAT | fsc.O_EXCL, 0o600);
     await handle.writeFile(JSON.stringify(me));
     await handle.sync();
-  } finally {
     await handle.close();
+    handle = undefined;
+  } catch (err) {
+    await handle?.close().catch(() => {});
+    await fsp.rm(staged, { force: true }).catch(() => {});
+    throw fromFsError(err, lockPath, 'create lock file');
   }
-  return true;
+  return staged;
+}
+
+/** link(from, to), false when `to` exists. */
+async function linkNoClobber(from: string, to: string, action: string): Promise<boolean> {
+  try {
+    await fsp.link(from, to);
+    return true;
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'EEXIST') return false;
+    throw fromFsError(err, to, action);
+  }
 }
 
 async function readOwner(lockPath: string): Promise<LockOwner | undefined> {
@@ -93,11 +124,12 @@ async function readOwner(lockPath: string): Promise<LockOwner | undefined> {
     const owner = JSON.parse(text) as LockOwner;
     if (typeof owner.pid === 'number' && typeof owner.token === 'string') return owner;
   } catch {
-    // Fall through: an empty or torn lock file.
+    // Fall through: an empty or torn lock file, from a version that wrote it in place.
   }
-  // The owner died between O_EXCL and its write, or is writing right now. Judge by age.
   const stat = await fsp.stat(lockPath).catch(() => undefined);
-  if (stat && Date.now() - stat.mtimeMs > 5_000) return { pid: -1, host: os.hostname(), token: '' };
+  if (stat && Date.now() - stat.mtimeMs > TORN_STALE_MS) {
+    return { pid: -1, host: os.hostname(), token: '' };
+  }
   return undefined;
 }
 
@@ -114,26 +146,77 @@ function isStale(owner: LockOwner): boolean {
 }
 
 /**
- * Move the stale lock aside under a unique name and check that what we moved is the stale lock
- * we judged, so that two processes taking over at once cannot delete each other's fresh lock.
+ * Remove the stale lock `stale`, under the takeover guard, if it is still the lock at `lockPath`.
+ * False when another process holds the guard (the caller waits and looks again).
  */
-async function takeOverStale(lockPath: string, stale: LockOwner): Promise<void> {
-  const aside = `${lockPath}.stale-${randomBytes(6).toString('hex')}`;
+async function takeOverStale(
+  lockPath: string,
+  stale: LockOwner,
+  me: LockOwner,
+  staged: string,
+): Promise<boolean> {
+  const guard = `${lockPath}.takeover`;
+  if (!(await linkNoClobber(staged, guard, 'take over stale lock'))) {
+    await clearDeadGuard(guard);
+    return false;
+  }
   try {
-    await fsp.rename(lockPath, aside);
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return;
-    throw fromFsError(err, lockPath, 'take over stale lock');
+    // Only a guard holder removes another process's lock, and a lock's token is never reused,
+    // so a matching token means the lock is still the stale one we judged.
+    const current = await readOwner(lockPath);
+    if (current && current.token === stale.token) {
+      try {
+        await fsp.unlink(lockPath);
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code !== 'ENOENT') {
+          throw fromFsError(err, lockPath, 'take over stale lock');
+        }
+      }
+    }
+    return true;
+  } finally {
+    const holder = await readOwner(guard).catch(() => undefined);
+    if (holder?.token === me.token) await fsp.rm(guard, { force: true }).catch(() => {});
+  }
+}
+
+/** A guard whose owner died mid-takeover would block every takeover: move it aside. */
+async function clearDeadGuard(guard: string): Promise<void> {
+  const holder = await readOwner(guard).catch(() => undefined);
+  const stat = await fsp.stat(guard).catch(() => undefined);
+  if (!stat) return;
+  const dead = (holder && isStale(holder)) || Date.now() - stat.mtimeMs > GUARD_STALE_MS;
+  if (!dead) return;
+  const aside = `${guard}.${randomBytes(6).toString('hex')}.tmp`;
+  try {
+    await fsp.rename(guard, aside);
+  } catch {
+    return; // Gone already: its owner finished, or another process cleared it.
   }
   const moved = await readOwner(aside).catch(() => undefined);
-  if (moved && moved.token !== stale.token && !isStale(moved)) {
-    // We raced with a process that had just taken the lock: give it back. link() never replaces
-    // an existing file, so this cannot clobber a lock created meanwhile. Callers that must not
-    // run twice (init) also commit with a no-clobber link, so this path is a second line only.
-    await fsp.link(aside, lockPath).catch(() => {});
+  if (moved && holder && moved.token !== holder.token && !isStale(moved)) {
+    // A live process took the guard just before our rename: give it back (never clobbering).
+    await fsp.link(aside, guard).catch(() => {});
   }
-  await fsp.rm(aside, { force: true });
-  await fsyncDir(path.dirname(lockPath)).catch(() => {});
+  await fsp.rm(aside, { force: true }).catch(() => {});
+}
+
+/** Remove temp files (`.lock.<token>.tmp`) that killed processes left beside the lock. */
+async function sweepLeftovers(lockPath: string, mine: string): Promise<void> {
+  const dir = path.dirname(lockPath);
+  const prefix = `${path.basename(lockPath)}.`;
+  let names: string[];
+  try {
+    names = await fsp.readdir(dir);
+  } catch {
+    return;
+  }
+  for (const name of names) {
+    const file = path.join(dir, name);
+    if (!name.startsWith(prefix) || !name.endsWith('.tmp') || file === mine) continue;
+    const owner = await readOwner(file).catch(() => undefined);
+    if (owner && isStale(owner)) await fsp.rm(file, { force: true }).catch(() => {});
+  }
 }
 
 async function release(lockPath: string, token: string): Promise<void> {
