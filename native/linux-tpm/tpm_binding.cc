@@ -6,6 +6,7 @@
 #include <cstring>
 #include <functional>
 #include <memory>
+#include <mutex>
 
 #include "../common/addon.h"
 #include "../common/errors.h"
@@ -51,14 +52,26 @@ struct Completion {
 
 // The link from worker threads back to one environment's JS thread. Held by the connection
 // object and by every pending operation, so it outlives both.
+//
+// When the environment is torn down (process exit, a worker thread that ends), Node deletes the
+// thread-safe function on its own, possibly before the connection objects are finalized. After
+// that, Release() or a call would touch freed memory (uv_mutex_lock aborts), so the function's
+// finalizer marks it gone, under a mutex that worker threads take too.
 class JsLink {
  public:
-  explicit JsLink(Napi::Env env) {
-    tsfn_ = Napi::ThreadSafeFunction::New(env, Napi::Function(), "device-keystore-tpm", 0, 1);
+  explicit JsLink(Napi::Env env) : state_(std::make_shared<State>()) {
+    tsfn_ = Napi::ThreadSafeFunction::New(env, Napi::Function(), "device-keystore-tpm", 0, 1,
+                                          [state = state_](Napi::Env) {
+                                            std::lock_guard<std::mutex> lock(state->mutex);
+                                            state->gone = true;
+                                          });
     // Only pending operations keep the event loop alive (see Begin/Finish).
     tsfn_.Unref(env);
   }
-  ~JsLink() { tsfn_.Release(); }
+  ~JsLink() {
+    std::lock_guard<std::mutex> lock(state_->mutex);
+    if (!state_->gone) tsfn_.Release();
+  }
 
   // JS thread: an operation starts.
   void Begin(Napi::Env env) {
@@ -69,27 +82,51 @@ class JsLink {
   // was terminated), the call fails and the completion is dropped: nobody is waiting.
   void Deliver(Completion* c, std::shared_ptr<JsLink> self) {
     auto* payload = new std::pair<Completion*, std::shared_ptr<JsLink>>(c, std::move(self));
-    napi_status s = tsfn_.NonBlockingCall(payload, [](Napi::Env env, Napi::Function,
-                                                      std::pair<Completion*, std::shared_ptr<JsLink>>* p) {
-      std::unique_ptr<Completion> done(p->first);
-      std::shared_ptr<JsLink> link = std::move(p->second);
-      delete p;
-      if (env == nullptr) return;  // the environment is shutting down
-      Napi::HandleScope scope(env);
-      if (done->status.ok) {
-        done->deferred.Resolve(done->value ? done->value(env) : env.Undefined());
-      } else {
-        done->deferred.Reject(MakeJsError(env, done->status.error));
+    napi_status s = napi_closing;
+    {
+      std::lock_guard<std::mutex> lock(state_->mutex);
+      if (!state_->gone) {
+        s = tsfn_.NonBlockingCall(payload, [](Napi::Env env, Napi::Function,
+                                              std::pair<Completion*, std::shared_ptr<JsLink>>* p) {
+          std::unique_ptr<Completion> done(p->first);
+          std::shared_ptr<JsLink> link = std::move(p->second);
+          delete p;
+          if (env == nullptr) return;  // the environment is shutting down
+          try {
+            Napi::HandleScope scope(env);
+            if (done->status.ok) {
+              done->deferred.Resolve(done->value ? done->value(env) : env.Undefined());
+            } else {
+              done->deferred.Reject(MakeJsError(env, done->status.error));
+            }
+          } catch (const Napi::Error& e) {
+            // JS cannot run any more (worker.terminate() while this operation was queued), so
+            // building the result failed. An exception leaving this callback would abort the
+            // whole process; settle the promise if that still works, else drop it: nobody is
+            // left to look at it.
+            try {
+              done->deferred.Reject(e.Value());
+            } catch (...) {
+            }
+          }
+          if (--link->pending_ == 0) link->tsfn_.Unref(env);
+        });
       }
-      if (--link->pending_ == 0) link->tsfn_.Unref(env);
-    });
+    }
     if (s != napi_ok) {
+      // Outside the lock: dropping the last reference to this link runs ~JsLink.
       delete payload->first;
       delete payload;
     }
   }
 
  private:
+  struct State {
+    std::mutex mutex;
+    bool gone = false;  // the thread-safe function was finalized by Node
+  };
+
+  std::shared_ptr<State> state_;
   Napi::ThreadSafeFunction tsfn_;
   int pending_ = 0;  // JS thread only
 };

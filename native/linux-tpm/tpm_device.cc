@@ -236,9 +236,13 @@ OpStatus TpmDevice::ParentHandle(uint32_t parent, ESYS_TR* out) {
   }
   if ((parent & 0xFF000000) == 0x81000000) {
     if (persistentSrk_ == ESYS_TR_NONE) {
-      OpStatus s = Check(api_->Esys_TR_FromTPMPublic(esys_, parent, ESYS_TR_NONE, ESYS_TR_NONE,
-                                                     ESYS_TR_NONE, &persistentSrk_),
-                         "Esys_TR_FromTPMPublic (persistent parent)");
+      // Reading a persistent object's public area needs a free object slot, like a load.
+      TSS2_RC rc;
+      do {
+        rc = api_->Esys_TR_FromTPMPublic(esys_, parent, ESYS_TR_NONE, ESYS_TR_NONE, ESYS_TR_NONE,
+                                         &persistentSrk_);
+      } while (TpmCode(rc) == TPM2_RC_OBJECT_MEMORY && EvictLeastRecentlyUsed());
+      OpStatus s = Check(rc, "Esys_TR_FromTPMPublic (persistent parent)");
       if (!s.ok) return s;
     }
     *out = persistentSrk_;
@@ -333,7 +337,7 @@ OpStatus TpmDevice::DoProperties(std::map<uint32_t, uint32_t>* out) {
 }
 
 OpStatus TpmDevice::DoCreateKey(uint32_t parent, const Bytes& templ, const Bytes& sensitiveData,
-                              KeyBlobs* out) {
+                                KeyBlobs* out) {
   OpStatus s = Connect();
   if (!s.ok) return s;
   TPM2B_PUBLIC inPublic = {};

@@ -31,6 +31,9 @@ struct KeyBlobs {
 struct OpStatus {
   bool ok = true;
   NativeError error;
+  // The connection, or the TPM's copy of our objects (a TPM restart, another client flushing
+  // them), was lost; the context was dropped and the operation may succeed on a new one.
+  bool retry = false;
 };
 
 class TpmDevice {
@@ -57,6 +60,16 @@ class TpmDevice {
   OpStatus Unseal(const KeyBlobs& key, Bytes* out);
 
  private:
+  // Runs `op`; if it failed because a connection that existed before it was lost, runs it once
+  // more on a fresh connection (so a TPM restart between two calls costs no failed call).
+  OpStatus WithReconnect(const std::function<OpStatus()>& op);
+  OpStatus DoProperties(std::map<uint32_t, uint32_t>* out);
+  OpStatus DoCreateKey(uint32_t parent, const Bytes& templ, const Bytes& sensitiveData,
+                       KeyBlobs* out);
+  OpStatus DoSign(const KeyBlobs& key, const uint8_t digest[32], Bytes* rs);
+  OpStatus DoEcdh(const KeyBlobs& key, const Bytes& x, const Bytes& y, Bytes* z);
+  OpStatus DoUnseal(const KeyBlobs& key, Bytes* out);
+
   struct Loaded {
     ESYS_TR handle;
     std::list<std::string>::iterator lru;
