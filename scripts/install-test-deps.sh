@@ -2,7 +2,7 @@
 # Installs the system packages the build and the test suite use, from Debian/Ubuntu apt:
 #   openssl        the independent signature verifier in the tests
 #   util-linux     `script`, which gives the CLI a pseudo-terminal for the progress-indicator test
-#   libtss2-dev    tss2 headers, so the addon is built with the TPM 2.0 tier (run before npm ci)
+#   libtss2-dev    tss2 headers, so the addon is built with the TPM 2.0 tier (run before npm install)
 #   swtpm, swtpm-tools  the software TPM the TPM tests start on a loopback port
 #   tpm2-tools, tpm2-openssl  outside TPM implementations the interop tests compare against
 #   valgrind       the memory check of the native TPM paths (scripts/valgrind-native.sh)
