@@ -14,7 +14,13 @@ const next = join(root, `dist.next-${process.pid}`);
 rmSync(next, { recursive: true, force: true });
 execFileSync(
   process.execPath,
-  [join(root, 'node_modules/typescript/bin/tsc'), '-p', join(root, 'tsconfig.json'), '--outDir', next],
+  [
+    join(root, 'node_modules/typescript/bin/tsc'),
+    '-p',
+    join(root, 'tsconfig.json'),
+    '--outDir',
+    next,
+  ],
   { stdio: 'inherit' },
 );
 
