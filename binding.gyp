@@ -51,6 +51,24 @@
             "include_dirs": ["<(tss2_include)"],
             "defines": ["DK_WITH_TPM"]
           }
+        ],
+        [
+          "OS=='mac'",
+          {
+            "sources": [
+              "native/macos/mac_keys.cc",
+              "native/macos/mac_binding.cc"
+            ],
+            "defines": ["DK_WITH_MACOS"],
+            "link_settings": {
+              "libraries": ["-framework Security", "-framework CoreFoundation"]
+            },
+            "xcode_settings": {
+              "MACOSX_DEPLOYMENT_TARGET": "10.15",
+              "OTHER_CFLAGS": ["-arch x86_64", "-arch arm64"],
+              "OTHER_LDFLAGS": ["-arch x86_64", "-arch arm64"]
+            }
+          }
         ]
       ]
     }

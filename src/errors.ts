@@ -25,6 +25,12 @@ export const ErrorCodes = [
   'E_TPM_LOCKOUT',
   'E_TPM_AUTH',
   'E_TPM',
+  // macOS tiers (Secure Enclave, Keychain); `osStatus` carries the raw OSStatus.
+  'E_MISSING_ENTITLEMENT',
+  'E_INTERACTION_NOT_ALLOWED',
+  'E_AUTH_FAILED',
+  'E_USER_CANCELED',
+  'E_MACOS',
 ] as const;
 
 export type ErrorCode = (typeof ErrorCodes)[number];

@@ -2,6 +2,10 @@
 
 #include "errors.h"
 
+#ifdef DK_WITH_MACOS
+#include "../macos/mac_init.h"
+#endif
+
 namespace dk {
 
 Addon::Addon(Napi::Env env, Napi::Object exports) {
@@ -12,6 +16,9 @@ Addon::Addon(Napi::Env env, Napi::Object exports) {
 #else
   // The TPM tier was left out of this build (no tss2 headers at build time).
   exports.Set("tpmBuiltIn", Napi::Boolean::New(env, false));
+#endif
+#ifdef DK_WITH_MACOS
+  InitMacos(env, exports);
 #endif
 }
 

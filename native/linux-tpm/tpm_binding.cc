@@ -10,6 +10,7 @@
 
 #include "../common/addon.h"
 #include "../common/errors.h"
+#include "../common/js_link.h"
 #include "tpm_device.h"
 
 namespace dk {
@@ -43,92 +44,19 @@ Napi::Buffer<uint8_t> ToBuffer(Napi::Env env, const Bytes& b) {
   return Napi::Buffer<uint8_t>::Copy(env, b.data(), b.size());
 }
 
-// What a finished operation hands back to the JS thread.
-struct Completion {
-  Napi::Promise::Deferred deferred;
+// A TPM operation's outcome; settled on the JS thread.
+struct TpmCompletion : Completion {
+  using Completion::Completion;
   OpStatus status;
   std::function<Napi::Value(Napi::Env)> value;  // builds the result on the JS thread
-};
 
-// The link from worker threads back to one environment's JS thread. Held by the connection
-// object and by every pending operation, so it outlives both.
-//
-// When the environment is torn down (process exit, a worker thread that ends), Node deletes the
-// thread-safe function on its own, possibly before the connection objects are finalized. After
-// that, Release() or a call would touch freed memory (uv_mutex_lock aborts), so the function's
-// finalizer marks it gone, under a mutex that worker threads take too.
-class JsLink {
- public:
-  explicit JsLink(Napi::Env env) : state_(std::make_shared<State>()) {
-    tsfn_ = Napi::ThreadSafeFunction::New(env, Napi::Function(), "device-keystore-tpm", 0, 1,
-                                          [state = state_](Napi::Env) {
-                                            std::lock_guard<std::mutex> lock(state->mutex);
-                                            state->gone = true;
-                                          });
-    // Only pending operations keep the event loop alive (see Begin/Finish).
-    tsfn_.Unref(env);
-  }
-  ~JsLink() {
-    std::lock_guard<std::mutex> lock(state_->mutex);
-    if (!state_->gone) tsfn_.Release();
-  }
-
-  // JS thread: an operation starts.
-  void Begin(Napi::Env env) {
-    if (pending_++ == 0) tsfn_.Ref(env);
-  }
-
-  // Worker thread: hand the result over. If the environment is gone (a worker thread that
-  // was terminated), the call fails and the completion is dropped: nobody is waiting.
-  void Deliver(Completion* c, std::shared_ptr<JsLink> self) {
-    auto* payload = new std::pair<Completion*, std::shared_ptr<JsLink>>(c, std::move(self));
-    napi_status s = napi_closing;
-    {
-      std::lock_guard<std::mutex> lock(state_->mutex);
-      if (!state_->gone) {
-        s = tsfn_.NonBlockingCall(payload, [](Napi::Env env, Napi::Function,
-                                              std::pair<Completion*, std::shared_ptr<JsLink>>* p) {
-          std::unique_ptr<Completion> done(p->first);
-          std::shared_ptr<JsLink> link = std::move(p->second);
-          delete p;
-          if (env == nullptr) return;  // the environment is shutting down
-          try {
-            Napi::HandleScope scope(env);
-            if (done->status.ok) {
-              done->deferred.Resolve(done->value ? done->value(env) : env.Undefined());
-            } else {
-              done->deferred.Reject(MakeJsError(env, done->status.error));
-            }
-          } catch (const Napi::Error& e) {
-            // JS cannot run any more (worker.terminate() while this operation was queued), so
-            // building the result failed. An exception leaving this callback would abort the
-            // whole process; settle the promise if that still works, else drop it: nobody is
-            // left to look at it.
-            try {
-              done->deferred.Reject(e.Value());
-            } catch (...) {
-            }
-          }
-          if (--link->pending_ == 0) link->tsfn_.Unref(env);
-        });
-      }
-    }
-    if (s != napi_ok) {
-      // Outside the lock: dropping the last reference to this link runs ~JsLink.
-      delete payload->first;
-      delete payload;
+  void Settle(Napi::Env env) override {
+    if (status.ok) {
+      deferred.Resolve(value ? value(env) : env.Undefined());
+    } else {
+      deferred.Reject(MakeJsError(env, status.error));
     }
   }
-
- private:
-  struct State {
-    std::mutex mutex;
-    bool gone = false;  // the thread-safe function was finalized by Node
-  };
-
-  std::shared_ptr<State> state_;
-  Napi::ThreadSafeFunction tsfn_;
-  int pending_ = 0;  // JS thread only
 };
 
 class TpmConnection : public Napi::ObjectWrap<TpmConnection> {
@@ -154,7 +82,7 @@ class TpmConnection : public Napi::ObjectWrap<TpmConnection> {
       throw Napi::Error(env, MakeJsError(env, {"E_TPM_UNAVAILABLE", tss2.error, "", -1}));
     }
     device_ = TpmDevice::Acquire(info[0].As<Napi::String>().Utf8Value(), tss2.api);
-    link_ = std::make_shared<JsLink>(env);
+    link_ = std::make_shared<JsLink>(env, "device-keystore-tpm");
     if (info.Length() > 1 && !info[1].IsUndefined()) {
       Bytes auth = CopyBytes(info[1], "ownerAuth", sizeof(TPMU_HA));
       device_->Post([device = device_.get(), auth] { device->SetOwnerAuth(auth); });
@@ -162,27 +90,27 @@ class TpmConnection : public Napi::ObjectWrap<TpmConnection> {
   }
 
  private:
-  using Work = std::function<OpStatus(TpmDevice*, Completion*)>;
+  using Work = std::function<OpStatus(TpmDevice*, TpmCompletion*)>;
 
   // Queue `work` on the device; the promise settles with what it leaves in the completion.
   Napi::Value Run(Napi::Env env, Work work) {
     if (!device_) {
       throw Napi::Error(env, MakeJsError(env, {"E_CLOSED", "this TPM connection was closed", "", -1}));
     }
-    auto* completion = new Completion{Napi::Promise::Deferred::New(env), {}, nullptr};
+    auto* completion = new TpmCompletion(env);
     Napi::Promise promise = completion->deferred.Promise();
     link_->Begin(env);
     // The task holds the raw device: the device's destructor drains its queue before anything
     // is freed, so the pointer outlives every task.
     device_->Post([device = device_.get(), link = link_, completion, work = std::move(work)]() {
       completion->status = work(device, completion);
-      link->Deliver(completion, link);
+      JsLink::Deliver(link, completion);
     });
     return promise;
   }
 
   Napi::Value Properties(const Napi::CallbackInfo& info) {
-    return Run(info.Env(), [](TpmDevice* d, Completion* c) {
+    return Run(info.Env(), [](TpmDevice* d, TpmCompletion* c) {
       auto props = std::make_shared<std::map<uint32_t, uint32_t>>();
       OpStatus s = d->Properties(props.get());
       c->value = [props](Napi::Env env) {
@@ -202,7 +130,7 @@ class TpmConnection : public Napi::ObjectWrap<TpmConnection> {
     if (info.Length() > 2 && !info[2].IsUndefined()) {
       sensitive = CopyBytes(info[2], "sensitive data", sizeof(TPM2B_SENSITIVE_DATA::buffer));
     }
-    return Run(info.Env(), [parent, templ, sensitive](TpmDevice* d, Completion* c) mutable {
+    return Run(info.Env(), [parent, templ, sensitive](TpmDevice* d, TpmCompletion* c) mutable {
       auto key = std::make_shared<KeyBlobs>();
       OpStatus s = d->CreateKey(parent, templ, sensitive, key.get());
       std::fill(sensitive.begin(), sensitive.end(), 0);
@@ -221,7 +149,7 @@ class TpmConnection : public Napi::ObjectWrap<TpmConnection> {
     KeyBlobs key = ToKey(info, 0);
     Bytes digest = CopyBytes(info[3], "digest", 32);
     if (digest.size() != 32) ThrowInvalidArgument(info.Env(), "digest must be 32 bytes");
-    return Run(info.Env(), [key = std::move(key), digest](TpmDevice* d, Completion* c) {
+    return Run(info.Env(), [key = std::move(key), digest](TpmDevice* d, TpmCompletion* c) {
       auto rs = std::make_shared<Bytes>();
       OpStatus s = d->Sign(key, digest.data(), rs.get());
       c->value = [rs](Napi::Env env) { return ToBuffer(env, *rs); };
@@ -234,7 +162,7 @@ class TpmConnection : public Napi::ObjectWrap<TpmConnection> {
     KeyBlobs key = ToKey(info, 0);
     Bytes x = CopyBytes(info[3], "x", 32);
     Bytes y = CopyBytes(info[4], "y", 32);
-    return Run(info.Env(), [key = std::move(key), x, y](TpmDevice* d, Completion* c) {
+    return Run(info.Env(), [key = std::move(key), x, y](TpmDevice* d, TpmCompletion* c) {
       auto z = std::make_shared<Bytes>();
       OpStatus s = d->Ecdh(key, x, y, z.get());
       c->value = [z](Napi::Env env) {
@@ -249,7 +177,7 @@ class TpmConnection : public Napi::ObjectWrap<TpmConnection> {
   // unseal(parent, publicBlob, privateBlob) -> the sealed bytes
   Napi::Value Unseal(const Napi::CallbackInfo& info) {
     KeyBlobs key = ToKey(info, 0);
-    return Run(info.Env(), [key = std::move(key)](TpmDevice* d, Completion* c) {
+    return Run(info.Env(), [key = std::move(key)](TpmDevice* d, TpmCompletion* c) {
       auto out = std::make_shared<Bytes>();
       OpStatus s = d->Unseal(key, out.get());
       c->value = [out](Napi::Env env) {
@@ -265,7 +193,7 @@ class TpmConnection : public Napi::ObjectWrap<TpmConnection> {
   // closes (flushing its handles) when no connection in the process uses it any more.
   Napi::Value Close(const Napi::CallbackInfo& info) {
     if (!device_) return Napi::Promise::Deferred::New(info.Env()).Promise();
-    Napi::Value done = Run(info.Env(), [](TpmDevice*, Completion*) { return OpStatus{}; });
+    Napi::Value done = Run(info.Env(), [](TpmDevice*, TpmCompletion*) { return OpStatus{}; });
     device_.reset();
     return done;
   }

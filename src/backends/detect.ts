@@ -2,7 +2,7 @@ import { KeystoreError } from '../errors';
 import type { BackendContext, TierName, TierProvider } from './backend';
 import { encryptedFileTier } from './encrypted-file';
 import { tpm2Tier } from './tpm2';
-import { keychainTier, secureEnclaveTier } from './unavailable';
+import { keychainTier, secureEnclaveTier } from './macos';
 
 /** Every tier, in detection order. */
 export const TIER_PROVIDERS: readonly TierProvider[] = [

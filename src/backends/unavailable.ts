@@ -2,10 +2,10 @@ import type { TierGuarantees, TierProvider } from './backend';
 import { KeystoreError } from '../errors';
 
 /**
- * Tiers that this build cannot offer. Each reports the true reason: the wrong OS, or (for now)
- * that the native code for it is not part of this release. None pretends to work.
+ * A tier that this build cannot offer at all. It reports the true reason and never pretends to
+ * work. (The macOS tiers are real providers in ./macos and report their own reasons.)
  */
-function unavailableTier(guarantees: TierGuarantees, reason: () => string): TierProvider {
+export function unavailableTier(guarantees: TierGuarantees, reason: () => string): TierProvider {
   return {
     ...guarantees,
     async probe() {
@@ -22,15 +22,3 @@ function unavailableTier(guarantees: TierGuarantees, reason: () => string): Tier
     },
   };
 }
-
-const NOT_BUILT = 'not built into this release of device-keystore yet';
-
-export const secureEnclaveTier = unavailableTier(
-  { tier: 'secure-enclave', hardwareBacked: true, extractable: 'no' },
-  () => (process.platform === 'darwin' ? NOT_BUILT : `macOS only (this is ${process.platform})`),
-);
-
-export const keychainTier = unavailableTier(
-  { tier: 'keychain', hardwareBacked: false, extractable: 'os-owner' },
-  () => (process.platform === 'darwin' ? NOT_BUILT : `macOS only (this is ${process.platform})`),
-);

@@ -29,6 +29,11 @@ const BY_CODE: Record<ErrorCode, number> = {
   E_TPM_LOCKOUT: 11,
   E_TPM_AUTH: 11,
   E_TPM: 12,
+  E_MISSING_ENTITLEMENT: 8,
+  E_INTERACTION_NOT_ALLOWED: 8,
+  E_AUTH_FAILED: 11,
+  E_USER_CANCELED: 11,
+  E_MACOS: 12,
 };
 
 export function exitCodeFor(code: ErrorCode): number {

@@ -1,0 +1,104 @@
+// The Secure Enclave and Keychain tiers' calls into Security.framework, without any Node-API:
+// every function here runs on a worker thread (a keychain call can block on a prompt) and
+// reports failures as a MacError, which the binding turns into a KeystoreError on the JS thread.
+#pragma once
+
+#include <Security/Security.h>
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "cf_ref.h"
+
+namespace dk {
+namespace macos {
+
+using Bytes = std::vector<uint8_t>;
+
+// What failed, as Security.framework reported it.
+struct MacError {
+  std::string call;     // the Security/CF function, e.g. "SecKeyCreateRandomKey"
+  std::string domain;   // the CFError domain ("NSOSStatusErrorDomain" for an OSStatus)
+  int64_t status = 0;   // the OSStatus, or the CFError code in another domain
+  std::string message;  // SecCopyErrorMessageString / CFErrorCopyDescription
+  // A code fixed by us rather than by the status (a blob that rebuilt the wrong key is
+  // E_CORRUPT whatever the OS said); empty means "look the status up in the OSStatus table".
+  std::string code;
+};
+
+struct MacResult {
+  bool ok = true;
+  MacError error;
+};
+
+enum class KeyKind {
+  kSecureEnclaveBlob,       // non-permanent SE key; we keep its SE-wrapped "toid" blob
+  kSecureEnclaveKeychain,   // permanent SE key in the data-protection keychain (entitled hosts)
+  kKeychain,                // permanent software key in the user's default (login) keychain
+};
+
+struct KeySpec {
+  KeyKind kind = KeyKind::kSecureEnclaveBlob;
+  Bytes tag;                      // kSecAttrApplicationTag; permanent kinds only
+  std::string label;              // kSecAttrLabel, shown in Keychain Access
+  bool afterFirstUnlock = false;  // SE kinds: AfterFirstUnlockThisDeviceOnly instead of WhenUnlocked…
+  std::string accessGroup;        // kSecureEnclaveKeychain only; empty = the entitlement's first
+};
+
+struct NewKey {
+  CFRef<SecKeyRef> key;  // the private key
+  Bytes publicKey;       // 65-byte X9.63 (0x04 || X || Y)
+  Bytes blob;            // kSecureEnclaveBlob: the "toid" attribute
+};
+
+struct HostInfo {
+  bool entitled = false;                  // keychain-access-groups present and non-empty
+  std::vector<std::string> accessGroups;  // its values, in order
+};
+
+// The entitlements of this process (SecTaskCopyValueForEntitlement on our own task).
+HostInfo GetHostInfo();
+
+// Creates and discards a non-permanent Secure Enclave key. ok = this process can use the SE.
+MacResult ProbeSecureEnclave(bool afterFirstUnlock);
+
+// Searches the keychain for a tag nobody uses, without UI. ok = the keychain answered
+// (errSecItemNotFound counts as an answer).
+MacResult ProbeKeychain();
+
+MacResult CreateKey(const KeySpec& spec, NewKey* out);
+
+// kSecureEnclaveBlob: rebuilds the key from its blob (SecKeyCreateWithData with "toid").
+// The caller must compare the public key it reports with the stored one: a garbled blob can
+// silently produce a brand-new key.
+MacResult RebuildSecureEnclaveKey(const Bytes& blob, NewKey* out);
+
+// Permanent kinds: every private key item with the spec's tag, with its public key.
+MacResult FindKeys(const KeySpec& spec, std::vector<NewKey>* out);
+
+// Permanent kinds: SecItemDelete until errSecItemNotFound (one call deletes one item).
+MacResult DeleteKeys(const KeySpec& spec, int* deleted);
+
+// 65-byte X9.63 public key of a private or public key.
+MacResult PublicKeyOf(SecKeyRef key, Bytes* out);
+
+// ECDSA P-256 SHA-256, DER-encoded. prehashed: `data` is the 32-byte digest.
+MacResult Sign(SecKeyRef key, const Bytes& data, bool prehashed, Bytes* der);
+
+// ECDH (kSecKeyAlgorithmECDHKeyExchangeStandard) with a validated 65-byte peer point: the
+// 32-byte shared x-coordinate.
+MacResult Ecdh(SecKeyRef key, const Bytes& peerPoint, Bytes* shared);
+
+// ECIES (kSecKeyAlgorithmECIESEncryptionCofactorVariableIVX963SHA256AESGCM) to a 65-byte public
+// key: ephemeral point || ciphertext || tag. Needs no private key, so no keychain access.
+MacResult EncryptTo(const Bytes& publicKey, const Bytes& plaintext, Bytes* out);
+
+// The inverse, with the private key.
+MacResult Decrypt(SecKeyRef key, const Bytes& ciphertext, Bytes* plaintext);
+
+// Overwrites a buffer that held secret bytes.
+void Wipe(Bytes* b);
+
+}  // namespace macos
+}  // namespace dk

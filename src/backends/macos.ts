@@ -1,0 +1,690 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { promises as fsp } from 'node:fs';
+import { KeystoreError, corrupt, invalidArgument, isKeystoreError } from '../errors';
+import { parsePeerPublicKey } from '../crypto/p256';
+import { loadNative, type NativeLoad } from '../native';
+import { RecordReader, canonicalJson, type Json } from '../store/records';
+import type {
+  Backend,
+  BackendContext,
+  GeneratedKey,
+  KeyHandle,
+  KeyRecord,
+  ProbeResult,
+  RawSignature,
+  SecretHeader,
+  SecretRecord,
+  TierGuarantees,
+  TierProvider,
+} from './backend';
+import { nativeStatusTable } from './osstatus';
+
+/**
+ * The two macOS tiers, over Security.framework through the native addon (native/macos/):
+ *
+ * - secure-enclave: P-256 keys created inside the Secure Enclave. In a host signed with a
+ *   keychain-access-groups entitlement (an Electron app), a permanent key in the data-protection
+ *   keychain, found again by its application tag. In plain `node`, a non-permanent key whose
+ *   SE-wrapped blob (the undocumented "toid" attribute) is kept in our key file and rebuilt with
+ *   SecKeyCreateWithData; every rebuild is checked against the stored public key.
+ * - keychain: a permanent software P-256 key in the user's default (login) keychain. The OS
+ *   account owner can export it.
+ *
+ * Every call runs on the addon's worker thread, since a keychain call can wait on a prompt.
+ * Errors arrive as KeystoreErrors built by the addon from ./osstatus (code, osStatus, hint).
+ */
+
+export const SE_GUARANTEES = {
+  tier: 'secure-enclave',
+  hardwareBacked: true,
+  extractable: 'no',
+} as const satisfies TierGuarantees;
+
+export const KEYCHAIN_GUARANTEES = {
+  tier: 'keychain',
+  hardwareBacked: false,
+  extractable: 'os-owner',
+} as const satisfies TierGuarantees;
+
+/** Secure Enclave keys are usable "when unlocked" (default) or "after first unlock". */
+export const ACCESSIBILITY_ENV = 'DEVICE_KEYSTORE_SE_ACCESSIBILITY';
+export const ACCESSIBILITIES = ['when-unlocked', 'after-first-unlock'] as const;
+export type Accessibility = (typeof ACCESSIBILITIES)[number];
+
+export function accessibilityFrom(value: string | undefined): Accessibility {
+  if (value === undefined || value === '') return 'when-unlocked';
+  if ((ACCESSIBILITIES as readonly string[]).includes(value)) return value as Accessibility;
+  throw invalidArgument(
+    `${ACCESSIBILITY_ENV}=${JSON.stringify(value)} is not a known accessibility`,
+    `use ${ACCESSIBILITIES.join(' or ')}`,
+  );
+}
+
+// ---- the addon's macOS exports ------------------------------------------------------------
+
+export type MacKeyKind = 'se-blob' | 'se-keychain' | 'keychain';
+
+export interface NativeKeySpec {
+  kind: MacKeyKind;
+  /** kSecAttrApplicationTag, for the permanent kinds. */
+  tag?: Buffer;
+  label?: string;
+  afterFirstUnlock?: boolean;
+  accessGroup?: string;
+}
+
+/** An opaque handle to a SecKeyRef inside the addon. */
+export type NativeKeyRef = object;
+
+export interface NativeMacKey {
+  key: NativeKeyRef;
+  /** 65-byte X9.63 public key, from SecKeyCopyExternalRepresentation. */
+  publicKey: Buffer;
+  /** se-blob keys: the SE-wrapped private key ("toid"). */
+  blob?: Buffer;
+}
+
+export interface NativeProbe {
+  ok: boolean;
+  error?: KeystoreError;
+}
+
+/** One worker thread and its calls; see native/macos/mac_binding.cc. */
+export interface NativeMacSecurity {
+  hostInfo(): Promise<{ entitled: boolean; accessGroups: string[] }>;
+  probeSecureEnclave(afterFirstUnlock: boolean): Promise<NativeProbe>;
+  probeKeychain(): Promise<NativeProbe>;
+  createKey(spec: NativeKeySpec): Promise<NativeMacKey>;
+  rebuildKey(blob: Buffer): Promise<NativeMacKey>;
+  findKeys(spec: NativeKeySpec): Promise<NativeMacKey[]>;
+  deleteKeys(spec: NativeKeySpec): Promise<number>;
+  sign(key: NativeKeyRef, data: Buffer, prehashed: boolean): Promise<Buffer>;
+  ecdh(key: NativeKeyRef, peerPoint: Buffer): Promise<Buffer>;
+  encryptTo(publicKey: Buffer, plaintext: Buffer): Promise<Buffer>;
+  decrypt(key: NativeKeyRef, ciphertext: Buffer): Promise<Buffer>;
+  close(): Promise<void>;
+}
+
+interface MacAddonExports {
+  macosBuiltIn?: boolean;
+  MacSecurity?: new (table: [string, number, string, string][]) => NativeMacSecurity;
+}
+
+export type MacSupport =
+  | { ok: true; open: () => NativeMacSecurity }
+  | { ok: false; reason: string };
+
+/** Whether this process can use the macOS tiers at all, and if not, the honest reason. */
+export function macosSupport(
+  platform: NodeJS.Platform = process.platform,
+  load: () => NativeLoad = loadNative,
+): MacSupport {
+  if (platform !== 'darwin') return { ok: false, reason: `macOS only (this is ${platform})` };
+  const native = load();
+  if (!native.ok) return { ok: false, reason: `the native addon did not load: ${native.error}` };
+  const addon = native.addon as typeof native.addon & MacAddonExports;
+  const MacSecurity = addon.MacSecurity;
+  if (!addon.macosBuiltIn || !MacSecurity) {
+    return { ok: false, reason: 'not built into this addon' };
+  }
+  return { ok: true, open: () => new MacSecurity(nativeStatusTable()) };
+}
+
+// ---- record formats -----------------------------------------------------------------------
+
+const TAG_PREFIX = 'device-keystore/key/';
+const SEAL_TAG_PREFIX = 'device-keystore/seal/';
+const KEY_TAG_RE = /^device-keystore\/key\/([a-z0-9][a-z0-9._-]{0,63})\/([0-9a-f]{32})$/;
+const SEAL_TAG_RE = /^device-keystore\/seal\/[0-9a-f]{32}$/;
+/** An SE-wrapped key is a few hundred bytes; anything far larger is not one. */
+const MAX_BLOB_BYTES = 16 * 1024;
+export const ECIES_ALG = 'ECIES-P256-X963SHA256-AESGCM';
+/** ECIES output: ephemeral point (65) || ciphertext || GCM tag (16). */
+const ECIES_OVERHEAD = 65 + 16;
+const AAD_HASH_BYTES = 32;
+
+/**
+ * A key's application tag: the alias (for people reading Keychain Access) and 128 random bits,
+ * so that two stores with the same alias never share a keychain item.
+ */
+export function makeKeyTag(alias: string): string {
+  return `${TAG_PREFIX}${alias}/${randomBytes(16).toString('hex')}`;
+}
+
+/** The tag of a store's keychain sealing key: one per store directory. */
+export function sealTagFor(storeDir: string): string {
+  return SEAL_TAG_PREFIX + createHash('sha256').update(storeDir).digest('hex').slice(0, 32);
+}
+
+/** What a macOS key record holds in backendData, validated. */
+export type MacKeyData =
+  | { kind: 'se-blob'; blob: Buffer; accessibility: Accessibility }
+  | { kind: 'se-keychain'; tag: string; accessibility: Accessibility; accessGroup?: string }
+  | { kind: 'keychain'; tag: string };
+
+function accessibilityOf(r: RecordReader, file: string): Accessibility {
+  const a = r.string('accessibility');
+  if (!(ACCESSIBILITIES as readonly string[]).includes(a))
+    throw corrupt(file, 'bad "accessibility"');
+  return a as Accessibility;
+}
+
+function checkOnly(data: { [key: string]: Json }, allowed: string[], file: string): void {
+  for (const k of Object.keys(data)) {
+    if (!allowed.includes(k)) throw corrupt(file, `unexpected field "${k}"`);
+  }
+}
+
+export function keyDataToJson(data: MacKeyData): { [key: string]: Json } {
+  switch (data.kind) {
+    case 'se-blob':
+      return {
+        kind: data.kind,
+        blob: data.blob.toString('base64url'),
+        accessibility: data.accessibility,
+      };
+    case 'se-keychain':
+      return {
+        kind: data.kind,
+        tag: data.tag,
+        accessibility: data.accessibility,
+        ...(data.accessGroup ? { accessGroup: data.accessGroup } : {}),
+      };
+    case 'keychain':
+      return { kind: data.kind, tag: data.tag };
+  }
+}
+
+/** Parse and check a key record's backendData against its tier and alias; E_CORRUPT if off. */
+export function parseKeyData(record: KeyRecord, file: string): MacKeyData {
+  const r = new RecordReader(file, record.backendData);
+  const kind = r.string('kind');
+  const tagOf = (): string => {
+    const tag = r.string('tag');
+    const m = KEY_TAG_RE.exec(tag);
+    if (!m || m[1] !== record.alias) throw corrupt(file, 'bad "tag"');
+    return tag;
+  };
+  if (record.tier === 'secure-enclave' && kind === 'se-blob') {
+    checkOnly(record.backendData, ['kind', 'blob', 'accessibility'], file);
+    const blob = r.bytes('blob');
+    if (blob.length === 0 || blob.length > MAX_BLOB_BYTES) throw corrupt(file, 'bad "blob"');
+    return { kind, blob, accessibility: accessibilityOf(r, file) };
+  }
+  if (record.tier === 'secure-enclave' && kind === 'se-keychain') {
+    checkOnly(record.backendData, ['kind', 'tag', 'accessibility', 'accessGroup'], file);
+    const group = r.raw('accessGroup');
+    if (group !== undefined && (typeof group !== 'string' || group === ''))
+      throw corrupt(file, 'bad "accessGroup"');
+    return {
+      kind,
+      tag: tagOf(),
+      accessibility: accessibilityOf(r, file),
+      ...(group ? { accessGroup: group } : {}),
+    };
+  }
+  if (record.tier === 'keychain' && kind === 'keychain') {
+    checkOnly(record.backendData, ['kind', 'tag'], file);
+    return { kind, tag: tagOf() };
+  }
+  throw corrupt(file, `bad "kind" for the ${record.tier} tier`);
+}
+
+/**
+ * A public key as Security.framework exports it (X9.63: 0x04 || X || Y), checked to be a
+ * P-256 point. E_CORRUPT otherwise: it came from the OS or from our file, not from a caller.
+ */
+export function publicKeyFromX963(x963: Uint8Array, source: string): Buffer {
+  if (!(x963 instanceof Uint8Array) || x963.length !== 65 || x963[0] !== 0x04) {
+    throw corrupt(source, 'the public key is not a 65-byte uncompressed P-256 point');
+  }
+  try {
+    return parsePeerPublicKey(Buffer.from(x963));
+  } catch {
+    throw corrupt(source, 'the public key is not on the P-256 curve');
+  }
+}
+
+/** The header a sealed secret is bound to (the same fields as the other tiers' AAD). */
+export function secretAad(header: SecretHeader): Buffer {
+  return Buffer.from(
+    canonicalJson({
+      format: 'device-keystore/secret',
+      name: header.name,
+      tier: header.tier,
+      createdAt: header.createdAt,
+    }),
+  );
+}
+
+/**
+ * ECIES in Security.framework takes no associated data, so the header is bound by sealing
+ * SHA-256(header) in front of the value; unsealing checks it. A ciphertext copied into another
+ * secret's file (or another store's) is refused as corrupt.
+ */
+export function frameSecret(header: SecretHeader, value: Uint8Array): Buffer {
+  return Buffer.concat([createHash('sha256').update(secretAad(header)).digest(), value]);
+}
+
+/** Undefined when the frame does not belong to this header. */
+export function unframeSecret(header: SecretHeader, framed: Buffer): Buffer | undefined {
+  if (framed.length < AAD_HASH_BYTES) return undefined;
+  const expected = createHash('sha256').update(secretAad(header)).digest();
+  if (!expected.equals(framed.subarray(0, AAD_HASH_BYTES))) return undefined;
+  return Buffer.from(framed.subarray(AAD_HASH_BYTES));
+}
+
+export type MacSecretData =
+  | {
+      kind: 'se-blob';
+      blob: Buffer;
+      publicKey: Buffer;
+      accessibility: Accessibility;
+      ciphertext: Buffer;
+    }
+  | { kind: 'keychain'; tag: string; publicKey: Buffer; ciphertext: Buffer };
+
+export function secretDataToJson(data: MacSecretData): { [key: string]: Json } {
+  const common = {
+    alg: ECIES_ALG,
+    kind: data.kind,
+    publicKey: data.publicKey.toString('base64url'),
+    ciphertext: data.ciphertext.toString('base64url'),
+  };
+  return data.kind === 'se-blob'
+    ? { ...common, blob: data.blob.toString('base64url'), accessibility: data.accessibility }
+    : { ...common, tag: data.tag };
+}
+
+export function parseSecretData(record: SecretRecord, file: string): MacSecretData {
+  const r = new RecordReader(file, record.backendData);
+  r.literal('alg', ECIES_ALG);
+  const kind = r.string('kind');
+  const publicKey = publicKeyFromX963(r.bytes('publicKey', 65), file);
+  const ciphertext = r.bytes('ciphertext');
+  if (ciphertext.length < ECIES_OVERHEAD + AAD_HASH_BYTES || ciphertext[0] !== 0x04) {
+    throw corrupt(file, 'bad "ciphertext"');
+  }
+  if (record.tier === 'secure-enclave' && kind === 'se-blob') {
+    checkOnly(
+      record.backendData,
+      ['alg', 'kind', 'publicKey', 'ciphertext', 'blob', 'accessibility'],
+      file,
+    );
+    const blob = r.bytes('blob');
+    if (blob.length === 0 || blob.length > MAX_BLOB_BYTES) throw corrupt(file, 'bad "blob"');
+    return { kind, blob, publicKey, accessibility: accessibilityOf(r, file), ciphertext };
+  }
+  if (record.tier === 'keychain' && kind === 'keychain') {
+    checkOnly(record.backendData, ['alg', 'kind', 'publicKey', 'ciphertext', 'tag'], file);
+    const tag = r.string('tag');
+    if (!SEAL_TAG_RE.test(tag)) throw corrupt(file, 'bad "tag"');
+    return { kind, tag, publicKey, ciphertext };
+  }
+  throw corrupt(file, `bad "kind" for the ${record.tier} tier`);
+}
+
+function tagBytes(tag: string): Buffer {
+  return Buffer.from(tag, 'utf8');
+}
+
+function asBuffer(data: Uint8Array): Buffer {
+  return Buffer.isBuffer(data) ? data : Buffer.from(data.buffer, data.byteOffset, data.byteLength);
+}
+
+/**
+ * A stored SE blob that SecKeyCreateWithData refuses is a damaged file (E_CORRUPT). A locked Mac,
+ * a missing entitlement or a missing Secure Enclave stay what they are.
+ */
+function blobError(err: unknown, file: string): unknown {
+  if (isKeystoreError(err) && ['E_CORRUPT', 'E_MACOS', 'E_INVALID_ARGUMENT'].includes(err.code)) {
+    return corrupt(file, `its Secure Enclave blob does not rebuild a key (${err.message})`);
+  }
+  return err;
+}
+
+/** Map any failure while probing to the one-line reason detection reports. */
+function reasonOf(err: unknown): string {
+  if (isKeystoreError(err)) return err.hint ? `${err.message}; ${err.hint}` : err.message;
+  return (err as Error)?.message ?? String(err);
+}
+
+// ---- keys -----------------------------------------------------------------------------------
+
+class MacKeyHandle implements KeyHandle {
+  constructor(
+    private readonly native: NativeMacSecurity,
+    private readonly key: NativeKeyRef,
+  ) {}
+
+  async signRaw(data: Uint8Array, prehashed: boolean): Promise<RawSignature> {
+    // Security.framework returns X9.62 DER; DeviceKey.sign checks it strictly, makes it low-S
+    // and re-encodes it as asked (finishSignature).
+    return { encoding: 'der', bytes: await this.native.sign(this.key, asBuffer(data), prehashed) };
+  }
+
+  async ecdh(peerPoint: Buffer): Promise<Buffer> {
+    // The peer point was validated in TypeScript (parsePeerPublicKey) before it got here.
+    return this.native.ecdh(this.key, peerPoint);
+  }
+}
+
+class MacBackend implements Backend {
+  readonly tier: TierGuarantees['tier'];
+  readonly hardwareBacked: boolean;
+  readonly extractable: TierGuarantees['extractable'];
+  readonly maxSecretBytes = 64 * 1024;
+  readonly #notes: string[] = [];
+  #host: Promise<{ entitled: boolean; accessGroups: string[] }> | undefined;
+
+  constructor(
+    private readonly ctx: BackendContext,
+    private readonly native: NativeMacSecurity,
+    guarantees: TierGuarantees,
+  ) {
+    this.tier = guarantees.tier;
+    this.hardwareBacked = guarantees.hardwareBacked;
+    this.extractable = guarantees.extractable;
+  }
+
+  private get secureEnclave(): boolean {
+    return this.tier === 'secure-enclave';
+  }
+
+  private host(): Promise<{ entitled: boolean; accessGroups: string[] }> {
+    this.#host ??= this.native.hostInfo();
+    return this.#host;
+  }
+
+  async generateKey(alias: string): Promise<GeneratedKey> {
+    const label = `device-keystore: ${alias}`;
+    if (!this.secureEnclave) {
+      const tag = makeKeyTag(alias);
+      const k = await this.native.createKey({ kind: 'keychain', tag: tagBytes(tag), label });
+      return this.#generated({ kind: 'keychain', tag }, k);
+    }
+    const accessibility = accessibilityFrom(process.env[ACCESSIBILITY_ENV]);
+    const afterFirstUnlock = accessibility === 'after-first-unlock';
+    if ((await this.host()).entitled) {
+      const tag = makeKeyTag(alias);
+      try {
+        const k = await this.native.createKey({
+          kind: 'se-keychain',
+          tag: tagBytes(tag),
+          label,
+          afterFirstUnlock,
+        });
+        return this.#generated({ kind: 'se-keychain', tag, accessibility }, k);
+      } catch (err) {
+        // Entitled on paper but refused (no provisioning profile): the blob form is just as
+        // bound to this Mac's Secure Enclave, so use it and say so.
+        if (!isKeystoreError(err, 'E_MISSING_ENTITLEMENT')) throw err;
+        const note = `the host has a keychain-access-groups entitlement but the data-protection keychain refused it (${err.message}); Secure Enclave keys are kept as SE-wrapped blobs in the key files instead`;
+        if (!this.#notes.includes(note)) {
+          this.#notes.push(note);
+          this.ctx.warn(note);
+        }
+      }
+    }
+    const k = await this.native.createKey({ kind: 'se-blob', label, afterFirstUnlock });
+    if (!k.blob) throw new KeystoreError('E_MACOS', 'the new Secure Enclave key has no blob');
+    return this.#generated({ kind: 'se-blob', blob: k.blob, accessibility }, k);
+  }
+
+  #generated(data: MacKeyData, k: NativeMacKey): GeneratedKey {
+    return {
+      publicKey: publicKeyFromX963(k.publicKey, 'the new key'),
+      backendData: keyDataToJson(data),
+      handle: new MacKeyHandle(this.native, k.key),
+    };
+  }
+
+  async loadKey(record: KeyRecord, file: string): Promise<KeyHandle> {
+    const data = parseKeyData(record, file);
+    if (data.kind === 'se-blob') {
+      const k = await this.native.rebuildKey(data.blob).catch((err: unknown) => {
+        throw blobError(err, file);
+      });
+      // A damaged "toid" makes macOS mint a fresh key instead of failing: only this catches it.
+      if (!publicKeyFromX963(k.publicKey, file).equals(record.publicKey)) {
+        throw corrupt(
+          file,
+          'its Secure Enclave blob rebuilt a different key (the blob is damaged, or it was made on another Mac)',
+        );
+      }
+      return new MacKeyHandle(this.native, k.key);
+    }
+    const keys = await this.native.findKeys(this.#spec(data)).catch((err: unknown) => {
+      if (isKeystoreError(err, 'E_NOT_FOUND')) {
+        throw corrupt(
+          file,
+          `its keychain item (tag ${data.tag}) is missing; it was deleted outside device-keystore, or is in another keychain`,
+        );
+      }
+      throw err;
+    });
+    const match = keys.find((k) => k.publicKey.equals(record.publicKey));
+    if (!match) throw corrupt(file, `the keychain item with tag ${data.tag} holds a different key`);
+    return new MacKeyHandle(this.native, match.key);
+  }
+
+  #spec(data: Exclude<MacKeyData, { kind: 'se-blob' }>): NativeKeySpec {
+    return {
+      kind: data.kind,
+      tag: tagBytes(data.tag),
+      ...(data.kind === 'se-keychain' && data.accessGroup ? { accessGroup: data.accessGroup } : {}),
+    };
+  }
+
+  async destroyKey(record: KeyRecord): Promise<void> {
+    let data: MacKeyData;
+    try {
+      data = parseKeyData(record, `the ${record.alias} key record`);
+    } catch {
+      return; // nothing we could name in the keychain
+    }
+    // A non-permanent SE key exists only as the blob in the key file, which the store removes.
+    if (data.kind === 'se-blob') return;
+    await this.native.deleteKeys(this.#spec(data));
+  }
+
+  async sealSecret(header: SecretHeader, plaintext: Uint8Array): Promise<{ [key: string]: Json }> {
+    const framed = frameSecret(header, plaintext);
+    try {
+      if (this.secureEnclave) {
+        // One non-permanent SE key per secret: nothing is left behind when the file goes.
+        const accessibility = accessibilityFrom(process.env[ACCESSIBILITY_ENV]);
+        const k = await this.native.createKey({
+          kind: 'se-blob',
+          label: `device-keystore secret: ${header.name}`,
+          afterFirstUnlock: accessibility === 'after-first-unlock',
+        });
+        if (!k.blob) throw new KeystoreError('E_MACOS', 'the new Secure Enclave key has no blob');
+        const publicKey = publicKeyFromX963(k.publicKey, 'the new key');
+        const ciphertext = await this.native.encryptTo(publicKey, framed);
+        return secretDataToJson({
+          kind: 'se-blob',
+          blob: k.blob,
+          publicKey,
+          accessibility,
+          ciphertext,
+        });
+      }
+      // One keychain key per store directory (the secret store has no per-secret delete hook).
+      const tag = sealTagFor(
+        await fsp.realpath(this.ctx.paths.dir).catch(() => this.ctx.paths.dir),
+      );
+      const spec: NativeKeySpec = { kind: 'keychain', tag: tagBytes(tag) };
+      const found = await this.native.findKeys(spec).catch((err: unknown) => {
+        if (isKeystoreError(err, 'E_NOT_FOUND')) return [];
+        throw err;
+      });
+      const key =
+        found[0] ??
+        (await this.native.createKey({
+          ...spec,
+          label: `device-keystore sealing key: ${this.ctx.paths.dir}`,
+        }));
+      const publicKey = publicKeyFromX963(key.publicKey, 'the sealing key');
+      const ciphertext = await this.native.encryptTo(publicKey, framed);
+      return secretDataToJson({ kind: 'keychain', tag, publicKey, ciphertext });
+    } finally {
+      framed.fill(0);
+    }
+  }
+
+  async unsealSecret(record: SecretRecord, file: string): Promise<Buffer> {
+    const data = parseSecretData(record, file);
+    let key: NativeKeyRef;
+    if (data.kind === 'se-blob') {
+      const k = await this.native.rebuildKey(data.blob).catch((err: unknown) => {
+        throw blobError(err, file);
+      });
+      if (!k.publicKey.equals(data.publicKey)) {
+        throw corrupt(file, 'its Secure Enclave blob rebuilt a different key');
+      }
+      key = k.key;
+    } else {
+      const keys = await this.native
+        .findKeys({ kind: 'keychain', tag: tagBytes(data.tag) })
+        .catch((err: unknown) => {
+          if (isKeystoreError(err, 'E_NOT_FOUND'))
+            throw corrupt(file, `its keychain sealing key (tag ${data.tag}) is missing`);
+          throw err;
+        });
+      const match = keys.find((k) => k.publicKey.equals(data.publicKey));
+      if (!match)
+        throw corrupt(file, `the keychain item with tag ${data.tag} holds a different key`);
+      key = match.key;
+    }
+    let framed: Buffer;
+    try {
+      framed = await this.native.decrypt(key, data.ciphertext);
+    } catch (err) {
+      // A GCM failure: the ciphertext was changed. Lock and prompt errors pass through.
+      if (isKeystoreError(err) && (err.code === 'E_MACOS' || err.code === 'E_CORRUPT')) {
+        throw corrupt(file, `it does not decrypt (${err.message})`);
+      }
+      throw err;
+    }
+    try {
+      const value = unframeSecret(record, framed);
+      if (!value) throw corrupt(file, 'it was sealed for another secret');
+      return value;
+    } finally {
+      framed.fill(0);
+    }
+  }
+
+  warnings(): string[] {
+    const w = [...this.#notes];
+    if (!this.secureEnclave) {
+      w.push(
+        'keychain keys are software keys in the login keychain: they are not hardware-backed, and the macOS account owner can export them',
+      );
+    }
+    return w;
+  }
+
+  async close(): Promise<void> {
+    await this.native.close();
+  }
+}
+
+// ---- providers ------------------------------------------------------------------------------
+
+async function withNative<T>(
+  open: () => NativeMacSecurity,
+  fn: (n: NativeMacSecurity) => Promise<T>,
+): Promise<T> {
+  const native = open();
+  try {
+    return await fn(native);
+  } finally {
+    await native.close();
+  }
+}
+
+function unavailable(tier: string, reason: string): KeystoreError {
+  return new KeystoreError('E_BACKEND_UNAVAILABLE', `the ${tier} tier is unavailable: ${reason}`, {
+    hint: 'omit the backend option to use the best available tier',
+  });
+}
+
+export interface SecureEnclaveFacts {
+  available: boolean;
+  /** Why not, with the OSStatus, when unavailable. */
+  reason?: string;
+  osStatus?: number;
+  entitled: boolean;
+  accessGroups: string[];
+  /** How new keys are kept: in the data-protection keychain, or as blobs in our key files. */
+  keyStorage: 'data-protection-keychain' | 'key-file-blob';
+  accessibility: Accessibility;
+}
+
+/** What `doctor` can show about the Secure Enclave on this Mac. */
+export async function secureEnclaveFacts(
+  support: MacSupport = macosSupport(),
+): Promise<SecureEnclaveFacts> {
+  if (!support.ok) throw unavailable('secure-enclave', support.reason);
+  const accessibility = accessibilityFrom(process.env[ACCESSIBILITY_ENV]);
+  return withNative(support.open, async (n) => {
+    const host = await n.hostInfo();
+    const probe = await n.probeSecureEnclave(accessibility === 'after-first-unlock');
+    return {
+      available: probe.ok,
+      ...(probe.error ? { reason: reasonOf(probe.error) } : {}),
+      ...(probe.error?.osStatus !== undefined ? { osStatus: probe.error.osStatus } : {}),
+      entitled: host.entitled,
+      accessGroups: host.accessGroups,
+      keyStorage: host.entitled ? 'data-protection-keychain' : 'key-file-blob',
+      accessibility,
+    };
+  });
+}
+
+function provider(
+  guarantees: TierGuarantees,
+  probe: (support: Extract<MacSupport, { ok: true }>) => Promise<ProbeResult>,
+): TierProvider {
+  return {
+    ...guarantees,
+    async probe() {
+      const support = macosSupport();
+      if (!support.ok) return { available: false, reason: support.reason };
+      try {
+        return await probe(support);
+      } catch (err) {
+        return { available: false, reason: reasonOf(err) };
+      }
+    },
+    async open(ctx) {
+      const support = macosSupport();
+      if (!support.ok) throw unavailable(guarantees.tier, support.reason);
+      return new MacBackend(ctx, support.open(), guarantees);
+    },
+  };
+}
+
+export const secureEnclaveTier: TierProvider = provider(SE_GUARANTEES, async (support) => {
+  const facts = await secureEnclaveFacts(support);
+  if (!facts.available)
+    return { available: false, reason: `no usable Secure Enclave: ${facts.reason}` };
+  return {
+    available: true,
+    detail: facts.entitled
+      ? `Secure Enclave; entitled host (keychain-access-groups: ${facts.accessGroups.join(', ')}): permanent keys in the data-protection keychain`
+      : 'Secure Enclave; host not entitled (no keychain-access-groups): non-permanent keys, their SE-wrapped blobs kept in the key files',
+  };
+});
+
+export const keychainTier: TierProvider = provider(KEYCHAIN_GUARANTEES, async (support) => {
+  const probe = await withNative(support.open, (n) => n.probeKeychain());
+  if (!probe.ok)
+    return { available: false, reason: `the keychain did not answer: ${reasonOf(probe.error)}` };
+  return {
+    available: true,
+    detail: 'login keychain; software keys the macOS account owner can export',
+  };
+});

@@ -1,0 +1,152 @@
+import type { ErrorCode } from '../errors';
+
+/**
+ * What each Security.framework status means to a caller of device-keystore: the one table.
+ * The native addon gets it at construction (`new MacSecurity(nativeStatusTable())`) and builds
+ * every KeystoreError from it on the JS thread, with the raw `osStatus` and the text of
+ * SecCopyErrorMessageString, so C++ and TypeScript cannot disagree about a code.
+ *
+ * Errors arrive as CFErrors: an OSStatus is the code of a CFError in NSOSStatusErrorDomain.
+ * Secure Enclave and LocalAuthentication failures can come in their own domains, whose codes
+ * overlap the OSStatus numbers (CryptoTokenKit -4 is "canceled by user", OSStatus -4 is
+ * "unimplemented"), so an entry is keyed by domain and status.
+ */
+
+export const OSSTATUS_DOMAIN = 'NSOSStatusErrorDomain';
+export const CRYPTOTOKENKIT_DOMAIN = 'CryptoTokenKit';
+export const LOCAL_AUTHENTICATION_DOMAIN = 'com.apple.LocalAuthentication';
+
+/** Any status the table does not name. */
+export const GENERIC_MACOS_CODE = 'E_MACOS' satisfies ErrorCode;
+
+export interface StatusEntry {
+  domain: string;
+  status: number;
+  /** The SDK's name for it (errSec…, TKErrorCode…, LAError…). */
+  name: string;
+  code: ErrorCode;
+  /** What the user can do about it. */
+  hint: string;
+}
+
+const UNLOCK_HINT =
+  'unlock the Mac (or the keychain: security unlock-keychain), or run in a logged-in GUI session; ' +
+  'background agents can create Secure Enclave keys with DEVICE_KEYSTORE_SE_ACCESSIBILITY=after-first-unlock';
+const ENTITLEMENT_HINT =
+  'the data-protection keychain needs an app signed with a keychain-access-groups entitlement and ' +
+  'a provisioning profile; plain node uses non-permanent Secure Enclave keys instead (see docs/macos.md)';
+const NO_SE_HINT =
+  'this Mac has no usable Secure Enclave (an Intel Mac without a T2 chip, or a virtual machine)';
+const NO_KEYCHAIN_HINT =
+  'no default keychain is available to this process (a daemon or a user without a login keychain); ' +
+  'run as a logged-in user, or create one with security create-keychain';
+
+function os(name: string, status: number, code: ErrorCode, hint: string): StatusEntry {
+  return { domain: OSSTATUS_DOMAIN, status, name, code, hint };
+}
+
+export const STATUS_TABLE: readonly StatusEntry[] = Object.freeze([
+  os('errSecMissingEntitlement', -34018, 'E_MISSING_ENTITLEMENT', ENTITLEMENT_HINT),
+  os('errSecInteractionNotAllowed', -25308, 'E_INTERACTION_NOT_ALLOWED', UNLOCK_HINT),
+  os('errSecInteractionRequired', -25315, 'E_INTERACTION_NOT_ALLOWED', UNLOCK_HINT),
+  os(
+    'errSecInDarkWake',
+    -25320,
+    'E_INTERACTION_NOT_ALLOWED',
+    'the Mac is in dark wake; retry once it is awake',
+  ),
+  os(
+    'errSecAuthFailed',
+    -25293,
+    'E_AUTH_FAILED',
+    'the keychain password was wrong, or the keychain refused this program access to the key',
+  ),
+  os(
+    'errSecUserCanceled',
+    -128,
+    'E_USER_CANCELED',
+    'the prompt was dismissed; retry and allow access',
+  ),
+  os(
+    'errSecItemNotFound',
+    -25300,
+    'E_NOT_FOUND',
+    'the keychain item is gone (deleted outside device-keystore, or in another keychain)',
+  ),
+  os('errSecDuplicateItem', -25299, 'E_EXISTS', 'a keychain item with this tag already exists'),
+  os('errSecUnimplemented', -4, 'E_BACKEND_UNAVAILABLE', NO_SE_HINT),
+  os(
+    'errSecInternal',
+    -26276,
+    'E_BACKEND_UNAVAILABLE',
+    'the Security daemon refused the request (a daemon or root context without a user session?)',
+  ),
+  os('errSecNotAvailable', -25291, 'E_BACKEND_UNAVAILABLE', NO_KEYCHAIN_HINT),
+  os('errSecNoSuchKeychain', -25294, 'E_BACKEND_UNAVAILABLE', NO_KEYCHAIN_HINT),
+  os('errSecNoDefaultKeychain', -25307, 'E_BACKEND_UNAVAILABLE', NO_KEYCHAIN_HINT),
+  os(
+    'errSecDecode',
+    -26275,
+    'E_CORRUPT',
+    'the stored key blob or ciphertext does not decode; it was damaged or belongs to another Mac',
+  ),
+  {
+    domain: CRYPTOTOKENKIT_DOMAIN,
+    status: -4,
+    name: 'TKErrorCodeCanceledByUser',
+    code: 'E_USER_CANCELED',
+    hint: 'the prompt was dismissed; retry and allow access',
+  },
+  {
+    domain: CRYPTOTOKENKIT_DOMAIN,
+    status: -5,
+    name: 'TKErrorCodeAuthenticationFailed',
+    code: 'E_AUTH_FAILED',
+    hint: 'the Secure Enclave refused the authentication',
+  },
+  {
+    domain: CRYPTOTOKENKIT_DOMAIN,
+    status: -7,
+    name: 'TKErrorCodeTokenNotFound',
+    code: 'E_BACKEND_UNAVAILABLE',
+    hint: NO_SE_HINT,
+  },
+  {
+    domain: CRYPTOTOKENKIT_DOMAIN,
+    status: -9,
+    name: 'TKErrorCodeAuthenticationNeeded',
+    code: 'E_INTERACTION_NOT_ALLOWED',
+    hint: UNLOCK_HINT,
+  },
+  {
+    domain: LOCAL_AUTHENTICATION_DOMAIN,
+    status: -2,
+    name: 'LAErrorUserCancel',
+    code: 'E_USER_CANCELED',
+    hint: 'the prompt was dismissed; retry and allow access',
+  },
+  {
+    domain: LOCAL_AUTHENTICATION_DOMAIN,
+    status: -1,
+    name: 'LAErrorAuthenticationFailed',
+    code: 'E_AUTH_FAILED',
+    hint: 'authentication failed; retry',
+  },
+]);
+
+const BY_KEY = new Map(STATUS_TABLE.map((e) => [`${e.domain}\u0000${e.status}`, e]));
+
+/** The table's entry for a status, if it has one. */
+export function statusEntry(status: number, domain = OSSTATUS_DOMAIN): StatusEntry | undefined {
+  return BY_KEY.get(`${domain}\u0000${status}`);
+}
+
+/** The stable code for a status: the table's, else E_MACOS. */
+export function codeForStatus(status: number, domain = OSSTATUS_DOMAIN): ErrorCode {
+  return statusEntry(status, domain)?.code ?? GENERIC_MACOS_CODE;
+}
+
+/** The rows the addon's MacSecurity constructor takes: [domain, status, code, hint]. */
+export function nativeStatusTable(): [string, number, string, string][] {
+  return STATUS_TABLE.map((e) => [e.domain, e.status, e.code, e.hint]);
+}

@@ -1,0 +1,614 @@
+/**
+ * The platform-independent half of the macOS tiers, tested wherever the suite runs (Linux here,
+ * and the macOS runners too): the OSStatus table that the addon builds its errors from, X9.63
+ * public keys into SPKI, the key and secret record formats, the DER signatures Security.framework
+ * returns, and how the tiers report themselves where they cannot run.
+ */
+import {
+  createPublicKey,
+  generateKeyPairSync,
+  randomBytes,
+  sign as nodeSign,
+  verify as nodeVerify,
+} from 'node:crypto';
+import { promises as fsp, readFileSync, readdirSync } from 'node:fs';
+import * as path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  ACCESSIBILITY_ENV,
+  ECIES_ALG,
+  KEYCHAIN_GUARANTEES,
+  SE_GUARANTEES,
+  accessibilityFrom,
+  frameSecret,
+  keyDataToJson,
+  keychainTier,
+  macosSupport,
+  makeKeyTag,
+  parseKeyData,
+  parseSecretData,
+  publicKeyFromX963,
+  sealTagFor,
+  secretDataToJson,
+  secureEnclaveTier,
+  unframeSecret,
+  type MacKeyData,
+} from '../src/backends/macos';
+import {
+  CRYPTOTOKENKIT_DOMAIN,
+  GENERIC_MACOS_CODE,
+  LOCAL_AUTHENTICATION_DOMAIN,
+  OSSTATUS_DOMAIN,
+  STATUS_TABLE,
+  codeForStatus,
+  nativeStatusTable,
+  statusEntry,
+} from '../src/backends/osstatus';
+import type { KeyRecord, SecretRecord } from '../src/backends/backend';
+import { TIER_PROVIDERS } from '../src/backends/detect';
+import { exitCodeFor } from '../src/cli/exit-codes';
+import { finishSignature } from '../src/crypto/ecdsa';
+import { exportPublicKey } from '../src/crypto/p256';
+import { ErrorCodes, Keystore } from '../src/index';
+import { loadNative } from '../src/native';
+import { readKeyRecord, writeKeyRecord } from '../src/store/key-records';
+import { storePaths } from '../src/store/paths';
+import {
+  HALF_N,
+  N,
+  ROOT,
+  caught,
+  derFromRs,
+  expectCode,
+  makeTempDir,
+  removeDir,
+  rsFromDer,
+  rsFromP1363,
+} from './macos/helpers';
+
+function nodeKey() {
+  const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+  const jwk = publicKey.export({ format: 'jwk' });
+  const x963 = Buffer.concat([
+    Buffer.of(0x04),
+    Buffer.from(jwk.x!, 'base64url'),
+    Buffer.from(jwk.y!, 'base64url'),
+  ]);
+  return { privateKey, publicKey, x963 };
+}
+
+const ALIAS = 'laptop-key';
+const CREATED = '2025-01-02T03:04:05.678Z';
+
+function keyRecord(
+  tier: KeyRecord['tier'],
+  backendData: KeyRecord['backendData'],
+  alias = ALIAS,
+): KeyRecord {
+  return {
+    alias,
+    tier,
+    algorithm: 'ECDSA-P256',
+    publicKey: nodeKey().x963,
+    createdAt: CREATED,
+    backendData,
+  };
+}
+
+// ---- OSStatus table -----------------------------------------------------------------------
+
+describe('the OSStatus table', () => {
+  it('maps the statuses the issue names to their stable codes', () => {
+    expect(codeForStatus(-34018)).toBe('E_MISSING_ENTITLEMENT');
+    expect(codeForStatus(-25308)).toBe('E_INTERACTION_NOT_ALLOWED');
+    expect(codeForStatus(-25293)).toBe('E_AUTH_FAILED');
+    expect(codeForStatus(-128)).toBe('E_USER_CANCELED');
+    expect(codeForStatus(-25300)).toBe('E_NOT_FOUND');
+  });
+
+  it('names each status as SecBase.h does (numbers typed in from the SDK)', () => {
+    const sdk: [string, number][] = [
+      ['errSecUnimplemented', -4],
+      ['errSecUserCanceled', -128],
+      ['errSecMissingEntitlement', -34018],
+      ['errSecNotAvailable', -25291],
+      ['errSecAuthFailed', -25293],
+      ['errSecNoSuchKeychain', -25294],
+      ['errSecDuplicateItem', -25299],
+      ['errSecItemNotFound', -25300],
+      ['errSecNoDefaultKeychain', -25307],
+      ['errSecInteractionNotAllowed', -25308],
+      ['errSecInteractionRequired', -25315],
+      ['errSecInDarkWake', -25320],
+      ['errSecDecode', -26275],
+      ['errSecInternal', -26276],
+    ];
+    for (const [name, status] of sdk) expect(statusEntry(status)?.name, name).toBe(name);
+    const osEntries = STATUS_TABLE.filter((e) => e.domain === OSSTATUS_DOMAIN);
+    expect(osEntries.map((e) => e.name).sort()).toEqual(sdk.map(([n]) => n).sort());
+  });
+
+  it('uses only codes that exist, each with a CLI exit code and a hint', () => {
+    const seen = new Set<string>();
+    for (const e of STATUS_TABLE) {
+      expect(ErrorCodes as readonly string[], e.name).toContain(e.code);
+      expect(typeof exitCodeFor(e.code), e.code).toBe('number');
+      expect(e.hint.length, e.name).toBeGreaterThan(10);
+      expect(Number.isSafeInteger(e.status), e.name).toBe(true);
+      const key = `${e.domain}/${e.status}`;
+      expect(seen.has(key), key).toBe(false);
+      seen.add(key);
+    }
+    expect(ErrorCodes as readonly string[]).toContain(GENERIC_MACOS_CODE);
+    expect(exitCodeFor('E_MISSING_ENTITLEMENT')).toBe(8);
+    expect(exitCodeFor('E_INTERACTION_NOT_ALLOWED')).toBe(8);
+    expect(exitCodeFor('E_AUTH_FAILED')).toBe(11);
+    expect(exitCodeFor('E_USER_CANCELED')).toBe(11);
+    expect(exitCodeFor('E_MACOS')).toBe(12);
+  });
+
+  it('falls back to E_MACOS, and keeps domains apart where their numbers overlap', () => {
+    expect(codeForStatus(-99999)).toBe('E_MACOS');
+    expect(codeForStatus(0)).toBe('E_MACOS');
+    // -4 is "unimplemented" as an OSStatus (no Secure Enclave), "canceled by user" in CTK.
+    expect(codeForStatus(-4)).toBe('E_BACKEND_UNAVAILABLE');
+    expect(codeForStatus(-4, CRYPTOTOKENKIT_DOMAIN)).toBe('E_USER_CANCELED');
+    expect(codeForStatus(-2, LOCAL_AUTHENTICATION_DOMAIN)).toBe('E_USER_CANCELED');
+    expect(codeForStatus(-25300, 'SomeOtherDomain')).toBe('E_MACOS');
+  });
+
+  it('hands the addon exactly the table, as [domain, status, code, hint] rows', () => {
+    const rows = nativeStatusTable();
+    expect(rows).toHaveLength(STATUS_TABLE.length);
+    rows.forEach((row, i) => {
+      const e = STATUS_TABLE[i]!;
+      expect(row).toEqual([e.domain, e.status, e.code, e.hint]);
+    });
+  });
+
+  it('agrees with the C++ side on the domain, the fallback code and every code it names', () => {
+    const dir = path.join(ROOT, 'native', 'macos');
+    const sources = readdirSync(dir)
+      .filter((f) => /\.(cc|h)$/.test(f))
+      .map((f) => readFileSync(path.join(dir, f), 'utf8'))
+      .join('\n');
+    // The addon looks statuses up by the CFError domain string.
+    expect(sources).toContain(`"${OSSTATUS_DOMAIN}"`);
+    expect(sources).toContain(`"${GENERIC_MACOS_CODE}"`);
+    const named = new Set(sources.match(/"E_[A-Z_]+"/g)!.map((s) => s.slice(1, -1)));
+    expect(named.size).toBeGreaterThan(2);
+    for (const code of named) expect(ErrorCodes as readonly string[], code).toContain(code);
+  });
+});
+
+// ---- X9.63 -> SPKI --------------------------------------------------------------------------
+
+describe('X9.63 public keys', () => {
+  it('become the same SPKI, PEM and JWK that node:crypto makes for the key', () => {
+    for (let i = 0; i < 16; i++) {
+      const { privateKey, publicKey, x963 } = nodeKey();
+      const raw = publicKeyFromX963(x963, 'test');
+      expect(raw.equals(x963)).toBe(true);
+      expect(exportPublicKey(raw, 'spki')).toEqual(
+        publicKey.export({ format: 'der', type: 'spki' }),
+      );
+      expect(exportPublicKey(raw, 'pem')).toBe(publicKey.export({ format: 'pem', type: 'spki' }));
+      expect(exportPublicKey(raw, 'jwk')).toEqual(publicKey.export({ format: 'jwk' }));
+      // And the SPKI is a key node:crypto verifies with.
+      const spkiKey = createPublicKey({
+        key: exportPublicKey(raw, 'spki'),
+        format: 'der',
+        type: 'spki',
+      });
+      const sig = nodeSign('sha256', Buffer.from('x963'), privateKey);
+      expect(nodeVerify('sha256', Buffer.from('x963'), spkiKey, sig)).toBe(true);
+    }
+  });
+
+  it('through DeviceKey exports: spki equals node:crypto, raw equals the X9.63 bytes', async () => {
+    const dir = await makeTempDir('x963');
+    try {
+      const { publicKey, x963 } = nodeKey();
+      const paths = storePaths(dir);
+      await fsp.mkdir(paths.keysDir, { recursive: true, mode: 0o700 });
+      const file = path.join(paths.keysDir, `${ALIAS}.json`);
+      const data: MacKeyData = { kind: 'keychain', tag: makeKeyTag(ALIAS) };
+      await writeKeyRecord(file, {
+        ...keyRecord('keychain', keyDataToJson(data)),
+        publicKey: publicKeyFromX963(x963, 'x'),
+      });
+      const ks = await Keystore.open({ dir, backend: 'encrypted-file', passphrase: 'unused' });
+      try {
+        const info = (await ks.listKeys()).find((k) => k.alias === ALIAS)!;
+        expect(info.tier).toBe('keychain');
+        expect(info.hardwareBacked).toBe(false);
+        expect(info.extractable).toBe('os-owner');
+        const fromPem = createPublicKey(info.publicKey);
+        expect(fromPem.export({ format: 'der', type: 'spki' })).toEqual(
+          publicKey.export({ format: 'der', type: 'spki' }),
+        );
+      } finally {
+        await ks.close();
+      }
+    } finally {
+      await removeDir(dir);
+    }
+  });
+
+  it('are refused as E_CORRUPT when they are not uncompressed P-256 points', () => {
+    const { x963 } = nodeKey();
+    const offCurve = Buffer.from(x963);
+    offCurve[64] ^= 1;
+    const xTooBig = Buffer.concat([Buffer.of(0x04), Buffer.alloc(32, 0xff), x963.subarray(33)]);
+    const compressed = Buffer.concat([Buffer.of(0x02 | (x963[64]! & 1)), x963.subarray(1, 33)]);
+    const hybrid = Buffer.from(x963);
+    hybrid[0] = 0x06 | (x963[64]! & 1);
+    for (const bad of [
+      x963.subarray(0, 64),
+      Buffer.concat([x963, Buffer.of(0)]),
+      compressed,
+      hybrid,
+      offCurve,
+      xTooBig,
+      Buffer.alloc(65),
+      new Uint8Array(0),
+    ]) {
+      let err: (Error & { code?: string }) | undefined;
+      try {
+        publicKeyFromX963(bad, 'the keychain');
+      } catch (e) {
+        err = e as Error & { code?: string };
+      }
+      expect(err?.code, bad.toString('hex')).toBe('E_CORRUPT');
+      expect(err?.message).toContain('the keychain');
+    }
+  });
+});
+
+// ---- key records ----------------------------------------------------------------------------
+
+describe('key records', () => {
+  const blob = randomBytes(420);
+
+  it('round-trip every kind through backendData', () => {
+    const cases: [KeyRecord['tier'], MacKeyData][] = [
+      ['secure-enclave', { kind: 'se-blob', blob, accessibility: 'when-unlocked' }],
+      ['secure-enclave', { kind: 'se-blob', blob, accessibility: 'after-first-unlock' }],
+      [
+        'secure-enclave',
+        { kind: 'se-keychain', tag: makeKeyTag(ALIAS), accessibility: 'when-unlocked' },
+      ],
+      [
+        'secure-enclave',
+        {
+          kind: 'se-keychain',
+          tag: makeKeyTag(ALIAS),
+          accessibility: 'after-first-unlock',
+          accessGroup: 'ABCDE12345.com.example.app',
+        },
+      ],
+      ['keychain', { kind: 'keychain', tag: makeKeyTag(ALIAS) }],
+    ];
+    for (const [tier, data] of cases) {
+      const json = keyDataToJson(data);
+      // JSON-clean: what the store writes is exactly what it reads back.
+      expect(JSON.parse(JSON.stringify(json))).toEqual(json);
+      expect(parseKeyData(keyRecord(tier, json), 'f')).toEqual(data);
+    }
+  });
+
+  it('survive the store: written by writeKeyRecord, read by readKeyRecord, parsed', async () => {
+    const dir = await makeTempDir('record');
+    try {
+      const file = path.join(dir, `${ALIAS}.json`);
+      const data: MacKeyData = { kind: 'se-blob', blob, accessibility: 'when-unlocked' };
+      const rec = keyRecord('secure-enclave', keyDataToJson(data));
+      await writeKeyRecord(file, rec);
+      expect((await fsp.stat(file)).mode & 0o777).toBe(0o600);
+      const back = await readKeyRecord(file, ALIAS);
+      expect(back.publicKey.equals(rec.publicKey)).toBe(true);
+      expect(parseKeyData(back, file)).toEqual(data);
+    } finally {
+      await removeDir(dir);
+    }
+  });
+
+  it('tags carry the alias and 128 random bits, and are never reused', () => {
+    const tags = new Set<string>();
+    for (let i = 0; i < 50; i++) {
+      const t = makeKeyTag(ALIAS);
+      expect(t).toMatch(/^device-keystore\/key\/laptop-key\/[0-9a-f]{32}$/);
+      tags.add(t);
+    }
+    expect(tags.size).toBe(50);
+    expect(sealTagFor('/a/store')).toBe(sealTagFor('/a/store'));
+    expect(sealTagFor('/a/store')).not.toBe(sealTagFor('/b/store'));
+    expect(sealTagFor('/a/store')).toMatch(/^device-keystore\/seal\/[0-9a-f]{32}$/);
+  });
+
+  it('refuse anything off-format as E_CORRUPT naming the file', () => {
+    const good = keyDataToJson({ kind: 'keychain', tag: makeKeyTag(ALIAS) });
+    const goodSe = keyDataToJson({ kind: 'se-blob', blob, accessibility: 'when-unlocked' });
+    const bad: [KeyRecord['tier'], KeyRecord['backendData']][] = [
+      ['keychain', {}],
+      ['keychain', { ...good, kind: 'se-blob' }],
+      ['keychain', { ...good, tag: makeKeyTag('other-key') }],
+      ['keychain', { ...good, tag: 'device-keystore/key/laptop-key/' }],
+      ['keychain', { ...good, tag: `${good.tag}0` }],
+      ['keychain', { ...good, tag: 42 }],
+      ['keychain', { ...good, extra: true }],
+      ['secure-enclave', good],
+      ['secure-enclave', { ...goodSe, blob: '' }],
+      ['secure-enclave', { ...goodSe, blob: 'not base64url!' }],
+      ['secure-enclave', { ...goodSe, blob: randomBytes(17 * 1024).toString('base64url') }],
+      ['secure-enclave', { ...goodSe, accessibility: 'always' }],
+      ['secure-enclave', { ...goodSe, tag: makeKeyTag(ALIAS) }],
+      [
+        'secure-enclave',
+        {
+          kind: 'se-keychain',
+          tag: makeKeyTag(ALIAS),
+          accessibility: 'when-unlocked',
+          accessGroup: '',
+        },
+      ],
+      ['encrypted-file', good],
+      ['tpm2', goodSe],
+    ];
+    for (const [tier, data] of bad) {
+      let err: (Error & { code?: string }) | undefined;
+      try {
+        parseKeyData(keyRecord(tier, data), '/keys/laptop-key.json');
+      } catch (e) {
+        err = e as Error & { code?: string };
+      }
+      expect(err?.code, `${tier} ${JSON.stringify(data).slice(0, 120)}`).toBe('E_CORRUPT');
+      expect(err?.message).toContain('/keys/laptop-key.json');
+    }
+  });
+
+  it('read the accessibility option from the environment, refusing unknown values', async () => {
+    expect(accessibilityFrom(undefined)).toBe('when-unlocked');
+    expect(accessibilityFrom('')).toBe('when-unlocked');
+    expect(accessibilityFrom('when-unlocked')).toBe('when-unlocked');
+    expect(accessibilityFrom('after-first-unlock')).toBe('after-first-unlock');
+    const err = await expectCode(() => accessibilityFrom('always'), 'E_INVALID_ARGUMENT');
+    expect(err.message).toContain(ACCESSIBILITY_ENV);
+  });
+});
+
+// ---- sealed secrets -------------------------------------------------------------------------
+
+describe('sealed secret records', () => {
+  const header = { name: 'api-token', tier: 'keychain' as const, createdAt: CREATED };
+  const { x963 } = nodeKey();
+  // The ECIES layout: ephemeral point || ciphertext || tag, here with a 32-byte header hash.
+  const ciphertext = Buffer.concat([nodeKey().x963, randomBytes(32 + 5 + 16)]);
+
+  function secretRecord(tier: SecretRecord['tier'], backendData: SecretRecord['backendData']) {
+    return { name: header.name, tier, createdAt: CREATED, backendData };
+  }
+
+  it('bind the value to its name, tier and date', () => {
+    const value = Buffer.from('s3cret value');
+    const framed = frameSecret(header, value);
+    expect(framed.length).toBe(32 + value.length);
+    expect(unframeSecret(header, framed)).toEqual(value);
+    expect(unframeSecret({ ...header, name: 'other' }, framed)).toBeUndefined();
+    expect(unframeSecret({ ...header, tier: 'secure-enclave' }, framed)).toBeUndefined();
+    expect(unframeSecret({ ...header, createdAt: '2025-01-02T03:04:05.679Z' }, framed)).toBe(
+      undefined,
+    );
+    expect(unframeSecret(header, framed.subarray(0, 31))).toBeUndefined();
+    expect(unframeSecret(header, frameSecret(header, Buffer.alloc(0)))).toEqual(Buffer.alloc(0));
+  });
+
+  it('round-trip both kinds and refuse damage as E_CORRUPT', () => {
+    const kc = secretDataToJson({
+      kind: 'keychain',
+      tag: sealTagFor('/store'),
+      publicKey: x963,
+      ciphertext,
+    });
+    const se = secretDataToJson({
+      kind: 'se-blob',
+      blob: randomBytes(400),
+      publicKey: x963,
+      accessibility: 'when-unlocked',
+      ciphertext,
+    });
+    expect(kc.alg).toBe(ECIES_ALG);
+    expect(parseSecretData(secretRecord('keychain', kc), 'f')).toMatchObject({
+      kind: 'keychain',
+      tag: sealTagFor('/store'),
+    });
+    expect(parseSecretData(secretRecord('secure-enclave', se), 'f').kind).toBe('se-blob');
+
+    const offCurve = Buffer.from(x963);
+    offCurve[64] ^= 1;
+    const bad: [SecretRecord['tier'], SecretRecord['backendData']][] = [
+      ['keychain', { ...kc, alg: 'A256GCM' }],
+      ['keychain', { ...kc, tag: makeKeyTag('api-token') }],
+      ['keychain', { ...kc, ciphertext: ciphertext.subarray(0, 80).toString('base64url') }],
+      [
+        'keychain',
+        {
+          ...kc,
+          ciphertext: Buffer.concat([Buffer.of(5), ciphertext.subarray(1)]).toString('base64url'),
+        },
+      ],
+      ['keychain', { ...kc, publicKey: offCurve.toString('base64url') }],
+      ['keychain', { ...kc, extra: 1 }],
+      ['secure-enclave', kc],
+      ['keychain', se],
+      ['secure-enclave', { ...se, accessibility: 'sometimes' }],
+    ];
+    for (const [tier, data] of bad) {
+      let err: (Error & { code?: string }) | undefined;
+      try {
+        parseSecretData(secretRecord(tier, data), '/secrets/api-token.json');
+      } catch (e) {
+        err = e as Error & { code?: string };
+      }
+      expect(err?.code, `${tier} ${JSON.stringify(data).slice(0, 100)}`).toBe('E_CORRUPT');
+    }
+  });
+});
+
+// ---- DER signatures from Security.framework ---------------------------------------------------
+
+describe("signatures in the 'der' encoding (what SecKeyCreateSignature returns)", () => {
+  const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+  const message = Buffer.from('signed by the Secure Enclave, in spirit');
+
+  function verifies(sig: Buffer, format: 'der' | 'p1363'): boolean {
+    return nodeVerify(
+      'sha256',
+      message,
+      { key: publicKey, dsaEncoding: format === 'der' ? 'der' : 'ieee-p1363' },
+      sig,
+    );
+  }
+
+  it('come out low-S in both formats and verify with node:crypto, high-S inputs included', () => {
+    let highSeen = 0;
+    for (let i = 0; i < 40; i++) {
+      const der = nodeSign('sha256', message, privateKey); // X9.62 DER, as Security.framework
+      const { r, s } = rsFromDer(der);
+      // Feed both the signature and its high-S twin: Security.framework may return either.
+      for (const input of [derFromRs(r, s), derFromRs(r, N - s)]) {
+        if (rsFromDer(input).s > HALF_N) highSeen++;
+        const outDer = finishSignature(input, 'der', 'der');
+        const outP1363 = finishSignature(input, 'p1363', 'der');
+        expect(rsFromDer(outDer)).toEqual({ r, s: s > HALF_N ? N - s : s });
+        expect(rsFromP1363(outP1363)).toEqual(rsFromDer(outDer));
+        expect(verifies(outDer, 'der')).toBe(true);
+        expect(verifies(outP1363, 'p1363')).toBe(true);
+      }
+    }
+    expect(highSeen).toBe(40);
+  });
+
+  it('keep a leading zero where the top bit is set, and refuse non-strict DER', async () => {
+    // Find a signature whose r needs the 0x00 pad (33-byte INTEGER).
+    let der: Buffer;
+    do der = nodeSign('sha256', message, privateKey);
+    while (rsFromDer(der).r < 1n << 255n);
+    const { r, s } = rsFromDer(der);
+    const out = finishSignature(derFromRs(r, s), 'der', 'der');
+    expect(out[2]).toBe(0x02);
+    expect(out[3]).toBe(33);
+    expect(out[4]).toBe(0x00);
+    expect(verifies(out, 'der')).toBe(true);
+
+    const good = derFromRs(r, s > HALF_N ? N - s : s);
+    const longForm = Buffer.concat([Buffer.of(0x30, 0x81, good.length - 2), good.subarray(2)]);
+    const trailing = Buffer.concat([good, Buffer.of(0)]);
+    const padded = Buffer.from(good);
+    const rOnlyPad = derFromRs(1n, 1n);
+    const zeroPadded = Buffer.concat([
+      Buffer.of(0x30, rOnlyPad.length - 1, 0x02, 0x02, 0x00, 0x01),
+      rOnlyPad.subarray(5),
+    ]);
+    padded[1] += 1;
+    for (const bad of [
+      longForm,
+      trailing,
+      padded,
+      zeroPadded,
+      derFromRs(0n, 1n),
+      derFromRs(N, 1n),
+    ]) {
+      await expectCode(() => finishSignature(bad, 'der', 'der'), 'E_INVALID_ARGUMENT');
+    }
+  });
+});
+
+// ---- where the tiers cannot run -------------------------------------------------------------
+
+describe('the macOS tiers off macOS, and in an addon built without them', () => {
+  let dir: string;
+  beforeAll(async () => {
+    dir = await makeTempDir('tiers');
+  });
+  afterAll(async () => {
+    await removeDir(dir);
+  });
+
+  it('are real providers with honest guarantees, in detection order', () => {
+    expect(TIER_PROVIDERS[0]).toBe(secureEnclaveTier);
+    expect(TIER_PROVIDERS[1]).toBe(keychainTier);
+    expect(secureEnclaveTier).toMatchObject(SE_GUARANTEES);
+    expect(keychainTier).toMatchObject(KEYCHAIN_GUARANTEES);
+    expect(SE_GUARANTEES).toEqual({
+      tier: 'secure-enclave',
+      hardwareBacked: true,
+      extractable: 'no',
+    });
+    expect(KEYCHAIN_GUARANTEES).toEqual({
+      tier: 'keychain',
+      hardwareBacked: false,
+      extractable: 'os-owner',
+    });
+  });
+
+  it('say why they are unavailable: the OS, or an addon without the macOS exports', async () => {
+    const support = macosSupport();
+    if (process.platform === 'darwin') {
+      // On a Mac the addon must carry the tiers: a build that lost them fails here.
+      expect(support).toMatchObject({ ok: true });
+      return;
+    }
+    expect(support).toEqual({ ok: false, reason: `macOS only (this is ${process.platform})` });
+    // The real addon of this platform, asked as if this were a Mac: it has no MacSecurity.
+    const native = loadNative();
+    const asMac = macosSupport('darwin');
+    expect(asMac.ok).toBe(false);
+    expect((asMac as { reason: string }).reason).toBe(
+      native.ok ? 'not built into this addon' : `the native addon did not load: ${native.error}`,
+    );
+    for (const tier of [secureEnclaveTier, keychainTier]) {
+      const probe = await tier.probe({} as never);
+      expect(probe).toEqual({
+        available: false,
+        reason: `macOS only (this is ${process.platform})`,
+      });
+      const err = await expectCode(() => tier.open({} as never), 'E_BACKEND_UNAVAILABLE');
+      expect(err.message).toContain(tier.tier);
+      expect(err.message).toContain('macOS only');
+    }
+  });
+
+  it('show up in describe(), and a forced open off macOS fails with E_BACKEND_UNAVAILABLE', async () => {
+    const ks = await Keystore.open({ dir, backend: 'encrypted-file', passphrase: 'correct horse' });
+    let tiers;
+    try {
+      tiers = (await ks.describe()).tiers;
+    } finally {
+      await ks.close();
+    }
+    expect(tiers.slice(0, 2).map((t) => t.tier)).toEqual(['secure-enclave', 'keychain']);
+    if (process.platform === 'darwin') {
+      // Forced to encrypted-file: the macOS tiers were not tried, and say so.
+      for (const t of tiers.slice(0, 2)) expect(t.status).toBe('not tried');
+      return;
+    }
+    const ks2 = await Keystore.open({ dir, passphrase: 'correct horse' });
+    try {
+      for (const t of (await ks2.describe()).tiers.slice(0, 2)) {
+        expect(t).toMatchObject({
+          status: 'unavailable',
+          reason: `macOS only (this is ${process.platform})`,
+          chosen: false,
+        });
+      }
+    } finally {
+      await ks2.close();
+    }
+    for (const backend of ['secure-enclave', 'keychain'] as const) {
+      const err = await caught(() => Keystore.open({ dir, backend }));
+      expect(err.code).toBe('E_BACKEND_UNAVAILABLE');
+      expect(err.message).toContain('macOS only');
+    }
+  });
+});
