@@ -9,6 +9,7 @@ import { findPassphrase, PASSPHRASE_ENV } from '../store/passphrase';
 import { storePaths } from '../store/paths';
 import { describeSource } from '../backends/file-master';
 import { formatTpmDiagnostics } from '../doctor';
+import { secureEnclaveFacts } from '../backends/macos';
 import { decodeText, readInput, readStdin, writeOutput, type Encoding } from './io';
 
 export interface CommandContext {
@@ -122,13 +123,18 @@ const info: Command = {
         passphraseSource: passphrase,
       };
       const tpm = await ks.tpmDiagnostics();
+      // On a Mac: entitlement, where SE keys are kept, and the probe's OSStatus if it failed.
+      const secureEnclave =
+        process.platform === 'darwin'
+          ? await secureEnclaveFacts().catch((err: Error) => ({ error: err.message }))
+          : undefined;
       const tierLines = d.tiers.map(
         (t) =>
           `  ${t.chosen ? '*' : ' '} ${t.tier.padEnd(15)} ${t.status}${t.reason ? `: ${t.reason}` : ''}`,
       );
       return {
         ok: true,
-        json: { ...d, environment, tpm },
+        json: { ...d, environment, tpm, ...(secureEnclave ? { secureEnclave } : {}) },
         text: lines(
           `keystore:        ${d.dir}`,
           `identity:        ${d.identity ? `${d.identity.name} (${d.identity.deviceId})` : 'none (run init)'}`,
@@ -139,6 +145,7 @@ const info: Command = {
           'environment:',
           `  node ${environment.node} on ${environment.platform}; Argon2id: ${environment.argon2}`,
           `  passphrase source: ${passphrase}`,
+          ...(secureEnclave ? ['Secure Enclave:', `  ${JSON.stringify(secureEnclave)}`] : []),
           'TPM 2.0:',
           ...formatTpmDiagnostics(tpm),
           ...(d.warnings.length ? ['warnings:', ...d.warnings.map((w) => `  - ${w}`)] : []),

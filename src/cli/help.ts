@@ -30,8 +30,8 @@ $DEVICE_KEYSTORE_PASSPHRASE, else the passphrase file ($DEVICE_KEYSTORE_PASSPHRA
 
 Exit codes: 0 ok, 1 signature invalid, 2 usage or invalid argument, 3 not found / not
 initialized, 4 exists, 5 bad passphrase, 6 corrupt, 7 insecure permissions, 8 backend
-unavailable / hardware required, 9 locked, 10 I/O error, 11 TPM lockout or
-authorization refused, 12 other TPM error, 70 internal error.
+unavailable / hardware required, 9 locked, 10 I/O error, 11 refused (TPM lockout,
+authorization, canceled prompt), 12 other TPM or macOS error, 70 internal error.
 `;
 
 const COMMAND_HELP: Record<string, string> = {
