@@ -164,20 +164,3 @@ export function unexpectedLongRuns(text: string, allowed: string[]): string[] {
   const runs = text.replace(/\\[nrt]/g, ' ').match(/[A-Za-z0-9_-]{43,}/g) ?? [];
   return runs.filter((run) => !allowed.some((a) => a.includes(run)));
 }
-
-/**
- * dist/ is rebuilt from scratch (rm -rf, then tsc) by `npm run build`, which other work in the
- * same tree may be running right now. Wait for the files to be back rather than fail on a
- * half-built tree; fail with a clear message if they never appear.
- */
-export async function waitForFiles(files: string[], timeoutMs = 45_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const missing = files.filter((f) => !existsSync(f));
-    if (missing.length === 0) return;
-    if (Date.now() > deadline) {
-      throw new Error(`${missing.join(', ')} missing: run \`npm run build\` first`);
-    }
-    await new Promise((resolve) => setTimeout(resolve, 250));
-  }
-}

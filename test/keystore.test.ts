@@ -39,7 +39,6 @@ import {
   removeDir,
   rsToP1363,
   unexpectedLongRuns,
-  waitForFiles,
 } from './helpers-api';
 
 const PASS = 'opt-pass: Quokka-Fjord-7731-lanterns';
@@ -1006,23 +1005,15 @@ describe('dist entry points (CJS and ESM)', () => {
     return env;
   };
   const dist = [distJs, distMjs, path.join(ROOT, 'dist', 'errors.js')];
-  const runNode = async (args: string[]) => {
-    const run = () =>
-      execFileSync(process.execPath, args, { cwd: ROOT, env: childEnv(), encoding: 'utf8' });
-    let out: string;
-    try {
-      out = run();
-    } catch (err) {
-      // A concurrent `npm run build` may have emptied dist/ under the child: wait and retry once.
-      if (dist.every((f) => existsSync(f))) throw err;
-      await waitForFiles(dist);
-      out = run();
-    }
-    return JSON.parse(out);
-  };
+  const runNode = async (args: string[]) =>
+    JSON.parse(
+      execFileSync(process.execPath, args, { cwd: ROOT, env: childEnv(), encoding: 'utf8' }),
+    );
 
   beforeAll(async () => {
-    await waitForFiles(dist);
+    const missing = dist.filter((f) => !existsSync(f));
+    if (missing.length)
+      throw new Error(`${missing.join(', ')} missing: run \`npm run build\` first`);
     const signer = await ks.getKey('signer');
     pem = signer.exportPublicKey('pem');
     sig = await signer.sign(msg);
