@@ -4,7 +4,7 @@
  * so that they can disagree with the code under test.
  */
 import { createDecipheriv, createPrivateKey } from 'node:crypto';
-import { existsSync, promises as fsp } from 'node:fs';
+import { promises as fsp } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { argon2id } from 'hash-wasm';
