@@ -94,21 +94,24 @@ export class Swtpm {
   }
 }
 
-function listenOnce(port: number): Promise<number | null> {
+function listenOnce(port: number): Promise<boolean> {
   return new Promise((resolve) => {
     const srv = net.createServer();
-    srv.once('error', () => resolve(null));
-    srv.listen(port, '127.0.0.1', () => {
-      const p = (srv.address() as net.AddressInfo).port;
-      srv.close(() => resolve(p));
-    });
+    srv.once('error', () => resolve(false));
+    srv.listen(port, '127.0.0.1', () => srv.close(() => resolve(true)));
   });
 }
 
+/**
+ * A free port pair below the kernel's ephemeral range (ip_local_port_range, 32768 and up by
+ * default). A port that listen(0) hands out comes from that range, and once swtpm is killed the
+ * kernel may give the same number to some other connection as its local port, so the restart
+ * could not bind it again. Ports below the range are only ever taken by a listener.
+ */
 async function freePortPair(): Promise<number> {
   for (;;) {
-    const p = await listenOnce(0);
-    if (p !== null && p < 65535 && (await listenOnce(p + 1)) !== null) return p;
+    const p = 20000 + 2 * Math.floor(Math.random() * 6000);
+    if ((await listenOnce(p)) && (await listenOnce(p + 1))) return p;
   }
 }
 

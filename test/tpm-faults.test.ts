@@ -164,7 +164,8 @@ describe('damaged key files', () => {
   let goodPoint: Buffer;
 
   beforeAll(async () => {
-    const ks = await stores.add({ dir, tcti: swtpm.tcti });
+    // Forced, so that a TPM that is down fails here instead of quietly using the file tier.
+    const ks = await stores.add({ dir, tcti: swtpm.tcti, backend: 'tpm2' });
     const k = await ks.createKey(ALIAS);
     goodPoint = k.exportPublicKey('raw');
     await ks.createKey('bystander');

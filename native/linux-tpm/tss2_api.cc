@@ -29,6 +29,14 @@ std::string LoadedPath(void* handle) {
   return "";
 }
 
+#ifdef RTLD_DEEPBIND
+constexpr int kDlopenFlags = RTLD_NOW | RTLD_LOCAL | RTLD_DEEPBIND;
+#else
+// musl has no RTLD_DEEPBIND. There tss2's OpenSSL references resolve in the usual order; on
+// Alpine's own nodejs package links the system OpenSSL, so they reach the same libcrypto.
+constexpr int kDlopenFlags = RTLD_NOW | RTLD_LOCAL;
+#endif
+
 Tss2Load DoLoad(const std::string& libDir) {
   Tss2Load result;
   void* handles[sizeof(kLibs) / sizeof(kLibs[0])] = {};
@@ -37,7 +45,7 @@ Tss2Load DoLoad(const std::string& libDir) {
     // DEEPBIND: tss2's own references (OpenSSL above all) resolve inside its dependency tree
     // first, not against the host binary's exported symbols (node's bundled OpenSSL, Electron's
     // BoringSSL). LOCAL: nothing we load leaks into the global namespace.
-    handles[i] = dlopen(name.c_str(), RTLD_NOW | RTLD_LOCAL | RTLD_DEEPBIND);
+    handles[i] = dlopen(name.c_str(), kDlopenFlags);
     if (!handles[i]) {
       const char* why = dlerror();
       result.error = std::string(kLibs[i].soname) + " not found (" + (why ? why : "dlopen failed") +

@@ -1,0 +1,125 @@
+# shellcheck shell=bash
+# Shared by the packaging tests (pack-install-test.sh, multi-runtime-test.sh,
+# source-fallback-test.sh). Source it; it defines:
+#   check NAME CMD...    run CMD, record PASS/FAIL, show its output when it fails
+#   expect_fail NAME CMD...  the same, for a command that must fail
+#   summary PREFIX       print the PASS/FAIL list and "N passed, N failed"; returns non-zero on failure
+#   start_swtpm DIR      a private swtpm on a free loopback port pair; sets SWTPM_PID and SWTPM_TCTI
+#   stop_swtpm
+#   make_tool_shims DIR LOG   cc, c++, gcc, g++, clang, clang++, make, node-gyp that log and fail
+
+# Every test starts from a clean slate: no store, TCTI or passphrase leaks in from the caller.
+for v in $(env | sed -n 's/^\(DEVICE_KEYSTORE_[A-Z0-9_]*\)=.*/\1/p'); do unset "$v"; done
+
+RESULTS=()
+FAILED=0
+PASSED=0
+LAST_OUT="" # the output of the last check, for the caller to inspect
+export LAST_OUT
+
+check() {
+  local name=$1
+  shift
+  local out rc
+  out=$("$@" 2>&1)
+  rc=$?
+  LAST_OUT=$out
+  if [ $rc -eq 0 ]; then
+    PASSED=$((PASSED + 1))
+    RESULTS+=("PASS  $name")
+    echo "PASS  $name"
+  else
+    FAILED=$((FAILED + 1))
+    RESULTS+=("FAIL  $name (exit $rc)")
+    echo "FAIL  $name (exit $rc)"
+    printf '%s\n' "$out" | tail -40 | sed 's/^/      | /'
+  fi
+  return 0
+}
+
+expect_fail() {
+  local name=$1
+  shift
+  local out rc
+  out=$("$@" 2>&1)
+  rc=$?
+  LAST_OUT=$out
+  if [ $rc -ne 0 ]; then
+    PASSED=$((PASSED + 1))
+    RESULTS+=("PASS  $name")
+    echo "PASS  $name (failed as it must: exit $rc)"
+  else
+    FAILED=$((FAILED + 1))
+    RESULTS+=("FAIL  $name (succeeded, but must fail)")
+    echo "FAIL  $name (succeeded, but must fail)"
+    printf '%s\n' "$out" | tail -40 | sed 's/^/      | /'
+  fi
+  return 0
+}
+
+summary() {
+  local prefix=$1
+  echo
+  echo "==== $prefix summary ===="
+  printf '%s\n' "${RESULTS[@]}"
+  echo "$prefix: $PASSED passed, $FAILED failed"
+  [ "$FAILED" -eq 0 ] && [ "$PASSED" -gt 0 ]
+}
+
+free_port_pair() {
+  node -e '
+    const net = require("net");
+    const listen = (p) => new Promise((r) => { const s = net.createServer(); s.once("error", () => r(null));
+      s.listen(p, "127.0.0.1", () => { const got = s.address().port; s.close(() => r(got)); }); });
+    (async () => { for (;;) { const p = await listen(0); if (p && p < 65535 && (await listen(p + 1))) { console.log(p); return; } } })();'
+}
+
+start_swtpm() {
+  local dir=$1 port
+  command -v swtpm >/dev/null || { echo "swtpm is not installed (bash scripts/install-test-deps.sh)" >&2; return 1; }
+  mkdir -p "$dir"
+  for _attempt in 1 2 3 4 5; do
+    port=$(free_port_pair)
+    swtpm socket --tpm2 --tpmstate dir="$dir" --server type=tcp,port="$port",bindaddr=127.0.0.1 \
+      --ctrl type=tcp,port=$((port + 1)),bindaddr=127.0.0.1 --flags not-need-init,startup-clear \
+      2>"$dir/swtpm.log" &
+    SWTPM_PID=$!
+    for _ in $(seq 200); do
+      kill -0 "$SWTPM_PID" 2>/dev/null || break
+      if (exec 3<>"/dev/tcp/127.0.0.1/$((port + 1))") 2>/dev/null; then
+        SWTPM_TCTI="swtpm:host=127.0.0.1,port=$port"
+        export SWTPM_TCTI
+        return 0
+      fi
+      sleep 0.05
+    done
+    kill "$SWTPM_PID" 2>/dev/null
+    wait "$SWTPM_PID" 2>/dev/null
+  done
+  echo "swtpm did not start: $(cat "$dir/swtpm.log")" >&2
+  return 1
+}
+
+stop_swtpm() {
+  if [ -n "${SWTPM_PID:-}" ]; then
+    kill "$SWTPM_PID" 2>/dev/null
+    wait "$SWTPM_PID" 2>/dev/null
+    SWTPM_PID=""
+  fi
+  return 0
+}
+
+make_tool_shims() {
+  local dir=$1 log=$2 tool
+  mkdir -p "$dir"
+  : >"$log"
+  for tool in cc c++ gcc g++ clang clang++ make gmake node-gyp; do
+    cat >"$dir/$tool" <<EOF
+#!/bin/sh
+echo "$tool \$*" >>"$log"
+echo "SHIM: '$tool' was invoked (\$*): nothing may be compiled in this test" >&2
+exit 97
+EOF
+    chmod +x "$dir/$tool"
+  done
+}
