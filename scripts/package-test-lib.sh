@@ -66,12 +66,16 @@ summary() {
   [ "$FAILED" -eq 0 ] && [ "$PASSED" -gt 0 ]
 }
 
+# A free port pair below the kernel's ephemeral range (32768 and up by default): the TPM tests
+# leave thousands of TIME_WAIT connections on ephemeral ports, and a port that listen(0) hands
+# out can be one a connection is about to take.
 free_port_pair() {
   node -e '
     const net = require("net");
-    const listen = (p) => new Promise((r) => { const s = net.createServer(); s.once("error", () => r(null));
-      s.listen(p, "127.0.0.1", () => { const got = s.address().port; s.close(() => r(got)); }); });
-    (async () => { for (;;) { const p = await listen(0); if (p && p < 65535 && (await listen(p + 1))) { console.log(p); return; } } })();'
+    const free = (p) => new Promise((r) => { const s = net.createServer(); s.once("error", () => r(false));
+      s.listen(p, "127.0.0.1", () => s.close(() => r(true))); });
+    (async () => { for (;;) { const p = 20000 + 2 * Math.floor(Math.random() * 6000);
+      if ((await free(p)) && (await free(p + 1))) { console.log(p); return; } } })();'
 }
 
 start_swtpm() {

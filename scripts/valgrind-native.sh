@@ -12,7 +12,13 @@ command -v valgrind >/dev/null || { echo "valgrind-native: valgrind is not insta
 work=$(mktemp -d)
 trap 'kill "$swtpm_pid" 2>/dev/null || true; rm -rf "$work"' EXIT
 
-port=$(node -e "const s=require('net').createServer().listen(0,'127.0.0.1',()=>{console.log(s.address().port);s.close()})")
+# A port pair below the ephemeral range (32768+), which the earlier TPM tests fill with TIME_WAITs.
+port=$(node -e '
+  const net = require("net");
+  const free = (p) => new Promise((r) => { const s = net.createServer(); s.once("error", () => r(false));
+    s.listen(p, "127.0.0.1", () => s.close(() => r(true))); });
+  (async () => { for (;;) { const p = 20000 + 2 * Math.floor(Math.random() * 6000);
+    if ((await free(p)) && (await free(p + 1))) { console.log(p); return; } } })();')
 swtpm socket --tpm2 --tpmstate dir="$work" --server type=tcp,port="$port",bindaddr=127.0.0.1 \
   --ctrl type=tcp,port=$((port + 1)),bindaddr=127.0.0.1 --flags not-need-init,startup-clear &
 swtpm_pid=$!
