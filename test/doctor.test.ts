@@ -1,6 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { createPublicKey, verify } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -122,4 +122,47 @@ describe('an owner hierarchy with a password', () => {
       tpm2Tools(['tpm2_changeauth', '-c', 'owner', '-p', OWNER_PASSWORD]);
     }
   });
+});
+
+describe('a TPM device node this user cannot open', () => {
+  // Root opens anything, so the check runs in a child process as the unprivileged `nobody`.
+  it.runIf(process.getuid?.() === 0)(
+    'is E_TPM_PERMISSION with the group hint; detection and a forced tier report it',
+    () => {
+      const dev = path.join(temp, 'tpmrm0');
+      writeFileSync(dev, '');
+      chmodSync(dev, 0o660);
+      chmodSync(temp, 0o755);
+      const script = `
+        const { Keystore } = require(${JSON.stringify(path.resolve(__dirname, '../dist/index.js'))});
+        (async () => {
+          const err = await Keystore.open({ dir: '/tmp/never-used-${process.pid}', backend: 'tpm2', tcti: 'device:${dev}' })
+            .then(() => null, (e) => e);
+          const auto = await Keystore.open({ dir: '/tmp/never-used-${process.pid}', tcti: 'device:${dev}', passphrase: 'x' });
+          const tier = (await auto.describe()).tiers.find((t) => t.tier === 'tpm2');
+          const diag = await auto.tpmDiagnostics();
+          console.log(JSON.stringify({ code: err && err.code, message: err && err.message, tier, diag }));
+        })();`;
+      const out = execFileSync(process.execPath, ['-e', script], {
+        uid: 65534,
+        gid: 65534,
+        encoding: 'utf8',
+      });
+      const result = JSON.parse(out) as {
+        code: string;
+        message: string;
+        tier: { status: string; reason: string };
+        diag: { tpmError?: { code: string }; device?: { readWriteByThisUser?: boolean } };
+      };
+      // A forced tier that is unavailable is E_BACKEND_UNAVAILABLE, with the TPM's reason...
+      expect(result.code).toBe('E_BACKEND_UNAVAILABLE');
+      // ...and the TPM layer's own code is what doctor shows.
+      expect(result.diag.tpmError?.code).toBe('E_TPM_PERMISSION');
+      expect(result.diag.device?.readWriteByThisUser).toBe(false);
+      expect(result.message).toMatch(/cannot open it/);
+      expect(result.message).toMatch(/usermod -aG tss/);
+      expect(result.tier.status).toBe('unavailable');
+      expect(result.tier.reason).toMatch(/tss/);
+    },
+  );
 });
