@@ -230,36 +230,8 @@ export async function closedPort(): Promise<number> {
 
 // ---- signatures ---------------------------------------------------------------------------
 
-function bigintOf(bytes: Buffer): bigint {
-  return bytes.length === 0 ? 0n : BigInt('0x' + bytes.toString('hex'));
-}
-
-/** Strict parser for SEQUENCE { INTEGER r, INTEGER s } (short-form lengths, minimal integers). */
-export function derToRS(sig: Buffer): { r: bigint; s: bigint } {
-  const fail = (why: string): never => {
-    throw new Error(`bad DER signature (${why}): ${sig.toString('hex')}`);
-  };
-  if (sig[0] !== 0x30 || sig[1] !== sig.length - 2) fail('sequence');
-  let off = 2;
-  const ints: bigint[] = [];
-  for (let i = 0; i < 2; i++) {
-    if (sig[off] !== 0x02) fail('integer tag');
-    const len = sig[off + 1]!;
-    const body = sig.subarray(off + 2, off + 2 + len);
-    if (len === 0 || body.length !== len) fail('integer length');
-    if (body[0]! & 0x80) fail('negative');
-    if (body[0] === 0 && len > 1 && !(body[1]! & 0x80)) fail('non-minimal');
-    ints.push(bigintOf(body));
-    off += 2 + len;
-  }
-  if (off !== sig.length) fail('trailing bytes');
-  return { r: ints[0]!, s: ints[1]! };
-}
-
-export function p1363ToRS(sig: Buffer): { r: bigint; s: bigint } {
-  expect(sig.length).toBe(64);
-  return { r: bigintOf(sig.subarray(0, 32)), s: bigintOf(sig.subarray(32)) };
-}
+// derToRS and p1363ToRS: the independent signature parsers of the API tests.
+export { derToRS, p1363ToRS } from './helpers-api';
 
 /** DER of (r, s), for handing a P1363 signature to `openssl dgst -verify`. */
 export function rsToDer(r: bigint, s: bigint): Buffer {
