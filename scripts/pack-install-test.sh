@@ -26,14 +26,7 @@ cleanup() {
 }
 trap cleanup EXIT
 
-if [ -n "${DK_TARBALL:-}" ]; then
-  tarball=$DK_TARBALL
-else
-  tarball=$(bash "$root/scripts/stage-package.sh" "$work/pack") || {
-    echo "pack-install-test: FAIL: could not build the tarball"
-    exit 1
-  }
-fi
+tarball=$(tarball_for pack-install-test "$work") || exit 1
 echo "pack-install-test: tarball $tarball"
 
 shims=$work/shims

@@ -17,44 +17,41 @@ PASSED=0
 LAST_OUT="" # the output of the last check, for the caller to inspect
 export LAST_OUT
 
-check() {
-  local name=$1
-  shift
+# run_case EXPECT NAME CMD...: run CMD, record PASS when its outcome is EXPECT (pass|fail).
+run_case() {
+  local expect=$1 name=$2
+  shift 2
   local out rc
   out=$("$@" 2>&1)
   rc=$?
   LAST_OUT=$out
-  if [ $rc -eq 0 ]; then
+  if { [ "$expect" = pass ] && [ $rc -eq 0 ]; } || { [ "$expect" = fail ] && [ $rc -ne 0 ]; }; then
     PASSED=$((PASSED + 1))
     RESULTS+=("PASS  $name")
-    echo "PASS  $name"
+    if [ "$expect" = fail ]; then echo "PASS  $name (failed as it must: exit $rc)"; else echo "PASS  $name"; fi
   else
     FAILED=$((FAILED + 1))
-    RESULTS+=("FAIL  $name (exit $rc)")
-    echo "FAIL  $name (exit $rc)"
+    local why="exit $rc"
+    [ "$expect" = fail ] && why="succeeded, but must fail"
+    RESULTS+=("FAIL  $name ($why)")
+    echo "FAIL  $name ($why)"
     printf '%s\n' "$out" | tail -40 | sed 's/^/      | /'
   fi
   return 0
 }
 
-expect_fail() {
-  local name=$1
-  shift
-  local out rc
-  out=$("$@" 2>&1)
-  rc=$?
-  LAST_OUT=$out
-  if [ $rc -ne 0 ]; then
-    PASSED=$((PASSED + 1))
-    RESULTS+=("PASS  $name")
-    echo "PASS  $name (failed as it must: exit $rc)"
-  else
-    FAILED=$((FAILED + 1))
-    RESULTS+=("FAIL  $name (succeeded, but must fail)")
-    echo "FAIL  $name (succeeded, but must fail)"
-    printf '%s\n' "$out" | tail -40 | sed 's/^/      | /'
+check() { run_case pass "$@"; }
+expect_fail() { run_case fail "$@"; }
+
+# tarball_for TEST WORKDIR: the tarball to test, $DK_TARBALL or one staged into WORKDIR/pack.
+tarball_for() {
+  local test=$1 work=$2
+  if [ -n "${DK_TARBALL:-}" ]; then
+    echo "$DK_TARBALL"
+  elif ! bash "$(dirname "${BASH_SOURCE[0]}")/stage-package.sh" "$work/pack"; then
+    echo "$test: FAIL: could not build the tarball" >&2
+    return 1
   fi
-  return 0
 }
 
 summary() {

@@ -23,14 +23,7 @@ cleanup() {
 }
 trap cleanup EXIT
 
-if [ -n "${DK_TARBALL:-}" ]; then
-  tarball=$DK_TARBALL
-else
-  tarball=$(bash "$root/scripts/stage-package.sh" "$work/pack") || {
-    echo "source-fallback-test: FAIL: could not build the tarball"
-    exit 1
-  }
-fi
+tarball=$(tarball_for source-fallback-test "$work") || exit 1
 echo "source-fallback-test: tarball $tarball"
 # The local build is the subject here: node-gyp-build must be free to prefer build/ over the
 # tarball's prebuilds (the release runs the packaging tests with PREBUILDS_ONLY=1).

@@ -12,6 +12,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { expect } from 'vitest';
 import { Keystore, type OpenOptions } from '../src/index';
+import { canonical } from './helpers-api';
 
 export const ROOT = path.resolve(__dirname, '..');
 export const DIST_INDEX = path.join(ROOT, 'dist', 'index.js');
@@ -272,16 +273,8 @@ export function sha256Hex(data: string | Uint8Array): string {
 
 // ---- records ------------------------------------------------------------------------------
 
-/** Sorted keys at every level, no whitespace: the form the record checksum covers. */
-export function canonical(value: unknown): string {
-  if (value === null || typeof value !== 'object') return JSON.stringify(value);
-  if (Array.isArray(value)) return `[${value.map(canonical).join(',')}]`;
-  const obj = value as Record<string, unknown>;
-  return `{${Object.keys(obj)
-    .sort()
-    .map((k) => `${JSON.stringify(k)}:${canonical(obj[k])}`)
-    .join(',')}}`;
-}
+// The record checksum covers the same canonical form the API tests use.
+export { canonical };
 
 /** Edits a JSON record and writes it back with a checksum that matches the edit. */
 export async function rewriteRecord(
