@@ -1,7 +1,8 @@
 import type { JsonWebKey, KeyObject } from 'node:crypto';
 import { inspect } from 'node:util';
-import type { Extractable, KeyHandle, KeyRecord, TierName } from './backends/backend';
+import type { Extractable, KeyHandle, KeyHeader, TierName } from './backends/backend';
 import { invalidArgument } from './errors';
+import type { Lifecycle } from './store/lifecycle';
 import { finishSignature, verifySignature, type SignatureFormat } from './crypto/ecdsa';
 import {
   exportPublicKey,
@@ -80,12 +81,15 @@ export class DeviceKey {
   readonly publicKey: KeyObject;
   readonly #raw: Buffer;
   readonly #handle: KeyHandle;
+  /** The store's: once it is closed, this key refuses to sign or agree. */
+  readonly #life: Lifecycle;
 
   /** @internal Created by Keystore. */
   constructor(
-    record: KeyRecord,
+    record: KeyHeader,
     guarantees: { hardwareBacked: boolean; extractable: Extractable },
     handle: KeyHandle,
+    life: Lifecycle,
   ) {
     this.alias = record.alias;
     this.tier = record.tier;
@@ -95,6 +99,7 @@ export class DeviceKey {
     this.#raw = Buffer.from(record.publicKey);
     this.publicKey = publicKeyObjectFromRaw(this.#raw);
     this.#handle = handle;
+    this.#life = life;
   }
 
   /** ECDSA P-256 with SHA-256. Always low-S. */
@@ -102,11 +107,17 @@ export class DeviceKey {
     const { format, prehashed } = signOptions(opts);
     const bytes = toBytes(data, 'data');
     checkDigest(bytes, prehashed);
-    const raw = await this.#handle.signRaw(bytes, prehashed);
-    return finishSignature(raw.bytes, format, raw.encoding);
+    this.#life.enter();
+    try {
+      const raw = await this.#handle.signRaw(bytes, prehashed);
+      return finishSignature(raw.bytes, format, raw.encoding);
+    } finally {
+      this.#life.leave();
+    }
   }
 
   verify(data: Uint8Array | string, signature: Uint8Array, opts?: SignOptions): boolean {
+    this.#life.assertOpen();
     const { format, prehashed } = signOptions(opts);
     const bytes = toBytes(data, 'data');
     checkDigest(bytes, prehashed);
@@ -121,7 +132,13 @@ export class DeviceKey {
    * KDF (HKDF) before using it as a key. The peer key is fully validated before the tier sees it.
    */
   async ecdh(peer: PublicKeyInput): Promise<Buffer> {
-    return this.#handle.ecdh(parsePeerPublicKey(peer));
+    const point = parsePeerPublicKey(peer);
+    this.#life.enter();
+    try {
+      return await this.#handle.ecdh(point);
+    } finally {
+      this.#life.leave();
+    }
   }
 
   exportPublicKey(format: 'pem'): string;

@@ -12,7 +12,7 @@ export type { ErrorCode } from './errors';
 export { TIERS } from './backends/backend';
 export type { TierName, Extractable } from './backends/backend';
 export type { TierReport } from './backends/detect';
-export type { PassphraseChange } from './backends/file-master';
+export type { PassphraseChange } from './store/file-master';
 export type { SignatureFormat } from './crypto/ecdsa';
 export type { PublicKeyFormat, PublicKeyInput } from './crypto/p256';
 export { verify } from './verify';

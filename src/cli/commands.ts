@@ -7,7 +7,7 @@ import { verify } from '../verify';
 import { argon2Implementation } from '../crypto/argon2';
 import { findPassphrase, PASSPHRASE_ENV } from '../store/passphrase';
 import { storePaths } from '../store/paths';
-import { describeSource } from '../backends/file-master';
+import { describeSource } from '../store/file-master';
 import { formatTpmDiagnostics } from '../doctor';
 import { secureEnclaveFacts } from '../backends/macos';
 import { decodeText, readInput, readStdin, writeOutput, type Encoding } from './io';
