@@ -1,6 +1,12 @@
 import type { JsonWebKey, KeyObject } from 'node:crypto';
 import { inspect } from 'node:util';
-import type { Extractable, KeyHandle, KeyHeader, TierName } from './backends/backend';
+import {
+  extractabilityOf,
+  type ExtractableBy,
+  type KeyHandle,
+  type KeyHeader,
+  type TierName,
+} from './backends/backend';
 import { invalidArgument } from './errors';
 import type { Lifecycle } from './store/lifecycle';
 import { finishSignature, verifySignature, type SignatureFormat } from './crypto/ecdsa';
@@ -23,7 +29,9 @@ export interface KeyInfo {
   alias: string;
   tier: TierName;
   hardwareBacked: boolean;
-  extractable: Extractable;
+  /** True when anyone (the OS account owner, a passphrase holder) can get the key out. */
+  extractable: boolean;
+  extractableBy: ExtractableBy;
   algorithm: 'ECDSA-P256';
   createdAt: string;
   /** SPKI PEM. */
@@ -75,7 +83,10 @@ export class DeviceKey {
   readonly alias: string;
   readonly tier: TierName;
   readonly hardwareBacked: boolean;
-  readonly extractable: Extractable;
+  /** True when anyone (the OS account owner, a passphrase holder) can get the key out. */
+  readonly extractable: boolean;
+  /** Who can get the private key out: 'nobody', 'os-account-owner' or 'passphrase-holder'. */
+  readonly extractableBy: ExtractableBy;
   readonly createdAt: string;
   /** The public key as a node:crypto KeyObject. */
   readonly publicKey: KeyObject;
@@ -87,14 +98,15 @@ export class DeviceKey {
   /** @internal Created by Keystore. */
   constructor(
     record: KeyHeader,
-    guarantees: { hardwareBacked: boolean; extractable: Extractable },
+    guarantees: { hardwareBacked: boolean; extractableBy: ExtractableBy },
     handle: KeyHandle,
     life: Lifecycle,
   ) {
     this.alias = record.alias;
     this.tier = record.tier;
     this.hardwareBacked = guarantees.hardwareBacked;
-    this.extractable = guarantees.extractable;
+    ({ extractable: this.extractable, extractableBy: this.extractableBy } =
+      extractabilityOf(guarantees));
     this.createdAt = record.createdAt;
     this.#raw = Buffer.from(record.publicKey);
     this.publicKey = publicKeyObjectFromRaw(this.#raw);
@@ -155,6 +167,7 @@ export class DeviceKey {
       tier: this.tier,
       hardwareBacked: this.hardwareBacked,
       extractable: this.extractable,
+      extractableBy: this.extractableBy,
       algorithm: 'ECDSA-P256',
       createdAt: this.createdAt,
       publicKey: this.exportPublicKey('pem'),
@@ -166,6 +179,6 @@ export class DeviceKey {
   }
 
   [inspect.custom](): string {
-    return `DeviceKey { alias: '${this.alias}', tier: '${this.tier}', hardwareBacked: ${this.hardwareBacked}, extractable: '${this.extractable}' }`;
+    return `DeviceKey { alias: '${this.alias}', tier: '${this.tier}', hardwareBacked: ${this.hardwareBacked}, extractableBy: '${this.extractableBy}' }`;
   }
 }

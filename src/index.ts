@@ -10,7 +10,7 @@ export type { Identity } from './identity';
 export { KeystoreError, ErrorCodes, isKeystoreError } from './errors';
 export type { ErrorCode } from './errors';
 export { TIERS } from './backends/backend';
-export type { TierName, Extractable } from './backends/backend';
+export type { TierName, ExtractableBy } from './backends/backend';
 export type { TierReport } from './backends/detect';
 export type { PassphraseChange } from './store/file-master';
 export type { SignatureFormat } from './crypto/ecdsa';

@@ -1,5 +1,5 @@
 import { inspect } from 'node:util';
-import { TIERS, type Extractable, type TierName } from './backends/backend';
+import { TIERS, type ExtractableBy, type TierName } from './backends/backend';
 import { detectTier, type TierReport } from './backends/detect';
 import type { DeviceKey, KeyInfo } from './device-key';
 import { tpmDiagnostics, type TpmDiagnostics } from './doctor';
@@ -47,7 +47,9 @@ export interface StoreDescription {
   /** The tier new keys are created in. */
   tier: TierName;
   hardwareBacked: boolean;
-  extractable: Extractable;
+  /** True when anyone (the OS account owner, a passphrase holder) can get the keys out. */
+  extractable: boolean;
+  extractableBy: ExtractableBy;
   warnings: string[];
   /** Every tier, in detection order, with what happened when it was tried. */
   tiers: TierReport[];

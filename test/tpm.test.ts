@@ -90,7 +90,8 @@ describe('detection and key files', () => {
     const d = await ks.describe();
     expect(d.tier).toBe('tpm2');
     expect(d.hardwareBacked).toBe(true);
-    expect(d.extractable).toBe('no');
+    expect(d.extractable).toBe(false);
+    expect(d.extractableBy).toBe('nobody');
     expect(d.warnings.join('\n')).not.toMatch(/not hardware-backed/);
     const tpm = d.tiers.find((t) => t.tier === 'tpm2')!;
     expect(tpm).toMatchObject({ status: 'available', chosen: true, hardwareBacked: true });
@@ -98,7 +99,8 @@ describe('detection and key files', () => {
     expect(d.tiers.find((t) => t.tier === 'encrypted-file')!.status).toBe('not tried');
     expect(key.tier).toBe('tpm2');
     expect(key.hardwareBacked).toBe(true);
-    expect(key.extractable).toBe('no');
+    expect(key.extractable).toBe(false);
+    expect(key.extractableBy).toBe('nobody');
 
     const forced = await openStore({ backend: 'tpm2' });
     expect(forced.tier).toBe('tpm2');

@@ -13,13 +13,26 @@ import type { SecretBytes } from '../crypto/secret-bytes';
 export const TIERS = ['secure-enclave', 'keychain', 'tpm2', 'encrypted-file'] as const;
 export type TierName = (typeof TIERS)[number];
 
-/** Who can get the private key out: nobody, the OS account owner, or whoever has the passphrase. */
-export type Extractable = 'no' | 'os-owner' | 'with-passphrase';
+/**
+ * Who can get the private key out: nobody, the OS account owner, or whoever has the files and
+ * the passphrase. Named so that no one tests it for truth; `extractable` is the boolean.
+ */
+export type ExtractableBy = 'nobody' | 'os-account-owner' | 'passphrase-holder';
 
 export interface TierGuarantees {
   tier: TierName;
   hardwareBacked: boolean;
-  extractable: Extractable;
+  extractableBy: ExtractableBy;
+}
+
+/** What the API reports about a key or a store: `extractable` true when anyone can get it out. */
+export interface Extractability {
+  extractable: boolean;
+  extractableBy: ExtractableBy;
+}
+
+export function extractabilityOf(g: { extractableBy: ExtractableBy }): Extractability {
+  return { extractable: g.extractableBy !== 'nobody', extractableBy: g.extractableBy };
 }
 
 export type ProbeResult =

@@ -29,7 +29,7 @@ import type {
 const GUARANTEES = {
   tier: 'encrypted-file',
   hardwareBacked: false,
-  extractable: 'with-passphrase',
+  extractableBy: 'passphrase-holder',
 } as const;
 
 /** SEC1 DER of a P-256 private key: fixed prefix, then the 32-byte scalar. */
@@ -96,7 +96,7 @@ class FileKeyHandle implements KeyHandle {
 class EncryptedFileBackend implements Backend {
   readonly tier = GUARANTEES.tier;
   readonly hardwareBacked = GUARANTEES.hardwareBacked;
-  readonly extractable = GUARANTEES.extractable;
+  readonly extractableBy = GUARANTEES.extractableBy;
   readonly maxSecretBytes = 64 * 1024;
 
   constructor(private readonly ctx: BackendContext) {}

@@ -38,13 +38,13 @@ import { nativeStatusTable } from './osstatus';
 export const SE_GUARANTEES = {
   tier: 'secure-enclave',
   hardwareBacked: true,
-  extractable: 'no',
+  extractableBy: 'nobody',
 } as const satisfies TierGuarantees;
 
 export const KEYCHAIN_GUARANTEES = {
   tier: 'keychain',
   hardwareBacked: false,
-  extractable: 'os-owner',
+  extractableBy: 'os-account-owner',
 } as const satisfies TierGuarantees;
 
 /** Secure Enclave keys are usable "when unlocked" (default) or "after first unlock". */
@@ -361,7 +361,7 @@ class MacKeyHandle implements KeyHandle {
 class MacBackend implements Backend {
   readonly tier: TierGuarantees['tier'];
   readonly hardwareBacked: boolean;
-  readonly extractable: TierGuarantees['extractable'];
+  readonly extractableBy: TierGuarantees['extractableBy'];
   readonly maxSecretBytes = 64 * 1024;
   readonly #notes: string[] = [];
   #host: Promise<{ entitled: boolean; accessGroups: string[] }> | undefined;
@@ -373,7 +373,7 @@ class MacBackend implements Backend {
   ) {
     this.tier = guarantees.tier;
     this.hardwareBacked = guarantees.hardwareBacked;
-    this.extractable = guarantees.extractable;
+    this.extractableBy = guarantees.extractableBy;
   }
 
   private get secureEnclave(): boolean {

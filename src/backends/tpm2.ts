@@ -35,7 +35,7 @@ import type {
  * use our keys and we can use theirs. The C++ addon does the TPM calls; this file decides what to call.
  */
 
-const GUARANTEES = { tier: 'tpm2', hardwareBacked: true, extractable: 'no' } as const;
+const GUARANTEES = { tier: 'tpm2', hardwareBacked: true, extractableBy: 'nobody' } as const;
 
 /** The owner hierarchy: the parent of every key we create (the H-2 SRK under it). */
 export const OWNER_PARENT = 0x40000001;
@@ -231,7 +231,7 @@ class TpmKeyHandle implements KeyHandle {
 class Tpm2Backend implements Backend {
   readonly tier = GUARANTEES.tier;
   readonly hardwareBacked = GUARANTEES.hardwareBacked;
-  readonly extractable = GUARANTEES.extractable;
+  readonly extractableBy = GUARANTEES.extractableBy;
   readonly maxSecretBytes = 64 * 1024;
 
   constructor(private readonly conn: NativeTpmConnection) {}

@@ -1,5 +1,5 @@
 import * as path from 'node:path';
-import type { TierName } from '../backends/backend';
+import { extractabilityOf, type TierName } from '../backends/backend';
 import { providerFor } from '../backends/detect';
 import type { KeyInfo } from '../device-key';
 import type { Identity } from '../identity';
@@ -38,7 +38,7 @@ export async function describeStore(
     dir,
     tier: ctx.tier,
     hardwareBacked: p.hardwareBacked,
-    extractable: p.extractable,
+    ...extractabilityOf(p),
     warnings,
     tiers: ctx.tiers.map((t) => ({ ...t })),
     initialized: identity !== undefined,

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import {
   SIDE_FILE_SUFFIXES,
+  extractabilityOf,
   type Backend,
   type GeneratedKey,
   type KeyRecord,
@@ -87,7 +88,7 @@ export class KeyRoom {
         alias,
         tier: record.tier,
         hardwareBacked: p.hardwareBacked,
-        extractable: p.extractable,
+        ...extractabilityOf(p),
         algorithm: record.algorithm,
         createdAt: record.createdAt,
         publicKey: pemFromRaw(record.publicKey),
