@@ -11,6 +11,7 @@ export { KeystoreError, ErrorCodes, isKeystoreError } from './errors';
 export type { ErrorCode } from './errors';
 export { TIERS } from './backends/backend';
 export type { TierName, ExtractableBy } from './backends/backend';
+export type { WaitOptions } from './store/abort';
 export type { TierReport } from './backends/detect';
 export type { PassphraseChange } from './store/file-master';
 export type { SignatureFormat } from './crypto/ecdsa';

@@ -12,6 +12,7 @@ import { KeyRoom } from './rooms/keys';
 import { SealedSecrets } from './rooms/secrets';
 import { StoreContext, backendContextFor, realStoreDir } from './store/context';
 import { changePassphrase, type PassphraseChange } from './store/file-master';
+import { signalOption, type WaitOptions } from './store/abort';
 import { defaultStoreDir, storePaths, validateName } from './store/paths';
 import type { StoreSettings } from './store/settings';
 
@@ -198,8 +199,10 @@ export class Keystore {
   }
 
   /** The identity's key, for signing as this device. */
-  identityKey(): Promise<DeviceKey> {
-    return this.#run(async () => this.#keys.get((await this.#identity.read()).keyAlias));
+  identityKey(opts?: WaitOptions): Promise<DeviceKey> {
+    return this.#run(async () =>
+      this.#keys.get((await this.#identity.read()).keyAlias, signalOption(opts)),
+    );
   }
 
   /** The identity record for sharing: public fields only, never a secret. */
@@ -210,20 +213,29 @@ export class Keystore {
     });
   }
 
-  createKey(alias: string): Promise<DeviceKey> {
-    return this.#run(() => this.#keys.create(alias));
+  createKey(alias: string, opts?: WaitOptions): Promise<DeviceKey> {
+    return this.#run(() => this.#keys.create(alias, signalOption(opts)));
   }
 
   /**
    * Adopt a TPM key made by another tool (a TSS2 PRIVATE KEY PEM from tpm2-openssl or
    * ssh-tpm-agent) into the tpm2 tier of this store. The TPM must be able to load it.
    */
-  importKey(alias: string, material: string | Buffer, tier: TierName = 'tpm2'): Promise<DeviceKey> {
-    return this.#run(() => this.#keys.import(alias, material, tier));
+  importKey(
+    alias: string,
+    material: string | Buffer,
+    opts: TierName | (WaitOptions & { tier?: TierName }) = {},
+  ): Promise<DeviceKey> {
+    return this.#run(async () => {
+      // A tier name alone is the 0.1.0 form of this argument.
+      const { tier = 'tpm2', ...wait } = typeof opts === 'string' ? { tier: opts } : opts;
+      return this.#keys.import(alias, material, tier, signalOption(wait));
+    });
   }
 
-  getKey(alias: string): Promise<DeviceKey> {
-    return this.#run(() => this.#keys.get(alias));
+  /** `signal` ends the wait for the unlock (E_ABORTED); the unlock itself goes on. */
+  getKey(alias: string, opts?: WaitOptions): Promise<DeviceKey> {
+    return this.#run(() => this.#keys.get(alias, signalOption(opts)));
   }
 
   listKeys(): Promise<KeyInfo[]> {
@@ -231,8 +243,9 @@ export class Keystore {
   }
 
   /** Delete a key for good. The identity key can only be replaced through `init({ force })`. */
-  deleteKey(alias: string): Promise<void> {
+  deleteKey(alias: string, opts?: WaitOptions): Promise<void> {
     return this.#run(async () => {
+      const signal = signalOption(opts);
       validateName('alias', alias);
       await this.#ctx.locked(async () => {
         const identity = await this.#identity.readIfAny();
@@ -243,7 +256,7 @@ export class Keystore {
           );
         }
         await this.#keys.deleteLocked(alias);
-      });
+      }, signal);
     });
   }
 
@@ -251,16 +264,23 @@ export class Keystore {
    * Re-wrap the encrypted-file tier's data key under a new passphrase (generated when none is
    * given and the passphrase lives in the passphrase file). Keys are not re-encrypted.
    */
-  changePassphrase(opts: { newPassphrase?: string | Uint8Array } = {}): Promise<PassphraseChange> {
+  changePassphrase(
+    opts: WaitOptions & { newPassphrase?: string | Uint8Array } = {},
+  ): Promise<PassphraseChange> {
     return this.#run(() => {
-      const next = opts?.newPassphrase;
+      const signal = signalOption(opts);
+      const next = opts.newPassphrase;
       if (
         next !== undefined &&
         !((typeof next === 'string' || next instanceof Uint8Array) && next.length > 0)
       ) {
         throw invalidArgument('newPassphrase must be a non-empty string or Uint8Array');
       }
-      return changePassphrase(this.#ctx, next === undefined ? undefined : toSecretBytes(next));
+      return changePassphrase(
+        this.#ctx,
+        next === undefined ? undefined : toSecretBytes(next),
+        signal,
+      );
     });
   }
 

@@ -57,9 +57,10 @@ export interface BackendContext {
   tpmOwnerAuth?: SecretBytes;
   /**
    * The encrypted-file tier's data key. `create` makes the master (and a passphrase) when the
-   * store has none; the caller then holds the store lock.
+   * store has none; the caller then holds the store lock. `signal` ends the wait for the
+   * passphrase derivation early (E_ABORTED).
    */
-  unlockDataKey(create: boolean): Promise<UnlockedDataKey>;
+  unlockDataKey(create: boolean, signal?: AbortSignal): Promise<UnlockedDataKey>;
 }
 
 /** Files a tier may ask the store to keep beside a key record, for other tools to read. */
@@ -136,7 +137,8 @@ export interface Backend extends TierGuarantees {
   /** Remove whatever the tier holds outside the store (a keychain item). */
   destroyKey(record: KeyRecord): Promise<void>;
   sealSecret(header: SecretHeader, plaintext: Uint8Array): Promise<{ [key: string]: Json }>;
-  unsealSecret(record: SecretRecord, source: string): Promise<Buffer>;
+  /** `signal` ends a long wait (the file tier's unlock) before anything is decrypted. */
+  unsealSecret(record: SecretRecord, source: string, signal?: AbortSignal): Promise<Buffer>;
   /** The largest secret this tier seals. */
   readonly maxSecretBytes: number;
   warnings(): string[];

@@ -101,8 +101,8 @@ class EncryptedFileBackend implements Backend {
 
   constructor(private readonly ctx: BackendContext) {}
 
-  private unlock(create: boolean): Promise<UnlockedDataKey> {
-    return this.ctx.unlockDataKey(create);
+  private unlock(create: boolean, signal?: AbortSignal): Promise<UnlockedDataKey> {
+    return this.ctx.unlockDataKey(create, signal);
   }
 
   async generateKey(newKey: NewKeyHeader): Promise<GeneratedKey> {
@@ -154,9 +154,9 @@ class EncryptedFileBackend implements Backend {
     );
   }
 
-  async unsealSecret(record: SecretRecord, file: string): Promise<Buffer> {
+  async unsealSecret(record: SecretRecord, file: string, signal?: AbortSignal): Promise<Buffer> {
     const { dataKeyId, box } = boxFromJson(file, record.backendData);
-    const master = await this.unlock(false);
+    const master = await this.unlock(false, signal);
     if (dataKeyId !== master.dataKeyId)
       throw corrupt(file, "sealed under another store's data key");
     const plaintext = aesGcmOpen(master.dataKey, box, secretAad(record, { dataKeyId }));

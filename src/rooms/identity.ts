@@ -10,6 +10,7 @@ import {
   writeIdentityFile,
   type Identity,
 } from '../identity';
+import { signalOption } from '../store/abort';
 import { fsyncDir } from '../store/atomic';
 import { fileExists, type StoreContext } from '../store/context';
 import { keyFile } from '../store/paths';
@@ -20,6 +21,8 @@ export interface InitOptions {
   name: string;
   /** Replace an existing identity. The old identity key is deleted once the new one is in place. */
   force?: boolean;
+  /** Ends the wait for the store lock with E_ABORTED. */
+  signal?: AbortSignal;
 }
 
 /** The identity room: identity.json and the key it names. */
@@ -41,6 +44,7 @@ export class IdentityRoom {
     const name = validateIdentityName(opts.name);
     const force = opts.force ?? false;
     if (typeof force !== 'boolean') throw invalidArgument('force must be a boolean');
+    const signal = signalOption(opts);
     const paths = this.#ctx.paths;
     return this.#ctx.locked(async () => {
       const existing = await this.readIfAny();
@@ -66,7 +70,7 @@ export class IdentityRoom {
       await this.#commit(identity, force);
       await this.#keys.dropStaleIdentityKeys(alias);
       return identity;
-    });
+    }, signal);
   }
 
   /** The identity record. E_NOT_INITIALIZED when `init` has not run. */

@@ -11,6 +11,7 @@ import { providerFor } from '../backends/detect';
 import { DeviceKey, type KeyInfo } from '../device-key';
 import { KeystoreError, invalidArgument } from '../errors';
 import { pemFromRaw } from '../crypto/p256';
+import { abortable } from '../store/abort';
 import { removeFileDurable } from '../store/atomic';
 import { fileExists, type StoreContext } from '../store/context';
 import {
@@ -49,26 +50,37 @@ export class KeyRoom {
     this.#ctx = ctx;
   }
 
-  create(alias: string): Promise<DeviceKey> {
+  create(alias: string, signal?: AbortSignal): Promise<DeviceKey> {
     validateUserAlias(alias);
-    return this.#ctx.locked(() => this.createLocked(alias));
+    return this.#ctx.locked(() => this.createLocked(alias), signal);
   }
 
-  import(alias: string, material: string | Buffer, tier: TierName): Promise<DeviceKey> {
+  import(
+    alias: string,
+    material: string | Buffer,
+    tier: TierName,
+    signal?: AbortSignal,
+  ): Promise<DeviceKey> {
     validateUserAlias(alias);
     if (!(typeof material === 'string' || Buffer.isBuffer(material))) {
       throw invalidArgument('the key to import must be a PEM string or a Buffer');
     }
-    return this.#ctx.locked(() =>
-      this.createLocked(alias, tier, (backend, header) => {
-        if (!backend.importKey)
-          throw invalidArgument(`the ${backend.tier} tier cannot import keys`);
-        return backend.importKey(header, material);
-      }),
+    return this.#ctx.locked(
+      () =>
+        this.createLocked(alias, tier, (backend, header) => {
+          if (!backend.importKey)
+            throw invalidArgument(`the ${backend.tier} tier cannot import keys`);
+          return backend.importKey(header, material);
+        }),
+      signal,
     );
   }
 
-  get(alias: string): Promise<DeviceKey> {
+  /**
+   * One load per alias, shared by every caller; `signal` ends only this caller's wait (the
+   * unlock goes on and fills the cache for the next one).
+   */
+  get(alias: string, signal?: AbortSignal): Promise<DeviceKey> {
     validateName('alias', alias);
     let key = this.#loaded.get(alias);
     if (!key) {
@@ -76,7 +88,7 @@ export class KeyRoom {
       this.#loaded.set(alias, key);
       key.catch(() => this.#loaded.delete(alias));
     }
-    return key;
+    return abortable(key, signal);
   }
 
   async list(): Promise<KeyInfo[]> {

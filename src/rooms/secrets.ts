@@ -1,5 +1,6 @@
 import { toBytes } from '../device-key';
 import { KeystoreError, invalidArgument } from '../errors';
+import { signalOption, type WaitOptions } from '../store/abort';
 import { removeFileDurable } from '../store/atomic';
 import type { StoreContext } from '../store/context';
 import { listRecordNames, readSecretRecord, writeSecretRecord } from '../store/key-records';
@@ -16,8 +17,10 @@ export class SealedSecrets {
     this.#ctx = ctx;
   }
 
-  set(name: string, value: Uint8Array | string): Promise<void> {
+  /** `signal` ends the wait for the store lock (E_ABORTED). */
+  set(name: string, value: Uint8Array | string, opts?: WaitOptions): Promise<void> {
     return this.#ctx.life.run(async () => {
+      const signal = signalOption(opts);
       validateName('secret name', name);
       const bytes = toBytes(value, 'secret value');
       const backend = await this.#ctx.backend(this.#ctx.tier);
@@ -31,12 +34,14 @@ export class SealedSecrets {
         const header = { name, tier: backend.tier, createdAt: new Date().toISOString() };
         const backendData = await backend.sealSecret(header, bytes);
         await writeSecretRecord(secretFile(this.#ctx.paths, name), { ...header, backendData });
-      });
+      }, signal);
     });
   }
 
-  get(name: string): Promise<Buffer> {
+  /** `signal` ends the wait for the unlock (E_ABORTED) before anything is decrypted. */
+  get(name: string, opts?: WaitOptions): Promise<Buffer> {
     return this.#ctx.life.run(async () => {
+      const signal = signalOption(opts);
       validateName('secret name', name);
       const file = secretFile(this.#ctx.paths, name);
       const record = await readSecretRecord(file, name).catch((err) => {
@@ -45,7 +50,7 @@ export class SealedSecrets {
         }
         throw err;
       });
-      return (await this.#ctx.backend(record.tier)).unsealSecret(record, file);
+      return (await this.#ctx.backend(record.tier)).unsealSecret(record, file, signal);
     });
   }
 
@@ -53,11 +58,13 @@ export class SealedSecrets {
     return this.#ctx.life.run(() => listRecordNames(this.#ctx.paths.secretsDir));
   }
 
-  delete(name: string): Promise<void> {
+  /** `signal` ends the wait for the store lock (E_ABORTED). */
+  delete(name: string, opts?: WaitOptions): Promise<void> {
     return this.#ctx.life.run(async () => {
+      const signal = signalOption(opts);
       validateName('secret name', name);
       const file = secretFile(this.#ctx.paths, name);
-      const removed = await this.#ctx.locked(() => removeFileDurable(file));
+      const removed = await this.#ctx.locked(() => removeFileDurable(file), signal);
       if (!removed)
         throw new KeystoreError('E_NOT_FOUND', `no secret named "${name}"`, { path: file });
     });

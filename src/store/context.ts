@@ -69,8 +69,11 @@ export class StoreContext {
     return this.backend(tier).catch(() => undefined);
   }
 
-  /** Run `fn` holding the store lock, after sweeping what writers that died left behind. */
-  async locked<T>(fn: () => Promise<T>): Promise<T> {
+  /**
+   * Run `fn` holding the store lock, after sweeping what writers that died left behind.
+   * `signal` ends the wait for the lock (E_ABORTED); once held, `fn` runs to its end.
+   */
+  async locked<T>(fn: () => Promise<T>, signal?: AbortSignal): Promise<T> {
     await ensureStoreDirs(this.paths);
     return withLock(
       this.paths.lock,
@@ -78,7 +81,7 @@ export class StoreContext {
         await sweepStaleTempFiles(this.paths);
         return fn();
       },
-      { timeoutMs: this.settings.lockTimeoutMs },
+      { timeoutMs: this.settings.lockTimeoutMs, ...(signal ? { signal } : {}) },
     );
   }
 
@@ -99,8 +102,8 @@ export function backendContextFor(settings: StoreSettings, storeDir: string): Ba
     warn: settings.warn,
     ...(settings.tcti !== undefined ? { tcti: settings.tcti } : {}),
     ...(settings.tpmOwnerAuth !== undefined ? { tpmOwnerAuth: settings.tpmOwnerAuth } : {}),
-    unlockDataKey: async (create) => {
-      const { dataKeyId, dataKey } = await unlockMaster(settings, create);
+    unlockDataKey: async (create, signal) => {
+      const { dataKeyId, dataKey } = await unlockMaster(settings, create, create, signal);
       return { dataKeyId, dataKey };
     },
   };

@@ -7,6 +7,7 @@ import { SecretBytes } from '../crypto/secret-bytes';
 import { RecordReader, canonicalJson, readRecord, writeRecord, type Json } from './records';
 import { removeFileDurable, renameDurable } from './atomic';
 import { withLock } from './lock';
+import { abortable } from './abort';
 import type { StoreSettings } from './settings';
 import {
   findPassphrase,
@@ -239,6 +240,7 @@ export async function unlockMaster(
   ctx: StoreSettings,
   create: boolean,
   locked: boolean = create,
+  signal?: AbortSignal,
 ): Promise<UnlockedMaster> {
   const file = ctx.paths.fileMaster;
   const master = await readMaster(file);
@@ -267,10 +269,11 @@ export async function unlockMaster(
     // Look again under the lock: another process may have finished the repair meanwhile.
     return withLock(ctx.paths.lock, () => unlockMaster(ctx, create, true), {
       timeoutMs: ctx.lockTimeoutMs,
+      ...(signal ? { signal } : {}),
     });
   }
   if (found) {
-    const dataKey = await unwrapCached(file, master, found.secret, ctx);
+    const dataKey = await abortable(unwrapCached(file, master, found.secret, ctx), signal);
     if (dataKey) {
       let source: PassphraseSource = found.source;
       if (found.source === 'legacy-identity') {
@@ -358,8 +361,12 @@ export async function changeMasterPassphrase(
 
 /** `Keystore.changePassphrase`: only a store with encrypted-file keys has a passphrase. */
 export async function changePassphrase(
-  ctx: { settings: StoreSettings; locked<T>(fn: () => Promise<T>): Promise<T> },
+  ctx: {
+    settings: StoreSettings;
+    locked<T>(fn: () => Promise<T>, signal?: AbortSignal): Promise<T>;
+  },
   newPassphrase: SecretBytes | undefined,
+  signal?: AbortSignal,
 ): Promise<PassphraseChange> {
   const file = ctx.settings.paths.fileMaster;
   if (!(await fileExists(file))) {
@@ -369,5 +376,5 @@ export async function changePassphrase(
       { path: file },
     );
   }
-  return ctx.locked(() => changeMasterPassphrase(ctx.settings, newPassphrase));
+  return ctx.locked(() => changeMasterPassphrase(ctx.settings, newPassphrase), signal);
 }
