@@ -7,7 +7,8 @@
  * Environment: DK_EXPECT_PREBUILDS (paths that must be in it, space-separated),
  * DK_MAX_PACKED_BYTES (default 3 MiB), DK_MAX_GLIBCXX (e.g. 3.4.28, as the release sets).
  */
-import { promises as fsp, statSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { promises as fsp, readFileSync, statSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
@@ -89,7 +90,8 @@ describe('its contents', () => {
 
   it(`packed size within DK_MAX_PACKED_BYTES (${MAX_BYTES} bytes)`, () => {
     const size = statSync(packageTarball()).size;
-    console.log(`packed: ${(size / 1024).toFixed(1)} KiB (${size} bytes)`);
+    const sha512 = createHash('sha512').update(readFileSync(packageTarball())).digest('base64');
+    console.log(`packed: ${(size / 1024).toFixed(1)} KiB (${size} bytes); sha512-${sha512}`);
     expect(size).toBeLessThanOrEqual(MAX_BYTES);
   });
 });
