@@ -108,3 +108,20 @@ export function fromFsError(err: unknown, path: string, action: string): Keystor
     ...(e?.code ? { errno: e.code } : {}),
   });
 }
+
+/**
+ * What a refused argument was, in the words of node's ERR_INVALID_ARG_TYPE ("an instance of
+ * DataView", "type number", "null"). Values themselves are never shown: the argument may be a
+ * secret passed in the wrong shape.
+ */
+export function received(value: unknown): string {
+  if (value === null || value === undefined) return `Received ${value}`;
+  if (typeof value === 'function') return `Received function ${value.name || '(anonymous)'}`;
+  if (typeof value === 'object') {
+    const name = (value as { constructor?: { name?: unknown } }).constructor?.name;
+    return typeof name === 'string' && name
+      ? `Received an instance of ${name}`
+      : 'Received an object with a null prototype';
+  }
+  return `Received type ${typeof value}`;
+}
