@@ -13,7 +13,7 @@ import {
 } from './backends/backend';
 import { detectTier, providerFor, type TierReport } from './backends/detect';
 import { changeMasterPassphrase, type PassphraseChange } from './backends/file-master';
-import { DeviceKey, toBytes, type KeyInfo } from './device-key';
+import { DeviceKey, keyInfoFromRecord, toBytes, type KeyInfo } from './device-key';
 import { tpmDiagnostics, type TpmDiagnostics } from './doctor';
 import { KeystoreError, fromFsError, invalidArgument } from './errors';
 import { SecretBytes } from './crypto/secret-bytes';
@@ -348,16 +348,7 @@ export class Keystore {
     const infos: KeyInfo[] = [];
     for (const alias of aliases) {
       const record = await readKeyRecord(keyFile(this.#paths, alias), alias);
-      const p = providerFor(record.tier);
-      infos.push({
-        alias,
-        tier: record.tier,
-        hardwareBacked: p.hardwareBacked,
-        extractable: p.extractable,
-        algorithm: record.algorithm,
-        createdAt: record.createdAt,
-        publicKey: pemFromRaw(record.publicKey),
-      });
+      infos.push(keyInfoFromRecord(record, providerFor(record.tier)));
     }
     return infos;
   }

@@ -214,7 +214,11 @@ describe('keys', () => {
     const list = await ks.listKeys();
     const id = await ks.identity();
     expect(list.map((k) => k.alias)).toEqual(['alpha', 'beta', id.keyAlias].sort());
-    expect(list.find((k) => k.alias === 'alpha')).toEqual({
+    // KeyInfo.publicKey is a KeyObject; its JSON form carries the SPKI PEM.
+    const listed = list.find((k) => k.alias === 'alpha')!;
+    expect(listed.publicKey).toBeInstanceOf(KeyObject);
+    expect(listed.publicKey.equals(alpha.publicKey)).toBe(true);
+    expect(JSON.parse(JSON.stringify(listed))).toEqual({
       alias: 'alpha',
       tier: 'encrypted-file',
       hardwareBacked: false,
@@ -223,7 +227,9 @@ describe('keys', () => {
       createdAt: alpha.createdAt,
       publicKey: alpha.exportPublicKey('pem'),
     });
-    expect(alpha.info()).toEqual(list.find((k) => k.alias === 'alpha'));
+    expect(alpha.info().publicKey.equals(listed.publicKey)).toBe(true);
+    expect(alpha.info().toJSON()).toEqual(listed.toJSON());
+    expect(alpha.toJSON()).toEqual(listed.toJSON());
 
     await ks.deleteKey('beta');
     expect((await ks.listKeys()).map((k) => k.alias)).toEqual(['alpha', id.keyAlias].sort());
@@ -726,7 +732,7 @@ describe('describe() and open()', () => {
     expect(d.extractable).toBe('with-passphrase');
     expect(d.initialized).toBe(true);
     expect(d.identity).toEqual(await ks.identity());
-    expect(d.keys).toEqual(await ks.listKeys());
+    expect(d.keys.map((k) => k.toJSON())).toEqual((await ks.listKeys()).map((k) => k.toJSON()));
 
     expect(d.tiers.map((t) => t.tier)).toEqual([
       'secure-enclave',
@@ -884,7 +890,7 @@ describe('secrets never leak', () => {
       const key = await store.getKey(info.alias);
       const jwk = key.exportPublicKey('jwk');
       allowed.push(
-        info.publicKey,
+        info.toJSON().publicKey,
         jwk.x!,
         jwk.y!,
         key.exportPublicKey('raw').toString('base64url'),

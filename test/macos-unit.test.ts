@@ -223,7 +223,8 @@ describe('X9.63 public keys', () => {
         expect(info.tier).toBe('keychain');
         expect(info.hardwareBacked).toBe(false);
         expect(info.extractable).toBe('os-owner');
-        const fromPem = createPublicKey(info.publicKey);
+        const fromPem = createPublicKey(info.toJSON().publicKey);
+        expect(info.publicKey.equals(fromPem)).toBe(true);
         expect(fromPem.export({ format: 'der', type: 'spki' })).toEqual(
           publicKey.export({ format: 'der', type: 'spki' }),
         );

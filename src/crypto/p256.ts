@@ -326,7 +326,8 @@ export function rawFromPublicKeyObject(
   form = 'KeyObject',
 ): Buffer {
   if (!types.isKeyObject(k)) throw invalidArgument(`${what}: expected a KeyObject. ${received(k)}`);
-  if (k.type !== 'public') refusedPrivate(what, `${withArticle(k.type)} ${form}`);
+  if (k.type === 'private') refusedPrivate(what, `a private ${form}`);
+  if (k.type !== 'public') throw refused(what, `${withArticle(k.type)} ${form}`);
   const type = k.asymmetricKeyType;
   if (type !== 'ec') {
     throw refused(what, `${withArticle(KEY_TYPE_NAMES[type ?? ''] ?? String(type))} ${form}`);
@@ -345,7 +346,8 @@ export function rawFromPublicKeyObject(
 function rawFromCryptoKey(k: webcrypto.CryptoKey, what: string): Buffer {
   const alg = k.algorithm as { name?: unknown; namedCurve?: unknown };
   const label = [alg.name, alg.namedCurve].filter((v) => typeof v === 'string').join(' ');
-  if (k.type !== 'public') refusedPrivate(what, `${withArticle(k.type)} CryptoKey (${label})`);
+  if (k.type === 'private') refusedPrivate(what, `a private CryptoKey (${label})`);
+  if (k.type !== 'public') throw refused(what, `${withArticle(k.type)} CryptoKey (${label})`);
   if ((alg.name !== 'ECDSA' && alg.name !== 'ECDH') || alg.namedCurve !== 'P-256') {
     throw refused(what, `${withArticle(label)} CryptoKey`);
   }
