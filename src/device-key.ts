@@ -1,7 +1,7 @@
 import { webcrypto, type JsonWebKey, type KeyObject } from 'node:crypto';
 import { inspect, types } from 'node:util';
 import type { Extractable, KeyHandle, KeyRecord, TierName } from './backends/backend';
-import { invalidArgument, received } from './errors';
+import { invalidArgument, received, shown } from './errors';
 import {
   finishSignature,
   verifySignature,
@@ -144,12 +144,10 @@ export function signOptions(opts: SignOptions | undefined): ResolvedSignOptions 
   }
   const { format, dsaEncoding, prehashed = false } = opts;
   if (format !== undefined && format !== 'der' && format !== 'p1363') {
-    throw invalidArgument(`format must be "der" or "p1363", not ${JSON.stringify(format)}`);
+    throw invalidArgument(`format must be "der" or "p1363", not ${shown(format)}`);
   }
-  if (dsaEncoding !== undefined && !Object.hasOwn(DSA_ENCODINGS, dsaEncoding)) {
-    throw invalidArgument(
-      `dsaEncoding must be "der" or "ieee-p1363", not ${JSON.stringify(dsaEncoding)}`,
-    );
+  if (dsaEncoding !== undefined && dsaEncoding !== 'der' && dsaEncoding !== 'ieee-p1363') {
+    throw invalidArgument(`dsaEncoding must be "der" or "ieee-p1363", not ${shown(dsaEncoding)}`);
   }
   const fromDsa = dsaEncoding === undefined ? undefined : DSA_ENCODINGS[dsaEncoding];
   if (format !== undefined && fromDsa !== undefined && format !== fromDsa) {
@@ -186,7 +184,7 @@ function cryptoKeyAlgorithm(opts: PublicCryptoKeyOptions | undefined): 'ECDSA' |
   }
   const { algorithm = 'ECDSA' } = opts;
   if (algorithm !== 'ECDSA' && algorithm !== 'ECDH') {
-    throw invalidArgument(`algorithm must be "ECDSA" or "ECDH", not ${JSON.stringify(algorithm)}`);
+    throw invalidArgument(`algorithm must be "ECDSA" or "ECDH", not ${shown(algorithm)}`);
   }
   return algorithm;
 }

@@ -125,3 +125,18 @@ export function received(value: unknown): string {
   }
   return `Received type ${typeof value}`;
 }
+
+/**
+ * An option's or field's value for a message: strings quoted (and cut at 40 characters), other
+ * primitives as they print, anything else by its type. Never throws (JSON.stringify does on a
+ * bigint). Only for values that are not secret.
+ */
+export function shown(value: unknown): string {
+  if (typeof value === 'string') {
+    return JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value);
+  }
+  if (value === null || ['undefined', 'number', 'boolean'].includes(typeof value)) {
+    return String(value);
+  }
+  return `a value of type ${typeof value}`;
+}

@@ -24,6 +24,7 @@ import {
 } from 'node:crypto';
 import { promises as fsp } from 'node:fs';
 import * as path from 'node:path';
+import { inspect } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DeviceKey, Keystore, verify } from '../src/index';
 import { signOptions } from '../src/device-key';
@@ -307,6 +308,7 @@ describe('refusals name what they got', () => {
       ['array', [1, 2, 3], /Received an instance of Array$/],
       ['class instance', new Thing(), /Received an instance of Thing$/],
       ['hex text', key.exportPublicKey('raw').toString('hex'), /got a string that is not PEM$/],
+      ['JWK with a bigint kty', { kty: 1n }, /got a JWK with kty a value of type bigint$/],
     ];
     for (const [label, input, pattern] of cases)
       await expectRefusedEverywhere(input, pattern, label);
@@ -433,6 +435,9 @@ describe('sign and verify options: dsaEncoding, and data as any ArrayBufferView'
       [{ format: 'ieee-p1363' }, /format must be "der" or "p1363", not "ieee-p1363"/],
       [{ encoding: 'der' }, /unknown sign option "encoding"/],
       [{ dsaEncoding: 'der', hash: 'sha512' }, /unknown sign option "hash"/],
+      // Values JSON.stringify cannot print still give a KeystoreError.
+      [{ format: 1n }, /format must be "der" or "p1363", not a value of type bigint/],
+      [{ dsaEncoding: Symbol('der') }, /not a value of type symbol/],
     ];
     for (const [opts, pattern] of cases) {
       for (const run of [
@@ -440,7 +445,7 @@ describe('sign and verify options: dsaEncoding, and data as any ArrayBufferView'
         () => key.verify(msg, sig, opts as never),
         () => verify(key, msg, sig, opts as never),
       ]) {
-        const err = await expectCode(run, 'E_INVALID_ARGUMENT', JSON.stringify(opts));
+        const err = await expectCode(run, 'E_INVALID_ARGUMENT', inspect(opts));
         expect(err.message).toMatch(pattern);
       }
     }

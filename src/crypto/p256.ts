@@ -1,7 +1,7 @@
 import { KeyObject, createPublicKey, type JsonWebKey, type webcrypto } from 'node:crypto';
 import { types } from 'node:util';
 import type { DeviceKey } from '../device-key';
-import { invalidArgument, received, type KeystoreError } from '../errors';
+import { invalidArgument, received, shown, type KeystoreError } from '../errors';
 
 /**
  * P-256 public keys. Every peer key is validated here, in TypeScript, before it reaches a TPM, the
@@ -303,10 +303,10 @@ function parseJwk(jwk: JsonWebKey, what: string): Buffer {
   // A peer key never carries d; refusing it keeps private material from travelling by mistake.
   if (jwk.d !== undefined) refusedPrivate(what, 'a private JWK (it contains "d")');
   if (jwk.kty !== 'EC') {
-    const crv = typeof jwk.crv === 'string' ? ` and crv ${JSON.stringify(jwk.crv)}` : '';
-    throw refused(what, `a JWK with kty ${JSON.stringify(jwk.kty)}${crv}`);
+    const crv = typeof jwk.crv === 'string' ? ` and crv ${shown(jwk.crv)}` : '';
+    throw refused(what, `a JWK with kty ${shown(jwk.kty)}${crv}`);
   }
-  if (jwk.crv !== 'P-256') throw refused(what, `an EC JWK with crv ${JSON.stringify(jwk.crv)}`);
+  if (jwk.crv !== 'P-256') throw refused(what, `an EC JWK with crv ${shown(jwk.crv)}`);
   return validatedRaw(decodeJwkCoord(jwk.x, 'x'), decodeJwkCoord(jwk.y, 'y'));
 }
 
@@ -452,6 +452,6 @@ export function exportPublicKey(
     case 'raw':
       return checkedRaw(raw65);
     default:
-      throw invalidArgument(`unknown public key format ${JSON.stringify(format)}`);
+      throw invalidArgument(`unknown public key format ${shown(format)}`);
   }
 }
