@@ -1,7 +1,14 @@
 import { webcrypto, type JsonWebKey, type KeyObject } from 'node:crypto';
 import { inspect, types } from 'node:util';
-import type { Extractable, KeyHandle, KeyRecord, TierName } from './backends/backend';
+import {
+  extractabilityOf,
+  type ExtractableBy,
+  type KeyHandle,
+  type KeyHeader,
+  type TierName,
+} from './backends/backend';
 import { invalidArgument, received, shown } from './errors';
+import type { Lifecycle } from './store/lifecycle';
 import {
   finishSignature,
   verifySignature,
@@ -35,7 +42,9 @@ export interface KeyInfoJSON {
   alias: string;
   tier: TierName;
   hardwareBacked: boolean;
-  extractable: Extractable;
+  /** True when anyone (the OS account owner, a passphrase holder) can get the key out. */
+  extractable: boolean;
+  extractableBy: ExtractableBy;
   algorithm: 'ECDSA-P256';
   createdAt: string;
   /** SPKI PEM. */
@@ -51,7 +60,7 @@ export interface KeyInfo extends Omit<KeyInfoJSON, 'publicKey'> {
 
 interface Guarantees {
   hardwareBacked: boolean;
-  extractable: Extractable;
+  extractableBy: ExtractableBy;
 }
 
 /** toJSON lives on the prototype, so the fields are all an info's own properties. */
@@ -59,7 +68,8 @@ class KeyInfoEntry implements KeyInfo {
   alias: string;
   tier: TierName;
   hardwareBacked: boolean;
-  extractable: Extractable;
+  extractable: boolean;
+  extractableBy: ExtractableBy;
   algorithm: 'ECDSA-P256' = 'ECDSA-P256';
   createdAt: string;
   publicKey: KeyObject;
@@ -69,19 +79,30 @@ class KeyInfoEntry implements KeyInfo {
     guarantees: Guarantees,
   ) {
     ({ alias: this.alias, tier: this.tier, createdAt: this.createdAt } = fields);
-    ({ hardwareBacked: this.hardwareBacked, extractable: this.extractable } = guarantees);
+    this.hardwareBacked = guarantees.hardwareBacked;
+    ({ extractable: this.extractable, extractableBy: this.extractableBy } =
+      extractabilityOf(guarantees));
     this.publicKey = fields.publicKey;
   }
 
   toJSON(): KeyInfoJSON {
-    const { alias, tier, hardwareBacked, extractable, algorithm, createdAt } = this;
+    const { alias, tier, hardwareBacked, extractable, extractableBy, algorithm, createdAt } = this;
     const publicKey = this.publicKey.export({ type: 'spki', format: 'pem' }) as string;
-    return { alias, tier, hardwareBacked, extractable, algorithm, createdAt, publicKey };
+    return {
+      alias,
+      tier,
+      hardwareBacked,
+      extractable,
+      extractableBy,
+      algorithm,
+      createdAt,
+      publicKey,
+    };
   }
 }
 
 /** A key's info straight from its record, without loading the key (listKeys). */
-export function keyInfoFromRecord(record: KeyRecord, guarantees: Guarantees): KeyInfo {
+export function keyInfoFromRecord(record: KeyHeader, guarantees: Guarantees): KeyInfo {
   return new KeyInfoEntry(
     { ...record, publicKey: publicKeyObjectFromRaw(record.publicKey) },
     guarantees,
@@ -197,27 +218,35 @@ export class DeviceKey {
   readonly alias: string;
   readonly tier: TierName;
   readonly hardwareBacked: boolean;
-  readonly extractable: Extractable;
+  /** True when anyone (the OS account owner, a passphrase holder) can get the key out. */
+  readonly extractable: boolean;
+  /** Who can get the private key out: 'nobody', 'os-account-owner' or 'passphrase-holder'. */
+  readonly extractableBy: ExtractableBy;
   readonly createdAt: string;
   /** The public key as a node:crypto KeyObject. */
   readonly publicKey: KeyObject;
   readonly #raw: Buffer;
   readonly #handle: KeyHandle;
+  /** The store's: once it is closed, this key refuses to sign or agree. */
+  readonly #life: Lifecycle;
 
   /** @internal Created by Keystore. */
   constructor(
-    record: KeyRecord,
-    guarantees: { hardwareBacked: boolean; extractable: Extractable },
+    record: KeyHeader,
+    guarantees: { hardwareBacked: boolean; extractableBy: ExtractableBy },
     handle: KeyHandle,
+    life: Lifecycle,
   ) {
     this.alias = record.alias;
     this.tier = record.tier;
     this.hardwareBacked = guarantees.hardwareBacked;
-    this.extractable = guarantees.extractable;
+    ({ extractable: this.extractable, extractableBy: this.extractableBy } =
+      extractabilityOf(guarantees));
     this.createdAt = record.createdAt;
     this.#raw = Buffer.from(record.publicKey);
     this.publicKey = publicKeyObjectFromRaw(this.#raw);
     this.#handle = handle;
+    this.#life = life;
     registerDevicePoint(this, this.#raw);
   }
 
@@ -251,12 +280,18 @@ export class DeviceKey {
     const { format, prehashed } = signOptions(opts);
     const bytes = toBytes(data, 'data');
     checkDigest(bytes, prehashed);
-    const raw = await this.#handle.signRaw(bytes, prehashed);
-    return finishSignature(raw.bytes, format, raw.encoding);
+    this.#life.enter();
+    try {
+      const raw = await this.#handle.signRaw(bytes, prehashed);
+      return finishSignature(raw.bytes, format, raw.encoding);
+    } finally {
+      this.#life.leave();
+    }
   }
 
   /** Verifies with this key's public half; false for a wrong or malformed signature. */
   verify(data: DataInput, signature: ArrayBufferView | ArrayBuffer, opts?: SignOptions): boolean {
+    this.#life.assertOpen();
     const { format, prehashed } = signOptions(opts);
     const bytes = toBytes(data, 'data');
     checkDigest(bytes, prehashed);
@@ -272,7 +307,13 @@ export class DeviceKey {
    * fully validated before the tier sees it.
    */
   async ecdh(peer: PublicKeyInput): Promise<Buffer> {
-    return this.#handle.ecdh(parsePeerPublicKey(peer, 'the peer public key'));
+    const point = parsePeerPublicKey(peer, 'the peer public key');
+    this.#life.enter();
+    try {
+      return await this.#handle.ecdh(point);
+    } finally {
+      this.#life.leave();
+    }
   }
 
   exportPublicKey(format: 'pem'): string;
@@ -294,6 +335,6 @@ export class DeviceKey {
   }
 
   [inspect.custom](): string {
-    return `DeviceKey { alias: '${this.alias}', tier: '${this.tier}', hardwareBacked: ${this.hardwareBacked}, extractable: '${this.extractable}' }`;
+    return `DeviceKey { alias: '${this.alias}', tier: '${this.tier}', hardwareBacked: ${this.hardwareBacked}, extractableBy: '${this.extractableBy}' }`;
   }
 }

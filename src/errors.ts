@@ -19,6 +19,7 @@ export const ErrorCodes = [
   'E_NOT_INITIALIZED',
   'E_IO',
   'E_CLOSED',
+  'E_ABORTED',
   // TPM 2.0 tier; `tpmRc` carries the raw TSS2_RC.
   'E_TPM_UNAVAILABLE',
   'E_TPM_PERMISSION',

@@ -104,7 +104,8 @@ beforeAll(async () => {
     ok: true,
     tier: 'encrypted-file',
     hardwareBacked: false,
-    extractable: 'with-passphrase',
+    extractable: true,
+    extractableBy: 'passphrase-holder',
   });
   identity = body.identity;
   expect(identity.name).toBe('cli-device');
@@ -218,7 +219,7 @@ describe('init, info / doctor, list, export-identity', () => {
     expectOk(r);
     expect(r.out).toContain('created identity "text-mode"');
     expect(r.out).toMatch(
-      /tier: +encrypted-file \(hardware-backed: no, extractable: with-passphrase\)/,
+      /tier: +encrypted-file \(hardware-backed: no, extractable by: passphrase-holder\)/,
     );
     const [again, againJson] = await Promise.all([
       runCli(['init', '--name', 'again', '--dir', dir], { env: ENV }),
@@ -268,7 +269,8 @@ describe('init, info / doctor, list, export-identity', () => {
       dir: store,
       tier: 'encrypted-file',
       hardwareBacked: false,
-      extractable: 'with-passphrase',
+      extractable: true,
+      extractableBy: 'passphrase-holder',
       initialized: true,
       identity: { name: 'cli-device', deviceId: identity.deviceId },
     });

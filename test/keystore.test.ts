@@ -202,7 +202,9 @@ describe('keys', () => {
     expect(alpha.alias).toBe('alpha');
     expect(alpha.tier).toBe('encrypted-file');
     expect(alpha.hardwareBacked).toBe(false);
-    expect(alpha.extractable).toBe('with-passphrase');
+    // A boolean, as on a CryptoKey, so `if (key.extractable)` means what it says; who, by name.
+    expect(alpha.extractable).toBe(true);
+    expect(alpha.extractableBy).toBe('passphrase-holder');
     expect(new Date(alpha.createdAt).toISOString()).toBe(alpha.createdAt);
 
     const got = await ks.getKey('alpha');
@@ -222,7 +224,8 @@ describe('keys', () => {
       alias: 'alpha',
       tier: 'encrypted-file',
       hardwareBacked: false,
-      extractable: 'with-passphrase',
+      extractable: true,
+      extractableBy: 'passphrase-holder',
       algorithm: 'ECDSA-P256',
       createdAt: alpha.createdAt,
       publicKey: alpha.exportPublicKey('pem'),
@@ -729,7 +732,8 @@ describe('describe() and open()', () => {
     expect(d.dir).toBe(path.resolve(dir));
     expect(d.tier).toBe('encrypted-file');
     expect(d.hardwareBacked).toBe(false);
-    expect(d.extractable).toBe('with-passphrase');
+    expect(d.extractable).toBe(true);
+    expect(d.extractableBy).toBe('passphrase-holder');
     expect(d.initialized).toBe(true);
     expect(d.identity).toEqual(await ks.identity());
     expect(d.keys.map((k) => k.toJSON())).toEqual((await ks.listKeys()).map((k) => k.toJSON()));

@@ -222,7 +222,8 @@ describe('X9.63 public keys', () => {
         const info = (await ks.listKeys()).find((k) => k.alias === ALIAS)!;
         expect(info.tier).toBe('keychain');
         expect(info.hardwareBacked).toBe(false);
-        expect(info.extractable).toBe('os-owner');
+        expect(info.extractable).toBe(true);
+        expect(info.extractableBy).toBe('os-account-owner');
         const fromPem = createPublicKey(info.toJSON().publicKey);
         expect(info.publicKey.equals(fromPem)).toBe(true);
         expect(fromPem.export({ format: 'der', type: 'spki' })).toEqual(
@@ -544,12 +545,12 @@ describe('the macOS tiers off macOS, and in an addon built without them', () => 
     expect(SE_GUARANTEES).toEqual({
       tier: 'secure-enclave',
       hardwareBacked: true,
-      extractable: 'no',
+      extractableBy: 'nobody',
     });
     expect(KEYCHAIN_GUARANTEES).toEqual({
       tier: 'keychain',
       hardwareBacked: false,
-      extractable: 'os-owner',
+      extractableBy: 'os-account-owner',
     });
   });
 

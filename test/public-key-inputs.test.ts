@@ -571,6 +571,7 @@ describe('KeyInfo.publicKey is a KeyObject; JSON carries PEM', () => {
         'alias',
         'createdAt',
         'extractable',
+        'extractableBy',
         'hardwareBacked',
         'publicKey',
         'tier',

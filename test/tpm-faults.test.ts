@@ -192,7 +192,7 @@ describe('damaged key files', () => {
     await fsp.writeFile(pemPath, pem);
     if (fixSha) {
       await rewriteRecord(jsonPath, (body) => {
-        body.backendData.sha256 = sha256Hex(pem);
+        body.sideFile.sha256 = sha256Hex(pem);
       });
     }
     const ks = await stores.add({ dir, tcti: swtpm.tcti });
@@ -302,7 +302,7 @@ describe('damaged key files', () => {
       const pem = rebuilt({ parent: 0x81000001 });
       await fsp.writeFile(pemPath, pem);
       await rewriteRecord(jsonPath, (body) => {
-        body.backendData.sha256 = sha256Hex(pem);
+        body.sideFile.sha256 = sha256Hex(pem);
       });
       const ks = await stores.add({ dir, tcti: swtpm.tcti });
       try {
@@ -422,7 +422,7 @@ describe('damaged key files', () => {
     const pem = rebuilt({ priv: flipped(priv, 40) });
     await fsp.writeFile(pemPath, pem);
     await rewriteRecord(jsonPath, (body) => {
-      body.backendData.sha256 = sha256Hex(pem);
+      body.sideFile.sha256 = sha256Hex(pem);
     });
     const ks = await stores.add({ dir, tcti: swtpm.tcti });
     try {

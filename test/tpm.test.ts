@@ -37,6 +37,7 @@ import {
   pemToDer,
   readEccPublic,
   removeDir,
+  rewriteRecord,
   rsToDer,
   run,
   runNodeScript,
@@ -89,7 +90,8 @@ describe('detection and key files', () => {
     const d = await ks.describe();
     expect(d.tier).toBe('tpm2');
     expect(d.hardwareBacked).toBe(true);
-    expect(d.extractable).toBe('no');
+    expect(d.extractable).toBe(false);
+    expect(d.extractableBy).toBe('nobody');
     expect(d.warnings.join('\n')).not.toMatch(/not hardware-backed/);
     const tpm = d.tiers.find((t) => t.tier === 'tpm2')!;
     expect(tpm).toMatchObject({ status: 'available', chosen: true, hardwareBacked: true });
@@ -97,7 +99,8 @@ describe('detection and key files', () => {
     expect(d.tiers.find((t) => t.tier === 'encrypted-file')!.status).toBe('not tried');
     expect(key.tier).toBe('tpm2');
     expect(key.hardwareBacked).toBe(true);
-    expect(key.extractable).toBe('no');
+    expect(key.extractable).toBe(false);
+    expect(key.extractableBy).toBe('nobody');
 
     const forced = await openStore({ backend: 'tpm2' });
     expect(forced.tier).toBe('tpm2');
@@ -141,8 +144,34 @@ describe('detection and key files', () => {
 
     const record = JSON.parse(await fsp.readFile(json, 'utf8'));
     expect(record.tier).toBe('tpm2');
-    expect(record.backendData).toEqual({ keyFile: 'main.tss2.pem', sha256: sha256Hex(pem) });
+    expect(record.version).toBe(2);
+    expect(record.backendData).toEqual({});
+    expect(record.sideFile).toEqual({ suffix: '.tss2.pem', sha256: sha256Hex(pem) });
     expect(Buffer.from(record.publicKey, 'base64url').equals(pub.point)).toBe(true);
+  });
+
+  it("reads 0.1.0's version 1 records, which named the PEM file in the tier's data", async () => {
+    const ks = await openStore();
+    const key = await ks.createKey('legacy-v1');
+    const json = path.join(dir, 'keys', 'legacy-v1.json');
+    const pem = await fsp.readFile(path.join(dir, 'keys', 'legacy-v1.tss2.pem'), 'utf8');
+    await rewriteRecord(json, (body) => {
+      body.version = 1;
+      body.backendData = { keyFile: 'legacy-v1.tss2.pem', sha256: sha256Hex(pem) };
+      delete body.sideFile;
+    });
+    const fresh = await openStore();
+    const loaded = await fresh.getKey('legacy-v1');
+    const sig = await loaded.sign('v1');
+    expect(nodeVerifies(key.exportPublicKey('pem'), 'v1', sig)).toBe(true);
+    // A version 1 record whose checksum holds but whose PEM changed is still caught.
+    await rewriteRecord(json, (body) => {
+      body.backendData.sha256 = sha256Hex(pem + ' ');
+    });
+    const third = await openStore();
+    await expectCode(() => third.getKey('legacy-v1'), 'E_CORRUPT');
+    await fresh.deleteKey('legacy-v1');
+    await expect(fsp.stat(path.join(dir, 'keys', 'legacy-v1.tss2.pem'))).rejects.toThrow();
   });
 });
 

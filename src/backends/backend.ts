@@ -1,41 +1,79 @@
 import type { Json } from '../store/records';
-import type { StorePaths } from '../store/paths';
 import type { SecretBytes } from '../crypto/secret-bytes';
+
+/**
+ * The door every tier plugs in through, shaped like Chromium's unexportable-key provider: a tier
+ * generates a key and hands back its public key, its wrapped material and a handle; it loads a
+ * handle from wrapped material; it destroys what it holds outside the store. A tier never opens a
+ * file of the store: the store reads, writes, checksums, locks and deletes every file, and gives
+ * the tier only bytes.
+ */
 
 /** The tiers, in detection order: the first available one wins. */
 export const TIERS = ['secure-enclave', 'keychain', 'tpm2', 'encrypted-file'] as const;
 export type TierName = (typeof TIERS)[number];
 
-/** Who can get the private key out: nobody, the OS account owner, or whoever has the passphrase. */
-export type Extractable = 'no' | 'os-owner' | 'with-passphrase';
+/**
+ * Who can get the private key out: nobody, the OS account owner, or whoever has the files and
+ * the passphrase. Named so that no one tests it for truth; `extractable` is the boolean.
+ */
+export type ExtractableBy = 'nobody' | 'os-account-owner' | 'passphrase-holder';
 
 export interface TierGuarantees {
   tier: TierName;
   hardwareBacked: boolean;
-  extractable: Extractable;
+  extractableBy: ExtractableBy;
+}
+
+/** What the API reports about a key or a store: `extractable` true when anyone can get it out. */
+export interface Extractability {
+  extractable: boolean;
+  extractableBy: ExtractableBy;
+}
+
+export function extractabilityOf(g: { extractableBy: ExtractableBy }): Extractability {
+  return { extractable: g.extractableBy !== 'nobody', extractableBy: g.extractableBy };
 }
 
 export type ProbeResult =
   | { available: true; detail?: string }
   | { available: false; reason: string };
 
-/** What a backend may use from the store. The store owns the files; backends own the crypto. */
+/** The encrypted-file tier's data key, unlocked by the store (which owns the master file). */
+export interface UnlockedDataKey {
+  dataKeyId: string;
+  dataKey: Buffer;
+}
+
+/** What a tier may use from the store: settings and callbacks, never a path to write to. */
 export interface BackendContext {
-  paths: StorePaths;
-  /** A passphrase handed to `Keystore.open`; the file tier only. Never written to disk. */
-  passphrase?: SecretBytes;
-  lockTimeoutMs: number;
+  /** The store directory, absolute and with symlinks resolved: for messages and per-store tags. */
+  storeDir: string;
   /** Called with one-line warnings meant for the user (migrations, downgrades). */
   warn: (message: string) => void;
-  /** Called while a slow step (key derivation) runs, so a CLI can show progress. */
-  onSlowStep?: (label: string, done: boolean) => void;
   /** TPM transport (TCTI string); the tpm2 tier falls back to DEVICE_KEYSTORE_TCTI, /dev/tpmrm0. */
   tcti?: string;
   /** The TPM owner hierarchy's password, for TPMs that have one. */
   tpmOwnerAuth?: SecretBytes;
+  /**
+   * The encrypted-file tier's data key. `create` makes the master (and a passphrase) when the
+   * store has none; the caller then holds the store lock. `signal` ends the wait for the
+   * passphrase derivation early (E_ABORTED).
+   */
+  unlockDataKey(create: boolean, signal?: AbortSignal): Promise<UnlockedDataKey>;
 }
 
-/** The header of a key record: the fields every tier binds to its key material. */
+/** Files a tier may ask the store to keep beside a key record, for other tools to read. */
+export const SIDE_FILE_SUFFIXES = ['.tss2.pem'] as const;
+export type SideFileSuffix = (typeof SIDE_FILE_SUFFIXES)[number];
+
+/** A file beside a key record (`<alias><suffix>`, mode 0600), checksummed by the record. */
+export interface SideFile {
+  suffix: SideFileSuffix;
+  bytes: Buffer;
+}
+
+/** The fields every key record carries, and every tier binds to its key material. */
 export interface KeyHeader {
   alias: string;
   tier: TierName;
@@ -45,9 +83,14 @@ export interface KeyHeader {
   createdAt: string;
 }
 
+/** What the store knows when it asks a tier for a new key: the header without the public key. */
+export type NewKeyHeader = Omit<KeyHeader, 'publicKey'>;
+
+/** A key record as the store hands it to its tier, with the side file's bytes already read. */
 export interface KeyRecord extends KeyHeader {
-  /** Tier-specific material: a wrapped private key, a TPM blob reference, a keychain tag. */
+  /** Tier material: a wrapped private key, a keychain tag, a Secure Enclave blob. */
   backendData: { [key: string]: Json };
+  sideFile?: SideFile;
 }
 
 export interface SecretHeader {
@@ -78,19 +121,24 @@ export interface KeyHandle {
 
 export interface GeneratedKey {
   publicKey: Buffer;
+  /** What the store keeps in the key record for the tier. */
   backendData: { [key: string]: Json };
+  /** A file the tier's format needs beside the record, e.g. the TSS2 PEM other tools read. */
+  sideFile?: SideFile;
   handle: KeyHandle;
 }
 
 export interface Backend extends TierGuarantees {
-  generateKey(alias: string, createdAt: string): Promise<GeneratedKey>;
+  generateKey(header: NewKeyHeader): Promise<GeneratedKey>;
   /** Adopt a key made by another tool, in the tier's own format (TSS2 PEM for tpm2). */
-  importKey?(alias: string, material: string | Buffer): Promise<GeneratedKey>;
-  loadKey(record: KeyRecord, file: string): Promise<KeyHandle>;
-  /** Remove whatever the tier holds outside the key file (a keychain item, a persistent handle). */
+  importKey?(header: NewKeyHeader, material: string | Buffer): Promise<GeneratedKey>;
+  /** `source` names the record in error messages. */
+  loadKey(record: KeyRecord, source: string): Promise<KeyHandle>;
+  /** Remove whatever the tier holds outside the store (a keychain item). */
   destroyKey(record: KeyRecord): Promise<void>;
   sealSecret(header: SecretHeader, plaintext: Uint8Array): Promise<{ [key: string]: Json }>;
-  unsealSecret(record: SecretRecord, file: string): Promise<Buffer>;
+  /** `signal` ends a long wait (the file tier's unlock) before anything is decrypted. */
+  unsealSecret(record: SecretRecord, source: string, signal?: AbortSignal): Promise<Buffer>;
   /** The largest secret this tier seals. */
   readonly maxSecretBytes: number;
   warnings(): string[];

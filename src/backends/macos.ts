@@ -1,15 +1,16 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { promises as fsp } from 'node:fs';
 import { KeystoreError, corrupt, invalidArgument, isKeystoreError } from '../errors';
 import { parsePeerPublicKey } from '../crypto/p256';
 import { loadNative, type NativeLoad } from '../native';
-import { RecordReader, canonicalJson, type Json } from '../store/records';
+import { RecordReader, type Json } from '../store/records';
+import { secretAad } from '../store/key-records';
 import type {
   Backend,
   BackendContext,
   GeneratedKey,
   KeyHandle,
   KeyRecord,
+  NewKeyHeader,
   ProbeResult,
   RawSignature,
   SecretHeader,
@@ -37,13 +38,13 @@ import { nativeStatusTable } from './osstatus';
 export const SE_GUARANTEES = {
   tier: 'secure-enclave',
   hardwareBacked: true,
-  extractable: 'no',
+  extractableBy: 'nobody',
 } as const satisfies TierGuarantees;
 
 export const KEYCHAIN_GUARANTEES = {
   tier: 'keychain',
   hardwareBacked: false,
-  extractable: 'os-owner',
+  extractableBy: 'os-account-owner',
 } as const satisfies TierGuarantees;
 
 /** Secure Enclave keys are usable "when unlocked" (default) or "after first unlock". */
@@ -245,18 +246,6 @@ export function publicKeyFromX963(x963: Uint8Array, source: string): Buffer {
   }
 }
 
-/** The header a sealed secret is bound to (the same fields as the other tiers' AAD). */
-export function secretAad(header: SecretHeader): Buffer {
-  return Buffer.from(
-    canonicalJson({
-      format: 'device-keystore/secret',
-      name: header.name,
-      tier: header.tier,
-      createdAt: header.createdAt,
-    }),
-  );
-}
-
 /**
  * ECIES in Security.framework takes no associated data, so the header is bound by sealing
  * SHA-256(header) in front of the value; unsealing checks it. A ciphertext copied into another
@@ -372,7 +361,7 @@ class MacKeyHandle implements KeyHandle {
 class MacBackend implements Backend {
   readonly tier: TierGuarantees['tier'];
   readonly hardwareBacked: boolean;
-  readonly extractable: TierGuarantees['extractable'];
+  readonly extractableBy: TierGuarantees['extractableBy'];
   readonly maxSecretBytes = 64 * 1024;
   readonly #notes: string[] = [];
   #host: Promise<{ entitled: boolean; accessGroups: string[] }> | undefined;
@@ -384,7 +373,7 @@ class MacBackend implements Backend {
   ) {
     this.tier = guarantees.tier;
     this.hardwareBacked = guarantees.hardwareBacked;
-    this.extractable = guarantees.extractable;
+    this.extractableBy = guarantees.extractableBy;
   }
 
   private get secureEnclave(): boolean {
@@ -396,7 +385,7 @@ class MacBackend implements Backend {
     return this.#host;
   }
 
-  async generateKey(alias: string): Promise<GeneratedKey> {
+  async generateKey({ alias }: NewKeyHeader): Promise<GeneratedKey> {
     const label = `device-keystore: ${alias}`;
     if (!this.secureEnclave) {
       const tag = makeKeyTag(alias);
@@ -511,9 +500,7 @@ class MacBackend implements Backend {
         });
       }
       // One keychain key per store directory (the secret store has no per-secret delete hook).
-      const tag = sealTagFor(
-        await fsp.realpath(this.ctx.paths.dir).catch(() => this.ctx.paths.dir),
-      );
+      const tag = sealTagFor(this.ctx.storeDir);
       const spec: NativeKeySpec = { kind: 'keychain', tag: tagBytes(tag) };
       const found = await this.native.findKeys(spec).catch((err: unknown) => {
         if (isKeystoreError(err, 'E_NOT_FOUND')) return [];
@@ -523,7 +510,7 @@ class MacBackend implements Backend {
         found[0] ??
         (await this.native.createKey({
           ...spec,
-          label: `device-keystore sealing key: ${this.ctx.paths.dir}`,
+          label: `device-keystore sealing key: ${this.ctx.storeDir}`,
         }));
       const publicKey = publicKeyFromX963(key.publicKey, 'the sealing key');
       const ciphertext = await this.native.encryptTo(publicKey, framed);

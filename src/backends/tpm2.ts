@@ -1,7 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
+// node:fs only to probe the TPM's device node; the store keeps every file of a key.
 import { constants as fsc, existsSync, promises as fsp } from 'node:fs';
-import * as path from 'node:path';
-import { KeystoreError, corrupt, fromFsError, isKeystoreError } from '../errors';
+import { KeystoreError, corrupt, isKeystoreError } from '../errors';
 import { aesGcmOpen, aesGcmSeal } from '../crypto/aead';
 import {
   KEY_ATTRIBUTES,
@@ -13,15 +13,15 @@ import {
 } from '../crypto/tpm2-structures';
 import { decodeTss2Pem, encodeTss2Pem, type DecodedTss2Key } from '../crypto/tss2-pem';
 import { loadNative, tss2Status, type NativeTpmConnection } from '../native';
-import { removeFileDurable, writeFileAtomic } from '../store/atomic';
-import { FILE_MODE, assertPrivateFile } from '../store/permissions';
-import { RecordReader, canonicalJson, type Json } from '../store/records';
+import { RecordReader, type Json } from '../store/records';
+import { secretAad } from '../store/key-records';
 import type {
   Backend,
   BackendContext,
   GeneratedKey,
   KeyHandle,
   KeyRecord,
+  NewKeyHeader,
   RawSignature,
   SecretHeader,
   SecretRecord,
@@ -30,12 +30,12 @@ import type {
 
 /**
  * The TPM 2.0 tier: P-256 keys created inside the TPM under the owner hierarchy's H-2 SRK.
- * The private key leaves the TPM only wrapped by the SRK (TPM2B_PRIVATE), in a TSS2 PRIVATE KEY
- * PEM file next to the key's JSON record, so tpm2-openssl and ssh-tpm-agent can use our keys
- * and we can use theirs. The C++ addon does the TPM calls; this file decides what to call.
+ * The private key leaves the TPM only wrapped by the SRK (TPM2B_PRIVATE), as a TSS2 PRIVATE KEY
+ * PEM that the store keeps next to the key's JSON record, so tpm2-openssl and ssh-tpm-agent can
+ * use our keys and we can use theirs. The C++ addon does the TPM calls; this file decides what to call.
  */
 
-const GUARANTEES = { tier: 'tpm2', hardwareBacked: true, extractable: 'no' } as const;
+const GUARANTEES = { tier: 'tpm2', hardwareBacked: true, extractableBy: 'nobody' } as const;
 
 /** The owner hierarchy: the parent of every key we create (the H-2 SRK under it). */
 export const OWNER_PARENT = 0x40000001;
@@ -165,18 +165,13 @@ export async function tpmFacts(ctx: BackendContext): Promise<TpmFacts> {
 
 // ---- keys ---------------------------------------------------------------------------------
 
+/** The side file the store keeps for each TPM key: what tpm2-openssl and ssh-tpm-agent read. */
+const PEM_SUFFIX = '.tss2.pem';
+
 interface TpmKey {
   parent: number;
   publicBlob: Buffer;
   privateBlob: Buffer;
-}
-
-function pemFileOf(ctx: BackendContext, alias: string): string {
-  return path.join(ctx.paths.keysDir, `${alias}.tss2.pem`);
-}
-
-function sha256Hex(data: string | Uint8Array): string {
-  return createHash('sha256').update(data).digest('hex');
 }
 
 /**
@@ -233,35 +228,21 @@ class TpmKeyHandle implements KeyHandle {
   }
 }
 
-function secretAad(header: SecretHeader): Buffer {
-  return Buffer.from(
-    canonicalJson({
-      format: 'device-keystore/secret',
-      name: header.name,
-      tier: header.tier,
-      createdAt: header.createdAt,
-    }),
-  );
-}
-
 class Tpm2Backend implements Backend {
   readonly tier = GUARANTEES.tier;
   readonly hardwareBacked = GUARANTEES.hardwareBacked;
-  readonly extractable = GUARANTEES.extractable;
+  readonly extractableBy = GUARANTEES.extractableBy;
   readonly maxSecretBytes = 64 * 1024;
 
-  constructor(
-    private readonly ctx: BackendContext,
-    private readonly conn: NativeTpmConnection,
-  ) {}
+  constructor(private readonly conn: NativeTpmConnection) {}
 
-  async generateKey(alias: string): Promise<GeneratedKey> {
+  async generateKey(): Promise<GeneratedKey> {
     const blobs = await this.conn.createKey(OWNER_PARENT, marshalEccKeyTemplate(KEY_ATTRIBUTES));
-    return this.#adopt(alias, { parent: OWNER_PARENT, ...blobs });
+    return this.#adopt({ parent: OWNER_PARENT, ...blobs });
   }
 
   /** Take a TSS2 PRIVATE KEY made elsewhere (tpm2-openssl, ssh-tpm-agent) into the store. */
-  async importKey(alias: string, pem: string | Buffer): Promise<GeneratedKey> {
+  async importKey(_header: NewKeyHeader, pem: string | Buffer): Promise<GeneratedKey> {
     const decoded = decodeTss2Pem(pem, 'the imported key');
     checkLoadableKey(decoded, 'the imported key');
     const key = {
@@ -272,48 +253,27 @@ class Tpm2Backend implements Backend {
     // Prove the TPM can load it before anything is written: a key this TPM refuses (wrapped by
     // another TPM's SRK, damaged) must leave no key file behind.
     await new TpmKeyHandle(this.conn, key).signRaw(randomBytes(32), true);
-    return this.#adopt(alias, key);
+    return this.#adopt(key);
   }
 
-  async #adopt(alias: string, key: TpmKey): Promise<GeneratedKey> {
-    const pem = encodeTss2Pem({ ...key, emptyAuth: true });
-    const publicKey = checkLoadableKey(decodeTss2Pem(pem), 'the new key');
-    // The PEM goes first; the JSON record that the store writes next is the commit point.
-    await writeFileAtomic(pemFileOf(this.ctx, alias), pem, FILE_MODE);
+  #adopt(key: TpmKey): GeneratedKey {
+    const pem = Buffer.from(encodeTss2Pem({ ...key, emptyAuth: true }));
     return {
-      publicKey,
-      backendData: { keyFile: `${alias}.tss2.pem`, sha256: sha256Hex(pem) },
+      publicKey: checkLoadableKey(decodeTss2Pem(pem), 'the new key'),
+      backendData: {},
+      sideFile: { suffix: PEM_SUFFIX, bytes: pem },
       handle: new TpmKeyHandle(this.conn, key),
     };
   }
 
   async loadKey(record: KeyRecord, file: string): Promise<KeyHandle> {
-    const r = new RecordReader(file, record.backendData);
-    const keyFile = r.string('keyFile');
-    if (keyFile !== `${record.alias}.tss2.pem`) throw corrupt(file, 'bad "keyFile"');
-    const pemPath = path.join(path.dirname(file), keyFile);
-    try {
-      await assertPrivateFile(pemPath, 'TPM key file');
-    } catch (err) {
-      // The record exists, so the key is not "not found": its material is missing.
-      if (isKeystoreError(err, 'E_NOT_FOUND'))
-        throw corrupt(file, `its TPM key file ${pemPath} is missing`);
-      throw err;
-    }
-    let pem: Buffer;
-    try {
-      pem = await fsp.readFile(pemPath);
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT')
-        throw corrupt(file, `its TPM key file ${pemPath} is missing`);
-      throw fromFsError(err, pemPath, 'read');
-    }
-    if (sha256Hex(pem) !== r.string('sha256'))
-      throw corrupt(pemPath, 'it does not match its record (sha256)');
-    const decoded = decodeTss2Pem(pem, pemPath);
-    const point = checkLoadableKey(decoded, pemPath);
+    if (record.sideFile?.suffix !== PEM_SUFFIX)
+      throw corrupt(file, 'the record names no TSS2 key file');
+    const source = file.replace(/\.json$/, PEM_SUFFIX);
+    const decoded = decodeTss2Pem(record.sideFile.bytes, source);
+    const point = checkLoadableKey(decoded, source);
     if (!point.equals(record.publicKey))
-      throw corrupt(pemPath, 'its public key does not match the record');
+      throw corrupt(source, 'its public key does not match the record');
     return new TpmKeyHandle(this.conn, {
       parent: decoded.parent,
       publicBlob: decoded.publicBlob,
@@ -321,9 +281,8 @@ class Tpm2Backend implements Backend {
     });
   }
 
-  async destroyKey(record: KeyRecord): Promise<void> {
-    // Our keys are never persistent in the TPM: the wrapped blob is all there is.
-    await removeFileDurable(pemFileOf(this.ctx, record.alias));
+  async destroyKey(): Promise<void> {
+    // Our keys are never persistent in the TPM: the wrapped blob in the store is all there is.
   }
 
   /**
@@ -403,7 +362,7 @@ export const tpm2Tier: TierProvider = {
   async open(ctx) {
     try {
       const { conn } = await connect(ctx);
-      return new Tpm2Backend(ctx, conn);
+      return new Tpm2Backend(conn);
     } catch (err) {
       if (isKeystoreError(err) && err.code !== 'E_TPM_UNAVAILABLE') throw err;
       throw new KeystoreError(

@@ -7,7 +7,7 @@ import { verify } from '../verify';
 import { argon2Implementation } from '../crypto/argon2';
 import { findPassphrase, PASSPHRASE_ENV } from '../store/passphrase';
 import { storePaths } from '../store/paths';
-import { describeSource } from '../backends/file-master';
+import { describeSource } from '../store/file-master';
 import { formatTpmDiagnostics } from '../doctor';
 import { secureEnclaveFacts } from '../backends/macos';
 import { decodeText, readInput, readStdin, writeOutput, type Encoding } from './io';
@@ -91,11 +91,12 @@ const init: Command = {
           tier: d.tier,
           hardwareBacked: d.hardwareBacked,
           extractable: d.extractable,
+          extractableBy: d.extractableBy,
         },
         text: lines(
           `created identity "${identity.name}" in ${ks.dir}`,
           `  deviceId:       ${identity.deviceId}`,
-          `  tier:           ${identity.tier} (hardware-backed: ${d.hardwareBacked ? 'yes' : 'no'}, extractable: ${d.extractable})`,
+          `  tier:           ${identity.tier} (hardware-backed: ${d.hardwareBacked ? 'yes' : 'no'}, extractable by: ${d.extractableBy})`,
           `  key alias:      ${identity.keyAlias}`,
         ),
       };
@@ -144,7 +145,7 @@ const info: Command = {
         text: lines(
           `keystore:        ${d.dir}`,
           `identity:        ${d.identity ? `${d.identity.name} (${d.identity.deviceId})` : 'none (run init)'}`,
-          `tier for new keys: ${d.tier} (hardware-backed: ${d.hardwareBacked ? 'yes' : 'no'}, extractable: ${d.extractable})`,
+          `tier for new keys: ${d.tier} (hardware-backed: ${d.hardwareBacked ? 'yes' : 'no'}, extractable by: ${d.extractableBy})`,
           `keys:            ${d.keys.length}`,
           'tiers (detection order, * = chosen):',
           ...tierLines,

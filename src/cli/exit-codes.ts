@@ -24,6 +24,7 @@ const BY_CODE: Record<ErrorCode, number> = {
   E_LOCKED: 9,
   E_IO: 10,
   E_CLOSED: 70,
+  E_ABORTED: 70,
   E_TPM_UNAVAILABLE: 8,
   E_TPM_PERMISSION: 8,
   E_TPM_LOCKOUT: 11,

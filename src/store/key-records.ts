@@ -1,15 +1,32 @@
+import { createHash } from 'node:crypto';
 import { promises as fsp } from 'node:fs';
 import * as path from 'node:path';
-import { TIERS, type KeyRecord, type SecretRecord, type TierName } from '../backends/backend';
-import { corrupt, fromFsError } from '../errors';
+import {
+  SIDE_FILE_SUFFIXES,
+  TIERS,
+  type KeyHeader,
+  type KeyRecord,
+  type SecretHeader,
+  type SecretRecord,
+  type SideFileSuffix,
+  type TierName,
+} from '../backends/backend';
+import { corrupt, fromFsError, isKeystoreError } from '../errors';
 import { parsePeerPublicKey } from '../crypto/p256';
-import { RecordReader, readRecord, writeRecord, type Json } from './records';
+import { FILE_MODE, assertPrivateFile } from './permissions';
+import { RecordReader, canonicalJson, readRecord, writeRecord, type Json } from './records';
+import { writeFileAtomic } from './atomic';
 
-/** Key and secret records: one JSON file each, named after the alias. */
+/**
+ * Key and secret records: one JSON file each, named after the alias, plus at most one side file
+ * a tier declares (the TPM's TSS2 PEM), whose SHA-256 the record holds.
+ */
 
 const KEY_FORMAT = 'device-keystore/key';
 const SECRET_FORMAT = 'device-keystore/secret';
-const VERSION = 1;
+/** Version 2 records declare their side file; version 1 (0.1.0) kept it in the TPM's data. */
+const KEY_VERSION = 2;
+const SECRET_VERSION = 1;
 const ISO_DATE = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{3})?Z$/;
 
 function tierOf(r: RecordReader, file: string): TierName {
@@ -18,24 +35,137 @@ function tierOf(r: RecordReader, file: string): TierName {
   return tier as TierName;
 }
 
+/**
+ * The AAD that binds a tier's sealed key material to its record. `binding` adds what the tier
+ * itself must bind (the file tier: the id of the data key it used).
+ */
+export function keyAad(header: KeyHeader, binding: { [key: string]: Json } = {}): Buffer {
+  return Buffer.from(
+    canonicalJson({
+      ...binding,
+      format: KEY_FORMAT,
+      alias: header.alias,
+      tier: header.tier,
+      algorithm: header.algorithm,
+      publicKey: header.publicKey.toString('base64url'),
+      createdAt: header.createdAt,
+    }),
+  );
+}
+
+/** The AAD that binds a sealed secret to its record; `binding` as for keyAad. */
+export function secretAad(header: SecretHeader, binding: { [key: string]: Json } = {}): Buffer {
+  return Buffer.from(
+    canonicalJson({
+      ...binding,
+      format: SECRET_FORMAT,
+      name: header.name,
+      tier: header.tier,
+      createdAt: header.createdAt,
+    }),
+  );
+}
+
+/** A key record as stored: the side file is named and checksummed, its bytes not yet read. */
+export interface StoredKeyRecord extends Omit<KeyRecord, 'sideFile'> {
+  sideFileRef?: { suffix: SideFileSuffix; sha256: string };
+}
+
+export function sideFilePath(keysDir: string, alias: string, suffix: SideFileSuffix): string {
+  return path.join(keysDir, alias + suffix);
+}
+
+function sha256Hex(data: Uint8Array): string {
+  return createHash('sha256').update(data).digest('hex');
+}
+
+/**
+ * Write a key: its side file first, then the record, which is the commit point. A crash between
+ * the two leaves only a side file that no record names, which the next key with this alias
+ * overwrites and deleteKey removes.
+ */
 export async function writeKeyRecord(file: string, record: KeyRecord): Promise<void> {
+  const side = record.sideFile;
+  if (side) {
+    await writeFileAtomic(
+      sideFilePath(path.dirname(file), record.alias, side.suffix),
+      side.bytes,
+      FILE_MODE,
+    );
+  }
   await writeRecord(file, {
     format: KEY_FORMAT,
-    version: VERSION,
+    version: KEY_VERSION,
     alias: record.alias,
     tier: record.tier,
     algorithm: record.algorithm,
     publicKey: record.publicKey.toString('base64url'),
     createdAt: record.createdAt,
     backendData: record.backendData,
+    ...(side ? { sideFile: { suffix: side.suffix, sha256: sha256Hex(side.bytes) } } : {}),
   });
 }
 
-export async function readKeyRecord(file: string, expectedAlias: string): Promise<KeyRecord> {
+/** Read the side file a record names, refusing loose permissions and a checksum mismatch. */
+export async function readSideFile(file: string, record: StoredKeyRecord): Promise<KeyRecord> {
+  const { sideFileRef: sideFile, ...rest } = record;
+  if (!sideFile) return rest;
+  const side = sideFilePath(path.dirname(file), record.alias, sideFile.suffix);
+  let bytes: Buffer;
+  try {
+    await assertPrivateFile(side, 'key side file');
+    bytes = await fsp.readFile(side);
+  } catch (err) {
+    // The record exists, so the key is not "not found": its material is missing.
+    if (isKeystoreError(err, 'E_NOT_FOUND') || (err as NodeJS.ErrnoException).code === 'ENOENT')
+      throw corrupt(file, `its key file ${side} is missing`);
+    if (isKeystoreError(err)) throw err;
+    throw fromFsError(err, side, 'read');
+  }
+  if (sha256Hex(bytes) !== sideFile.sha256)
+    throw corrupt(side, 'it does not match its record (sha256)');
+  return { ...rest, sideFile: { suffix: sideFile.suffix, bytes } };
+}
+
+function sideFileOf(
+  r: RecordReader,
+  body: { [key: string]: Json },
+  version: number,
+  tier: TierName,
+  alias: string,
+  file: string,
+): Pick<StoredKeyRecord, 'sideFileRef' | 'backendData'> {
+  const backendData = objectField(body, 'backendData', file);
+  if (version === 1) {
+    if (tier !== 'tpm2') return { backendData };
+    // 0.1.0 kept the TPM's PEM file name and checksum in the tier's data.
+    const legacy = new RecordReader(file, backendData);
+    if (legacy.string('keyFile') !== `${alias}.tss2.pem`) throw corrupt(file, 'bad "keyFile"');
+    return {
+      sideFileRef: { suffix: '.tss2.pem', sha256: legacy.string('sha256', /^[0-9a-f]{64}$/) },
+      backendData: {},
+    };
+  }
+  if (body.sideFile === undefined) return { backendData };
+  const side = r.object('sideFile');
+  const suffix = side.string('suffix');
+  if (!(SIDE_FILE_SUFFIXES as readonly string[]).includes(suffix))
+    throw corrupt(file, 'bad "sideFile"');
+  return {
+    sideFileRef: {
+      suffix: suffix as SideFileSuffix,
+      sha256: side.string('sha256', /^[0-9a-f]{64}$/),
+    },
+    backendData,
+  };
+}
+
+export async function readKeyRecord(file: string, expectedAlias: string): Promise<StoredKeyRecord> {
   const body = await readRecord(file, 'key file');
   const r = new RecordReader(file, body);
   r.literal('format', KEY_FORMAT);
-  r.literal('version', VERSION);
+  const version = r.integer('version');
+  if (version !== 1 && version !== KEY_VERSION) throw corrupt(file, 'bad "version"');
   // The alias is bound into the file (and into the AAD), so a renamed file is caught here.
   const alias = r.string('alias');
   if (alias !== expectedAlias)
@@ -46,20 +176,21 @@ export async function readKeyRecord(file: string, expectedAlias: string): Promis
   } catch {
     throw corrupt(file, '"publicKey" is not a valid P-256 point');
   }
+  const tier = tierOf(r, file);
   return {
     alias,
-    tier: tierOf(r, file),
+    tier,
     algorithm: r.literal('algorithm', 'ECDSA-P256'),
     publicKey,
     createdAt: r.string('createdAt', ISO_DATE),
-    backendData: objectField(body, 'backendData', file),
+    ...sideFileOf(r, body, version, tier, alias, file),
   };
 }
 
 export async function writeSecretRecord(file: string, record: SecretRecord): Promise<void> {
   await writeRecord(file, {
     format: SECRET_FORMAT,
-    version: VERSION,
+    version: SECRET_VERSION,
     name: record.name,
     tier: record.tier,
     createdAt: record.createdAt,
@@ -71,7 +202,7 @@ export async function readSecretRecord(file: string, expectedName: string): Prom
   const body = await readRecord(file, 'secret file');
   const r = new RecordReader(file, body);
   r.literal('format', SECRET_FORMAT);
-  r.literal('version', VERSION);
+  r.literal('version', SECRET_VERSION);
   const name = r.string('name');
   if (name !== expectedName)
     throw corrupt(file, `it holds secret "${name}", not "${expectedName}"`);

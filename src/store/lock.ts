@@ -3,6 +3,7 @@ import { promises as fsp, constants as fsc } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { KeystoreError, fromFsError } from '../errors';
+import { sleep, throwIfAborted } from './abort';
 
 /**
  * A cross-process lock on a store directory, so that concurrent `init`s or key writes from
@@ -27,6 +28,8 @@ interface LockOwner {
 export interface LockOptions {
   /** How long to wait for another process before failing with E_LOCKED. */
   timeoutMs?: number;
+  /** Stops the wait with E_ABORTED; once the lock is held, the work runs to its end. */
+  signal?: AbortSignal;
 }
 
 const DEFAULT_TIMEOUT_MS = 30_000;
@@ -40,7 +43,7 @@ export async function withLock<T>(
   fn: () => Promise<T>,
   opts: LockOptions = {},
 ): Promise<T> {
-  const token = await acquire(lockPath, opts.timeoutMs ?? DEFAULT_TIMEOUT_MS);
+  const token = await acquire(lockPath, opts.timeoutMs ?? DEFAULT_TIMEOUT_MS, opts.signal);
   try {
     return await fn();
   } finally {
@@ -48,7 +51,12 @@ export async function withLock<T>(
   }
 }
 
-async function acquire(lockPath: string, timeoutMs: number): Promise<string> {
+async function acquire(
+  lockPath: string,
+  timeoutMs: number,
+  signal: AbortSignal | undefined,
+): Promise<string> {
+  throwIfAborted(signal);
   const me: LockOwner = {
     pid: process.pid,
     host: os.hostname(),
@@ -74,7 +82,7 @@ async function acquire(lockPath: string, timeoutMs: number): Promise<string> {
           hint: 'wait for the other device-keystore process to finish, then try again',
         });
       }
-      await sleep(delay + Math.random() * delay);
+      await sleep(delay + Math.random() * delay, signal);
       delay = Math.min(delay * 2, 200);
     }
   } finally {
@@ -222,8 +230,4 @@ async function sweepLeftovers(lockPath: string, mine: string): Promise<void> {
 async function release(lockPath: string, token: string): Promise<void> {
   const owner = await readOwner(lockPath).catch(() => undefined);
   if (owner?.token === token) await fsp.rm(lockPath, { force: true });
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
 }

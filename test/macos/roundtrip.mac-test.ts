@@ -79,10 +79,18 @@ describe(`the ${FORCED} tier on macOS`, () => {
     expect(chosen.tier).toBe(FORCED);
     expect(chosen.status).toBe('available');
     if (FORCED === 'keychain') {
-      expect(d).toMatchObject({ hardwareBacked: false, extractable: 'os-owner' });
+      expect(d).toMatchObject({
+        hardwareBacked: false,
+        extractable: true,
+        extractableBy: 'os-account-owner',
+      });
       expect(d.warnings.join('\n')).toMatch(/account owner can export/);
     } else {
-      expect(d).toMatchObject({ hardwareBacked: true, extractable: 'no' });
+      expect(d).toMatchObject({
+        hardwareBacked: true,
+        extractable: false,
+        extractableBy: 'nobody',
+      });
       expect(chosen.reason).toMatch(/Secure Enclave/);
     }
   });

@@ -4,10 +4,11 @@ import { KeystoreError, corrupt, fromFsError } from '../errors';
 import { aesGcmOpen, aesGcmSeal } from '../crypto/aead';
 import { DEFAULT_ARGON2, argon2ParamsValid, argon2id, type Argon2Params } from '../crypto/argon2';
 import { SecretBytes } from '../crypto/secret-bytes';
-import { RecordReader, canonicalJson, readRecord, writeRecord, type Json } from '../store/records';
-import { removeFileDurable, renameDurable } from '../store/atomic';
-import { withLock } from '../store/lock';
-import type { BackendContext } from './backend';
+import { RecordReader, canonicalJson, readRecord, writeRecord, type Json } from './records';
+import { removeFileDurable, renameDurable } from './atomic';
+import { withLock } from './lock';
+import { abortable } from './abort';
+import type { StoreSettings } from './settings';
 import {
   findPassphrase,
   generatePassphrase,
@@ -19,7 +20,7 @@ import {
   writePassphraseFile,
   PASSPHRASE_ENV,
   type PassphraseSource,
-} from '../store/passphrase';
+} from './passphrase';
 
 /**
  * The encrypted-file tier's master record: a random 256-bit data key, wrapped with AES-256-GCM
@@ -95,7 +96,7 @@ async function writeMaster(
   dataKeyId: string,
   dataKey: Buffer,
   passphrase: SecretBytes,
-  ctx: BackendContext,
+  ctx: StoreSettings,
 ): Promise<void> {
   const kdf = { ...DEFAULT_ARGON2, salt: randomBytes(16) };
   const header = masterHeader({ dataKeyId, kdf });
@@ -116,7 +117,7 @@ async function writeMaster(
 async function deriveWithProgress(
   passphrase: SecretBytes,
   kdf: Argon2Params & { salt: Buffer },
-  ctx: BackendContext,
+  ctx: StoreSettings,
 ): Promise<Buffer> {
   ctx.onSlowStep?.('deriving the key from the passphrase (Argon2id)', false);
   try {
@@ -129,7 +130,7 @@ async function deriveWithProgress(
 async function tryUnwrap(
   master: MasterRecord,
   passphrase: SecretBytes,
-  ctx: BackendContext,
+  ctx: StoreSettings,
 ): Promise<Buffer | undefined> {
   const kek = await deriveWithProgress(passphrase, master.kdf, ctx);
   const dataKey = aesGcmOpen(kek, master.wrap, Buffer.from(canonicalJson(masterHeader(master))));
@@ -169,7 +170,7 @@ function unwrapCached(
   file: string,
   master: MasterRecord,
   passphrase: SecretBytes,
-  ctx: BackendContext,
+  ctx: StoreSettings,
 ): Promise<Buffer | undefined> {
   const key = cacheKey(file, master, passphrase);
   let unwrapped = unwrapCache.get(key);
@@ -187,7 +188,7 @@ function unwrapCached(
   return unwrapped;
 }
 
-function noPassphrase(ctx: BackendContext): KeystoreError {
+function noPassphrase(ctx: StoreSettings): KeystoreError {
   return new KeystoreError('E_BAD_PASSPHRASE', 'no passphrase for the encrypted-file keystore', {
     path: ctx.paths.passphraseFile,
     hint: `set ${PASSPHRASE_ENV}, or restore the passphrase file ${ctx.paths.passphraseFile}`,
@@ -236,9 +237,10 @@ async function fileExists(file: string): Promise<boolean> {
  * wrapped under a passphrase stored nowhere.
  */
 export async function unlockMaster(
-  ctx: BackendContext,
+  ctx: StoreSettings,
   create: boolean,
   locked: boolean = create,
+  signal?: AbortSignal,
 ): Promise<UnlockedMaster> {
   const file = ctx.paths.fileMaster;
   const master = await readMaster(file);
@@ -267,10 +269,11 @@ export async function unlockMaster(
     // Look again under the lock: another process may have finished the repair meanwhile.
     return withLock(ctx.paths.lock, () => unlockMaster(ctx, create, true), {
       timeoutMs: ctx.lockTimeoutMs,
+      ...(signal ? { signal } : {}),
     });
   }
   if (found) {
-    const dataKey = await unwrapCached(file, master, found.secret, ctx);
+    const dataKey = await abortable(unwrapCached(file, master, found.secret, ctx), signal);
     if (dataKey) {
       let source: PassphraseSource = found.source;
       if (found.source === 'legacy-identity') {
@@ -292,7 +295,7 @@ export async function unlockMaster(
   return { dataKeyId: master.dataKeyId, dataKey: rolled, source: 'file' };
 }
 
-async function createMaster(ctx: BackendContext): Promise<UnlockedMaster> {
+async function createMaster(ctx: StoreSettings): Promise<UnlockedMaster> {
   const found = await findPassphrase(ctx.paths, ctx.passphrase);
   let passphrase: SecretBytes;
   let source: PassphraseSource | 'generated';
@@ -329,7 +332,7 @@ export interface PassphraseChange {
  * The caller holds the store lock.
  */
 export async function changeMasterPassphrase(
-  ctx: BackendContext,
+  ctx: StoreSettings,
   newPassphrase: SecretBytes | undefined,
 ): Promise<PassphraseChange> {
   const current = await unlockMaster(ctx, false, true);
@@ -354,4 +357,24 @@ export async function changeMasterPassphrase(
     storedIn: fileManaged ? 'passphrase-file' : 'nowhere (caller keeps it)',
     generated: !newPassphrase,
   };
+}
+
+/** `Keystore.changePassphrase`: only a store with encrypted-file keys has a passphrase. */
+export async function changePassphrase(
+  ctx: {
+    settings: StoreSettings;
+    locked<T>(fn: () => Promise<T>, signal?: AbortSignal): Promise<T>;
+  },
+  newPassphrase: SecretBytes | undefined,
+  signal?: AbortSignal,
+): Promise<PassphraseChange> {
+  const file = ctx.settings.paths.fileMaster;
+  if (!(await fileExists(file))) {
+    throw new KeystoreError(
+      'E_NOT_FOUND',
+      'this store has no encrypted-file keys, so it has no passphrase',
+      { path: file },
+    );
+  }
+  return ctx.locked(() => changeMasterPassphrase(ctx.settings, newPassphrase), signal);
 }

@@ -1,0 +1,61 @@
+import * as path from 'node:path';
+import { extractabilityOf, type TierName } from '../backends/backend';
+import { providerFor } from '../backends/detect';
+import type { KeyInfo } from '../device-key';
+import type { Identity } from '../identity';
+import type { StoreDescription } from '../keystore';
+import type { StoreContext } from '../store/context';
+import { findPassphrase } from '../store/passphrase';
+import { dirIsShared } from '../store/permissions';
+
+/** What protects the keys, honestly: tier, hardware or not, extractable by whom, and why. */
+export async function describeStore(
+  ctx: StoreContext,
+  identity: Identity | undefined,
+  keys: KeyInfo[],
+): Promise<StoreDescription> {
+  const p = providerFor(ctx.tier);
+  const warnings: string[] = [];
+  const tiersInUse = new Set<TierName>([ctx.tier, ...keys.map((k) => k.tier)]);
+  if (!p.hardwareBacked) {
+    const hw = ctx.tiers.filter((t) => t.hardwareBacked && t.status === 'unavailable');
+    warnings.push(
+      `new keys go to the ${ctx.tier} tier, which is not hardware-backed` +
+        (hw.length ? ` (${hw.map((t) => `${t.tier}: ${t.reason}`).join('; ')})` : ''),
+    );
+  }
+  // Each tier in use states its own limits (e.g. software keys extractable with the passphrase).
+  for (const tier of tiersInUse) {
+    const backend = await ctx.backendIfUsable(tier);
+    if (backend) warnings.push(...backend.warnings());
+  }
+  if (tiersInUse.has('encrypted-file')) warnings.push(...(await passphraseWarnings(ctx)));
+  const dir = ctx.paths.dir;
+  if (await dirIsShared(dir).catch(() => false)) {
+    warnings.push(`${dir} is accessible by group or others; run: chmod 700 '${dir}'`);
+  }
+  return {
+    dir,
+    tier: ctx.tier,
+    hardwareBacked: p.hardwareBacked,
+    ...extractabilityOf(p),
+    warnings,
+    tiers: ctx.tiers.map((t) => ({ ...t })),
+    initialized: identity !== undefined,
+    ...(identity ? { identity } : {}),
+    keys,
+  };
+}
+
+async function passphraseWarnings(ctx: StoreContext): Promise<string[]> {
+  const { paths, passphrase } = ctx.settings;
+  const found = await findPassphrase(paths, passphrase).catch(() => undefined);
+  if (found?.source === 'file' && path.dirname(paths.passphraseFile) === paths.dir) {
+    return [
+      'the passphrase file is stored beside the encrypted keys, so anyone who can read this directory ' +
+        'can use them; set DEVICE_KEYSTORE_PASSPHRASE or keep the file elsewhere (DEVICE_KEYSTORE_PASSPHRASE_FILE) ' +
+        'for protection at rest',
+    ];
+  }
+  return [];
+}

@@ -1,0 +1,142 @@
+import { randomBytes } from 'node:crypto';
+import { promises as fsp } from 'node:fs';
+import { KeystoreError, fromFsError, invalidArgument } from '../errors';
+import { pemFromRaw } from '../crypto/p256';
+import {
+  deviceIdOf,
+  makeIdentity,
+  readIdentityFile,
+  validateIdentityName,
+  writeIdentityFile,
+  type Identity,
+} from '../identity';
+import { signalOption } from '../store/abort';
+import { fsyncDir } from '../store/atomic';
+import { fileExists, type StoreContext } from '../store/context';
+import { keyFile } from '../store/paths';
+import { readKeyRecord } from '../store/key-records';
+import { newIdentityAlias, type KeyRoom } from './keys';
+
+export interface InitOptions {
+  name: string;
+  /** Replace an existing identity. The old identity key is deleted once the new one is in place. */
+  force?: boolean;
+  /** Ends the wait for the store lock with E_ABORTED. */
+  signal?: AbortSignal;
+}
+
+/** The identity room: identity.json and the key it names. */
+export class IdentityRoom {
+  readonly #ctx: StoreContext;
+  readonly #keys: KeyRoom;
+
+  constructor(ctx: StoreContext, keys: KeyRoom) {
+    this.#ctx = ctx;
+    this.#keys = keys;
+  }
+
+  /**
+   * Create this device's identity: a new key and identity.json. Fails with E_EXISTS when one
+   * exists, unless `force`. Safe against concurrent inits from several processes: exactly one wins.
+   */
+  init(opts: InitOptions): Promise<Identity> {
+    if (opts === null || typeof opts !== 'object') throw invalidArgument('init needs { name }');
+    const name = validateIdentityName(opts.name);
+    const force = opts.force ?? false;
+    if (typeof force !== 'boolean') throw invalidArgument('force must be a boolean');
+    const signal = signalOption(opts);
+    const paths = this.#ctx.paths;
+    return this.#ctx.locked(async () => {
+      const existing = await this.readIfAny();
+      if (existing && !force) {
+        throw new KeystoreError(
+          'E_EXISTS',
+          `${paths.dir} already has an identity ("${existing.name}")`,
+          {
+            path: paths.identity,
+            hint: 'use the existing identity, or pass --force (force: true) to replace it',
+          },
+        );
+      }
+      const alias = newIdentityAlias();
+      const key = await this.#keys.createLocked(alias);
+      const identity = makeIdentity(
+        name,
+        key.tier,
+        alias,
+        key.exportPublicKey('raw'),
+        key.createdAt,
+      );
+      await this.#commit(identity, force);
+      await this.#keys.dropStaleIdentityKeys(alias);
+      return identity;
+    }, signal);
+  }
+
+  /** The identity record. E_NOT_INITIALIZED when `init` has not run. */
+  async read(): Promise<Identity> {
+    const identity = await this.readIfAny();
+    if (!identity) {
+      throw new KeystoreError('E_NOT_INITIALIZED', `${this.#ctx.paths.dir} has no identity yet`, {
+        hint: 'run `device-keystore init --name <name>` (or keystore.init({ name }))',
+      });
+    }
+    return identity;
+  }
+
+  async readIfAny(): Promise<Identity | undefined> {
+    const paths = this.#ctx.paths;
+    if (!(await fileExists(paths.identity))) return undefined;
+    const identity = await readIdentityFile(paths.identity);
+    // identity.json is public and carries no secret; the key file is the source of truth.
+    const file = keyFile(paths, identity.keyAlias);
+    const record = await readKeyRecord(file, identity.keyAlias).catch((err) => {
+      if ((err as KeystoreError).code === 'E_NOT_FOUND') {
+        throw new KeystoreError('E_CORRUPT', `the identity key "${identity.keyAlias}" is missing`, {
+          path: file,
+          hint: 'restore the keys/ directory from a backup, or create a new identity with init --force',
+        });
+      }
+      throw err;
+    });
+    if (
+      record.tier !== identity.tier ||
+      record.createdAt !== identity.createdAt ||
+      deviceIdOf(record.publicKey) !== identity.deviceId ||
+      pemFromRaw(record.publicKey) !== identity.publicKey
+    ) {
+      throw new KeystoreError('E_CORRUPT', `${paths.identity} does not match its key file`, {
+        path: paths.identity,
+        hint: 'restore identity.json from a backup, or create a new identity with init --force',
+      });
+    }
+    return identity;
+  }
+
+  /**
+   * Commit point of `init`. Without force, link() publishes the file only if none exists, so
+   * even two processes that both got past the lock could not both create an identity.
+   */
+  async #commit(identity: Identity, force: boolean): Promise<void> {
+    const paths = this.#ctx.paths;
+    if (force) {
+      await writeIdentityFile(paths.identity, identity);
+      return;
+    }
+    const staged = `${paths.identity}.${randomBytes(6).toString('hex')}.staged`;
+    await writeIdentityFile(staged, identity);
+    try {
+      await fsp.link(staged, paths.identity);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'EEXIST') {
+        throw new KeystoreError('E_EXISTS', `${paths.dir} already has an identity`, {
+          path: paths.identity,
+        });
+      }
+      throw fromFsError(err, paths.identity, 'write');
+    } finally {
+      await fsp.rm(staged, { force: true });
+    }
+    await fsyncDir(paths.dir);
+  }
+}

@@ -1,0 +1,201 @@
+import { randomBytes } from 'node:crypto';
+import {
+  SIDE_FILE_SUFFIXES,
+  type Backend,
+  type GeneratedKey,
+  type KeyRecord,
+  type TierName,
+} from '../backends/backend';
+import { providerFor } from '../backends/detect';
+import { DeviceKey, keyInfoFromRecord, type KeyInfo } from '../device-key';
+import { KeystoreError, invalidArgument } from '../errors';
+import { abortable } from '../store/abort';
+import { removeFileDurable } from '../store/atomic';
+import { fileExists, type StoreContext } from '../store/context';
+import {
+  listRecordNames,
+  readKeyRecord,
+  readSideFile,
+  sideFilePath,
+  writeKeyRecord,
+  type StoredKeyRecord,
+} from '../store/key-records';
+import { keyFile, validateName } from '../store/paths';
+
+/** Aliases of identity keys: made by init, never by createKey. */
+export const IDENTITY_PREFIX = 'identity-';
+
+export function newIdentityAlias(): string {
+  return IDENTITY_PREFIX + randomBytes(6).toString('hex');
+}
+
+function validateUserAlias(alias: unknown): string {
+  validateName('alias', alias);
+  if ((alias as string).startsWith(IDENTITY_PREFIX)) {
+    throw invalidArgument(
+      `aliases starting with "${IDENTITY_PREFIX}" are reserved for identity keys`,
+    );
+  }
+  return alias as string;
+}
+
+/** The keys room: key records and their tiers' material, and the DeviceKeys handed out. */
+export class KeyRoom {
+  readonly #ctx: StoreContext;
+  readonly #loaded = new Map<string, Promise<DeviceKey>>();
+
+  constructor(ctx: StoreContext) {
+    this.#ctx = ctx;
+  }
+
+  create(alias: string, signal?: AbortSignal): Promise<DeviceKey> {
+    validateUserAlias(alias);
+    return this.#ctx.locked(() => this.createLocked(alias), signal);
+  }
+
+  import(
+    alias: string,
+    material: string | Buffer,
+    tier: TierName,
+    signal?: AbortSignal,
+  ): Promise<DeviceKey> {
+    validateUserAlias(alias);
+    if (!(typeof material === 'string' || Buffer.isBuffer(material))) {
+      throw invalidArgument('the key to import must be a PEM string or a Buffer');
+    }
+    return this.#ctx.locked(
+      () =>
+        this.createLocked(alias, tier, (backend, header) => {
+          if (!backend.importKey)
+            throw invalidArgument(`the ${backend.tier} tier cannot import keys`);
+          return backend.importKey(header, material);
+        }),
+      signal,
+    );
+  }
+
+  /**
+   * One load per alias, shared by every caller; `signal` ends only this caller's wait (the
+   * unlock goes on and fills the cache for the next one).
+   */
+  get(alias: string, signal?: AbortSignal): Promise<DeviceKey> {
+    validateName('alias', alias);
+    let key = this.#loaded.get(alias);
+    if (!key) {
+      key = this.#load(alias);
+      this.#loaded.set(alias, key);
+      key.catch(() => this.#loaded.delete(alias));
+    }
+    return abortable(key, signal);
+  }
+
+  async list(): Promise<KeyInfo[]> {
+    const infos: KeyInfo[] = [];
+    for (const alias of await listRecordNames(this.#ctx.paths.keysDir)) {
+      const record = await readKeyRecord(keyFile(this.#ctx.paths, alias), alias);
+      infos.push(keyInfoFromRecord(record, providerFor(record.tier)));
+    }
+    return infos;
+  }
+
+  /** A record, or E_NOT_FOUND naming the alias. */
+  async record(alias: string): Promise<StoredKeyRecord> {
+    const file = keyFile(this.#ctx.paths, alias);
+    return readKeyRecord(file, alias).catch((err) => {
+      if ((err as KeystoreError).code === 'E_NOT_FOUND') {
+        throw new KeystoreError(
+          'E_NOT_FOUND',
+          `no key named "${alias}" in ${this.#ctx.paths.dir}`,
+          {
+            path: file,
+            hint: 'run `device-keystore list` to see the keys',
+          },
+        );
+      }
+      throw err;
+    });
+  }
+
+  /** The caller holds the store lock. */
+  async createLocked(
+    alias: string,
+    tier: TierName = this.#ctx.tier,
+    make: (
+      backend: Backend,
+      header: { alias: string; tier: TierName; algorithm: 'ECDSA-P256'; createdAt: string },
+    ) => Promise<GeneratedKey> = (b, header) => b.generateKey(header),
+  ): Promise<DeviceKey> {
+    const file = keyFile(this.#ctx.paths, alias);
+    if (await fileExists(file)) {
+      throw new KeystoreError('E_EXISTS', `a key named "${alias}" already exists`, {
+        path: file,
+        hint: 'choose another alias, or delete the old key first',
+      });
+    }
+    const backend = await this.#ctx.backend(tier);
+    const header = {
+      alias,
+      tier: backend.tier,
+      algorithm: 'ECDSA-P256' as const,
+      createdAt: new Date().toISOString(),
+    };
+    const generated = await make(backend, header);
+    const record: KeyRecord = {
+      ...header,
+      publicKey: generated.publicKey,
+      backendData: generated.backendData,
+      ...(generated.sideFile ? { sideFile: generated.sideFile } : {}),
+    };
+    await writeKeyRecord(file, record);
+    const key = this.#deviceKey(record, backend, generated.handle);
+    this.#loaded.set(alias, Promise.resolve(key));
+    return key;
+  }
+
+  /** Delete a key for good; the caller holds the store lock and has checked it is not the identity's. */
+  async deleteLocked(alias: string): Promise<void> {
+    const file = keyFile(this.#ctx.paths, alias);
+    let record: StoredKeyRecord | undefined;
+    try {
+      record = await readKeyRecord(file, alias);
+    } catch (err) {
+      const code = (err as KeystoreError).code;
+      if (code === 'E_NOT_FOUND') {
+        throw new KeystoreError('E_NOT_FOUND', `no key named "${alias}"`, { path: file });
+      }
+      // A corrupt file is still deleted: the user asked for the key to be gone.
+      if (code !== 'E_CORRUPT') throw err;
+    }
+    this.#loaded.delete(alias);
+    // The record goes first, so a crash leaves no record pointing at missing material.
+    await removeFileDurable(file);
+    // Side files go whatever the record said: it may have been the damaged part.
+    for (const suffix of SIDE_FILE_SUFFIXES) {
+      await removeFileDurable(sideFilePath(this.#ctx.paths.keysDir, alias, suffix));
+    }
+    const backend = record ? await this.#ctx.backendIfUsable(record.tier) : undefined;
+    if (backend && record) await backend.destroyKey(record);
+  }
+
+  /** Identity keys left by an earlier identity or by an init that crashed before its commit. */
+  async dropStaleIdentityKeys(current: string): Promise<void> {
+    for (const alias of await listRecordNames(this.#ctx.paths.keysDir)) {
+      if (alias.startsWith(IDENTITY_PREFIX) && alias !== current) await this.deleteLocked(alias);
+    }
+  }
+
+  forgetAll(): void {
+    this.#loaded.clear();
+  }
+
+  async #load(alias: string): Promise<DeviceKey> {
+    const file = keyFile(this.#ctx.paths, alias);
+    const record = await readSideFile(file, await this.record(alias));
+    const backend = await this.#ctx.backend(record.tier);
+    return this.#deviceKey(record, backend, await backend.loadKey(record, file));
+  }
+
+  #deviceKey(record: KeyRecord, backend: Backend, handle: GeneratedKey['handle']): DeviceKey {
+    return new DeviceKey(record, backend, handle, this.#ctx.life);
+  }
+}

@@ -1,0 +1,72 @@
+import { toBytes } from '../device-key';
+import { KeystoreError, invalidArgument } from '../errors';
+import { signalOption, type WaitOptions } from '../store/abort';
+import { removeFileDurable } from '../store/atomic';
+import type { StoreContext } from '../store/context';
+import { listRecordNames, readSecretRecord, writeSecretRecord } from '../store/key-records';
+import { secretFile, validateName } from '../store/paths';
+
+const MAX_SECRET_BYTES_HARD = 1024 * 1024;
+
+/** Sealed secrets: small values (tokens, recovery envelopes) bound to this device, one file each. */
+export class SealedSecrets {
+  readonly #ctx: StoreContext;
+
+  /** @internal Made by Keystore. */
+  constructor(ctx: StoreContext) {
+    this.#ctx = ctx;
+  }
+
+  /** `signal` ends the wait for the store lock (E_ABORTED). */
+  set(name: string, value: Uint8Array | string, opts?: WaitOptions): Promise<void> {
+    return this.#ctx.life.run(async () => {
+      const signal = signalOption(opts);
+      validateName('secret name', name);
+      const bytes = toBytes(value, 'secret value');
+      const backend = await this.#ctx.backend(this.#ctx.tier);
+      const limit = Math.min(backend.maxSecretBytes, MAX_SECRET_BYTES_HARD);
+      if (bytes.length > limit) {
+        throw invalidArgument(
+          `the secret is ${bytes.length} bytes; the ${backend.tier} tier seals at most ${limit}`,
+        );
+      }
+      await this.#ctx.locked(async () => {
+        const header = { name, tier: backend.tier, createdAt: new Date().toISOString() };
+        const backendData = await backend.sealSecret(header, bytes);
+        await writeSecretRecord(secretFile(this.#ctx.paths, name), { ...header, backendData });
+      }, signal);
+    });
+  }
+
+  /** `signal` ends the wait for the unlock (E_ABORTED) before anything is decrypted. */
+  get(name: string, opts?: WaitOptions): Promise<Buffer> {
+    return this.#ctx.life.run(async () => {
+      const signal = signalOption(opts);
+      validateName('secret name', name);
+      const file = secretFile(this.#ctx.paths, name);
+      const record = await readSecretRecord(file, name).catch((err) => {
+        if ((err as KeystoreError).code === 'E_NOT_FOUND') {
+          throw new KeystoreError('E_NOT_FOUND', `no secret named "${name}"`, { path: file });
+        }
+        throw err;
+      });
+      return (await this.#ctx.backend(record.tier)).unsealSecret(record, file, signal);
+    });
+  }
+
+  list(): Promise<string[]> {
+    return this.#ctx.life.run(() => listRecordNames(this.#ctx.paths.secretsDir));
+  }
+
+  /** `signal` ends the wait for the store lock (E_ABORTED). */
+  delete(name: string, opts?: WaitOptions): Promise<void> {
+    return this.#ctx.life.run(async () => {
+      const signal = signalOption(opts);
+      validateName('secret name', name);
+      const file = secretFile(this.#ctx.paths, name);
+      const removed = await this.#ctx.locked(() => removeFileDurable(file), signal);
+      if (!removed)
+        throw new KeystoreError('E_NOT_FOUND', `no secret named "${name}"`, { path: file });
+    });
+  }
+}

@@ -1,0 +1,153 @@
+import { promises as fsp, constants as fsc } from 'node:fs';
+import * as path from 'node:path';
+import type { Backend, BackendContext, TierName } from '../backends/backend';
+import { providerFor, type TierReport } from '../backends/detect';
+import { KeystoreError } from '../errors';
+import { ensureDir } from './atomic';
+import { unlockMaster } from './file-master';
+import { Lifecycle } from './lifecycle';
+import { withLock } from './lock';
+import { DIR_MODE } from './permissions';
+import type { StorePaths } from './paths';
+import type { StoreSettings } from './settings';
+
+/**
+ * One open store, shared by the Keystore facade and its rooms (keys, identity, secrets): its
+ * settings, the tier new keys go to, the tiers it has opened, its lock and whether it is open.
+ * Never handed to callers.
+ */
+export class StoreContext {
+  readonly settings: StoreSettings;
+  readonly paths: StorePaths;
+  /** The tier new keys are created in. */
+  readonly tier: TierName;
+  /** Every tier, in detection order, with what happened when it was tried. */
+  readonly tiers: readonly TierReport[];
+  readonly requireHardware: boolean;
+  readonly life = new Lifecycle();
+  /** What the tiers get from the store: settings and the file tier's unlock, never a path. */
+  readonly backendContext: BackendContext;
+  readonly #backends = new Map<TierName, Promise<Backend>>();
+
+  constructor(
+    settings: StoreSettings,
+    storeDir: string,
+    tier: TierName,
+    tiers: TierReport[],
+    requireHardware: boolean,
+  ) {
+    this.settings = settings;
+    this.paths = settings.paths;
+    this.tier = tier;
+    this.tiers = tiers;
+    this.requireHardware = requireHardware;
+    this.backendContext = backendContextFor(settings, storeDir);
+  }
+
+  /** The open tier for an item, opened on first use. */
+  backend(tier: TierName): Promise<Backend> {
+    if (this.requireHardware && !providerFor(tier).hardwareBacked) {
+      return Promise.reject(
+        new KeystoreError(
+          'E_HARDWARE_REQUIRED',
+          `this item is in the ${tier} tier, which is not hardware-backed`,
+          { hint: 'open the store without requireHardware to use it' },
+        ),
+      );
+    }
+    let b = this.#backends.get(tier);
+    if (!b) {
+      b = providerFor(tier).open(this.backendContext);
+      this.#backends.set(tier, b);
+      b.catch(() => this.#backends.delete(tier));
+    }
+    return b;
+  }
+
+  /** The tier, or undefined when it cannot be opened (for describe()'s per-tier warnings). */
+  backendIfUsable(tier: TierName): Promise<Backend | undefined> {
+    return this.backend(tier).catch(() => undefined);
+  }
+
+  /**
+   * Run `fn` holding the store lock, after sweeping what writers that died left behind.
+   * `signal` ends the wait for the lock (E_ABORTED); once held, `fn` runs to its end.
+   */
+  async locked<T>(fn: () => Promise<T>, signal?: AbortSignal): Promise<T> {
+    await ensureStoreDirs(this.paths);
+    return withLock(
+      this.paths.lock,
+      async () => {
+        await sweepStaleTempFiles(this.paths);
+        return fn();
+      },
+      { timeoutMs: this.settings.lockTimeoutMs, ...(signal ? { signal } : {}) },
+    );
+  }
+
+  /** Waits for work in flight, then closes every tier; later calls fail with E_CLOSED. */
+  close(): Promise<void> {
+    return this.life.close(async () => {
+      const backends = [...this.#backends.values()];
+      this.#backends.clear();
+      await Promise.allSettled(backends.map(async (b) => (await b).close()));
+    });
+  }
+}
+
+/** The settings a tier may see, detection included (it probes before any store exists). */
+export function backendContextFor(settings: StoreSettings, storeDir: string): BackendContext {
+  return {
+    storeDir,
+    warn: settings.warn,
+    ...(settings.tcti !== undefined ? { tcti: settings.tcti } : {}),
+    ...(settings.tpmOwnerAuth !== undefined ? { tpmOwnerAuth: settings.tpmOwnerAuth } : {}),
+    unlockDataKey: async (create, signal) => {
+      const { dataKeyId, dataKey } = await unlockMaster(settings, create, create, signal);
+      return { dataKeyId, dataKey };
+    },
+  };
+}
+
+/** The directory with symlinks resolved, so the same store has one name in per-store tags. */
+export async function realStoreDir(dir: string): Promise<string> {
+  return fsp.realpath(dir).catch(() => dir);
+}
+
+async function exists(file: string): Promise<boolean> {
+  try {
+    await fsp.access(file, fsc.F_OK);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Every write to a store happens under its lock, so a temp file found while holding the lock
+ * was left by a writer that died (kill -9, power loss) before its rename: remove it.
+ */
+async function sweepStaleTempFiles(paths: StorePaths): Promise<void> {
+  for (const dir of [paths.dir, paths.keysDir, paths.secretsDir]) {
+    const names = await fsp.readdir(dir).catch(() => [] as string[]);
+    for (const name of names) {
+      // The lock's own temp files (.lock.*) belong to processes waiting for it: leave them.
+      const leftover =
+        (/^\..+\.[0-9a-f]{12}\.tmp$/.test(name) && !name.startsWith('.lock.')) ||
+        /^identity\.json\.[0-9a-f]{12}\.staged$/.test(name);
+      if (leftover) {
+        await fsp.rm(path.join(dir, name), { force: true });
+      }
+    }
+  }
+}
+
+async function ensureStoreDirs(paths: StorePaths): Promise<void> {
+  for (const dir of [paths.dir, paths.keysDir, paths.secretsDir]) {
+    const created = !(await exists(dir));
+    await ensureDir(dir, DIR_MODE);
+    if (created) await fsp.chmod(dir, DIR_MODE).catch(() => {});
+  }
+}
+
+export { exists as fileExists };
