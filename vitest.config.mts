@@ -1,8 +1,10 @@
-import { defineConfig } from 'vitest/config';
+import { configDefaults, defineConfig } from 'vitest/config';
 
 export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
+    // The packaging tests have their own config (vitest.package.config.mts, npm run test:package).
+    exclude: [...configDefaults.exclude, 'test/package/**'],
     reporters: ['default', './scripts/vitest-summary.ts'],
     testTimeout: 60_000,
     hookTimeout: 60_000,

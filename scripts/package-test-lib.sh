@@ -1,12 +1,12 @@
 # shellcheck shell=bash
-# Shared by the packaging tests (pack-install-test.sh, multi-runtime-test.sh,
-# source-fallback-test.sh). Source it; it defines:
+# What is left of the packaging tests' shell runner: only scripts/source-fallback-test.sh uses
+# it, until that script is replaced by a test of its own. (The other packaging tests are vitest
+# files in test/package/, `npm run test:package`, which runs this one too.) Source it; it defines:
 #   check NAME CMD...    run CMD, record PASS/FAIL, show its output when it fails
-#   expect_fail NAME CMD...  the same, for a command that must fail
 #   summary PREFIX       print the PASS/FAIL list and "N passed, N failed"; returns non-zero on failure
+#   tarball_for TEST DIR the tarball to test: $DK_TARBALL, or one built by stage-package.sh
 #   start_swtpm DIR      a private swtpm on a free loopback port pair; sets SWTPM_PID and SWTPM_TCTI
 #   stop_swtpm
-#   make_tool_shims DIR LOG   cc, c++, gcc, g++, clang, clang++, make, node-gyp that log and fail
 
 # Every test starts from a clean slate: no store, TCTI or passphrase leaks in from the caller.
 for v in $(env | sed -n 's/^\(DEVICE_KEYSTORE_[A-Z0-9_]*\)=.*/\1/p'); do unset "$v"; done
@@ -14,34 +14,26 @@ for v in $(env | sed -n 's/^\(DEVICE_KEYSTORE_[A-Z0-9_]*\)=.*/\1/p'); do unset "
 RESULTS=()
 FAILED=0
 PASSED=0
-LAST_OUT="" # the output of the last check, for the caller to inspect
-export LAST_OUT
 
-# run_case EXPECT NAME CMD...: run CMD, record PASS when its outcome is EXPECT (pass|fail).
-run_case() {
-  local expect=$1 name=$2
-  shift 2
+# check NAME CMD...: run CMD, record PASS when it exits 0.
+check() {
+  local name=$1
+  shift
   local out rc
   out=$("$@" 2>&1)
   rc=$?
-  LAST_OUT=$out
-  if { [ "$expect" = pass ] && [ $rc -eq 0 ]; } || { [ "$expect" = fail ] && [ $rc -ne 0 ]; }; then
+  if [ $rc -eq 0 ]; then
     PASSED=$((PASSED + 1))
     RESULTS+=("PASS  $name")
-    if [ "$expect" = fail ]; then echo "PASS  $name (failed as it must: exit $rc)"; else echo "PASS  $name"; fi
+    echo "PASS  $name"
   else
     FAILED=$((FAILED + 1))
-    local why="exit $rc"
-    [ "$expect" = fail ] && why="succeeded, but must fail"
-    RESULTS+=("FAIL  $name ($why)")
-    echo "FAIL  $name ($why)"
+    RESULTS+=("FAIL  $name (exit $rc)")
+    echo "FAIL  $name (exit $rc)"
     printf '%s\n' "$out" | tail -40 | sed 's/^/      | /'
   fi
   return 0
 }
-
-check() { run_case pass "$@"; }
-expect_fail() { run_case fail "$@"; }
 
 # tarball_for TEST WORKDIR: the tarball to test, $DK_TARBALL or one staged into WORKDIR/pack.
 tarball_for() {
@@ -108,19 +100,4 @@ stop_swtpm() {
     SWTPM_PID=""
   fi
   return 0
-}
-
-make_tool_shims() {
-  local dir=$1 log=$2 tool
-  mkdir -p "$dir"
-  : >"$log"
-  for tool in cc c++ gcc g++ clang clang++ make gmake node-gyp; do
-    cat >"$dir/$tool" <<EOF
-#!/bin/sh
-echo "$tool \$*" >>"$log"
-echo "SHIM: '$tool' was invoked (\$*): nothing may be compiled in this test" >&2
-exit 97
-EOF
-    chmod +x "$dir/$tool"
-  done
 }

@@ -6,13 +6,21 @@ import type {
 
 /**
  * Ends the run with one plain line, "N passed, N failed, N skipped", that any CI log reader
- * understands. Skipped tests are counted as skipped, never as passed.
+ * understands. Skipped tests are counted as skipped, never as passed. Used by both vitest
+ * configs (vitest.config.mts, vitest.package.config.mts).
  */
 export default class SummaryReporter implements Reporter {
   onFinished(files: RunnerTestFile[] = [], errors: unknown[] = []): void {
     const counts = { passed: 0, failed: 0, skipped: 0 };
     const walk = (task: RunnerTask) => {
       if (task.type === 'suite') {
+        // A suite (or file) with errors of its own failed outside any test: a beforeAll or
+        // afterAll threw, or the file did not load. Its tests that did not run are counted as
+        // skipped, as vitest marks them, and the suite itself as one failure.
+        const own = task.result?.errors?.length ?? 0;
+        if (own > 0 || (task.result?.state === 'fail' && task.tasks.length === 0)) {
+          counts.failed++;
+        }
         task.tasks.forEach(walk);
         return;
       }
@@ -21,11 +29,7 @@ export default class SummaryReporter implements Reporter {
       else if (state === 'fail') counts.failed++;
       else counts.skipped++;
     };
-    for (const file of files) {
-      file.tasks.forEach(walk);
-      // A file that failed to load has no tests to count; it still failed.
-      if (file.result?.state === 'fail' && file.tasks.length === 0) counts.failed++;
-    }
+    files.forEach(walk);
     counts.failed += errors.length;
     process.stdout.write(
       `\ntests: ${counts.passed} passed, ${counts.failed} failed, ${counts.skipped} skipped\n`,

@@ -1,14 +1,16 @@
 /**
- * Helpers for test/keystore.test.ts. Everything here is written independently of src/: the DER
- * parser, the canonical JSON and the decryption of a key file re-implement the documented formats
- * so that they can disagree with the code under test.
+ * Helpers for the API tests (test/api/*.test.ts). The DER parser, the canonical JSON and the
+ * decryption of a key file are written independently of src/: they re-implement the documented
+ * formats so that they can disagree with the code under test. Only the store set-up at the end
+ * (openApiStore) uses src/, to make the stores the tests then look at.
  */
-import { createDecipheriv, createPrivateKey } from 'node:crypto';
+import { createDecipheriv, createHash, createPrivateKey, webcrypto } from 'node:crypto';
 import { promises as fsp } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { argon2id } from 'hash-wasm';
-import { expect } from 'vitest';
+import { afterAll, beforeAll, expect } from 'vitest';
+import { Keystore } from '../src/index';
 
 /** The order of the P-256 group (SEC 2), typed in here rather than imported from src. */
 export const N = 0xffffffff00000000ffffffffffffffffbce6faada7179e84f3b9cac2fc632551n;
@@ -163,4 +165,92 @@ export function unexpectedLongRuns(text: string, allowed: string[]): string[] {
   // JSON and util.inspect escape newlines as "\\n": that "n" is not part of the run after it.
   const runs = text.replace(/\\[nrt]/g, ' ').match(/[A-Za-z0-9_-]{43,}/g) ?? [];
   return runs.filter((run) => !allowed.some((a) => a.includes(run)));
+}
+
+// ---- what the API tests share --------------------------------------------------------------
+
+export const PASS = 'opt-pass: Quokka-Fjord-7731-lanterns';
+export const ENV_PASS = 'env-pass: Marmot-Delta-2209-kettles';
+export const WRONG_PASS = 'wrong-pass: Heron-Basin-5150-ladders';
+export const WRONG_ENV_PASS = 'wrong-env: Otter-Cairn-4096-spindles';
+
+/** The variables a Keystore reads on its own; no test may inherit them from the runner. */
+export const ENV_VARS = [
+  'DEVICE_KEYSTORE_PASSPHRASE',
+  'DEVICE_KEYSTORE_PASSPHRASE_FILE',
+  'DEVICE_KEYSTORE_DIR',
+] as const;
+
+export const subtle = webcrypto.subtle;
+export const ECDSA_P256 = { name: 'ECDSA', namedCurve: 'P-256' } as const;
+export const msg = Buffer.from('device-keystore API test message');
+export const sha256 = (data: Uint8Array) => createHash('sha256').update(data).digest();
+
+/** Aliases and secret names that must be refused before they become file names. */
+export const BAD_NAMES: unknown[] = [
+  '../x',
+  '..',
+  '.hidden',
+  'a/b',
+  'a\\b',
+  'Upper',
+  'ABC',
+  '',
+  ' ',
+  'a b',
+  'a..b',
+  'a'.repeat(65),
+  'é',
+  'a\u0000b',
+  undefined,
+  null,
+  42,
+  {},
+  ['a'],
+];
+
+/**
+ * Clears ENV_VARS for the file (call it at the top level of a test file) and puts the runner's
+ * values back afterwards.
+ */
+export function withoutKeystoreEnv(): void {
+  const saved = new Map<string, string | undefined>();
+  beforeAll(() => {
+    for (const k of ENV_VARS) {
+      saved.set(k, process.env[k]);
+      delete process.env[k];
+    }
+  });
+  afterAll(() => {
+    for (const [k, v] of saved) {
+      if (v === undefined) delete process.env[k];
+      else process.env[k] = v;
+    }
+  });
+}
+
+export interface ApiStore {
+  dir: string;
+  ks: Keystore;
+}
+
+/**
+ * A new encrypted-file store in a temp dir, opened with the passphrase PASS as an option (so no
+ * passphrase file is written): with an identity named `identity` when given, then the keys
+ * `keys`. Each describe block (or test) that uses a store makes its own with this, in its own
+ * beforeAll/beforeEach, and removes it with closeApiStore.
+ */
+export async function openApiStore(
+  opts: { identity?: string; keys?: string[] } = {},
+): Promise<ApiStore> {
+  const dir = await makeTempDir('store');
+  const ks = await Keystore.open({ dir, passphrase: PASS });
+  if (opts.identity !== undefined) await ks.init({ name: opts.identity });
+  for (const alias of opts.keys ?? []) await ks.createKey(alias);
+  return { dir, ks };
+}
+
+export async function closeApiStore(store: Partial<ApiStore> | undefined): Promise<void> {
+  await store?.ks?.close();
+  await removeDir(store?.dir);
 }

@@ -50,11 +50,16 @@ export interface Running {
   done: Promise<ProcResult>;
 }
 
-/** Start `node <args>` and collect its output; `done` settles when it exits. */
-export function startNode(args: string[], opts: RunOptions = {}): Running {
-  const child = spawn(process.execPath, args, {
+/** Start `cmd <args>` (no shell) and collect its output; `done` settles when it exits. */
+export function startProcess(
+  cmd: string,
+  args: string[],
+  opts: RunOptions & { cwd?: string } = {},
+): Running {
+  const child = spawn(cmd, args, {
     env: childEnv(opts.env),
     stdio: ['pipe', 'pipe', 'pipe'],
+    cwd: opts.cwd,
   });
   const out: Buffer[] = [];
   const err: Buffer[] = [];
@@ -83,6 +88,11 @@ export function startNode(args: string[], opts: RunOptions = {}): Running {
     });
   });
   return { child, done };
+}
+
+/** Start `node <args>` and collect its output; `done` settles when it exits. */
+export function startNode(args: string[], opts: RunOptions = {}): Running {
+  return startProcess(process.execPath, args, opts);
 }
 
 /** Start the CLI: `node dist/cli/main.js <args>`. */
@@ -210,32 +220,17 @@ export function nodeVerifies(
   );
 }
 
-/** Run a command (no shell) and collect its output. */
+/**
+ * Run a command (no shell) and collect its output. `env` is passed to childEnv (so no
+ * DEVICE_KEYSTORE_* variable of the runner leaks in); `timeoutMs` kills it (SIGKILL), which the
+ * result then shows as `signal`.
+ */
 export function runTool(
   cmd: string,
   args: string[],
-  opts: { input?: string | Buffer } = {},
+  opts: RunOptions & { cwd?: string } = {},
 ): Promise<ProcResult> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(cmd, args, { stdio: ['pipe', 'pipe', 'pipe'], env: childEnv() });
-    const out: Buffer[] = [];
-    const err: Buffer[] = [];
-    child.stdout.on('data', (b: Buffer) => out.push(b));
-    child.stderr.on('data', (b: Buffer) => err.push(b));
-    child.stdin.on('error', () => {});
-    child.stdin.end(opts.input ?? '');
-    child.on('error', reject);
-    child.on('close', (code, signal) => {
-      const stdout = Buffer.concat(out);
-      resolve({
-        code,
-        signal,
-        stdout,
-        out: stdout.toString('utf8'),
-        stderr: Buffer.concat(err).toString('utf8'),
-      });
-    });
-  });
+  return startProcess(cmd, args, { input: '', ...opts }).done;
 }
 
 /** `openssl dgst -sha256 -verify pub.pem -signature sig.der data`: true when OpenSSL accepts. */
