@@ -1,5 +1,5 @@
-import type { JsonWebKey, KeyObject } from 'node:crypto';
-import { inspect } from 'node:util';
+import { webcrypto, type JsonWebKey, type KeyObject } from 'node:crypto';
+import { inspect, types } from 'node:util';
 import {
   extractabilityOf,
   type ExtractableBy,
@@ -7,13 +7,20 @@ import {
   type KeyHeader,
   type TierName,
 } from './backends/backend';
-import { invalidArgument } from './errors';
+import { invalidArgument, received, shown } from './errors';
 import type { Lifecycle } from './store/lifecycle';
-import { finishSignature, verifySignature, type SignatureFormat } from './crypto/ecdsa';
+import {
+  finishSignature,
+  verifySignature,
+  type DsaEncoding,
+  type SignatureFormat,
+} from './crypto/ecdsa';
 import {
   exportPublicKey,
   parsePeerPublicKey,
   publicKeyObjectFromRaw,
+  registerDevicePoint,
+  spkiDerFromRaw,
   type PublicKeyFormat,
   type PublicKeyInput,
 } from './crypto/p256';
@@ -21,11 +28,17 @@ import {
 export interface SignOptions {
   /** 'der' (node:crypto's default, the default here) or 'p1363' (r‖s, WebCrypto's). */
   format?: SignatureFormat;
+  /** node:crypto's spelling of `format`: 'der' or 'ieee-p1363'. Give one of the two. */
+  dsaEncoding?: DsaEncoding;
   /** The data is already a 32-byte SHA-256 digest. */
   prehashed?: boolean;
 }
 
-export interface KeyInfo {
+/** Data to sign or verify: a string (signed as UTF-8), any ArrayBufferView, or an ArrayBuffer. */
+export type DataInput = string | ArrayBufferView | ArrayBuffer;
+
+/** What JSON.stringify makes of a KeyInfo: the public key as SPKI PEM. */
+export interface KeyInfoJSON {
   alias: string;
   tier: TierName;
   hardwareBacked: boolean;
@@ -38,41 +51,163 @@ export interface KeyInfo {
   publicKey: string;
 }
 
-export function toBytes(data: unknown, what: string): Uint8Array {
-  if (typeof data === 'string') return Buffer.from(data, 'utf8');
-  if (data instanceof Uint8Array) return data;
-  if (data instanceof ArrayBuffer) return new Uint8Array(data);
-  throw invalidArgument(`${what} must be a Buffer, Uint8Array, ArrayBuffer or string`);
+export interface KeyInfo extends Omit<KeyInfoJSON, 'publicKey'> {
+  /** The public key, as everywhere in the API. */
+  publicKey: KeyObject;
+  /** The same fields with the public key as SPKI PEM; what JSON.stringify prints. */
+  toJSON(): KeyInfoJSON;
 }
 
-const DEFAULT_SIGN_OPTIONS: Readonly<Required<SignOptions>> = Object.freeze({
-  format: 'der',
-  prehashed: false,
+interface Guarantees {
+  hardwareBacked: boolean;
+  extractableBy: ExtractableBy;
+}
+
+/** toJSON lives on the prototype, so the fields are all an info's own properties. */
+class KeyInfoEntry implements KeyInfo {
+  alias: string;
+  tier: TierName;
+  hardwareBacked: boolean;
+  extractable: boolean;
+  extractableBy: ExtractableBy;
+  algorithm: 'ECDSA-P256' = 'ECDSA-P256';
+  createdAt: string;
+  publicKey: KeyObject;
+
+  constructor(
+    fields: { alias: string; tier: TierName; createdAt: string; publicKey: KeyObject },
+    guarantees: Guarantees,
+  ) {
+    ({ alias: this.alias, tier: this.tier, createdAt: this.createdAt } = fields);
+    this.hardwareBacked = guarantees.hardwareBacked;
+    ({ extractable: this.extractable, extractableBy: this.extractableBy } =
+      extractabilityOf(guarantees));
+    this.publicKey = fields.publicKey;
+  }
+
+  toJSON(): KeyInfoJSON {
+    const { alias, tier, hardwareBacked, extractable, extractableBy, algorithm, createdAt } = this;
+    const publicKey = this.publicKey.export({ type: 'spki', format: 'pem' }) as string;
+    return {
+      alias,
+      tier,
+      hardwareBacked,
+      extractable,
+      extractableBy,
+      algorithm,
+      createdAt,
+      publicKey,
+    };
+  }
+}
+
+/** A key's info straight from its record, without loading the key (listKeys). */
+export function keyInfoFromRecord(record: KeyHeader, guarantees: Guarantees): KeyInfo {
+  return new KeyInfoEntry(
+    { ...record, publicKey: publicKeyObjectFromRaw(record.publicKey) },
+    guarantees,
+  );
+}
+
+const BYTES_TYPES = 'an instance of Buffer, TypedArray, DataView or ArrayBuffer';
+
+/**
+ * Bytes as node:crypto takes them: a string (UTF-8, unless `allowString` is false), any
+ * ArrayBufferView, or an ArrayBuffer. Views are not copied. Uint8Array (and so Buffer) comes
+ * first: it is the signing hot path.
+ */
+export function toBytes(data: unknown, what: string, allowString = true): Uint8Array {
+  if (data instanceof Uint8Array) return data;
+  if (typeof data === 'string' && allowString) return Buffer.from(data, 'utf8');
+  if (ArrayBuffer.isView(data))
+    return new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+  if (types.isAnyArrayBuffer(data)) return new Uint8Array(data);
+  throw invalidArgument(
+    `${what} must be ${allowString ? 'a string or ' : ''}${BYTES_TYPES}. ${received(data)}`,
+  );
+}
+
+type ResolvedSignOptions = Readonly<{ format: SignatureFormat; prehashed: boolean }>;
+
+/** Every valid combination, made once: resolving options never allocates. */
+const RESOLVED: Readonly<
+  Record<SignatureFormat, readonly [ResolvedSignOptions, ResolvedSignOptions]>
+> = Object.freeze({
+  der: [
+    Object.freeze({ format: 'der', prehashed: false }),
+    Object.freeze({ format: 'der', prehashed: true }),
+  ],
+  p1363: [
+    Object.freeze({ format: 'p1363', prehashed: false }),
+    Object.freeze({ format: 'p1363', prehashed: true }),
+  ],
+} as const);
+
+const DEFAULT_SIGN_OPTIONS = RESOLVED.der[0];
+const DSA_ENCODINGS: Readonly<Record<DsaEncoding, SignatureFormat>> = Object.freeze({
+  der: 'der',
+  'ieee-p1363': 'p1363',
 });
 
-// On the signing hot path: no allocation when no options are given.
-export function signOptions(opts: SignOptions | undefined): Readonly<Required<SignOptions>> {
+// On the signing hot path: no allocation, with or without options.
+export function signOptions(opts: SignOptions | undefined): ResolvedSignOptions {
   if (opts === undefined) return DEFAULT_SIGN_OPTIONS;
-  if (opts === null || typeof opts !== 'object') throw invalidArgument('options must be an object');
+  if (opts === null || typeof opts !== 'object') {
+    throw invalidArgument(`options must be an object. ${received(opts)}`);
+  }
   for (const k in opts) {
-    if (k !== 'format' && k !== 'prehashed') {
-      throw invalidArgument(`unknown sign option "${k}"`, 'use format and prehashed');
+    if (k !== 'format' && k !== 'dsaEncoding' && k !== 'prehashed') {
+      throw invalidArgument(
+        `unknown sign option "${k}"`,
+        'use format (or dsaEncoding) and prehashed',
+      );
     }
   }
-  const { format = 'der', prehashed = false } = opts;
-  if (format !== 'der' && format !== 'p1363') {
-    throw invalidArgument(`format must be "der" or "p1363", not ${JSON.stringify(format)}`);
+  const { format, dsaEncoding, prehashed = false } = opts;
+  if (format !== undefined && format !== 'der' && format !== 'p1363') {
+    throw invalidArgument(`format must be "der" or "p1363", not ${shown(format)}`);
+  }
+  if (dsaEncoding !== undefined && dsaEncoding !== 'der' && dsaEncoding !== 'ieee-p1363') {
+    throw invalidArgument(`dsaEncoding must be "der" or "ieee-p1363", not ${shown(dsaEncoding)}`);
+  }
+  const fromDsa = dsaEncoding === undefined ? undefined : DSA_ENCODINGS[dsaEncoding];
+  if (format !== undefined && fromDsa !== undefined && format !== fromDsa) {
+    throw invalidArgument(
+      `format "${format}" and dsaEncoding "${dsaEncoding}" disagree`,
+      'give only one of them',
+    );
   }
   if (typeof prehashed !== 'boolean') throw invalidArgument('prehashed must be a boolean');
-  return { format, prehashed };
+  return RESOLVED[format ?? fromDsa ?? 'der'][prehashed ? 1 : 0];
 }
 
-function checkDigest(data: Uint8Array, prehashed: boolean): void {
+export function checkDigest(data: Uint8Array, prehashed: boolean): void {
   if (prehashed && data.length !== 32) {
     throw invalidArgument(
       `a prehashed input must be a 32-byte SHA-256 digest, not ${data.length} bytes`,
     );
   }
+}
+
+export interface PublicCryptoKeyOptions {
+  /** 'ECDSA' (the default; usages ['verify']) or 'ECDH' (no usages, as WebCrypto has it). */
+  algorithm?: 'ECDSA' | 'ECDH';
+}
+
+function cryptoKeyAlgorithm(opts: PublicCryptoKeyOptions | undefined): 'ECDSA' | 'ECDH' {
+  if (opts === undefined) return 'ECDSA';
+  if (opts === null || typeof opts !== 'object') {
+    throw invalidArgument(`options must be an object. ${received(opts)}`);
+  }
+  for (const k in opts) {
+    if (k !== 'algorithm')
+      throw invalidArgument(`unknown publicCryptoKey option "${k}"`, 'use algorithm');
+  }
+  const { algorithm = 'ECDSA' } = opts;
+  if (algorithm !== 'ECDSA' && algorithm !== 'ECDH') {
+    throw invalidArgument(`algorithm must be "ECDSA" or "ECDH", not ${shown(algorithm)}`);
+  }
+  return algorithm;
 }
 
 /**
@@ -112,10 +247,36 @@ export class DeviceKey {
     this.publicKey = publicKeyObjectFromRaw(this.#raw);
     this.#handle = handle;
     this.#life = life;
+    registerDevicePoint(this, this.#raw);
+  }
+
+  /** 'ec', as a P-256 KeyObject answers. */
+  get asymmetricKeyType(): 'ec' {
+    return 'ec';
+  }
+
+  /** `{ namedCurve: 'prime256v1' }`, as a P-256 KeyObject answers (a fresh object each time). */
+  get asymmetricKeyDetails(): { namedCurve: 'prime256v1' } {
+    return { namedCurve: 'prime256v1' };
+  }
+
+  /**
+   * The public key as a WebCrypto CryptoKey (extractable, P-256): ECDSA with usages ['verify']
+   * by default, or ECDH (no usages) with `{ algorithm: 'ECDH' }`.
+   */
+  async publicCryptoKey(opts?: PublicCryptoKeyOptions): Promise<webcrypto.CryptoKey> {
+    const name = cryptoKeyAlgorithm(opts);
+    return webcrypto.subtle.importKey(
+      'spki',
+      spkiDerFromRaw(this.#raw),
+      { name, namedCurve: 'P-256' },
+      true,
+      name === 'ECDSA' ? ['verify'] : [],
+    );
   }
 
   /** ECDSA P-256 with SHA-256. Always low-S. */
-  async sign(data: Uint8Array | string, opts?: SignOptions): Promise<Buffer> {
+  async sign(data: DataInput, opts?: SignOptions): Promise<Buffer> {
     const { format, prehashed } = signOptions(opts);
     const bytes = toBytes(data, 'data');
     checkDigest(bytes, prehashed);
@@ -128,12 +289,13 @@ export class DeviceKey {
     }
   }
 
-  verify(data: Uint8Array | string, signature: Uint8Array, opts?: SignOptions): boolean {
+  /** Verifies with this key's public half; false for a wrong or malformed signature. */
+  verify(data: DataInput, signature: ArrayBufferView | ArrayBuffer, opts?: SignOptions): boolean {
     this.#life.assertOpen();
     const { format, prehashed } = signOptions(opts);
     const bytes = toBytes(data, 'data');
     checkDigest(bytes, prehashed);
-    return verifySignature(this.publicKey, bytes, toBytes(signature, 'signature'), {
+    return verifySignature(this.publicKey, bytes, toBytes(signature, 'signature', false), {
       format,
       prehashed,
     });
@@ -141,10 +303,11 @@ export class DeviceKey {
 
   /**
    * ECDH with a peer's P-256 public key. Returns the 32-byte shared x-coordinate; apply your own
-   * KDF (HKDF) before using it as a key. The peer key is fully validated before the tier sees it.
+   * KDF (HKDF) before using it as a key. The peer key may be in any form verify() takes, and is
+   * fully validated before the tier sees it.
    */
   async ecdh(peer: PublicKeyInput): Promise<Buffer> {
-    const point = parsePeerPublicKey(peer);
+    const point = parsePeerPublicKey(peer, 'the peer public key');
     this.#life.enter();
     try {
       return await this.#handle.ecdh(point);
@@ -161,21 +324,14 @@ export class DeviceKey {
     return exportPublicKey(this.#raw, format);
   }
 
+  /** Public facts about the key; `publicKey` is the same KeyObject as `key.publicKey`. */
   info(): KeyInfo {
-    return {
-      alias: this.alias,
-      tier: this.tier,
-      hardwareBacked: this.hardwareBacked,
-      extractable: this.extractable,
-      extractableBy: this.extractableBy,
-      algorithm: 'ECDSA-P256',
-      createdAt: this.createdAt,
-      publicKey: this.exportPublicKey('pem'),
-    };
+    return new KeyInfoEntry(this, this);
   }
 
-  toJSON(): KeyInfo {
-    return this.info();
+  /** `info()` as JSON: the public key as SPKI PEM. */
+  toJSON(): KeyInfoJSON {
+    return this.info().toJSON();
   }
 
   [inspect.custom](): string {

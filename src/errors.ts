@@ -109,3 +109,35 @@ export function fromFsError(err: unknown, path: string, action: string): Keystor
     ...(e?.code ? { errno: e.code } : {}),
   });
 }
+
+/**
+ * What a refused argument was, in the words of node's ERR_INVALID_ARG_TYPE ("an instance of
+ * DataView", "type number", "null"). Values themselves are never shown: the argument may be a
+ * secret passed in the wrong shape.
+ */
+export function received(value: unknown): string {
+  if (value === null || value === undefined) return `Received ${value}`;
+  if (typeof value === 'function') return `Received function ${value.name || '(anonymous)'}`;
+  if (typeof value === 'object') {
+    const name = (value as { constructor?: { name?: unknown } }).constructor?.name;
+    return typeof name === 'string' && name
+      ? `Received an instance of ${name}`
+      : 'Received an object with a null prototype';
+  }
+  return `Received type ${typeof value}`;
+}
+
+/**
+ * An option's or field's value for a message: strings quoted (and cut at 40 characters), other
+ * primitives as they print, anything else by its type. Never throws (JSON.stringify does on a
+ * bigint). Only for values that are not secret.
+ */
+export function shown(value: unknown): string {
+  if (typeof value === 'string') {
+    return JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value);
+  }
+  if (value === null || ['undefined', 'number', 'boolean'].includes(typeof value)) {
+    return String(value);
+  }
+  return `a value of type ${typeof value}`;
+}

@@ -5,7 +5,13 @@
 export { Keystore, SealedSecrets } from './keystore';
 export type { OpenOptions, InitOptions, StoreDescription } from './keystore';
 export { DeviceKey } from './device-key';
-export type { SignOptions, KeyInfo } from './device-key';
+export type {
+  SignOptions,
+  DataInput,
+  KeyInfo,
+  KeyInfoJSON,
+  PublicCryptoKeyOptions,
+} from './device-key';
 export type { Identity } from './identity';
 export { KeystoreError, ErrorCodes, isKeystoreError } from './errors';
 export type { ErrorCode } from './errors';
@@ -14,7 +20,7 @@ export type { TierName, ExtractableBy } from './backends/backend';
 export type { WaitOptions } from './store/abort';
 export type { TierReport } from './backends/detect';
 export type { PassphraseChange } from './store/file-master';
-export type { SignatureFormat } from './crypto/ecdsa';
+export type { SignatureFormat, DsaEncoding } from './crypto/ecdsa';
 export type { PublicKeyFormat, PublicKeyInput } from './crypto/p256';
 export { verify } from './verify';
 export type { TpmDiagnostics } from './doctor';

@@ -224,7 +224,8 @@ describe('X9.63 public keys', () => {
         expect(info.hardwareBacked).toBe(false);
         expect(info.extractable).toBe(true);
         expect(info.extractableBy).toBe('os-account-owner');
-        const fromPem = createPublicKey(info.publicKey);
+        const fromPem = createPublicKey(info.toJSON().publicKey);
+        expect(info.publicKey.equals(fromPem)).toBe(true);
         expect(fromPem.export({ format: 'der', type: 'spki' })).toEqual(
           publicKey.export({ format: 'der', type: 'spki' }),
         );

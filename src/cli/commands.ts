@@ -135,7 +135,13 @@ const info: Command = {
       );
       return {
         ok: true,
-        json: { ...d, environment, tpm, ...(secureEnclave ? { secureEnclave } : {}) },
+        json: {
+          ...d,
+          keys: d.keys.map((k) => k.toJSON()),
+          environment,
+          tpm,
+          ...(secureEnclave ? { secureEnclave } : {}),
+        },
         text: lines(
           `keystore:        ${d.dir}`,
           `identity:        ${d.identity ? `${d.identity.name} (${d.identity.deviceId})` : 'none (run init)'}`,
@@ -169,7 +175,8 @@ const list: Command = {
             )
             .join('\n') + '\n'
         : '(no keys)\n';
-      return { ok: true, json: { keys }, text };
+      // KeyInfo.publicKey is a KeyObject; the JSON form carries it as SPKI PEM.
+      return { ok: true, json: { keys: keys.map((k) => k.toJSON()) }, text };
     }),
 };
 
@@ -183,7 +190,7 @@ const createKey: Command = {
       const key = await ks.createKey(alias);
       return {
         ok: true,
-        json: { key: key.info() },
+        json: { key: key.toJSON() },
         text: `created key "${alias}" in the ${key.tier} tier\n`,
       };
     }),

@@ -9,6 +9,8 @@ import { rawFromPublicKeyObject, readDerElement } from './p256';
  */
 
 export type SignatureFormat = 'der' | 'p1363';
+/** node:crypto's name for the same choice (`dsaEncoding`). */
+export type DsaEncoding = 'der' | 'ieee-p1363';
 
 export interface RawSignature {
   r: bigint;

@@ -1,5 +1,7 @@
-import { KeyObject, createPublicKey, type JsonWebKey } from 'node:crypto';
-import { invalidArgument } from '../errors';
+import { KeyObject, createPublicKey, type JsonWebKey, type webcrypto } from 'node:crypto';
+import { types } from 'node:util';
+import type { DeviceKey } from '../device-key';
+import { invalidArgument, received, shown, type KeystoreError } from '../errors';
 
 /**
  * P-256 public keys. Every peer key is validated here, in TypeScript, before it reaches a TPM, the
@@ -8,7 +10,19 @@ import { invalidArgument } from '../errors';
  * attack).
  */
 
-export type PublicKeyInput = KeyObject | Uint8Array | string | JsonWebKey;
+/**
+ * Everything that names a P-256 public key: one of our keys, a node:crypto KeyObject, a WebCrypto
+ * CryptoKey, PEM (string or bytes), a JWK, SPKI DER, or a raw SEC 1 point (65 bytes
+ * uncompressed, 33 compressed). Bytes may come as any ArrayBufferView or an ArrayBuffer.
+ */
+export type PublicKeyInput =
+  | DeviceKey
+  | KeyObject
+  | webcrypto.CryptoKey
+  | ArrayBufferView
+  | ArrayBuffer
+  | string
+  | JsonWebKey;
 export type PublicKeyFormat = 'spki' | 'pem' | 'jwk' | 'raw';
 
 /** Field prime and curve constant b of y² = x³ − 3x + b (SEC 2, secp256r1). */
@@ -26,6 +40,73 @@ const SPKI_PREFIX = Buffer.from('3059301306072a8648ce3d020106082a8648ce3d0301070
 
 const PEM_PATTERN =
   /^\s*-----BEGIN PUBLIC KEY-----\r?\n((?:[A-Za-z0-9+/=]+\r?\n)+)-----END PUBLIC KEY-----\s*$/;
+
+/** Algorithm and curve OIDs (DER bodies, hex), only to name what was refused. */
+const ALGORITHM_NAMES: Record<string, string> = {
+  '2a864886f70d010101': 'RSA',
+  '2a864886f70d01010a': 'RSA-PSS',
+  '2a8648ce380401': 'DSA',
+  '2a864886f70d010301': 'DH',
+  '2a8648ce3e0201': 'DH',
+  '2b656e': 'X25519',
+  '2b656f': 'X448',
+  '2b6570': 'Ed25519',
+  '2b6571': 'Ed448',
+  '2a811ccf5501822d': 'SM2',
+};
+const CURVE_NAMES: Record<string, string> = {
+  '2a8648ce3d030101': 'prime192v1 (P-192)',
+  '2b81040021': 'secp224r1 (P-224)',
+  '2b81040022': 'secp384r1 (P-384)',
+  '2b81040023': 'secp521r1 (P-521)',
+  '2b8104000a': 'secp256k1',
+  '2b2403030208010107': 'brainpoolP256r1',
+};
+/** node's asymmetricKeyType values, as people write them. */
+const KEY_TYPE_NAMES: Record<string, string> = {
+  rsa: 'RSA',
+  'rsa-pss': 'RSA-PSS',
+  dsa: 'DSA',
+  dh: 'DH',
+  ec: 'EC',
+  ed25519: 'Ed25519',
+  ed448: 'Ed448',
+  x25519: 'X25519',
+  x448: 'X448',
+};
+
+const EXPECTED = 'an EC P-256 public key (id-ecPublicKey on the named curve prime256v1)';
+const PRIVATE_HINT =
+  'pass only the public half, e.g. crypto.createPublicKey(privateKey) or the CryptoKeyPair publicKey';
+
+/** "an RSA", "a DSA", "an Ed25519", "a secret": enough English for the names above. */
+function withArticle(label: string): string {
+  return /^([AEFHILMNORSX]|[aeiou])/.test(label) ? `an ${label}` : `a ${label}`;
+}
+
+/** The one refusal for a key of the wrong kind: what we take, and what we got. */
+function refused(what: string, got: string, hint?: string): KeystoreError {
+  return invalidArgument(`${what} must be ${EXPECTED}; got ${got}`, hint);
+}
+
+function oidToDotted(body: Uint8Array): string {
+  const arcs: number[] = [];
+  let v = 0;
+  for (const byte of body) {
+    v = v * 128 + (byte & 0x7f);
+    if (!(byte & 0x80)) {
+      arcs.push(v);
+      v = 0;
+    }
+  }
+  const first = arcs.shift() ?? 0;
+  const head = first < 80 ? [Math.floor(first / 40), first % 40] : [2, first - 80];
+  return [...head, ...arcs].join('.');
+}
+
+function oidLabel(body: Buffer, names: Record<string, string>, kind: string): string {
+  return names[body.toString('hex')] ?? `${kind} ${oidToDotted(body)}`;
+}
 
 const TAG_BIT_STRING = 0x03;
 const TAG_OID = 0x06;
@@ -152,8 +233,11 @@ function parseEncodedPoint(point: Uint8Array): Buffer {
   );
 }
 
-/** SubjectPublicKeyInfo restricted to id-ecPublicKey with the named curve prime256v1. */
-function parseSpki(der: Uint8Array): Buffer {
+/**
+ * SubjectPublicKeyInfo restricted to id-ecPublicKey with the named curve prime256v1. `what` and
+ * `form` name the input in refusals ("public key", "KeyObject").
+ */
+function parseSpki(der: Uint8Array, what: string, form = 'SPKI'): Buffer {
   const outer = expectTag(readDerElement(der, 0, 'SPKI'), TAG_SEQUENCE, 'SPKI');
   if (outer.end !== der.length) throw invalidArgument('SPKI: trailing bytes after the structure');
   const alg = expectTag(
@@ -167,15 +251,15 @@ function parseSpki(der: Uint8Array): Buffer {
     'SPKI key',
   );
   if (bits.end !== outer.body.length) throw invalidArgument('SPKI: unexpected extra fields');
-  checkAlgorithm(alg.body);
+  checkAlgorithm(alg.body, what, form);
   if (bits.body[0] !== 0) throw invalidArgument('SPKI key: BIT STRING must have 0 unused bits');
   return parseEncodedPoint(bits.body.subarray(1));
 }
 
-function checkAlgorithm(body: Buffer): void {
+function checkAlgorithm(body: Buffer, what: string, form: string): void {
   const oid = expectTag(readDerElement(body, 0, 'SPKI algorithm'), TAG_OID, 'SPKI algorithm');
   if (!oid.body.equals(OID_EC_PUBLIC_KEY)) {
-    throw invalidArgument('SPKI algorithm is not id-ecPublicKey (1.2.840.10045.2.1)');
+    throw refused(what, `${withArticle(oidLabel(oid.body, ALGORITHM_NAMES, 'algorithm'))} ${form}`);
   }
   const params = readDerElement(body, oid.end, 'SPKI curve');
   if (params.tag === TAG_SEQUENCE) {
@@ -184,19 +268,27 @@ function checkAlgorithm(body: Buffer): void {
     );
   }
   if (params.tag !== TAG_OID || !params.body.equals(OID_PRIME256V1)) {
-    throw invalidArgument('SPKI curve is not the named curve prime256v1 (P-256)');
+    const curve = params.tag === TAG_OID ? oidLabel(params.body, CURVE_NAMES, 'curve') : 'no curve';
+    throw refused(what, `an EC ${form} on ${curve}`);
   }
   if (params.end !== body.length) throw invalidArgument('SPKI algorithm: unexpected extra fields');
 }
 
-function parsePem(pem: string): Buffer {
+function parsePem(pem: string, what: string): Buffer {
   const m = PEM_PATTERN.exec(pem);
-  if (!m) throw invalidArgument("PEM must be exactly one '-----BEGIN PUBLIC KEY-----' block");
+  if (!m) {
+    const label = /-----BEGIN ([A-Z0-9 ]+)-----/.exec(pem)?.[1];
+    const got = label ? `a "${label}" block` : 'a string that is not PEM';
+    throw invalidArgument(
+      `${what}: PEM must be exactly one '-----BEGIN PUBLIC KEY-----' block; got ${got}`,
+      label === 'CERTIFICATE' ? 'use new crypto.X509Certificate(pem).publicKey' : undefined,
+    );
+  }
   const b64 = m[1]!.replace(/\r?\n/g, '');
   const der = Buffer.from(b64, 'base64');
   // Buffer's decoder skips junk silently; the round trip makes the encoding canonical.
   if (der.toString('base64') !== b64) throw invalidArgument('PEM body is not canonical base64');
-  return parseSpki(der);
+  return parseSpki(der, what, 'PEM key');
 }
 
 function decodeJwkCoord(value: unknown, name: string): Buffer {
@@ -207,33 +299,102 @@ function decodeJwkCoord(value: unknown, name: string): Buffer {
   return bytes;
 }
 
-function parseJwk(jwk: JsonWebKey): Buffer {
-  if (jwk.kty !== 'EC') throw invalidArgument('JWK kty must be "EC"');
-  if (jwk.crv !== 'P-256') throw invalidArgument('JWK crv must be "P-256"');
+function parseJwk(jwk: JsonWebKey, what: string): Buffer {
   // A peer key never carries d; refusing it keeps private material from travelling by mistake.
-  if (jwk.d !== undefined) throw invalidArgument('JWK must be a public key (it contains "d")');
+  if (jwk.d !== undefined) refusedPrivate(what, 'a private JWK (it contains "d")');
+  if (jwk.kty !== 'EC') {
+    const crv = typeof jwk.crv === 'string' ? ` and crv ${shown(jwk.crv)}` : '';
+    throw refused(what, `a JWK with kty ${shown(jwk.kty)}${crv}`);
+  }
+  if (jwk.crv !== 'P-256') throw refused(what, `an EC JWK with crv ${shown(jwk.crv)}`);
   return validatedRaw(decodeJwkCoord(jwk.x, 'x'), decodeJwkCoord(jwk.y, 'y'));
 }
 
-/** Validates a KeyObject the same way as any other input, via its JWK coordinates. */
-export function rawFromPublicKeyObject(k: KeyObject): Buffer {
-  if (!(k instanceof KeyObject)) throw invalidArgument('expected a KeyObject');
-  if (k.type !== 'public') throw invalidArgument(`expected a public key, got a ${k.type} key`);
-  if (k.asymmetricKeyType !== 'ec' || k.asymmetricKeyDetails?.namedCurve !== 'prime256v1') {
-    throw invalidArgument('public key must be an EC key on prime256v1 (P-256)');
-  }
-  return parseJwk(k.export({ format: 'jwk' }));
+function refusedPrivate(what: string, got: string): never {
+  throw refused(what, got, PRIVATE_HINT);
 }
 
-/** Any supported encoding of a P-256 public key → validated 65-byte uncompressed point. */
-export function parsePeerPublicKey(input: PublicKeyInput): Buffer {
-  if (input instanceof KeyObject) return rawFromPublicKeyObject(input);
-  if (input instanceof Uint8Array) {
-    return input[0] === TAG_SEQUENCE ? parseSpki(input) : parseEncodedPoint(input);
+/**
+ * A KeyObject, validated without reading `asymmetricKeyDetails`: node 20 aborts the process
+ * (a C++ assertion) when asked for the details, or a JWK export, of an EC key whose point is
+ * empty, and createPublicKey accepts such an SPKI. The type and an SPKI export are safe to ask
+ * for; the export is then parsed and the point checked like any other input.
+ */
+export function rawFromPublicKeyObject(
+  k: KeyObject,
+  what = 'public key',
+  form = 'KeyObject',
+): Buffer {
+  if (!types.isKeyObject(k)) throw invalidArgument(`${what}: expected a KeyObject. ${received(k)}`);
+  if (k.type === 'private') refusedPrivate(what, `a private ${form}`);
+  if (k.type !== 'public') throw refused(what, `${withArticle(k.type)} ${form}`);
+  const type = k.asymmetricKeyType;
+  if (type !== 'ec') {
+    throw refused(what, `${withArticle(KEY_TYPE_NAMES[type ?? ''] ?? String(type))} ${form}`);
   }
-  if (typeof input === 'string') return parsePem(input);
-  if (typeof input === 'object' && input !== null) return parseJwk(input);
-  throw invalidArgument('public key must be a KeyObject, Uint8Array, PEM string or JWK');
+  let der: Buffer;
+  try {
+    der = k.export({ format: 'der', type: 'spki' });
+  } catch (err) {
+    const why = (err as { code?: unknown }).code ?? (err as Error).message;
+    throw refused(what, `an EC ${form} that OpenSSL cannot export (${String(why)})`);
+  }
+  return parseSpki(der, what, form);
+}
+
+/** A WebCrypto key: only a public ECDSA or ECDH key on P-256, read through KeyObject.from. */
+function rawFromCryptoKey(k: webcrypto.CryptoKey, what: string): Buffer {
+  const alg = k.algorithm as { name?: unknown; namedCurve?: unknown };
+  const label = [alg.name, alg.namedCurve].filter((v) => typeof v === 'string').join(' ');
+  if (k.type === 'private') refusedPrivate(what, `a private CryptoKey (${label})`);
+  if (k.type !== 'public') throw refused(what, `${withArticle(k.type)} CryptoKey (${label})`);
+  if ((alg.name !== 'ECDSA' && alg.name !== 'ECDH') || alg.namedCurve !== 'P-256') {
+    throw refused(what, `${withArticle(label)} CryptoKey`);
+  }
+  return rawFromPublicKeyObject(KeyObject.from(k), what, 'CryptoKey');
+}
+
+function parseBytes(bytes: Uint8Array, what: string): Buffer {
+  if (bytes[0] === TAG_SEQUENCE) return parseSpki(bytes, what);
+  if (bytes[0] === 0x2d /* '-' */) return parsePem(Buffer.from(bytes).toString('latin1'), what);
+  return parseEncodedPoint(bytes);
+}
+
+/** DeviceKeys register their (already validated) point here: a brand nothing else can forge. */
+const devicePoints = new WeakMap<object, Buffer>();
+
+export function registerDevicePoint(owner: object, raw65: Buffer): void {
+  devicePoints.set(owner, checkedRaw(raw65));
+}
+
+function isJwkLike(v: object): v is JsonWebKey {
+  const proto = Object.getPrototypeOf(v);
+  return proto === Object.prototype || proto === null;
+}
+
+/**
+ * The one door for public keys: every entry that takes one (verify(), DeviceKey.ecdh(), stored
+ * records) comes through here. Any supported form → validated 65-byte uncompressed point; any
+ * other value → E_INVALID_ARGUMENT naming what it was. Private keys are refused in every form,
+ * never reduced to their public half, so private material is never used by mistake.
+ */
+export function parsePeerPublicKey(input: PublicKeyInput, what = 'public key'): Buffer {
+  if (typeof input === 'string') return parsePem(input, what);
+  if (typeof input === 'object' && input !== null) {
+    const known = devicePoints.get(input);
+    if (known) return Buffer.from(known);
+    if (input instanceof Uint8Array) return parseBytes(input, what);
+    if (ArrayBuffer.isView(input)) {
+      return parseBytes(new Uint8Array(input.buffer, input.byteOffset, input.byteLength), what);
+    }
+    if (types.isAnyArrayBuffer(input)) return parseBytes(new Uint8Array(input), what);
+    if (types.isKeyObject(input)) return rawFromPublicKeyObject(input as KeyObject, what);
+    if (types.isCryptoKey(input)) return rawFromCryptoKey(input as webcrypto.CryptoKey, what);
+    if (isJwkLike(input)) return parseJwk(input, what);
+  }
+  throw invalidArgument(
+    `${what} must be a DeviceKey, KeyObject, CryptoKey, PEM, JWK, SPKI DER or raw P-256 point. ${received(input)}`,
+  );
 }
 
 /** The exporters accept only a valid uncompressed point, so they never emit a bad key. */
@@ -291,6 +452,6 @@ export function exportPublicKey(
     case 'raw':
       return checkedRaw(raw65);
     default:
-      throw invalidArgument(`unknown public key format ${JSON.stringify(format)}`);
+      throw invalidArgument(`unknown public key format ${shown(format)}`);
   }
 }

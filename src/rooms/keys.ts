@@ -1,16 +1,14 @@
 import { randomBytes } from 'node:crypto';
 import {
   SIDE_FILE_SUFFIXES,
-  extractabilityOf,
   type Backend,
   type GeneratedKey,
   type KeyRecord,
   type TierName,
 } from '../backends/backend';
 import { providerFor } from '../backends/detect';
-import { DeviceKey, type KeyInfo } from '../device-key';
+import { DeviceKey, keyInfoFromRecord, type KeyInfo } from '../device-key';
 import { KeystoreError, invalidArgument } from '../errors';
-import { pemFromRaw } from '../crypto/p256';
 import { abortable } from '../store/abort';
 import { removeFileDurable } from '../store/atomic';
 import { fileExists, type StoreContext } from '../store/context';
@@ -95,16 +93,7 @@ export class KeyRoom {
     const infos: KeyInfo[] = [];
     for (const alias of await listRecordNames(this.#ctx.paths.keysDir)) {
       const record = await readKeyRecord(keyFile(this.#ctx.paths, alias), alias);
-      const p = providerFor(record.tier);
-      infos.push({
-        alias,
-        tier: record.tier,
-        hardwareBacked: p.hardwareBacked,
-        ...extractabilityOf(p),
-        algorithm: record.algorithm,
-        createdAt: record.createdAt,
-        publicKey: pemFromRaw(record.publicKey),
-      });
+      infos.push(keyInfoFromRecord(record, providerFor(record.tier)));
     }
     return infos;
   }

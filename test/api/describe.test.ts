@@ -28,7 +28,7 @@ describe('describe() and open()', () => {
     expect(d.extractableBy).toBe('passphrase-holder');
     expect(d.initialized).toBe(true);
     expect(d.identity).toEqual(await ks.identity());
-    expect(d.keys).toEqual(await ks.listKeys());
+    expect(d.keys.map((k) => k.toJSON())).toEqual((await ks.listKeys()).map((k) => k.toJSON()));
 
     expect(d.tiers.map((t) => t.tier)).toEqual([
       'secure-enclave',

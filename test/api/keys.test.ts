@@ -54,7 +54,11 @@ describe('keys', () => {
     const list = await ks.listKeys();
     const id = await ks.identity();
     expect(list.map((k) => k.alias)).toEqual(['alpha', 'beta', id.keyAlias].sort());
-    expect(list.find((k) => k.alias === 'alpha')).toEqual({
+    // KeyInfo.publicKey is a KeyObject; its JSON form carries the SPKI PEM.
+    const listed = list.find((k) => k.alias === 'alpha')!;
+    expect(listed.publicKey).toBeInstanceOf(KeyObject);
+    expect(listed.publicKey.equals(alpha.publicKey)).toBe(true);
+    expect(JSON.parse(JSON.stringify(listed))).toEqual({
       alias: 'alpha',
       tier: 'encrypted-file',
       hardwareBacked: false,
@@ -64,7 +68,9 @@ describe('keys', () => {
       createdAt: alpha.createdAt,
       publicKey: alpha.exportPublicKey('pem'),
     });
-    expect(alpha.info()).toEqual(list.find((k) => k.alias === 'alpha'));
+    expect(alpha.info().publicKey.equals(listed.publicKey)).toBe(true);
+    expect(alpha.info().toJSON()).toEqual(listed.toJSON());
+    expect(alpha.toJSON()).toEqual(listed.toJSON());
 
     await ks.deleteKey('beta');
     expect((await ks.listKeys()).map((k) => k.alias)).toEqual(['alpha', id.keyAlias].sort());

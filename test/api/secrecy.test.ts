@@ -74,7 +74,7 @@ describe('secrets never leak', () => {
       const key = await store.getKey(info.alias);
       const jwk = key.exportPublicKey('jwk');
       allowed.push(
-        info.publicKey,
+        info.toJSON().publicKey,
         jwk.x!,
         jwk.y!,
         key.exportPublicKey('raw').toString('base64url'),
