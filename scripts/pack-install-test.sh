@@ -95,7 +95,7 @@ check "  the addon it loaded is the prebuild, with the TPM tier built in" \
     const r = JSON.parse(process.argv[1].trim().split("\n").pop());
     console.log(r);
     const ok = r.addonLoaded && r.addon.startsWith(`prebuilds/${process.platform}-${process.arch}/`) &&
-      (process.platform !== "linux" || r.tpmBuiltIn === true);
+      (process.platform !== "linux" || r.tpmTier === true);
     process.exit(ok ? 0 : 1);' "$cjs_json"
 check "import from 'device-keystore' (ESM): same classes as require, file tier round trip" \
   run_in "$a" node consumer.mjs "$work/store-esm"
