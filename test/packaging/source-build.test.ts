@@ -10,8 +10,9 @@ import { Swtpm } from '../helpers-swtpm';
 // tier once the tss2 runtime libraries are there: the addon carries the declarations it needs
 // (native/linux-tpm/vendor/tss2) and dlopens the libraries at run time. The headers are hidden
 // by mounting an empty directory over /usr/include/tss2 in a private mount namespace, for the
-// build only; the test then signs on swtpm through the public API, in a child process that
-// loads that very build.
+// build only. The test then shows, in child processes that load that very build, that the TPM
+// tier names the missing library while the tss2 runtime is hidden, and signs on swtpm through
+// the public API once it is there (the README's order: `npm install` first, `apt install` later).
 
 const ROOT = path.resolve(__dirname, '..', '..');
 const SYSTEM_HEADERS = '/usr/include/tss2';
@@ -78,6 +79,29 @@ describe.skipIf(skipReason !== undefined)('a source build without the tss2 heade
 
     const built = path.join(pkg, 'build', 'Release', 'device_keystore.node');
     expect(existsSync(built)).toBe(true);
+
+    // Before the tss2 runtime is there (the libraries hidden: DEVICE_KEYSTORE_TSS2_LIBDIR is an
+    // empty directory), the same build says what to install ...
+    const noLibs = spawnSync(
+      process.execPath,
+      [
+        '-e',
+        `require(${JSON.stringify(path.join(pkg, 'dist', 'index.js'))})
+          .Keystore.open({ dir: ${JSON.stringify(path.join(work, 'store-nolib'))}, backend: 'tpm2', tcti: ${JSON.stringify(swtpm.tcti)} })
+          .then(() => process.exit(3), (e) => { console.log(JSON.stringify({ code: e.code, message: e.message })); });`,
+      ],
+      {
+        encoding: 'utf8',
+        timeout: 60_000,
+        env: { ...process.env, DEVICE_KEYSTORE_TSS2_LIBDIR: empty },
+      },
+    );
+    expect(noLibs.status, noLibs.stderr).toBe(0);
+    const refused = JSON.parse(noLibs.stdout.trim()) as { code: string; message: string };
+    expect(refused.code).toBe('E_BACKEND_UNAVAILABLE');
+    expect(refused.message).toMatch(/libtss2-esys\.so\.0 not found/);
+
+    // ... and once it is there, the very same build signs: nothing to rebuild.
     const child = spawnSync(
       process.execPath,
       [
