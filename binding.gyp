@@ -1,12 +1,10 @@
 {
-  "variables": {
-    "tss2_include%": "<!(node scripts/gyp-tss2-include.js)"
-  },
   "targets": [
     {
       "target_name": "device_keystore",
       "sources": [
         "native/common/addon.cc",
+        "native/common/async_work.cc",
         "native/common/errors.cc"
       ],
       "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")"],
@@ -37,19 +35,12 @@
               "-Wl,-z,now",
               "-Wl,--version-script=<(module_root_dir)/native/common/exports.map"
             ],
-            "libraries": ["-ldl"]
-          }
-        ],
-        [
-          "OS=='linux' and tss2_include!=''",
-          {
+            "libraries": ["-ldl"],
             "sources": [
               "native/linux-tpm/tss2_api.cc",
               "native/linux-tpm/tpm_device.cc",
               "native/linux-tpm/tpm_binding.cc"
-            ],
-            "include_dirs": ["<(tss2_include)"],
-            "defines": ["DK_WITH_TPM"]
+            ]
           }
         ],
         [

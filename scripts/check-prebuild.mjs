@@ -2,7 +2,7 @@
 //
 //   node scripts/check-prebuild.mjs [options] FILE.node...
 //     --load            require() each file (it must be for this machine) and print its exports
-//     --expect-tpm      with --load: the TPM tier must be built in (tpmBuiltIn === true)
+//     --expect-tpm      with --load: the TPM tier must be there (a TpmConnection export)
 //     --expect-macos    with --load: the macOS tiers must be built in (macosBuiltIn === true)
 //     --max-glibc=2.17  (Linux, glibc) no GLIBC_ symbol version newer than this
 //     --max-glibcxx=V   (Linux, glibc) no GLIBCXX_ symbol version newer than this: the libstdc++
@@ -86,8 +86,8 @@ for (const file of files) {
       console.log(
         `  loads (${process.platform}-${process.arch}); exports: ${Object.keys(addon).sort().join(', ')}`,
       );
-      if (opts['expect-tpm'] && addon.tpmBuiltIn !== true)
-        fail(file, 'the TPM tier is not built in');
+      if (opts['expect-tpm'] && typeof addon.TpmConnection !== 'function')
+        fail(file, 'the TPM tier is missing');
       if (opts['expect-macos'] && addon.macosBuiltIn !== true)
         fail(file, 'the macOS tiers are not built in');
     } catch (err) {

@@ -5,22 +5,21 @@
 #
 # glibc: Debian 11 (glibc 2.31, GCC 10). The addon binds its few glibc symbols to old versions
 # (native/linux-tpm/glibc_compat.h), so it needs glibc >= 2.17 and libstdc++ >= GCC 10's
-# (GLIBCXX_3.4.28); both are checked. libtss2-dev 3.0.x from Debian gives the TPM tier its
-# headers; the tss2 libraries themselves are dlopen'ed at run time, never linked.
-# musl: Alpine with tpm2-tss-dev; the user needs libstdc++ (Node on Alpine already does).
+# (GLIBCXX_3.4.28); both are checked. No tss2 package is installed: the TPM tier's declarations
+# are vendored (native/linux-tpm/vendor/tss2) and the libraries are dlopen'ed at run time.
+# musl: Alpine; the user needs libstdc++ (Node on Alpine already does).
 set -eu
 cd "$(dirname "$0")/.."
 
 if [ -f /etc/alpine-release ]; then
   libc=musl
-  apk add --no-cache build-base python3 linux-headers tpm2-tss-dev binutils
+  apk add --no-cache build-base python3 linux-headers binutils
 else
   libc=glibc
   apt-get update -qq
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
-    build-essential python3 libtss2-dev binutils
+    build-essential python3 binutils
 fi
-[ -f /usr/include/tss2/tss2_esys.h ] || { echo "ci-prebuild-linux: no tss2 headers" >&2; exit 1; }
 
 # The dev tools (prebuildify, typescript, node-addon-api), without compiling anything yet
 # (npm install follows package-lock.json; see the README on why not npm ci).

@@ -2,7 +2,9 @@
 # Installs the system packages the build and the test suite use, from Debian/Ubuntu apt:
 #   openssl        the independent signature verifier in the tests
 #   util-linux     `script`, which gives the CLI a pseudo-terminal for the progress-indicator test
-#   libtss2-dev    tss2 headers, so the addon is built with the TPM 2.0 tier (run before npm install)
+#   libtss2-dev    the tss2 runtime libraries the TPM tier dlopens at run time (the -dev package
+#                  pulls in all of them under the names each release uses); the build itself needs
+#                  no tss2 headers, so this may run before or after npm install
 #   swtpm, swtpm-tools  the software TPM the TPM tests start on a loopback port
 #   tpm2-tools, tpm2-openssl  outside TPM implementations the interop tests compare against
 #   valgrind       the memory check of the native TPM paths (scripts/valgrind-native.sh)
@@ -12,7 +14,7 @@ set -euo pipefail
 need=()
 command -v openssl >/dev/null 2>&1 || need+=(openssl)
 command -v script >/dev/null 2>&1 || need+=(util-linux)
-[ -f /usr/include/tss2/tss2_esys.h ] || need+=(libtss2-dev)
+ldconfig -p 2>/dev/null | grep -q 'libtss2-esys\.so\.0 ' || need+=(libtss2-dev)
 command -v swtpm >/dev/null 2>&1 || need+=(swtpm)
 command -v swtpm_setup >/dev/null 2>&1 || need+=(swtpm-tools)
 command -v tpm2_sign >/dev/null 2>&1 || need+=(tpm2-tools)

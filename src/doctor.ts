@@ -21,7 +21,7 @@ export interface TpmDiagnostics {
     readWriteByThisUser?: boolean;
   };
   user: { uid: number; groups: string[] };
-  addon: { loaded: boolean; path?: string; error?: string; tpmBuiltIn?: boolean };
+  addon: { loaded: boolean; path?: string; error?: string };
   tss2: {
     ok: boolean;
     error?: string;
@@ -97,7 +97,7 @@ export async function tpmDiagnostics(ctx: BackendContext): Promise<TpmDiagnostic
 
   const native = loadNative();
   diag.addon = native.ok
-    ? { loaded: true, path: native.path, tpmBuiltIn: native.addon.tpmBuiltIn }
+    ? { loaded: true, path: native.path }
     : { loaded: false, error: native.error };
 
   const status = tss2Status();
@@ -150,9 +150,7 @@ export function formatTpmDiagnostics(d: TpmDiagnostics): string[] {
     );
   }
   lines.push(
-    d.addon.loaded
-      ? `  addon: ${d.addon.path}${d.addon.tpmBuiltIn ? '' : ' (built without the TPM tier)'}`
-      : `  addon: not loaded (${d.addon.error})`,
+    d.addon.loaded ? `  addon: ${d.addon.path}` : `  addon: not loaded (${d.addon.error})`,
   );
   if (d.tss2.ok) {
     for (const l of d.tss2.libraries) {

@@ -1,5 +1,7 @@
 import * as path from 'node:path';
+import { tpmError } from './backends/tss2-status';
 import { KeystoreError } from './errors';
+import { mapRejections } from './native-errors';
 
 /**
  * The native addon, loaded with node-gyp-build (a prebuild for this platform, else the local
@@ -34,11 +36,13 @@ export interface Tss2Status {
   libraries: { soname: string; path: string }[];
 }
 
+type TpmConnectionClass = new (tcti: string, ownerAuth?: Buffer) => NativeTpmConnection;
+
 export interface NativeAddon {
-  tpmBuiltIn: boolean;
   setErrorClass(cls: typeof KeystoreError): void;
+  /** Linux builds only (every one of them has the TPM tier). */
   tss2Status?(libDir?: string): Tss2Status;
-  TpmConnection?: new (tcti: string, ownerAuth?: Buffer) => NativeTpmConnection;
+  TpmConnection?: TpmConnectionClass;
 }
 
 export type NativeLoad =
@@ -55,13 +59,31 @@ export function loadNative(): NativeLoad {
     const nodeGypBuild = require('node-gyp-build') as ((dir: string) => NativeAddon) & {
       path(dir: string): string;
     };
-    const addon = nodeGypBuild(root);
-    addon.setErrorClass(KeystoreError);
+    const raw = nodeGypBuild(root);
+    raw.setErrorClass(KeystoreError);
+    const addon: NativeAddon = raw.TpmConnection
+      ? { ...raw, TpmConnection: withTpmErrors(raw.TpmConnection) }
+      : raw;
     loaded = { ok: true, addon, path: nodeGypBuild.path(root) };
   } catch (err) {
     loaded = { ok: false, error: (err as Error).message.split('\n')[0] ?? String(err) };
   }
   return loaded;
+}
+
+/** The addon's TpmConnection, with its raw TSS2_RC failures turned into KeystoreErrors. */
+function withTpmErrors(Raw: TpmConnectionClass): TpmConnectionClass {
+  return class TpmConnection {
+    constructor(tcti: string, ownerAuth?: Buffer) {
+      let raw: NativeTpmConnection;
+      try {
+        raw = new Raw(tcti, ownerAuth);
+      } catch (err) {
+        throw tpmError(err, tcti);
+      }
+      return mapRejections(raw, (err) => tpmError(err, tcti));
+    }
+  } as unknown as TpmConnectionClass;
 }
 
 /**
@@ -76,13 +98,11 @@ export function tss2Status(): Tss2Status | { ok: false; error: string; libraries
   const native = loadNative();
   if (!native.ok)
     return { ok: false, error: `the native addon did not load: ${native.error}`, libraries: [] };
-  if (!native.addon.tpmBuiltIn || !native.addon.tss2Status) {
+  if (!native.addon.tss2Status)
     return {
       ok: false,
-      error:
-        'this build of device-keystore has no TPM support (tss2 headers were absent when it was compiled)',
+      error: `the TPM tier is Linux only (this is ${process.platform})`,
       libraries: [],
     };
-  }
   return native.addon.tss2Status(process.env.DEVICE_KEYSTORE_TSS2_LIBDIR ?? '');
 }

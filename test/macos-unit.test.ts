@@ -41,15 +41,17 @@ import {
   OSSTATUS_DOMAIN,
   STATUS_TABLE,
   codeForStatus,
-  nativeStatusTable,
+  macosError,
   statusEntry,
+  withMacErrors,
 } from '../src/backends/osstatus';
+import { NATIVE_REASONS } from '../src/native-errors';
 import type { KeyRecord, SecretRecord } from '../src/backends/backend';
 import { TIER_PROVIDERS } from '../src/backends/detect';
 import { exitCodeFor } from '../src/cli/exit-codes';
 import { finishSignature } from '../src/crypto/ecdsa';
 import { exportPublicKey } from '../src/crypto/p256';
-import { ErrorCodes, Keystore } from '../src/index';
+import { ErrorCodes, Keystore, KeystoreError } from '../src/index';
 import { loadNative } from '../src/native';
 import { readKeyRecord, writeKeyRecord } from '../src/store/key-records';
 import { storePaths } from '../src/store/paths';
@@ -157,27 +159,89 @@ describe('the OSStatus table', () => {
     expect(codeForStatus(-25300, 'SomeOtherDomain')).toBe('E_MACOS');
   });
 
-  it('hands the addon exactly the table, as [domain, status, code, hint] rows', () => {
-    const rows = nativeStatusTable();
-    expect(rows).toHaveLength(STATUS_TABLE.length);
-    rows.forEach((row, i) => {
-      const e = STATUS_TABLE[i]!;
-      expect(row).toEqual([e.domain, e.status, e.code, e.hint]);
-    });
+  it('turns every raw status of the addon into its KeystoreError: code, hint, osStatus, text', () => {
+    for (const e of STATUS_TABLE) {
+      const raw = Object.assign(new Error('raw'), {
+        call: 'SecItemCopyMatching',
+        domain: e.domain,
+        status: e.status,
+        statusText: 'the OS says why',
+      });
+      const err = macosError(raw) as KeystoreError;
+      expect(err, e.name).toBeInstanceOf(KeystoreError);
+      expect(err.code, e.name).toBe(e.code);
+      expect(err.hint, e.name).toBe(e.hint);
+      expect(err.osStatus, e.name).toBe(e.domain === OSSTATUS_DOMAIN ? e.status : undefined);
+      expect(err.message).toMatch(/^SecItemCopyMatching failed: the OS says why \(/);
+    }
+    const unknown = macosError(
+      Object.assign(new Error('raw'), {
+        call: 'SecKeyCreateSignature',
+        domain: OSSTATUS_DOMAIN,
+        status: -99999,
+        statusText: 'odd',
+      }),
+    ) as KeystoreError;
+    expect(unknown.code).toBe(GENERIC_MACOS_CODE);
+    expect(unknown.osStatus).toBe(-99999);
+    expect(unknown.message).toBe('SecKeyCreateSignature failed: odd (OSStatus -99999)');
+    // Anything that is not a raw native error passes unchanged.
+    const other = new KeystoreError('E_INVALID_ARGUMENT', 'x');
+    expect(macosError(other)).toBe(other);
   });
 
-  it('agrees with the C++ side on the domain, the fallback code and every code it names', () => {
+  it('names every reason the C++ side reports, and the C++ side decides no code itself', () => {
     const dir = path.join(ROOT, 'native', 'macos');
     const sources = readdirSync(dir)
       .filter((f) => /\.(cc|h)$/.test(f))
       .map((f) => readFileSync(path.join(dir, f), 'utf8'))
       .join('\n');
-    // The addon looks statuses up by the CFError domain string.
+    // The addon reports statuses with the CFError domain string the table is keyed by.
     expect(sources).toContain(`"${OSSTATUS_DOMAIN}"`);
-    expect(sources).toContain(`"${GENERIC_MACOS_CODE}"`);
-    const named = new Set(sources.match(/"E_[A-Z_]+"/g)!.map((s) => s.slice(1, -1)));
-    expect(named.size).toBeGreaterThan(2);
-    for (const code of named) expect(ErrorCodes as readonly string[], code).toContain(code);
+    expect(sources.match(/"E_[A-Z_]+"/g)).toBeNull();
+    const reasons = new Set([...sources.matchAll(/Ours\("\w+", "([a-z-]+)"/g)].map((m) => m[1]!));
+    expect(reasons.size).toBeGreaterThan(2);
+    for (const reason of reasons) {
+      expect(NATIVE_REASONS as readonly string[], reason).toContain(reason);
+      const err = macosError(Object.assign(new Error('raw'), { call: 'Sec', reason, detail: 'd' }));
+      expect(err, reason).toBeInstanceOf(KeystoreError);
+      expect(ErrorCodes as readonly string[]).toContain((err as KeystoreError).code);
+    }
+    const closed = macosError(
+      Object.assign(new Error('raw'), { reason: 'closed' }),
+    ) as KeystoreError;
+    expect(closed.code).toBe('E_CLOSED');
+  });
+
+  it('maps rejections and probe results of the native object, and leaves argument throws alone', async () => {
+    const raw = Object.assign(new Error('raw'), {
+      call: 'SecKeyCreateRandomKey',
+      domain: OSSTATUS_DOMAIN,
+      status: -34018,
+      statusText: 'missing',
+    });
+    const bad = new KeystoreError('E_INVALID_ARGUMENT', 'key must be a key handle');
+    const native = withMacErrors({
+      probeSecureEnclave: async (_afterFirstUnlock: boolean) => ({
+        ok: false,
+        error: raw as unknown,
+      }),
+      probeKeychain: async () => ({ ok: true }),
+      sign: async () => {
+        throw raw;
+      },
+      ecdh: () => {
+        throw bad;
+      },
+    });
+    const probe = await native.probeSecureEnclave(false);
+    expect((probe.error as KeystoreError).code).toBe('E_MISSING_ENTITLEMENT');
+    expect(await native.probeKeychain()).toEqual({ ok: true });
+    await expect(native.sign()).rejects.toMatchObject({
+      code: 'E_MISSING_ENTITLEMENT',
+      osStatus: -34018,
+    });
+    expect(() => native.ecdh()).toThrow(bad);
   });
 });
 

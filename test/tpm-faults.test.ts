@@ -7,6 +7,7 @@ import { promises as fsp } from 'node:fs';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Keystore, type DeviceKey } from '../src/index';
+import { loadNative } from '../src/native';
 import { Swtpm } from './helpers-swtpm';
 import {
   Stores,
@@ -52,6 +53,36 @@ function expectTpmUnavailable(err: CaughtError, label: string): void {
   expect(err.code, `${label}: ${String(err)}`).toBe('E_TPM_UNAVAILABLE');
   expect(typeof err.tpmRc, `${label}: ${String(err)}`).toBe('number');
 }
+
+// ---------------------------------------------------------------------------------------------
+
+describe('closing a native TPM connection', () => {
+  it('waits for the work in flight; a second close() resolves too; then every call is E_CLOSED', async () => {
+    const native = loadNative();
+    if (!native.ok || !native.addon.TpmConnection) throw new Error('the addon has no TPM tier');
+    const conn = new native.addon.TpmConnection(swtpm.tcti);
+    const order: string[] = [];
+    const inFlight = Array.from({ length: 20 }, (_, i) =>
+      conn.properties().then((p) => {
+        expect(Object.keys(p).length).toBeGreaterThan(10);
+        order.push(`properties ${i}`);
+      }),
+    );
+    const first = conn.close().then(() => order.push('close 1'));
+    const second = withTimeout(conn.close(), 5_000, 'the second close()').then(() =>
+      order.push('close 2'),
+    );
+    await Promise.all([...inFlight, first, second]);
+    expect(order.slice(0, 20).every((e) => e.startsWith('properties'))).toBe(true);
+    expect(order.slice(20)).toEqual(['close 1', 'close 2']);
+    // A third close, long after: still resolves.
+    await withTimeout(conn.close(), 5_000, 'a later close()');
+    const blob = Buffer.alloc(4);
+    await expectCode(() => conn.properties(), 'E_CLOSED');
+    await expectCode(() => conn.sign(0x40000001, blob, blob, Buffer.alloc(32)), 'E_CLOSED');
+    await expectCode(() => conn.unseal(0x40000001, blob, blob), 'E_CLOSED');
+  });
+});
 
 // ---------------------------------------------------------------------------------------------
 

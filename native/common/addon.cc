@@ -10,12 +10,9 @@ namespace dk {
 
 Addon::Addon(Napi::Env env, Napi::Object exports) {
   DefineAddon(exports, {InstanceMethod("setErrorClass", &Addon::SetErrorClass)});
-#ifdef DK_WITH_TPM
-  exports.Set("tpmBuiltIn", Napi::Boolean::New(env, true));
+#ifdef __linux__
+  // Every Linux build has the TPM tier: tss2 is loaded at run time, and its headers are vendored.
   InitTpm(env, exports);
-#else
-  // The TPM tier was left out of this build (no tss2 headers at build time).
-  exports.Set("tpmBuiltIn", Napi::Boolean::New(env, false));
 #endif
 #ifdef DK_WITH_MACOS
   InitMacos(env, exports);

@@ -10,14 +10,14 @@ class Addon : public Napi::Addon<Addon> {
  public:
   Addon(Napi::Env env, Napi::Object exports);
 
-  // The KeystoreError class from the TS layer; empty until setErrorClass is called.
+  // The KeystoreError class from the TS layer, for E_INVALID_ARGUMENT; empty until setErrorClass.
   Napi::FunctionReference errorClass;
 
  private:
   Napi::Value SetErrorClass(const Napi::CallbackInfo& info);
 };
 
-// Registers the TPM exports (tss2Status, TpmConnection) when the TPM tier is built in.
+// Registers the TPM exports (tss2Status, TpmConnection); Linux builds (native/linux-tpm/).
 void InitTpm(Napi::Env env, Napi::Object exports);
 
 }  // namespace dk

@@ -5,25 +5,32 @@
 namespace dk {
 
 Napi::Value MakeJsError(Napi::Env env, const NativeError& error) {
-  Addon* addon = env.GetInstanceData<Addon>();
-  Napi::Object details = Napi::Object::New(env);
-  if (!error.hint.empty()) details.Set("hint", error.hint);
-  if (error.tpmRc >= 0) details.Set("tpmRc", Napi::Number::New(env, static_cast<double>(error.tpmRc)));
-  if (addon && !addon->errorClass.IsEmpty()) {
-    return addon->errorClass.New(
-        {Napi::String::New(env, error.code), Napi::String::New(env, error.message), details});
+  std::string message = error.call.empty() ? "" : error.call + " failed";
+  const std::string what = error.domain.empty() ? error.detail : error.statusText;
+  if (!what.empty()) message += (message.empty() ? "" : ": ") + what;
+  Napi::Object e = Napi::Error::New(env, message).Value();
+  if (!error.call.empty()) e.Set("call", error.call);
+  if (!error.domain.empty()) {
+    e.Set("domain", error.domain);
+    e.Set("status", Napi::Number::New(env, static_cast<double>(error.status)));
+    e.Set("statusText", error.statusText);
   }
-  // Used without the TS layer (a bare require of the .node): a plain Error with the same fields.
-  Napi::Object plain = Napi::Error::New(env, error.message).Value();
-  plain.Set("code", Napi::String::New(env, error.code));
-  if (error.tpmRc >= 0) plain.Set("tpmRc", Napi::Number::New(env, static_cast<double>(error.tpmRc)));
-  if (!error.hint.empty()) plain.Set("hint", Napi::String::New(env, error.hint));
-  return plain;
+  if (!error.reason.empty()) e.Set("reason", error.reason);
+  if (!error.detail.empty()) e.Set("detail", error.detail);
+  return e;
 }
 
 void ThrowInvalidArgument(Napi::Env env, const std::string& message) {
-  Napi::Value e = MakeJsError(env, {"E_INVALID_ARGUMENT", message, "", -1});
-  throw Napi::Error(env, e);
+  Addon* addon = env.GetInstanceData<Addon>();
+  if (addon && !addon->errorClass.IsEmpty()) {
+    Napi::Object details = Napi::Object::New(env);
+    throw Napi::Error(env, addon->errorClass.New({Napi::String::New(env, "E_INVALID_ARGUMENT"),
+                                                  Napi::String::New(env, message), details}));
+  }
+  // Used without the TS layer (a bare require of the .node): a plain Error with the same code.
+  Napi::Error e = Napi::Error::New(env, message);
+  e.Set("code", Napi::String::New(env, "E_INVALID_ARGUMENT"));
+  throw e;
 }
 
 }  // namespace dk

@@ -1,27 +1,20 @@
-// JS <-> C++ for the TPM tier: argument checks, copying inputs off the JS heap, and promises
-// resolved from the device's worker thread through a thread-safe function. No TPM logic here.
+// JS <-> C++ for the TPM tier: argument checks, copies off the JS heap, and the device's work
+// queued through the common async pattern (native/common/async_work.h). No TPM logic here, and
+// no error codes: failures carry the raw TSS2_RC up to src/backends/tss2-status.ts.
 #include <napi.h>
 
-#include <atomic>
-#include <cstring>
-#include <functional>
+#include <map>
 #include <memory>
-#include <mutex>
+#include <string>
+#include <utility>
 
 #include "../common/addon.h"
+#include "../common/async_work.h"
 #include "../common/errors.h"
-#include "../common/js_link.h"
 #include "tpm_device.h"
 
 namespace dk {
 namespace {
-
-Bytes CopyBytes(const Napi::Value& v, const char* what, size_t maxLen) {
-  if (!v.IsBuffer()) ThrowInvalidArgument(v.Env(), std::string(what) + " must be a Buffer");
-  auto b = v.As<Napi::Buffer<uint8_t>>();
-  if (b.Length() > maxLen) ThrowInvalidArgument(v.Env(), std::string(what) + " is too long");
-  return Bytes(b.Data(), b.Data() + b.Length());
-}
 
 uint32_t ToHandle(const Napi::Value& v) {
   if (!v.IsNumber()) ThrowInvalidArgument(v.Env(), "the parent handle must be a number");
@@ -40,25 +33,6 @@ KeyBlobs ToKey(const Napi::CallbackInfo& info, size_t first) {
   return k;
 }
 
-Napi::Buffer<uint8_t> ToBuffer(Napi::Env env, const Bytes& b) {
-  return Napi::Buffer<uint8_t>::Copy(env, b.data(), b.size());
-}
-
-// A TPM operation's outcome; settled on the JS thread.
-struct TpmCompletion : Completion {
-  using Completion::Completion;
-  OpStatus status;
-  std::function<Napi::Value(Napi::Env)> value;  // builds the result on the JS thread
-
-  void Settle(Napi::Env env) override {
-    if (status.ok) {
-      deferred.Resolve(value ? value(env) : env.Undefined());
-    } else {
-      deferred.Reject(MakeJsError(env, status.error));
-    }
-  }
-};
-
 class TpmConnection : public Napi::ObjectWrap<TpmConnection> {
  public:
   static Napi::Function Define(Napi::Env env) {
@@ -73,52 +47,45 @@ class TpmConnection : public Napi::ObjectWrap<TpmConnection> {
                        });
   }
 
-  // new TpmConnection(tcti: string, ownerAuth: Buffer | undefined)
-  explicit TpmConnection(const Napi::CallbackInfo& info) : Napi::ObjectWrap<TpmConnection>(info) {
+  // new TpmConnection(tcti: string, ownerAuth: Buffer | undefined). The TS layer checks that
+  // tss2 loaded (tss2Status) before it gets here.
+  explicit TpmConnection(const Napi::CallbackInfo& info)
+      : Napi::ObjectWrap<TpmConnection>(info), ops_(info.Env(), "device-keystore-tpm") {
     Napi::Env env = info.Env();
     if (info.Length() < 1 || !info[0].IsString()) ThrowInvalidArgument(env, "tcti must be a string");
     const Tss2Load& tss2 = LoadTss2("");
     if (!tss2.ok) {
-      throw Napi::Error(env, MakeJsError(env, {"E_TPM_UNAVAILABLE", tss2.error, "", -1}));
+      NativeError e;
+      e.call = "dlopen";
+      e.reason = "tss2-missing";
+      e.detail = tss2.error;
+      throw Napi::Error(env, MakeJsError(env, e));
     }
     device_ = TpmDevice::Acquire(info[0].As<Napi::String>().Utf8Value(), tss2.api);
-    link_ = std::make_shared<JsLink>(env, "device-keystore-tpm");
     if (info.Length() > 1 && !info[1].IsUndefined()) {
-      Bytes auth = CopyBytes(info[1], "ownerAuth", sizeof(TPMU_HA));
-      device_->Post([device = device_.get(), auth] { device->SetOwnerAuth(auth); });
+      SecretBytes auth(CopyBytes(info[1], "ownerAuth", sizeof(TPMU_HA)));
+      device_->queue().Post([device = device_.get(), auth] { device->SetOwnerAuth(auth.bytes); });
     }
   }
 
  private:
-  using Work = std::function<OpStatus(TpmDevice*, TpmCompletion*)>;
-
-  // Queue `work` on the device; the promise settles with what it leaves in the completion.
-  Napi::Value Run(Napi::Env env, Work work) {
-    if (!device_) {
-      throw Napi::Error(env, MakeJsError(env, {"E_CLOSED", "this TPM connection was closed", "", -1}));
-    }
-    auto* completion = new TpmCompletion(env);
-    Napi::Promise promise = completion->deferred.Promise();
-    link_->Begin(env);
-    // The task holds the raw device: the device's destructor drains its queue before anything
-    // is freed, so the pointer outlives every task.
-    device_->Post([device = device_.get(), link = link_, completion, work = std::move(work)]() {
-      completion->status = work(device, completion);
-      JsLink::Deliver(link, completion);
-    });
-    return promise;
+  // The task holds the raw device: the device's destructor drains its queue before anything is
+  // freed, so the pointer outlives every task.
+  template <typename Op>
+  Napi::Value Run(Napi::Env env, Op op) {
+    SerialQueue* queue = device_ ? &device_->queue() : nullptr;  // null once closed
+    return ops_.Run(env, queue, [device = device_.get(), op = std::move(op)] { return op(device); });
   }
 
   Napi::Value Properties(const Napi::CallbackInfo& info) {
-    return Run(info.Env(), [](TpmDevice* d, TpmCompletion* c) {
+    return Run(info.Env(), [](TpmDevice* d) {
       auto props = std::make_shared<std::map<uint32_t, uint32_t>>();
       OpStatus s = d->Properties(props.get());
-      c->value = [props](Napi::Env env) {
+      return Done(s, [props](Napi::Env env) -> Napi::Value {
         Napi::Object o = Napi::Object::New(env);
         for (auto& p : *props) o.Set(std::to_string(p.first), Napi::Number::New(env, p.second));
         return o;
-      };
-      return s;
+      });
     });
   }
 
@@ -126,21 +93,19 @@ class TpmConnection : public Napi::ObjectWrap<TpmConnection> {
   Napi::Value CreateKey(const Napi::CallbackInfo& info) {
     uint32_t parent = ToHandle(info[0]);
     Bytes templ = CopyBytes(info[1], "template", sizeof(TPM2B_PUBLIC));
-    Bytes sensitive;
+    SecretBytes sensitive;
     if (info.Length() > 2 && !info[2].IsUndefined()) {
-      sensitive = CopyBytes(info[2], "sensitive data", sizeof(TPM2B_SENSITIVE_DATA::buffer));
+      sensitive.bytes = CopyBytes(info[2], "sensitive data", sizeof(TPM2B_SENSITIVE_DATA::buffer));
     }
-    return Run(info.Env(), [parent, templ, sensitive](TpmDevice* d, TpmCompletion* c) mutable {
+    return Run(info.Env(), [parent, templ, sensitive](TpmDevice* d) {
       auto key = std::make_shared<KeyBlobs>();
-      OpStatus s = d->CreateKey(parent, templ, sensitive, key.get());
-      std::fill(sensitive.begin(), sensitive.end(), 0);
-      c->value = [key](Napi::Env env) {
+      OpStatus s = d->CreateKey(parent, templ, sensitive.bytes, key.get());
+      return Done(s, [key](Napi::Env env) -> Napi::Value {
         Napi::Object o = Napi::Object::New(env);
         o.Set("publicBlob", ToBuffer(env, key->publicBlob));
         o.Set("privateBlob", ToBuffer(env, key->privateBlob));
         return o;
-      };
-      return s;
+      });
     });
   }
 
@@ -149,11 +114,10 @@ class TpmConnection : public Napi::ObjectWrap<TpmConnection> {
     KeyBlobs key = ToKey(info, 0);
     Bytes digest = CopyBytes(info[3], "digest", 32);
     if (digest.size() != 32) ThrowInvalidArgument(info.Env(), "digest must be 32 bytes");
-    return Run(info.Env(), [key = std::move(key), digest](TpmDevice* d, TpmCompletion* c) {
+    return Run(info.Env(), [key = std::move(key), digest](TpmDevice* d) {
       auto rs = std::make_shared<Bytes>();
       OpStatus s = d->Sign(key, digest.data(), rs.get());
-      c->value = [rs](Napi::Env env) { return ToBuffer(env, *rs); };
-      return s;
+      return Done(s, BufferOf(rs));
     });
   }
 
@@ -162,44 +126,34 @@ class TpmConnection : public Napi::ObjectWrap<TpmConnection> {
     KeyBlobs key = ToKey(info, 0);
     Bytes x = CopyBytes(info[3], "x", 32);
     Bytes y = CopyBytes(info[4], "y", 32);
-    return Run(info.Env(), [key = std::move(key), x, y](TpmDevice* d, TpmCompletion* c) {
-      auto z = std::make_shared<Bytes>();
-      OpStatus s = d->Ecdh(key, x, y, z.get());
-      c->value = [z](Napi::Env env) {
-        auto b = ToBuffer(env, *z);
-        std::fill(z->begin(), z->end(), 0);
-        return b;
-      };
-      return s;
+    return Run(info.Env(), [key = std::move(key), x, y](TpmDevice* d) {
+      auto z = std::make_shared<SecretBytes>();
+      OpStatus s = d->Ecdh(key, x, y, &z->bytes);
+      return Done(s, SecretBufferOf(z));
     });
   }
 
   // unseal(parent, publicBlob, privateBlob) -> the sealed bytes
   Napi::Value Unseal(const Napi::CallbackInfo& info) {
     KeyBlobs key = ToKey(info, 0);
-    return Run(info.Env(), [key = std::move(key)](TpmDevice* d, TpmCompletion* c) {
-      auto out = std::make_shared<Bytes>();
-      OpStatus s = d->Unseal(key, out.get());
-      c->value = [out](Napi::Env env) {
-        auto b = ToBuffer(env, *out);
-        std::fill(out->begin(), out->end(), 0);
-        return b;
-      };
-      return s;
+    return Run(info.Env(), [key = std::move(key)](TpmDevice* d) {
+      auto out = std::make_shared<SecretBytes>();
+      OpStatus s = d->Unseal(key, &out->bytes);
+      return Done(s, SecretBufferOf(out));
     });
   }
 
-  // close(): resolves once this connection's queued operations are done; the device itself
+  // close(): resolves once the operations queued before it are done, and every later close()
+  // returns that same promise; later operations reject with reason "closed". The device itself
   // closes (flushing its handles) when no connection in the process uses it any more.
   Napi::Value Close(const Napi::CallbackInfo& info) {
-    if (!device_) return Napi::Promise::Deferred::New(info.Env()).Promise();
-    Napi::Value done = Run(info.Env(), [](TpmDevice*, TpmCompletion*) { return OpStatus{}; });
+    Napi::Value done = ops_.Close(info.Env(), device_ ? &device_->queue() : nullptr);
     device_.reset();
     return done;
   }
 
-  std::shared_ptr<TpmDevice> device_;
-  std::shared_ptr<JsLink> link_;
+  AsyncOps ops_;
+  std::shared_ptr<TpmDevice> device_;  // after ops_: released first
 };
 
 Napi::Value Tss2Status(const Napi::CallbackInfo& info) {

@@ -53,23 +53,57 @@ TSS2_RC TpmCode(TSS2_RC rc) {
   return code;
 }
 
-std::string Hex(TSS2_RC rc) {
+std::string Hex(uint32_t v) {
   char buf[16];
-  std::snprintf(buf, sizeof(buf), "0x%X", rc);
+  std::snprintf(buf, sizeof(buf), "0x%X", v);
   return buf;
 }
 
-void Wipe(void* p, size_t n) {
-  volatile uint8_t* b = static_cast<volatile uint8_t*>(p);
-  while (n--) *b++ = 0;
-}
-
-OpStatus Failure(std::string code, std::string message, std::string hint, TSS2_RC rc) {
+// A failed tss2 call: the raw TSS2_RC and its text, for src/backends/tss2-status.ts to name.
+OpStatus RcFailure(const Tss2Api& api, const char* call, TSS2_RC rc) {
   OpStatus s;
   s.ok = false;
-  s.error = {std::move(code), std::move(message), std::move(hint), static_cast<int64_t>(rc)};
+  s.error.call = call;
+  s.error.domain = "tss2";
+  s.error.status = rc;
+  const char* decoded = api.Tss2_RC_Decode(rc);
+  s.error.statusText = decoded ? decoded : "unknown";
   return s;
 }
+
+// A failure no TSS2_RC describes (see NativeError::reason).
+OpStatus Ours(const char* reason, std::string detail) {
+  OpStatus s;
+  s.ok = false;
+  s.error.reason = reason;
+  s.error.detail = std::move(detail);
+  return s;
+}
+
+// Owns what an Esys call returns through a T** out-parameter: Esys_Free on every path, after
+// wiping it when it holds a secret.
+template <typename T>
+class EsysOut {
+ public:
+  enum Secret { kPublic, kSecret };
+  explicit EsysOut(const Tss2Api& api, Secret secret = kPublic) : api_(api), secret_(secret) {}
+  ~EsysOut() {
+    if (!p_) return;
+    if (secret_ == kSecret) Wipe(p_, sizeof(T));
+    api_.Esys_Free(p_);
+  }
+  EsysOut(const EsysOut&) = delete;
+  EsysOut& operator=(const EsysOut&) = delete;
+
+  T** out() { return &p_; }
+  T* get() const { return p_; }
+  T* operator->() const { return p_; }
+
+ private:
+  const Tss2Api& api_;
+  const Secret secret_;
+  T* p_ = nullptr;
+};
 
 // Process-wide: one device per TCTI string (see the header for why). Weak references, so a
 // device goes away with the last environment that uses it.
@@ -106,54 +140,32 @@ TpmDevice::~TpmDevice() {
 }
 
 void TpmDevice::SetOwnerAuth(const Bytes& auth) {
-  ownerAuth_ = auth;
-  if (esys_) {
-    TPM2B_AUTH a = {};
-    a.size = static_cast<UINT16>(ownerAuth_.size());
-    std::memcpy(a.buffer, ownerAuth_.data(), ownerAuth_.size());
-    api_->Esys_TR_SetAuth(esys_, ESYS_TR_RH_OWNER, &a);
-    Wipe(&a, sizeof(a));
-  }
+  Wipe(&ownerAuth_.bytes);
+  ownerAuth_.bytes = auth;
+  ApplyOwnerAuth();
+}
+
+void TpmDevice::ApplyOwnerAuth() {
+  if (!esys_ || ownerAuth_.bytes.empty()) return;
+  TPM2B_AUTH a = {};
+  a.size = static_cast<UINT16>(ownerAuth_.bytes.size());
+  std::memcpy(a.buffer, ownerAuth_.bytes.data(), ownerAuth_.bytes.size());
+  api_->Esys_TR_SetAuth(esys_, ESYS_TR_RH_OWNER, &a);
+  Wipe(&a, sizeof(a));
 }
 
 OpStatus TpmDevice::Check(TSS2_RC rc, const char* call) {
   if (rc == TSS2_RC_SUCCESS) return {};
-  const char* decoded = api_->Tss2_RC_Decode(rc);
-  std::string message = std::string(call) + " failed: " + (decoded ? decoded : "unknown") + " (" +
-                        Hex(rc) + ")";
-  if (IsTransportFailure(rc)) {
-    // The connection is gone (the TPM restarted, swtpm was killed): drop it, so the next
-    // operation reconnects instead of failing forever.
+  OpStatus s = RcFailure(*api_, call, rc);
+  // What to do about it is decided here; what to call it is the TS table's job.
+  if (IsTransportFailure(rc) || IsStaleHandle(TpmCode(rc))) {
+    // The connection is gone (the TPM restarted, swtpm was killed), or the TPM lost the objects
+    // we hold handles to. Drop the context without flushing (the handle numbers may now be
+    // another client's objects), so the next operation reconnects instead of failing forever.
     Disconnect(false);
-    OpStatus s = Failure("E_TPM_UNAVAILABLE", "the TPM stopped answering: " + message,
-                         "check that the TPM is reachable through " + tcti_ + ", then retry", rc);
     s.retry = true;
-    return s;
   }
-  const TSS2_RC code = TpmCode(rc);
-  if (IsStaleHandle(code)) {
-    // Every cached handle is suspect: forget them all (flushing them could hit another
-    // client's objects that now use the same handle numbers) and start over.
-    Disconnect(false);
-    OpStatus s = Failure("E_TPM", "the TPM lost the objects loaded by this process: " + message,
-                         "the TPM was restarted or another program flushed its objects; retry",
-                         rc);
-    s.retry = true;
-    return s;
-  }
-  if (code == TPM2_RC_LOCKOUT) {
-    return Failure("E_TPM_LOCKOUT", "the TPM is in dictionary-attack lockout: " + message,
-                   "wait for the lockout to expire, or clear it with the lockout authorization "
-                   "(tpm2_dictionarylockout --clear-lockout)",
-                   rc);
-  }
-  if (code == TPM2_RC_AUTH_FAIL || code == TPM2_RC_BAD_AUTH) {
-    return Failure("E_TPM_AUTH", "the TPM refused the authorization: " + message,
-                   "if the owner hierarchy has a password, pass it as the ownerAuth option "
-                   "(DEVICE_KEYSTORE_TPM_OWNER_AUTH)",
-                   rc);
-  }
-  return Failure("E_TPM", message, "", rc);
+  return s;
 }
 
 OpStatus TpmDevice::Connect() {
@@ -161,20 +173,15 @@ OpStatus TpmDevice::Connect() {
   TSS2_RC rc = api_->Tss2_TctiLdr_Initialize(tcti_.c_str(), &tctiContext_);
   if (rc != TSS2_RC_SUCCESS) {
     tctiContext_ = nullptr;
-    const char* decoded = api_->Tss2_RC_Decode(rc);
-    return Failure("E_TPM_UNAVAILABLE",
-                   "cannot reach the TPM through " + tcti_ + ": " + (decoded ? decoded : "") +
-                       " (" + Hex(rc) + ")",
-                   "check the tcti option / DEVICE_KEYSTORE_TCTI and that the TPM is running", rc);
+    return RcFailure(*api_, "Tss2_TctiLdr_Initialize", rc);
   }
   rc = api_->Esys_Initialize(&esys_, tctiContext_, nullptr);
   if (rc != TSS2_RC_SUCCESS) {
     esys_ = nullptr;
     api_->Tss2_TctiLdr_Finalize(&tctiContext_);
-    return Failure("E_TPM_UNAVAILABLE", "Esys_Initialize failed (" + Hex(rc) + ")",
-                   "check that the TPM is running", rc);
+    return RcFailure(*api_, "Esys_Initialize", rc);
   }
-  if (!ownerAuth_.empty()) SetOwnerAuth(ownerAuth_);
+  ApplyOwnerAuth();
   return {};
 }
 
@@ -213,6 +220,15 @@ bool TpmDevice::EvictLeastRecentlyUsed() {
   return true;
 }
 
+template <typename Call>
+TSS2_RC TpmDevice::WithFreeSlot(Call call) {
+  TSS2_RC rc;
+  do {
+    rc = call();
+  } while (TpmCode(rc) == TPM2_RC_OBJECT_MEMORY && EvictLeastRecentlyUsed());
+  return rc;
+}
+
 OpStatus TpmDevice::ParentHandle(uint32_t parent, ESYS_TR* out) {
   if (parent == TPM2_RH_OWNER) {
     if (srk_ == ESYS_TR_NONE) {
@@ -221,12 +237,11 @@ OpStatus TpmDevice::ParentHandle(uint32_t parent, ESYS_TR* out) {
       TPM2B_DATA outside = {};
       TPML_PCR_SELECTION pcrs = {};
       ESYS_TR handle = ESYS_TR_NONE;
-      TSS2_RC rc;
-      do {
-        rc = api_->Esys_CreatePrimary(esys_, ESYS_TR_RH_OWNER, ESYS_TR_PASSWORD, ESYS_TR_NONE,
-                                      ESYS_TR_NONE, &sensitive, &templ, &outside, &pcrs, &handle,
-                                      nullptr, nullptr, nullptr, nullptr);
-      } while (TpmCode(rc) == TPM2_RC_OBJECT_MEMORY && EvictLeastRecentlyUsed());
+      TSS2_RC rc = WithFreeSlot([&] {
+        return api_->Esys_CreatePrimary(esys_, ESYS_TR_RH_OWNER, ESYS_TR_PASSWORD, ESYS_TR_NONE,
+                                        ESYS_TR_NONE, &sensitive, &templ, &outside, &pcrs,
+                                        &handle, nullptr, nullptr, nullptr, nullptr);
+      });
       OpStatus s = Check(rc, "Esys_CreatePrimary (SRK)");
       if (!s.ok) return s;
       srk_ = handle;
@@ -237,20 +252,17 @@ OpStatus TpmDevice::ParentHandle(uint32_t parent, ESYS_TR* out) {
   if ((parent & 0xFF000000) == 0x81000000) {
     if (persistentSrk_ == ESYS_TR_NONE) {
       // Reading a persistent object's public area needs a free object slot, like a load.
-      TSS2_RC rc;
-      do {
-        rc = api_->Esys_TR_FromTPMPublic(esys_, parent, ESYS_TR_NONE, ESYS_TR_NONE, ESYS_TR_NONE,
-                                         &persistentSrk_);
-      } while (TpmCode(rc) == TPM2_RC_OBJECT_MEMORY && EvictLeastRecentlyUsed());
+      TSS2_RC rc = WithFreeSlot([&] {
+        return api_->Esys_TR_FromTPMPublic(esys_, parent, ESYS_TR_NONE, ESYS_TR_NONE,
+                                           ESYS_TR_NONE, &persistentSrk_);
+      });
       OpStatus s = Check(rc, "Esys_TR_FromTPMPublic (persistent parent)");
       if (!s.ok) return s;
     }
     *out = persistentSrk_;
     return {};
   }
-  return Failure("E_TPM", "unsupported parent handle " + Hex(parent),
-                 "keys must be children of the owner-hierarchy SRK (0x40000001) or 0x81000001",
-                 0);
+  return Ours("unsupported-parent", "unsupported parent handle " + Hex(parent));
 }
 
 OpStatus TpmDevice::Load(const KeyBlobs& key, ESYS_TR* out) {
@@ -269,30 +281,35 @@ OpStatus TpmDevice::Load(const KeyBlobs& key, ESYS_TR* out) {
   if (api_->Tss2_MU_TPM2B_PUBLIC_Unmarshal(key.publicBlob.data(), key.publicBlob.size(), &offset,
                                            &pub) != TSS2_RC_SUCCESS ||
       offset != key.publicBlob.size()) {
-    return Failure("E_TPM", "the key's TPM2B_PUBLIC does not parse", "the key file is corrupt", 0);
+    return Ours("corrupt", "the key's TPM2B_PUBLIC does not parse");
   }
   offset = 0;
   if (api_->Tss2_MU_TPM2B_PRIVATE_Unmarshal(key.privateBlob.data(), key.privateBlob.size(),
                                             &offset, &priv) != TSS2_RC_SUCCESS ||
       offset != key.privateBlob.size()) {
-    return Failure("E_TPM", "the key's TPM2B_PRIVATE does not parse", "the key file is corrupt", 0);
+    return Ours("corrupt", "the key's TPM2B_PRIVATE does not parse");
   }
   ESYS_TR parent = ESYS_TR_NONE;
   OpStatus s = ParentHandle(key.parent, &parent);
   if (!s.ok) return s;
   if (loaded_.size() >= kMaxLoadedKeys) EvictLeastRecentlyUsed();
   ESYS_TR handle = ESYS_TR_NONE;
-  TSS2_RC rc;
-  do {
-    rc = api_->Esys_Load(esys_, parent, ESYS_TR_PASSWORD, ESYS_TR_NONE, ESYS_TR_NONE, &priv, &pub,
-                         &handle);
-  } while (TpmCode(rc) == TPM2_RC_OBJECT_MEMORY && EvictLeastRecentlyUsed());
+  TSS2_RC rc = WithFreeSlot([&] {
+    return api_->Esys_Load(esys_, parent, ESYS_TR_PASSWORD, ESYS_TR_NONE, ESYS_TR_NONE, &priv,
+                           &pub, &handle);
+  });
   s = Check(rc, "Esys_Load");
   if (!s.ok) return s;
   lru_.push_front(id);
   loaded_[id] = Loaded{handle, lru_.begin()};
   *out = handle;
   return {};
+}
+
+OpStatus TpmDevice::ConnectAndLoad(const KeyBlobs& key, ESYS_TR* out) {
+  OpStatus s = Connect();
+  if (!s.ok) return s;
+  return Load(key, out);
 }
 
 OpStatus TpmDevice::StartEncryptedSession(TPMA_SESSION attributes, ESYS_TR* session) {
@@ -303,12 +320,11 @@ OpStatus TpmDevice::StartEncryptedSession(TPMA_SESSION attributes, ESYS_TR* sess
   symmetric.algorithm = TPM2_ALG_AES;
   symmetric.keyBits.aes = 128;
   symmetric.mode.aes = TPM2_ALG_CFB;
-  TSS2_RC rc;
-  do {
-    rc = api_->Esys_StartAuthSession(esys_, salt, ESYS_TR_NONE, ESYS_TR_NONE, ESYS_TR_NONE,
-                                     ESYS_TR_NONE, nullptr, TPM2_SE_HMAC, &symmetric,
-                                     TPM2_ALG_SHA256, session);
-  } while (TpmCode(rc) == TPM2_RC_OBJECT_MEMORY && EvictLeastRecentlyUsed());
+  TSS2_RC rc = WithFreeSlot([&] {
+    return api_->Esys_StartAuthSession(esys_, salt, ESYS_TR_NONE, ESYS_TR_NONE, ESYS_TR_NONE,
+                                       ESYS_TR_NONE, nullptr, TPM2_SE_HMAC, &symmetric,
+                                       TPM2_ALG_SHA256, session);
+  });
   s = Check(rc, "Esys_StartAuthSession (salted)");
   if (!s.ok) return s;
   rc = api_->Esys_TRSess_SetAttributes(esys_, *session,
@@ -318,175 +334,6 @@ OpStatus TpmDevice::StartEncryptedSession(TPMA_SESSION attributes, ESYS_TR* sess
   return s;
 }
 
-OpStatus TpmDevice::DoProperties(std::map<uint32_t, uint32_t>* out) {
-  OpStatus s = Connect();
-  if (!s.ok) return s;
-  for (uint32_t group : {TPM2_PT_FIXED, TPM2_PT_VAR}) {
-    TPMI_YES_NO more = TPM2_NO;
-    TPMS_CAPABILITY_DATA* data = nullptr;
-    s = Check(api_->Esys_GetCapability(esys_, ESYS_TR_NONE, ESYS_TR_NONE, ESYS_TR_NONE,
-                                       TPM2_CAP_TPM_PROPERTIES, group, TPM2_MAX_TPM_PROPERTIES,
-                                       &more, &data),
-              "Esys_GetCapability");
-    if (!s.ok) return s;
-    const TPML_TAGGED_TPM_PROPERTY& props = data->data.tpmProperties;
-    for (UINT32 i = 0; i < props.count; i++) (*out)[props.tpmProperty[i].property] = props.tpmProperty[i].value;
-    api_->Esys_Free(data);
-  }
-  return {};
-}
-
-OpStatus TpmDevice::DoCreateKey(uint32_t parent, const Bytes& templ, const Bytes& sensitiveData,
-                                KeyBlobs* out) {
-  OpStatus s = Connect();
-  if (!s.ok) return s;
-  TPM2B_PUBLIC inPublic = {};
-  size_t offset = 0;
-  if (api_->Tss2_MU_TPM2B_PUBLIC_Unmarshal(templ.data(), templ.size(), &offset, &inPublic) !=
-          TSS2_RC_SUCCESS ||
-      offset != templ.size()) {
-    return Failure("E_INVALID_ARGUMENT", "the key template does not parse as TPM2B_PUBLIC", "", 0);
-  }
-  if (sensitiveData.size() > sizeof(TPM2B_SENSITIVE_DATA::buffer)) {
-    return Failure("E_INVALID_ARGUMENT", "the data to seal is too large for the TPM", "", 0);
-  }
-  ESYS_TR parentHandle = ESYS_TR_NONE;
-  s = ParentHandle(parent, &parentHandle);
-  if (!s.ok) return s;
-  TPM2B_SENSITIVE_CREATE sensitive = {};
-  sensitive.sensitive.data.size = static_cast<UINT16>(sensitiveData.size());
-  std::memcpy(sensitive.sensitive.data.buffer, sensitiveData.data(), sensitiveData.size());
-  // Sealing sends a secret to the TPM: encrypt the command parameter (the sensitive area).
-  ESYS_TR session = ESYS_TR_PASSWORD;
-  if (!sensitiveData.empty()) {
-    s = StartEncryptedSession(TPMA_SESSION_DECRYPT, &session);
-    if (!s.ok) {
-      Wipe(&sensitive, sizeof(sensitive));
-      return s;
-    }
-  }
-  TPM2B_DATA outside = {};
-  TPML_PCR_SELECTION pcrs = {};
-  TPM2B_PRIVATE* outPrivate = nullptr;
-  TPM2B_PUBLIC* outPublic = nullptr;
-  // TPM2_Create needs a free object slot while it works, like a load does.
-  TSS2_RC rc;
-  do {
-    rc = api_->Esys_Create(esys_, parentHandle, session, ESYS_TR_NONE, ESYS_TR_NONE, &sensitive,
-                           &inPublic, &outside, &pcrs, &outPrivate, &outPublic, nullptr, nullptr,
-                           nullptr);
-  } while (TpmCode(rc) == TPM2_RC_OBJECT_MEMORY && EvictLeastRecentlyUsed());
-  Wipe(&sensitive, sizeof(sensitive));
-  if (session != ESYS_TR_PASSWORD) FlushQuietly(session);
-  s = Check(rc, "Esys_Create");
-  if (!s.ok) return s;
-  uint8_t buf[sizeof(TPM2B_PUBLIC) + sizeof(TPM2B_PRIVATE)];
-  offset = 0;
-  TSS2_RC mu = api_->Tss2_MU_TPM2B_PUBLIC_Marshal(outPublic, buf, sizeof(buf), &offset);
-  out->publicBlob.assign(buf, buf + offset);
-  offset = 0;
-  if (mu == TSS2_RC_SUCCESS) mu = api_->Tss2_MU_TPM2B_PRIVATE_Marshal(outPrivate, buf, sizeof(buf), &offset);
-  out->privateBlob.assign(buf, buf + offset);
-  out->parent = parent;
-  api_->Esys_Free(outPrivate);
-  api_->Esys_Free(outPublic);
-  if (mu != TSS2_RC_SUCCESS) return Failure("E_TPM", "marshalling the new key failed", "", mu);
-  return {};
-}
-
-OpStatus TpmDevice::DoSign(const KeyBlobs& key, const uint8_t digest[32], Bytes* rs) {
-  OpStatus s = Connect();
-  if (!s.ok) return s;
-  ESYS_TR handle = ESYS_TR_NONE;
-  s = Load(key, &handle);
-  if (!s.ok) return s;
-  TPM2B_DIGEST d = {};
-  d.size = 32;
-  std::memcpy(d.buffer, digest, 32);
-  TPMT_SIG_SCHEME scheme = {};
-  scheme.scheme = TPM2_ALG_ECDSA;
-  scheme.details.ecdsa.hashAlg = TPM2_ALG_SHA256;
-  TPMT_TK_HASHCHECK validation = {};
-  validation.tag = TPM2_ST_HASHCHECK;
-  validation.hierarchy = TPM2_RH_NULL;
-  TPMT_SIGNATURE* signature = nullptr;
-  // Inputs and outputs of a signature are public: a plain password session is enough.
-  s = Check(api_->Esys_Sign(esys_, handle, ESYS_TR_PASSWORD, ESYS_TR_NONE, ESYS_TR_NONE, &d,
-                            &scheme, &validation, &signature),
-            "Esys_Sign");
-  if (!s.ok) return s;
-  const TPM2B_ECC_PARAMETER& r = signature->signature.ecdsa.signatureR;
-  const TPM2B_ECC_PARAMETER& sv = signature->signature.ecdsa.signatureS;
-  if (signature->sigAlg != TPM2_ALG_ECDSA || r.size > 32 || sv.size > 32) {
-    api_->Esys_Free(signature);
-    return Failure("E_TPM", "the TPM returned an unexpected signature", "", 0);
-  }
-  rs->assign(64, 0);
-  std::memcpy(rs->data() + 32 - r.size, r.buffer, r.size);
-  std::memcpy(rs->data() + 64 - sv.size, sv.buffer, sv.size);
-  api_->Esys_Free(signature);
-  return {};
-}
-
-OpStatus TpmDevice::DoEcdh(const KeyBlobs& key, const Bytes& x, const Bytes& y, Bytes* z) {
-  OpStatus s = Connect();
-  if (!s.ok) return s;
-  if (x.size() != 32 || y.size() != 32) {
-    return Failure("E_INVALID_ARGUMENT", "the peer point must have 32-byte coordinates", "", 0);
-  }
-  ESYS_TR handle = ESYS_TR_NONE;
-  s = Load(key, &handle);
-  if (!s.ok) return s;
-  TPM2B_ECC_POINT point = {};
-  point.point.x.size = 32;
-  std::memcpy(point.point.x.buffer, x.data(), 32);
-  point.point.y.size = 32;
-  std::memcpy(point.point.y.buffer, y.data(), 32);
-  // The shared secret is the response: encrypt it on the wire.
-  ESYS_TR session = ESYS_TR_NONE;
-  s = StartEncryptedSession(TPMA_SESSION_ENCRYPT, &session);
-  if (!s.ok) return s;
-  TPM2B_ECC_POINT* out = nullptr;
-  TSS2_RC rc = api_->Esys_ECDH_ZGen(esys_, handle, session, ESYS_TR_NONE, ESYS_TR_NONE, &point, &out);
-  FlushQuietly(session);
-  s = Check(rc, "Esys_ECDH_ZGen");
-  if (!s.ok) return s;
-  if (out->point.x.size > 32) {
-    Wipe(out, sizeof(*out));
-    api_->Esys_Free(out);
-    return Failure("E_TPM", "the TPM returned an unexpected ECDH result", "", 0);
-  }
-  z->assign(32, 0);
-  std::memcpy(z->data() + 32 - out->point.x.size, out->point.x.buffer, out->point.x.size);
-  Wipe(out, sizeof(*out));
-  api_->Esys_Free(out);
-  return {};
-}
-
-OpStatus TpmDevice::DoUnseal(const KeyBlobs& key, Bytes* outData) {
-  OpStatus s = Connect();
-  if (!s.ok) return s;
-  ESYS_TR handle = ESYS_TR_NONE;
-  s = Load(key, &handle);
-  if (!s.ok) return s;
-  ESYS_TR session = ESYS_TR_NONE;
-  s = StartEncryptedSession(TPMA_SESSION_ENCRYPT, &session);
-  if (!s.ok) return s;
-  TPM2B_SENSITIVE_DATA* out = nullptr;
-  TSS2_RC rc = api_->Esys_Unseal(esys_, handle, session, ESYS_TR_NONE, ESYS_TR_NONE, &out);
-  FlushQuietly(session);
-  s = Check(rc, "Esys_Unseal");
-  if (!s.ok) return s;
-  outData->assign(out->buffer, out->buffer + out->size);
-  Wipe(out, sizeof(*out));
-  api_->Esys_Free(out);
-  return {};
-}
-
-}  // namespace dk
-
-namespace dk {
-
 OpStatus TpmDevice::WithReconnect(const std::function<OpStatus()>& op) {
   const bool wasConnected = esys_ != nullptr;
   OpStatus s = op();
@@ -495,27 +342,165 @@ OpStatus TpmDevice::WithReconnect(const std::function<OpStatus()>& op) {
 }
 
 OpStatus TpmDevice::Properties(std::map<uint32_t, uint32_t>* out) {
-  return WithReconnect([&] {
+  return WithReconnect([&]() -> OpStatus {
     out->clear();
-    return DoProperties(out);
+    OpStatus s = Connect();
+    if (!s.ok) return s;
+    for (uint32_t group : {TPM2_PT_FIXED, TPM2_PT_VAR}) {
+      TPMI_YES_NO more = TPM2_NO;
+      EsysOut<TPMS_CAPABILITY_DATA> data(*api_);
+      s = Check(api_->Esys_GetCapability(esys_, ESYS_TR_NONE, ESYS_TR_NONE, ESYS_TR_NONE,
+                                         TPM2_CAP_TPM_PROPERTIES, group, TPM2_MAX_TPM_PROPERTIES,
+                                         &more, data.out()),
+                "Esys_GetCapability");
+      if (!s.ok) return s;
+      const TPML_TAGGED_TPM_PROPERTY& props = data->data.tpmProperties;
+      for (UINT32 i = 0; i < props.count; i++) {
+        (*out)[props.tpmProperty[i].property] = props.tpmProperty[i].value;
+      }
+    }
+    return {};
   });
 }
 
 OpStatus TpmDevice::CreateKey(uint32_t parent, const Bytes& templ, const Bytes& sensitiveData,
                               KeyBlobs* out) {
-  return WithReconnect([&] { return DoCreateKey(parent, templ, sensitiveData, out); });
+  return WithReconnect([&]() -> OpStatus {
+    OpStatus s = Connect();
+    if (!s.ok) return s;
+    TPM2B_PUBLIC inPublic = {};
+    size_t offset = 0;
+    if (api_->Tss2_MU_TPM2B_PUBLIC_Unmarshal(templ.data(), templ.size(), &offset, &inPublic) !=
+            TSS2_RC_SUCCESS ||
+        offset != templ.size()) {
+      return Ours("bad-argument", "the key template does not parse as TPM2B_PUBLIC");
+    }
+    if (sensitiveData.size() > sizeof(TPM2B_SENSITIVE_DATA::buffer)) {
+      return Ours("bad-argument", "the data to seal is too large for the TPM");
+    }
+    ESYS_TR parentHandle = ESYS_TR_NONE;
+    s = ParentHandle(parent, &parentHandle);
+    if (!s.ok) return s;
+    TPM2B_SENSITIVE_CREATE sensitive = {};
+    sensitive.sensitive.data.size = static_cast<UINT16>(sensitiveData.size());
+    std::memcpy(sensitive.sensitive.data.buffer, sensitiveData.data(), sensitiveData.size());
+    // Sealing sends a secret to the TPM: encrypt the command parameter (the sensitive area).
+    ESYS_TR session = ESYS_TR_PASSWORD;
+    if (!sensitiveData.empty()) {
+      s = StartEncryptedSession(TPMA_SESSION_DECRYPT, &session);
+      if (!s.ok) {
+        Wipe(&sensitive, sizeof(sensitive));
+        return s;
+      }
+    }
+    TPM2B_DATA outside = {};
+    TPML_PCR_SELECTION pcrs = {};
+    EsysOut<TPM2B_PRIVATE> outPrivate(*api_);
+    EsysOut<TPM2B_PUBLIC> outPublic(*api_);
+    // TPM2_Create needs a free object slot while it works, like a load does.
+    TSS2_RC rc = WithFreeSlot([&] {
+      return api_->Esys_Create(esys_, parentHandle, session, ESYS_TR_NONE, ESYS_TR_NONE,
+                               &sensitive, &inPublic, &outside, &pcrs, outPrivate.out(),
+                               outPublic.out(), nullptr, nullptr, nullptr);
+    });
+    Wipe(&sensitive, sizeof(sensitive));
+    if (session != ESYS_TR_PASSWORD) FlushQuietly(session);
+    s = Check(rc, "Esys_Create");
+    if (!s.ok) return s;
+    uint8_t buf[sizeof(TPM2B_PUBLIC) + sizeof(TPM2B_PRIVATE)];
+    offset = 0;
+    rc = api_->Tss2_MU_TPM2B_PUBLIC_Marshal(outPublic.get(), buf, sizeof(buf), &offset);
+    if (rc != TSS2_RC_SUCCESS) return RcFailure(*api_, "Tss2_MU_TPM2B_PUBLIC_Marshal", rc);
+    out->publicBlob.assign(buf, buf + offset);
+    offset = 0;
+    rc = api_->Tss2_MU_TPM2B_PRIVATE_Marshal(outPrivate.get(), buf, sizeof(buf), &offset);
+    if (rc != TSS2_RC_SUCCESS) return RcFailure(*api_, "Tss2_MU_TPM2B_PRIVATE_Marshal", rc);
+    out->privateBlob.assign(buf, buf + offset);
+    out->parent = parent;
+    return {};
+  });
 }
 
 OpStatus TpmDevice::Sign(const KeyBlobs& key, const uint8_t digest[32], Bytes* rs) {
-  return WithReconnect([&] { return DoSign(key, digest, rs); });
+  return WithReconnect([&]() -> OpStatus {
+    ESYS_TR handle = ESYS_TR_NONE;
+    OpStatus s = ConnectAndLoad(key, &handle);
+    if (!s.ok) return s;
+    TPM2B_DIGEST d = {};
+    d.size = 32;
+    std::memcpy(d.buffer, digest, 32);
+    TPMT_SIG_SCHEME scheme = {};
+    scheme.scheme = TPM2_ALG_ECDSA;
+    scheme.details.ecdsa.hashAlg = TPM2_ALG_SHA256;
+    TPMT_TK_HASHCHECK validation = {};
+    validation.tag = TPM2_ST_HASHCHECK;
+    validation.hierarchy = TPM2_RH_NULL;
+    EsysOut<TPMT_SIGNATURE> signature(*api_);
+    // Inputs and outputs of a signature are public: a plain password session is enough.
+    s = Check(api_->Esys_Sign(esys_, handle, ESYS_TR_PASSWORD, ESYS_TR_NONE, ESYS_TR_NONE, &d,
+                              &scheme, &validation, signature.out()),
+              "Esys_Sign");
+    if (!s.ok) return s;
+    const TPM2B_ECC_PARAMETER& r = signature->signature.ecdsa.signatureR;
+    const TPM2B_ECC_PARAMETER& sv = signature->signature.ecdsa.signatureS;
+    if (signature->sigAlg != TPM2_ALG_ECDSA || r.size > 32 || sv.size > 32) {
+      return Ours("unexpected-response", "Esys_Sign returned an unexpected signature");
+    }
+    rs->assign(64, 0);
+    std::memcpy(rs->data() + 32 - r.size, r.buffer, r.size);
+    std::memcpy(rs->data() + 64 - sv.size, sv.buffer, sv.size);
+    return {};
+  });
 }
 
 OpStatus TpmDevice::Ecdh(const KeyBlobs& key, const Bytes& x, const Bytes& y, Bytes* z) {
-  return WithReconnect([&] { return DoEcdh(key, x, y, z); });
+  return WithReconnect([&]() -> OpStatus {
+    if (x.size() != 32 || y.size() != 32) {
+      return Ours("bad-argument", "the peer point must have 32-byte coordinates");
+    }
+    ESYS_TR handle = ESYS_TR_NONE;
+    OpStatus s = ConnectAndLoad(key, &handle);
+    if (!s.ok) return s;
+    TPM2B_ECC_POINT point = {};
+    point.point.x.size = 32;
+    std::memcpy(point.point.x.buffer, x.data(), 32);
+    point.point.y.size = 32;
+    std::memcpy(point.point.y.buffer, y.data(), 32);
+    // The shared secret is the response: encrypt it on the wire.
+    ESYS_TR session = ESYS_TR_NONE;
+    s = StartEncryptedSession(TPMA_SESSION_ENCRYPT, &session);
+    if (!s.ok) return s;
+    EsysOut<TPM2B_ECC_POINT> out(*api_, EsysOut<TPM2B_ECC_POINT>::kSecret);
+    TSS2_RC rc = api_->Esys_ECDH_ZGen(esys_, handle, session, ESYS_TR_NONE, ESYS_TR_NONE, &point,
+                                      out.out());
+    FlushQuietly(session);
+    s = Check(rc, "Esys_ECDH_ZGen");
+    if (!s.ok) return s;
+    if (out->point.x.size > 32) {
+      return Ours("unexpected-response", "Esys_ECDH_ZGen returned an unexpected ECDH result");
+    }
+    z->assign(32, 0);
+    std::memcpy(z->data() + 32 - out->point.x.size, out->point.x.buffer, out->point.x.size);
+    return {};
+  });
 }
 
-OpStatus TpmDevice::Unseal(const KeyBlobs& key, Bytes* out) {
-  return WithReconnect([&] { return DoUnseal(key, out); });
+OpStatus TpmDevice::Unseal(const KeyBlobs& key, Bytes* outData) {
+  return WithReconnect([&]() -> OpStatus {
+    ESYS_TR handle = ESYS_TR_NONE;
+    OpStatus s = ConnectAndLoad(key, &handle);
+    if (!s.ok) return s;
+    ESYS_TR session = ESYS_TR_NONE;
+    s = StartEncryptedSession(TPMA_SESSION_ENCRYPT, &session);
+    if (!s.ok) return s;
+    EsysOut<TPM2B_SENSITIVE_DATA> out(*api_, EsysOut<TPM2B_SENSITIVE_DATA>::kSecret);
+    TSS2_RC rc = api_->Esys_Unseal(esys_, handle, session, ESYS_TR_NONE, ESYS_TR_NONE, out.out());
+    FlushQuietly(session);
+    s = Check(rc, "Esys_Unseal");
+    if (!s.ok) return s;
+    outData->assign(out->buffer, out->buffer + out->size);
+    return {};
+  });
 }
 
 }  // namespace dk

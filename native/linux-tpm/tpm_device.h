@@ -12,13 +12,12 @@
 #include <utility>
 #include <vector>
 
-#include "../common/errors.h"
+#include "../common/secret.h"
 #include "../common/serial_queue.h"
+#include "../common/status.h"
 #include "tss2_api.h"
 
 namespace dk {
-
-using Bytes = std::vector<uint8_t>;
 
 // A key as the TSS2 PEM file holds it: parent handle and the marshalled TPM2B blobs.
 struct KeyBlobs {
@@ -27,10 +26,9 @@ struct KeyBlobs {
   Bytes privateBlob;  // TPM2B_PRIVATE, with its size prefix
 };
 
-// The outcome of one operation on the worker thread.
-struct OpStatus {
-  bool ok = true;
-  NativeError error;
+// The outcome of one operation on the worker thread: on failure, the raw TSS2_RC (domain "tss2")
+// and its Tss2_RC_Decode text, or one of our reasons; src/backends/tss2-status.ts names it.
+struct OpStatus : Status {
   // The connection, or the TPM's copy of our objects (a TPM restart, another client flushing
   // them), was lost; the context was dropped and the operation may succeed on a new one.
   bool retry = false;
@@ -45,12 +43,13 @@ class TpmDevice {
   TpmDevice(std::string tcti, std::shared_ptr<const Tss2Api> api);
   ~TpmDevice();
 
-  // Runs `task` on the worker thread, after every task posted before it.
-  void Post(std::function<void()> task) { queue_->Post(std::move(task)); }
+  // Every task on this device runs on this queue's thread, in order.
+  SerialQueue& queue() { return *queue_; }
 
   // ---- worker thread only -------------------------------------------------------------
   // The owner hierarchy's password, for TPMs that have one. Applied at the next connect too.
   void SetOwnerAuth(const Bytes& auth);
+  // The operations. Each runs through WithReconnect.
   // TPM properties (TPM2_PT_* -> value) from the fixed and variable groups.
   OpStatus Properties(std::map<uint32_t, uint32_t>* out);
   OpStatus CreateKey(uint32_t parent, const Bytes& templ, const Bytes& sensitiveData,
@@ -63,12 +62,6 @@ class TpmDevice {
   // Runs `op`; if it failed because a connection that existed before it was lost, runs it once
   // more on a fresh connection (so a TPM restart between two calls costs no failed call).
   OpStatus WithReconnect(const std::function<OpStatus()>& op);
-  OpStatus DoProperties(std::map<uint32_t, uint32_t>* out);
-  OpStatus DoCreateKey(uint32_t parent, const Bytes& templ, const Bytes& sensitiveData,
-                       KeyBlobs* out);
-  OpStatus DoSign(const KeyBlobs& key, const uint8_t digest[32], Bytes* rs);
-  OpStatus DoEcdh(const KeyBlobs& key, const Bytes& x, const Bytes& y, Bytes* z);
-  OpStatus DoUnseal(const KeyBlobs& key, Bytes* out);
 
   struct Loaded {
     ESYS_TR handle;
@@ -76,11 +69,17 @@ class TpmDevice {
   };
 
   OpStatus Connect();
+  void ApplyOwnerAuth();
   void Disconnect(bool flush);
   OpStatus Check(TSS2_RC rc, const char* call);
   OpStatus ParentHandle(uint32_t parent, ESYS_TR* out);
   OpStatus Load(const KeyBlobs& key, ESYS_TR* out);
+  OpStatus ConnectAndLoad(const KeyBlobs& key, ESYS_TR* out);
   bool EvictLeastRecentlyUsed();
+  // Runs `call` (an Esys call that needs a free object slot) until it succeeds, fails for
+  // another reason, or no key we loaded is left to evict.
+  template <typename Call>
+  TSS2_RC WithFreeSlot(Call call);
   OpStatus StartEncryptedSession(TPMA_SESSION attributes, ESYS_TR* session);
   void FlushQuietly(ESYS_TR handle);
 
@@ -90,7 +89,7 @@ class TpmDevice {
   ESYS_CONTEXT* esys_ = nullptr;
   ESYS_TR srk_ = ESYS_TR_NONE;
   ESYS_TR persistentSrk_ = ESYS_TR_NONE;
-  Bytes ownerAuth_;
+  SecretBytes ownerAuth_;
   std::map<std::string, Loaded> loaded_;
   std::list<std::string> lru_;  // front = most recently used
   std::unique_ptr<SerialQueue> queue_;  // last: joined first on destruction

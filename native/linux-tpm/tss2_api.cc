@@ -53,7 +53,7 @@ Tss2Load DoLoad(const std::string& libDir) {
                      " (apt install libtss2-dev pulls in all of tss2)";
       return result;
     }
-    result.libraries.push_back({kLibs[i].soname, LoadedPath(handles[i]), ""});
+    result.libraries.push_back({kLibs[i].soname, LoadedPath(handles[i])});
   }
   auto api = std::make_shared<Tss2Api>();
   auto handleFor = [&](const char* key) -> void* {

@@ -1,11 +1,12 @@
 // The tss2 functions we call, resolved at run time with dlopen so that the addon loads (and the
-// other tiers work) on machines without libtss2. The headers are used for types only.
+// other tiers work) on machines without libtss2. The headers are used for types only, and are
+// vendored (vendor/tss2/, BSD-2-Clause), so every build has the TPM tier.
 #pragma once
 
-#include <tss2/tss2_esys.h>
-#include <tss2/tss2_mu.h>
-#include <tss2/tss2_rc.h>
-#include <tss2/tss2_tctildr.h>
+#include "vendor/tss2/tss2_esys.h"
+#include "vendor/tss2/tss2_mu.h"
+#include "vendor/tss2/tss2_rc.h"
+#include "vendor/tss2/tss2_tctildr.h"
 
 #include <memory>
 #include <string>
@@ -30,7 +31,6 @@ namespace dk {
   X(esys, Esys_TR_SetAuth)                      \
   X(esys, Esys_TR_FromTPMPublic)                \
   X(esys, Esys_TR_Close)                        \
-  X(esys, Esys_ReadPublic)                      \
   X(esys, Esys_Free)                            \
   X(tctildr, Tss2_TctiLdr_Initialize)           \
   X(tctildr, Tss2_TctiLdr_Finalize)             \
@@ -38,8 +38,7 @@ namespace dk {
   X(mu, Tss2_MU_TPM2B_PUBLIC_Marshal)           \
   X(mu, Tss2_MU_TPM2B_PUBLIC_Unmarshal)         \
   X(mu, Tss2_MU_TPM2B_PRIVATE_Marshal)          \
-  X(mu, Tss2_MU_TPM2B_PRIVATE_Unmarshal)        \
-  X(mu, Tss2_MU_TPMT_PUBLIC_Marshal)
+  X(mu, Tss2_MU_TPM2B_PRIVATE_Unmarshal)
 
 struct Tss2Api {
 #define DK_DECLARE(lib, name) decltype(&::name) name = nullptr;
@@ -49,8 +48,7 @@ struct Tss2Api {
 
 struct Tss2Library {
   std::string soname;
-  std::string path;     // where the dynamic loader found it
-  std::string version;  // from the real file name, e.g. 3.2.1 is not in the soname
+  std::string path;  // where the dynamic loader found it
 };
 
 // The result of loading: either every function, or the reason (with the package to install).

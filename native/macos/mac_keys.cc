@@ -29,7 +29,7 @@ MacResult FromStatus(const char* call, OSStatus status) {
   r.error.call = call;
   r.error.domain = kOSStatusDomain;
   r.error.status = status;
-  r.error.message = MessageForStatus(status);
+  r.error.statusText = MessageForStatus(status);
   return r;
 }
 
@@ -41,28 +41,29 @@ MacResult FromCFError(const char* call, CFErrorRef error) {
   if (!error) {
     r.error.domain = kOSStatusDomain;
     r.error.status = errSecInternalComponent;
-    r.error.message = "failed without reporting an error";
+    r.error.statusText = "failed without reporting an error";
     return r;
   }
   CFStringRef domain = CFErrorGetDomain(error);  // Get rule: borrowed
   r.error.domain = Utf8FromString(domain);
   r.error.status = static_cast<int64_t>(CFErrorGetCode(error));
   if (domain && CFEqual(domain, kCFErrorDomainOSStatus)) {
-    r.error.message = MessageForStatus(static_cast<OSStatus>(r.error.status));
+    r.error.statusText = MessageForStatus(static_cast<OSStatus>(r.error.status));
   } else {
     CFRef<CFStringRef> d = CFRef<CFStringRef>::Adopt(CFErrorCopyDescription(error));
-    r.error.message = Utf8FromString(d.get());
+    r.error.statusText = Utf8FromString(d.get());
   }
   return r;
 }
 
-// A failure that is ours to name (the OS call "succeeded" with something unusable).
-MacResult Ours(const char* call, const char* code, const std::string& message) {
+// A failure that is ours to name (the OS call "succeeded" with something unusable): one of the
+// reasons of NativeError, which src/backends/osstatus.ts maps like a status.
+MacResult Ours(const char* call, const char* reason, const std::string& detail) {
   MacResult r;
   r.ok = false;
   r.error.call = call;
-  r.error.code = code;
-  r.error.message = message;
+  r.error.reason = reason;
+  r.error.detail = detail;
   return r;
 }
 
@@ -106,7 +107,7 @@ CFRef<CFMutableDictionaryRef> ItemQuery(const KeySpec& spec) {
 
 MacResult PublicKeyFromPoint(const Bytes& point, CFRef<SecKeyRef>* out) {
   if (point.size() != kPointBytes || point[0] != 0x04) {
-    return Ours("SecKeyCreateWithData", "E_INVALID_ARGUMENT",
+    return Ours("SecKeyCreateWithData", "bad-argument",
                 "a P-256 public key must be 65 bytes starting with 0x04");
   }
   CFRef<CFMutableDictionaryRef> attrs = NewDictionary();
@@ -130,7 +131,7 @@ MacResult Describe(const KeySpec& spec, NewKey* key) {
   CFTypeRef blob = attrs ? CFDictionaryGetValue(attrs.get(), TokenOidKey()) : nullptr;
   if (!blob || CFGetTypeID(blob) != CFDataGetTypeID() ||
       CFDataGetLength(static_cast<CFDataRef>(blob)) == 0) {
-    return Ours("SecKeyCopyAttributes", "E_MACOS",
+    return Ours("SecKeyCopyAttributes", "unexpected-response",
                 "the new Secure Enclave key has no \"toid\" blob, so it could not be kept "
                 "(this macOS version may have changed the undocumented attribute)");
   }
@@ -139,12 +140,6 @@ MacResult Describe(const KeySpec& spec, NewKey* key) {
 }
 
 }  // namespace
-
-void Wipe(Bytes* b) {
-  volatile uint8_t* p = b->data();
-  for (size_t i = 0; i < b->size(); i++) p[i] = 0;
-  b->clear();
-}
 
 HostInfo GetHostInfo() {
   HostInfo info;
@@ -193,7 +188,7 @@ MacResult ProbeKeychain() {
 MacResult CreateKey(const KeySpec& spec, NewKey* out) {
   const bool permanent = spec.kind != KeyKind::kSecureEnclaveBlob;
   if (permanent && spec.tag.empty()) {
-    return Ours("SecKeyCreateRandomKey", "E_INVALID_ARGUMENT", "a permanent key needs a tag");
+    return Ours("SecKeyCreateRandomKey", "bad-argument", "a permanent key needs a tag");
   }
   CFRef<CFMutableDictionaryRef> attrs = NewDictionary();
   CFRef<CFMutableDictionaryRef> priv = NewDictionary();
@@ -235,7 +230,7 @@ MacResult CreateKey(const KeySpec& spec, NewKey* out) {
 }
 
 MacResult RebuildSecureEnclaveKey(const Bytes& blob, NewKey* out) {
-  if (blob.empty()) return Ours("SecKeyCreateWithData", "E_CORRUPT", "the key blob is empty");
+  if (blob.empty()) return Ours("SecKeyCreateWithData", "corrupt", "the key blob is empty");
   CFRef<CFDataRef> data = DataFromBytes(blob);
   CFRef<CFMutableDictionaryRef> attrs = NewDictionary();
   CFDictionarySetValue(attrs.get(), kSecAttrKeyType, kSecAttrKeyTypeECSECPrimeRandom);
@@ -255,7 +250,7 @@ MacResult RebuildSecureEnclaveKey(const Bytes& blob, NewKey* out) {
 
 MacResult FindKeys(const KeySpec& spec, std::vector<NewKey>* out) {
   if (spec.kind == KeyKind::kSecureEnclaveBlob || spec.tag.empty()) {
-    return Ours("SecItemCopyMatching", "E_INVALID_ARGUMENT", "only permanent keys can be found");
+    return Ours("SecItemCopyMatching", "bad-argument", "only permanent keys can be found");
   }
   CFRef<CFMutableDictionaryRef> q = ItemQuery(spec);
   CFDictionarySetValue(q.get(), kSecAttrKeyClass, kSecAttrKeyClassPrivate);
@@ -265,7 +260,7 @@ MacResult FindKeys(const KeySpec& spec, std::vector<NewKey>* out) {
   OSStatus s = SecItemCopyMatching(q.get(), result.OutParam());
   if (s != errSecSuccess) return FromStatus("SecItemCopyMatching", s);
   if (!result || CFGetTypeID(result.get()) != CFArrayGetTypeID()) {
-    return Ours("SecItemCopyMatching", "E_MACOS", "the keychain returned no list of keys");
+    return Ours("SecItemCopyMatching", "unexpected-response", "the keychain returned no list of keys");
   }
   CFArrayRef items = static_cast<CFArrayRef>(result.get());
   for (CFIndex i = 0; i < CFArrayGetCount(items); i++) {
@@ -283,7 +278,7 @@ MacResult FindKeys(const KeySpec& spec, std::vector<NewKey>* out) {
 MacResult DeleteKeys(const KeySpec& spec, int* deleted) {
   *deleted = 0;
   if (spec.kind == KeyKind::kSecureEnclaveBlob || spec.tag.empty()) {
-    return Ours("SecItemDelete", "E_INVALID_ARGUMENT", "only permanent keys can be deleted");
+    return Ours("SecItemDelete", "bad-argument", "only permanent keys can be deleted");
   }
   // No key class: the private key and any public key item stored beside it both go.
   CFRef<CFMutableDictionaryRef> q = ItemQuery(spec);
@@ -293,21 +288,21 @@ MacResult DeleteKeys(const KeySpec& spec, int* deleted) {
     if (s != errSecSuccess) return FromStatus("SecItemDelete", s);
     ++*deleted;
   }
-  return Ours("SecItemDelete", "E_MACOS",
+  return Ours("SecItemDelete", "unexpected-response",
               "more than " + std::to_string(kMaxDeletes) + " keychain items carry this key's tag");
 }
 
 MacResult PublicKeyOf(SecKeyRef key, Bytes* out) {
   // SecKeyCopyPublicKey of a public key returns that key (retained).
   CFRef<SecKeyRef> pub = CFRef<SecKeyRef>::Adopt(SecKeyCopyPublicKey(key));
-  if (!pub) return Ours("SecKeyCopyPublicKey", "E_MACOS", "the key has no public key");
+  if (!pub) return Ours("SecKeyCopyPublicKey", "unexpected-response", "the key has no public key");
   CFRef<CFErrorRef> error;
   CFRef<CFDataRef> data =
       CFRef<CFDataRef>::Adopt(SecKeyCopyExternalRepresentation(pub.get(), error.OutParam()));
   if (!data) return FromCFError("SecKeyCopyExternalRepresentation", error.get());
   *out = BytesFromData(data.get());
   if (out->size() != kPointBytes || (*out)[0] != 0x04) {
-    return Ours("SecKeyCopyExternalRepresentation", "E_MACOS",
+    return Ours("SecKeyCopyExternalRepresentation", "unexpected-response",
                 "the public key is not a 65-byte uncompressed P-256 point");
   }
   return Ok();
@@ -315,7 +310,7 @@ MacResult PublicKeyOf(SecKeyRef key, Bytes* out) {
 
 MacResult Sign(SecKeyRef key, const Bytes& data, bool prehashed, Bytes* der) {
   if (prehashed && data.size() != kDigestBytes) {
-    return Ours("SecKeyCreateSignature", "E_INVALID_ARGUMENT", "a digest must be 32 bytes");
+    return Ours("SecKeyCreateSignature", "bad-argument", "a digest must be 32 bytes");
   }
   SecKeyAlgorithm alg = prehashed ? kSecKeyAlgorithmECDSASignatureDigestX962SHA256
                                   : kSecKeyAlgorithmECDSASignatureMessageX962SHA256;
@@ -340,7 +335,7 @@ MacResult Ecdh(SecKeyRef key, const Bytes& peerPoint, Bytes* shared) {
   *shared = BytesFromData(z.get());
   if (shared->size() != 32) {
     Wipe(shared);
-    return Ours("SecKeyCopyKeyExchangeResult", "E_MACOS", "the shared secret is not 32 bytes");
+    return Ours("SecKeyCopyKeyExchangeResult", "unexpected-response", "the shared secret is not 32 bytes");
   }
   return Ok();
 }

@@ -1,6 +1,7 @@
 // The Secure Enclave and Keychain tiers' calls into Security.framework, without any Node-API:
 // every function here runs on a worker thread (a keychain call can block on a prompt) and
-// reports failures as a MacError, which the binding turns into a KeystoreError on the JS thread.
+// reports failures raw (a NativeError: the call, the CFError domain and status, the OS's text);
+// src/backends/osstatus.ts names them.
 #pragma once
 
 #include <Security/Security.h>
@@ -9,28 +10,17 @@
 #include <string>
 #include <vector>
 
+#include "../common/secret.h"
+#include "../common/status.h"
 #include "cf_ref.h"
 
 namespace dk {
 namespace macos {
 
-using Bytes = std::vector<uint8_t>;
-
-// What failed, as Security.framework reported it.
-struct MacError {
-  std::string call;     // the Security/CF function, e.g. "SecKeyCreateRandomKey"
-  std::string domain;   // the CFError domain ("NSOSStatusErrorDomain" for an OSStatus)
-  int64_t status = 0;   // the OSStatus, or the CFError code in another domain
-  std::string message;  // SecCopyErrorMessageString / CFErrorCopyDescription
-  // A code fixed by us rather than by the status (a blob that rebuilt the wrong key is
-  // E_CORRUPT whatever the OS said); empty means "look the status up in the OSStatus table".
-  std::string code;
-};
-
-struct MacResult {
-  bool ok = true;
-  MacError error;
-};
+// ok, or what failed as Security.framework reported it: call, domain ("NSOSStatusErrorDomain"
+// for an OSStatus), status, and SecCopyErrorMessageString / CFErrorCopyDescription as
+// statusText; or one of our reasons (NativeError::reason) when the OS reported no status.
+using MacResult = Status;
 
 enum class KeyKind {
   kSecureEnclaveBlob,       // non-permanent SE key; we keep its SE-wrapped "toid" blob
@@ -96,9 +86,6 @@ MacResult EncryptTo(const Bytes& publicKey, const Bytes& plaintext, Bytes* out);
 
 // The inverse, with the private key.
 MacResult Decrypt(SecKeyRef key, const Bytes& ciphertext, Bytes* plaintext);
-
-// Overwrites a buffer that held secret bytes.
-void Wipe(Bytes* b);
 
 }  // namespace macos
 }  // namespace dk

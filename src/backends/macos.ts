@@ -18,7 +18,7 @@ import type {
   TierGuarantees,
   TierProvider,
 } from './backend';
-import { nativeStatusTable } from './osstatus';
+import { withMacErrors } from './osstatus';
 
 /**
  * The two macOS tiers, over Security.framework through the native addon (native/macos/):
@@ -32,7 +32,7 @@ import { nativeStatusTable } from './osstatus';
  *   account owner can export it.
  *
  * Every call runs on the addon's worker thread, since a keychain call can wait on a prompt.
- * Errors arrive as KeystoreErrors built by the addon from ./osstatus (code, osStatus, hint).
+ * The addon reports raw statuses; withMacErrors (./osstatus) turns them into KeystoreErrors.
  */
 
 export const SE_GUARANTEES = {
@@ -108,7 +108,7 @@ export interface NativeMacSecurity {
 
 interface MacAddonExports {
   macosBuiltIn?: boolean;
-  MacSecurity?: new (table: [string, number, string, string][]) => NativeMacSecurity;
+  MacSecurity?: new () => NativeMacSecurity;
 }
 
 export type MacSupport =
@@ -128,7 +128,7 @@ export function macosSupport(
   if (!addon.macosBuiltIn || !MacSecurity) {
     return { ok: false, reason: 'not built into this addon' };
   }
-  return { ok: true, open: () => new MacSecurity(nativeStatusTable()) };
+  return { ok: true, open: () => withMacErrors(new MacSecurity()) };
 }
 
 // ---- record formats -----------------------------------------------------------------------

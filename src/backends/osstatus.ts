@@ -1,10 +1,11 @@
-import type { ErrorCode } from '../errors';
+import { KeystoreError, type ErrorCode } from '../errors';
+import { isRawNativeError, mapRejections, type RawNativeError } from '../native-errors';
 
 /**
  * What each Security.framework status means to a caller of device-keystore: the one table.
- * The native addon gets it at construction (`new MacSecurity(nativeStatusTable())`) and builds
- * every KeystoreError from it on the JS thread, with the raw `osStatus` and the text of
- * SecCopyErrorMessageString, so C++ and TypeScript cannot disagree about a code.
+ * The native addon reports the raw status (the call, the CFError domain and code, and the text
+ * of SecCopyErrorMessageString); `macosError` turns that into a KeystoreError with the stable
+ * code, the hint and the raw `osStatus`. The table never travels into C++.
  *
  * Errors arrive as CFErrors: an OSStatus is the code of a CFError in NSOSStatusErrorDomain.
  * Secure Enclave and LocalAuthentication failures can come in their own domains, whose codes
@@ -146,7 +147,58 @@ export function codeForStatus(status: number, domain = OSSTATUS_DOMAIN): ErrorCo
   return statusEntry(status, domain)?.code ?? GENERIC_MACOS_CODE;
 }
 
-/** The rows the addon's MacSecurity constructor takes: [domain, status, code, hint]. */
-export function nativeStatusTable(): [string, number, string, string][] {
-  return STATUS_TABLE.map((e) => [e.domain, e.status, e.code, e.hint]);
+/** The code of each failure the addon names itself (NativeError reasons in mac_keys.cc). */
+const REASON_CODES: Readonly<Record<string, ErrorCode>> = {
+  closed: 'E_CLOSED',
+  'bad-argument': 'E_INVALID_ARGUMENT',
+  corrupt: 'E_CORRUPT',
+  'unexpected-response': GENERIC_MACOS_CODE,
+};
+
+function describeStatus(e: RawNativeError): string {
+  if (e.domain === OSSTATUS_DOMAIN) return ` (OSStatus ${e.status})`;
+  return ` (${e.domain} error ${e.status})`;
+}
+
+/** The KeystoreError for a raw error of the macOS binding; anything else is returned as it is. */
+export function macosError(err: unknown): unknown {
+  if (!isRawNativeError(err)) return err;
+  if (err.reason === 'closed')
+    return new KeystoreError('E_CLOSED', 'this keystore backend was closed');
+  const call = err.call ?? 'MacSecurity';
+  if (err.domain === undefined || typeof err.status !== 'number') {
+    const code = REASON_CODES[err.reason ?? ''] ?? GENERIC_MACOS_CODE;
+    return new KeystoreError(code, `${call} failed: ${err.detail ?? err.message}`);
+  }
+  const entry = statusEntry(err.status, err.domain);
+  return new KeystoreError(
+    entry?.code ?? GENERIC_MACOS_CODE,
+    `${call} failed: ${err.statusText ?? ''}${describeStatus(err)}`,
+    {
+      ...(entry ? { hint: entry.hint } : {}),
+      ...(err.domain === OSSTATUS_DOMAIN ? { osStatus: err.status } : {}),
+    },
+  );
+}
+
+interface ProbingNative {
+  probeSecureEnclave(afterFirstUnlock: boolean): Promise<{ ok: boolean; error?: unknown }>;
+  probeKeychain(): Promise<{ ok: boolean; error?: unknown }>;
+}
+
+/**
+ * The addon's MacSecurity with its raw failures turned into KeystoreErrors: rejections, and the
+ * `error` of a probe's result.
+ */
+export function withMacErrors<T extends ProbingNative>(raw: T): T {
+  const mapped = mapRejections(raw, macosError);
+  const probe = async <P extends { ok: boolean; error?: unknown }>(p: Promise<P>): Promise<P> => {
+    const r = await p;
+    return r.error === undefined ? r : { ...r, error: macosError(r.error) };
+  };
+  return Object.assign(Object.create(mapped) as T, {
+    probeSecureEnclave: (afterFirstUnlock: boolean) =>
+      probe(mapped.probeSecureEnclave(afterFirstUnlock)),
+    probeKeychain: () => probe(mapped.probeKeychain()),
+  });
 }

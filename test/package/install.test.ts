@@ -144,7 +144,7 @@ describe('require, import and the types in the installed package', () => {
     const r = lastJson(cjs);
     expect(r.addonLoaded, JSON.stringify(r)).toBe(true);
     expect(String(r.addon)).toMatch(new RegExp(`^prebuilds/${process.platform}-${process.arch}/`));
-    if (process.platform === 'linux') expect(r.tpmBuiltIn).toBe(true);
+    if (process.platform === 'linux') expect(r.tpmTier).toBe(true);
     expect(r.tier).toBe('encrypted-file');
   });
 

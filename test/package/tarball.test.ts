@@ -24,7 +24,8 @@ const ALLOWED = [
   /^prebuilds\/[a-z0-9]+-[a-z0-9+]+\/device-keystore(\.[a-z0-9]+)*\.node$/,
   /^binding\.gyp$/,
   /^native\/.+\.(cc|c|h|mm|map)$/,
-  /^scripts\/gyp-tss2-include\.js$/,
+  // The vendored tss2 headers' license (BSD-2-Clause: it travels with them) and note.
+  /^native\/linux-tpm\/vendor\/tss2\/(LICENSE|README\.md)$/,
 ];
 
 const REQUIRED = [
@@ -38,7 +39,8 @@ const REQUIRED = [
   'native/common/addon.cc',
   'native/common/exports.map',
   'native/linux-tpm/tpm_binding.cc',
-  'scripts/gyp-tss2-include.js',
+  'native/linux-tpm/vendor/tss2/tss2_esys.h',
+  'native/linux-tpm/vendor/tss2/LICENSE',
   ...(process.env.DK_EXPECT_PREBUILDS ?? '').split(/\s+/).filter(Boolean),
 ];
 

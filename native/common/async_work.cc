@@ -1,0 +1,166 @@
+#include "async_work.h"
+
+#include <mutex>
+#include <utility>
+
+namespace dk {
+
+Bytes CopyBytes(const Napi::Value& v, const char* what, size_t maxLen) {
+  if (!v.IsBuffer()) ThrowInvalidArgument(v.Env(), std::string(what) + " must be a Buffer");
+  auto b = v.As<Napi::Buffer<uint8_t>>();
+  if (b.Length() > maxLen) ThrowInvalidArgument(v.Env(), std::string(what) + " is too long");
+  return Bytes(b.Data(), b.Data() + b.Length());
+}
+
+Napi::Buffer<uint8_t> ToBuffer(Napi::Env env, const Bytes& b) {
+  return Napi::Buffer<uint8_t>::Copy(env, b.data(), b.size());
+}
+
+ValueBuilder BufferOf(std::shared_ptr<const Bytes> b) {
+  return [b](Napi::Env env) -> Napi::Value { return ToBuffer(env, *b); };
+}
+
+ValueBuilder SecretBufferOf(std::shared_ptr<SecretBytes> b) {
+  return [b](Napi::Env env) -> Napi::Value {
+    Napi::Value v = ToBuffer(env, b->bytes);
+    Wipe(&b->bytes);
+    return v;
+  };
+}
+
+namespace {
+
+// A queued operation: its promise and, once the work ran, its outcome.
+struct Completion {
+  explicit Completion(Napi::Env env) : deferred(Napi::Promise::Deferred::New(env)) {}
+  Napi::Promise::Deferred deferred;
+  Outcome outcome;
+
+  void Settle(Napi::Env env) {
+    if (outcome.status.ok) {
+      deferred.Resolve(outcome.value ? outcome.value(env) : env.Undefined());
+    } else {
+      deferred.Reject(MakeJsError(env, outcome.status.error));
+    }
+  }
+};
+
+}  // namespace
+
+// The thread-safe function that carries completions to the JS thread. Shared by the owning
+// AsyncOps and every operation in flight, so it lives until the last of them is done.
+class AsyncOps::Link {
+ public:
+  Link(Napi::Env env, const char* name) : env_(env) {
+    tsfn_ = Napi::ThreadSafeFunction::New(env, Napi::Function(), name, 0, 1);
+    // Only operations in flight keep the event loop alive (see Begin and Settled).
+    tsfn_.Unref(env);
+    // Registered after the thread-safe function, so it runs before Node's own cleanup of it
+    // (cleanup hooks run in reverse order of registration).
+    napi_add_env_cleanup_hook(env_, &Link::Teardown, this);
+  }
+
+  // JS thread; or a worker thread, but only once the environment is gone (see Deliver).
+  ~Link() {
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (gone_) return;  // the hook ran, and Node owns (and frees) the thread-safe function
+    napi_remove_env_cleanup_hook(env_, &Link::Teardown, this);
+    tsfn_.Release();
+  }
+
+  Link(const Link&) = delete;
+  Link& operator=(const Link&) = delete;
+
+  // JS thread: an operation starts.
+  void Begin(Napi::Env env) {
+    if (pending_++ == 0) tsfn_.Ref(env);
+  }
+
+  // Worker thread: hands a finished operation to the JS thread, or drops it if the environment
+  // is gone (nobody is waiting for it any more).
+  static void Deliver(std::shared_ptr<Link> link, Completion* done) {
+    using Payload = std::pair<Completion*, std::shared_ptr<Link>>;
+    Link* self = link.get();
+    auto* payload = new Payload(done, std::move(link));
+    napi_status s = napi_closing;
+    {
+      std::lock_guard<std::mutex> lock(self->mutex_);
+      if (!self->gone_) s = self->tsfn_.NonBlockingCall(payload, &Link::Settled);
+    }
+    if (s != napi_ok) {
+      // Outside the lock: dropping the last reference to the link runs ~Link.
+      delete payload->first;
+      delete payload;
+    }
+  }
+
+ private:
+  // JS thread, called by the thread-safe function.
+  static void Settled(Napi::Env env, Napi::Function, std::pair<Completion*, std::shared_ptr<Link>>* p) {
+    std::unique_ptr<Completion> completion(p->first);
+    std::shared_ptr<Link> owner = std::move(p->second);
+    delete p;
+    if (env == nullptr) return;  // the environment is shutting down
+    try {
+      Napi::HandleScope scope(env);
+      completion->Settle(env);
+    } catch (const Napi::Error& e) {
+      // JS cannot run any more (worker.terminate() while this operation was queued), so building
+      // the result failed. An exception leaving this callback would abort the whole process:
+      // settle the promise if that still works, else drop it.
+      try {
+        completion->deferred.Reject(e.Value());
+      } catch (...) {
+      }
+    }
+    if (--owner->pending_ == 0) owner->tsfn_.Unref(env);
+  }
+
+  // The environment is being torn down: the thread-safe function is about to be deleted by
+  // Node, so no thread may call it from now on.
+  static void Teardown(void* arg) {
+    auto* self = static_cast<Link*>(arg);
+    std::lock_guard<std::mutex> lock(self->mutex_);
+    self->gone_ = true;
+  }
+
+  napi_env env_;
+  Napi::ThreadSafeFunction tsfn_;
+  std::mutex mutex_;   // guards gone_ against worker threads calling tsfn_
+  bool gone_ = false;  // the environment's cleanup hooks ran
+  int pending_ = 0;    // JS thread only
+};
+
+AsyncOps::AsyncOps(Napi::Env env, const char* name) : link_(std::make_shared<Link>(env, name)) {}
+
+AsyncOps::~AsyncOps() = default;
+
+Napi::Value AsyncOps::Run(Napi::Env env, SerialQueue* queue, Work work) {
+  if (closed_ || !queue) {
+    NativeError e;
+    e.reason = "closed";
+    e.detail = "this connection was closed";
+    auto d = Napi::Promise::Deferred::New(env);
+    d.Reject(MakeJsError(env, e));
+    return d.Promise();
+  }
+  auto* completion = new Completion(env);
+  Napi::Promise promise = completion->deferred.Promise();
+  link_->Begin(env);
+  queue->Post([link = link_, completion, work = std::move(work)] {
+    completion->outcome = work();
+    Link::Deliver(link, completion);
+  });
+  return promise;
+}
+
+Napi::Value AsyncOps::Close(Napi::Env env, SerialQueue* queue) {
+  if (!closed_) {
+    Napi::Value done = Run(env, queue, [] { return Outcome{}; });
+    closed_ = true;
+    closing_ = Napi::Persistent(done.As<Napi::Object>());
+  }
+  return closing_.Value();
+}
+
+}  // namespace dk

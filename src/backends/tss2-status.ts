@@ -1,0 +1,118 @@
+import { KeystoreError } from '../errors';
+import { isRawNativeError, type RawNativeError } from '../native-errors';
+
+/**
+ * What a TSS2_RC means to a caller of device-keystore: the one table. The addon reports the raw
+ * TSS2_RC with its Tss2_RC_Decode text and the ESYS call (native/linux-tpm/tpm_device.cc); this
+ * turns it into a KeystoreError with a stable code, a hint and the raw `tpmRc`.
+ */
+
+export const TSS2_DOMAIN = 'tss2';
+
+// tss2_common.h / tss2_tpm2_types.h
+const LAYER_MASK = 0xff << 16;
+const LAYER = { TPM: 0, ESAPI: 7 << 16, SYS: 8 << 16, TCTI: 10 << 16, RESMGR_TPM: 12 << 16 };
+const BASE = { NO_CONNECTION: 8, TRY_AGAIN: 9, IO_ERROR: 10, MALFORMED_RESPONSE: 17 };
+const RC = {
+  FMT1: 0x080,
+  AUTH_FAIL: 0x08e,
+  BAD_AUTH: 0x0a2,
+  REFERENCE_H0: 0x910,
+  REFERENCE_H6: 0x916,
+  LOCKOUT: 0x921,
+};
+
+/** The connection to the TPM failed (the TPM restarted, swtpm was killed, a socket error). */
+export function isTransportFailure(rc: number): boolean {
+  const layer = (rc & LAYER_MASK) >>> 0;
+  const base = rc & 0xffff;
+  return (
+    (layer === LAYER.TCTI || layer === LAYER.ESAPI || layer === LAYER.SYS) &&
+    [BASE.NO_CONNECTION, BASE.TRY_AGAIN, BASE.IO_ERROR, BASE.MALFORMED_RESPONSE].includes(base)
+  );
+}
+
+/** The TPM's own response code with the handle/session/parameter number stripped; 0 if none. */
+export function tpmCode(rc: number): number {
+  const layer = (rc & LAYER_MASK) >>> 0;
+  if (layer !== LAYER.TPM && layer !== LAYER.RESMGR_TPM) return 0;
+  const code = rc & 0xfff;
+  return code & RC.FMT1 ? (code & 0x3f) | RC.FMT1 : code;
+}
+
+const hex = (rc: number) => `0x${(rc >>> 0).toString(16).toUpperCase()}`;
+
+function fromStatus(e: RawNativeError, tcti: string): KeystoreError {
+  const rc = e.status!;
+  const text = `${e.statusText ?? 'unknown'} (${hex(rc)})`;
+  const failed = `${e.call ?? 'tss2'} failed: ${text}`;
+  const err = (
+    code: ConstructorParameters<typeof KeystoreError>[0],
+    message: string,
+    hint?: string,
+  ) => new KeystoreError(code, message, { tpmRc: rc, ...(hint ? { hint } : {}) });
+  if (e.call === 'Tss2_TctiLdr_Initialize') {
+    return err(
+      'E_TPM_UNAVAILABLE',
+      `cannot reach the TPM through ${tcti}: ${text}`,
+      'check the tcti option / DEVICE_KEYSTORE_TCTI and that the TPM is running',
+    );
+  }
+  if (e.call === 'Esys_Initialize')
+    return err('E_TPM_UNAVAILABLE', failed, 'check that the TPM is running');
+  if (isTransportFailure(rc)) {
+    return err(
+      'E_TPM_UNAVAILABLE',
+      `the TPM stopped answering: ${failed}`,
+      `check that the TPM is reachable through ${tcti}, then retry`,
+    );
+  }
+  const code = tpmCode(rc);
+  if (code >= RC.REFERENCE_H0 && code <= RC.REFERENCE_H6) {
+    return err(
+      'E_TPM',
+      `the TPM lost the objects loaded by this process: ${failed}`,
+      'the TPM was restarted or another program flushed its objects; retry',
+    );
+  }
+  if (code === RC.LOCKOUT) {
+    return err(
+      'E_TPM_LOCKOUT',
+      `the TPM is in dictionary-attack lockout: ${failed}`,
+      'wait for the lockout to expire, or clear it with the lockout authorization (tpm2_dictionarylockout --clear-lockout)',
+    );
+  }
+  if (code === RC.AUTH_FAIL || code === RC.BAD_AUTH) {
+    return err(
+      'E_TPM_AUTH',
+      `the TPM refused the authorization: ${failed}`,
+      'if the owner hierarchy has a password, pass it as the ownerAuth option (DEVICE_KEYSTORE_TPM_OWNER_AUTH)',
+    );
+  }
+  return err('E_TPM', failed);
+}
+
+/** The KeystoreError for a raw error of the TPM binding; anything else is returned as it is. */
+export function tpmError(err: unknown, tcti: string): unknown {
+  if (!isRawNativeError(err)) return err;
+  if (err.domain === TSS2_DOMAIN && typeof err.status === 'number') return fromStatus(err, tcti);
+  const detail = err.detail ?? err.message;
+  // Failures the addon names itself; tpmRc 0: no TSS2_RC describes them.
+  switch (err.reason) {
+    case 'closed':
+      return new KeystoreError('E_CLOSED', 'this TPM connection was closed');
+    case 'tss2-missing':
+      return new KeystoreError('E_TPM_UNAVAILABLE', detail);
+    case 'bad-argument':
+      return new KeystoreError('E_INVALID_ARGUMENT', detail, { tpmRc: 0 });
+    case 'corrupt':
+      return new KeystoreError('E_TPM', detail, { tpmRc: 0, hint: 'the key file is corrupt' });
+    case 'unsupported-parent':
+      return new KeystoreError('E_TPM', detail, {
+        tpmRc: 0,
+        hint: 'keys must be children of the owner-hierarchy SRK (0x40000001) or 0x81000001',
+      });
+    default:
+      return new KeystoreError('E_TPM', detail, { tpmRc: 0 });
+  }
+}
