@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { createHash, createPublicKey, type KeyObject } from 'node:crypto';
 import type { TierName } from './backends/backend';
 import { corrupt, invalidArgument } from './errors';
 import { publicKeyObjectFromRaw, pemFromRaw } from './crypto/p256';
@@ -7,9 +7,9 @@ import { TIERS } from './backends/backend';
 
 /**
  * The identity record (identity.json): who this device says it is. It holds only public data
- * and can be shared as it is.
+ * and can be shared as it is. This is its JSON form, as stored and as exported.
  */
-export interface Identity {
+export interface IdentityJSON {
   name: string;
   /** base64url(SHA-256(SPKI DER of the identity public key)). */
   deviceId: string;
@@ -18,6 +18,45 @@ export interface Identity {
   /** SPKI PEM. */
   publicKey: string;
   createdAt: string;
+}
+
+/** The identity as the API hands it out: the public key as a KeyObject, PEM in its JSON. */
+export interface Identity extends Omit<IdentityJSON, 'publicKey'> {
+  publicKey: KeyObject;
+  toJSON(): IdentityJSON;
+}
+
+/** toJSON lives on the prototype, so the fields are all an identity's own properties. */
+class IdentityEntry implements Identity {
+  name: string;
+  deviceId: string;
+  tier: TierName;
+  keyAlias: string;
+  publicKey: KeyObject;
+  createdAt: string;
+
+  constructor(json: IdentityJSON) {
+    ({
+      name: this.name,
+      deviceId: this.deviceId,
+      tier: this.tier,
+      keyAlias: this.keyAlias,
+      createdAt: this.createdAt,
+    } = json);
+    this.publicKey = createPublicKey(json.publicKey);
+  }
+
+  toJSON(): IdentityJSON {
+    const { name, deviceId, tier, keyAlias, createdAt } = this;
+    const publicKey = this.publicKey.export({ type: 'spki', format: 'pem' }) as string;
+    return { name, deviceId, tier, keyAlias, publicKey, createdAt };
+  }
+}
+
+/** The API's form of a stored identity (whose public key the identity room has checked). */
+export function identityFrom(json: IdentityJSON): Identity {
+  const { name, deviceId, tier, keyAlias, publicKey, createdAt } = json;
+  return new IdentityEntry({ name, deviceId, tier, keyAlias, publicKey, createdAt });
 }
 
 const FORMAT = 'device-keystore/identity';
@@ -34,7 +73,7 @@ export function makeIdentity(
   keyAlias: string,
   publicKeyRaw: Buffer,
   createdAt: string,
-): Identity {
+): IdentityJSON {
   return {
     name,
     deviceId: deviceIdOf(publicKeyRaw),
@@ -45,15 +84,15 @@ export function makeIdentity(
   };
 }
 
-export function identityBody(identity: Identity) {
+export function identityBody(identity: IdentityJSON) {
   return { format: FORMAT, version: VERSION, ...identity };
 }
 
-export async function writeIdentityFile(file: string, identity: Identity): Promise<void> {
+export async function writeIdentityFile(file: string, identity: IdentityJSON): Promise<void> {
   await writeRecord(file, identityBody(identity));
 }
 
-export async function readIdentityFile(file: string): Promise<Identity> {
+export async function readIdentityFile(file: string): Promise<IdentityJSON> {
   // A legacy `passphrase` field is outside the checksum; the file tier migrates it away.
   const body = await readRecord(file, 'identity file', ['passphrase']);
   const r = new RecordReader(file, body);
@@ -61,7 +100,7 @@ export async function readIdentityFile(file: string): Promise<Identity> {
   r.literal('version', VERSION);
   const tier = r.string('tier');
   if (!(TIERS as readonly string[]).includes(tier)) throw corrupt(file, `unknown tier "${tier}"`);
-  const identity: Identity = {
+  const identity: IdentityJSON = {
     name: r.string('name'),
     deviceId: r.string('deviceId'),
     tier: tier as TierName,

@@ -12,7 +12,7 @@ export type {
   KeyInfoJSON,
   PublicCryptoKeyOptions,
 } from './device-key';
-export type { Identity } from './identity';
+export type { Identity, IdentityJSON } from './identity';
 export { KeystoreError, ErrorCodes, isKeystoreError } from './errors';
 export type { ErrorCode } from './errors';
 export { TIERS } from './backends/backend';

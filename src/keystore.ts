@@ -207,10 +207,8 @@ export class Keystore {
 
   /** The identity record for sharing: public fields only, never a secret. */
   exportIdentity(): Promise<Identity> {
-    return this.#run(async () => {
-      const { name, deviceId, tier, keyAlias, publicKey, createdAt } = await this.#identity.read();
-      return { name, deviceId, tier, keyAlias, publicKey, createdAt };
-    });
+    // identityFrom copies exactly the public fields of the record.
+    return this.#run(() => this.#identity.read());
   }
 
   createKey(alias: string, opts?: WaitOptions): Promise<DeviceKey> {

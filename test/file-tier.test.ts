@@ -134,7 +134,7 @@ async function makeStore(label: string, opts: OpenOptions = {}): Promise<Fixture
       return {
         dir,
         identityAlias: identity.keyAlias,
-        identityPem: identity.publicKey,
+        identityPem: identity.toJSON().publicKey,
         extraPem: extra.exportPublicKey('pem'),
         otherPem: other.exportPublicKey('pem'),
       };
@@ -654,7 +654,7 @@ describe('legacy passphrase in identity.json', () => {
     // Second open: nothing left to migrate, no warning; the identity reads cleanly.
     warnings = [];
     await expectSigns(fx.dir, 'extra', fx.extraPem);
-    expect(await withStore(fx.dir, (ks) => ks.identity())).toMatchObject({
+    expect((await withStore(fx.dir, (ks) => ks.identity())).toJSON()).toMatchObject({
       publicKey: fx.identityPem,
     });
     expect(warnings).toEqual([]);

@@ -69,14 +69,15 @@ describe('closing a native TPM connection', () => {
       }),
     );
     const first = conn.close().then(() => order.push('close 1'));
-    const second = withTimeout(conn.close(), 5_000, 'the second close()').then(() =>
+    // The guard only proves that it settles (0.1.0's never did); the machine may be busy.
+    const second = withTimeout(conn.close(), 45_000, 'the second close()').then(() =>
       order.push('close 2'),
     );
     await Promise.all([...inFlight, first, second]);
     expect(order.slice(0, 20).every((e) => e.startsWith('properties'))).toBe(true);
     expect(order.slice(20)).toEqual(['close 1', 'close 2']);
     // A third close, long after: still resolves.
-    await withTimeout(conn.close(), 5_000, 'a later close()');
+    await withTimeout(conn.close(), 45_000, 'a later close()');
     const blob = Buffer.alloc(4);
     await expectCode(() => conn.properties(), 'E_CLOSED');
     await expectCode(() => conn.sign(0x40000001, blob, blob, Buffer.alloc(32)), 'E_CLOSED');

@@ -115,7 +115,7 @@ describe('detection and key files', () => {
       const identity = await s.init({ name: 'tpm-host' });
       expect(identity.tier).toBe('tpm2');
       const idKey = await s.identityKey();
-      expect(idKey.exportPublicKey('pem')).toBe(identity.publicKey);
+      expect(idKey.exportPublicKey('pem')).toBe(identity.toJSON().publicKey);
       const sig = await idKey.sign('identity check');
       expect(nodeVerifies(identity.publicKey, 'identity check', sig)).toBe(true);
       await stores.close(s);

@@ -4,11 +4,13 @@ import { KeystoreError, fromFsError, invalidArgument } from '../errors';
 import { pemFromRaw } from '../crypto/p256';
 import {
   deviceIdOf,
+  identityFrom,
   makeIdentity,
   readIdentityFile,
   validateIdentityName,
   writeIdentityFile,
   type Identity,
+  type IdentityJSON,
 } from '../identity';
 import { signalOption } from '../store/abort';
 import { fsyncDir } from '../store/atomic';
@@ -69,7 +71,7 @@ export class IdentityRoom {
       );
       await this.#commit(identity, force);
       await this.#keys.dropStaleIdentityKeys(alias);
-      return identity;
+      return identityFrom(identity);
     }, signal);
   }
 
@@ -85,6 +87,12 @@ export class IdentityRoom {
   }
 
   async readIfAny(): Promise<Identity | undefined> {
+    const json = await this.readJSONIfAny();
+    return json && identityFrom(json);
+  }
+
+  /** identity.json as stored, checked against the key record it names. */
+  async readJSONIfAny(): Promise<IdentityJSON | undefined> {
     const paths = this.#ctx.paths;
     if (!(await fileExists(paths.identity))) return undefined;
     const identity = await readIdentityFile(paths.identity);
@@ -117,7 +125,7 @@ export class IdentityRoom {
    * Commit point of `init`. Without force, link() publishes the file only if none exists, so
    * even two processes that both got past the lock could not both create an identity.
    */
-  async #commit(identity: Identity, force: boolean): Promise<void> {
+  async #commit(identity: IdentityJSON, force: boolean): Promise<void> {
     const paths = this.#ctx.paths;
     if (force) {
       await writeIdentityFile(paths.identity, identity);

@@ -43,18 +43,21 @@ describe('identity: a store before init', () => {
     expect(id.keyAlias).toMatch(/^identity-/);
     expect(new Date(id.createdAt).toISOString()).toBe(id.createdAt);
 
-    const pub = createPublicKey(id.publicKey);
+    // A KeyObject, as everywhere in the API; PEM in its JSON.
+    const pub = id.publicKey;
+    expect(pub.type).toBe('public');
+    expect(createPublicKey(id.toJSON().publicKey).equals(pub)).toBe(true);
     expect(pub.asymmetricKeyType).toBe('ec');
     expect(pub.asymmetricKeyDetails?.namedCurve).toBe('prime256v1');
     const spki = pub.export({ type: 'spki', format: 'der' });
     expect(id.deviceId).toBe(createHash('sha256').update(spki).digest('base64url'));
     expect(id.deviceId).toMatch(/^[A-Za-z0-9_-]{43}$/);
 
-    expect(await ks.identity()).toEqual(id);
+    expect((await ks.identity()).toJSON()).toEqual(id.toJSON());
     const key = await ks.identityKey();
     expect(key.alias).toBe(id.keyAlias);
     expect(key.publicKey.equals(pub)).toBe(true);
-    expect(key.exportPublicKey('pem')).toBe(id.publicKey);
+    expect(key.exportPublicKey('pem')).toBe(id.toJSON().publicKey);
     // The published key is the one that signs for the identity.
     expect(cryptoVerify('sha256', msg, pub, await key.sign(msg))).toBe(true);
 
@@ -112,10 +115,11 @@ describe('identity: an initialized store', () => {
       'publicKey',
       'tier',
     ]);
-    expect(exported).toEqual(await ks.identity());
-    for (const v of Object.values(exported)) expect(typeof v).toBe('string');
+    expect(exported.toJSON()).toEqual((await ks.identity()).toJSON());
+    expect(exported.publicKey.type).toBe('public');
+    for (const v of Object.values(exported.toJSON())) expect(typeof v).toBe('string');
     const text = JSON.stringify(exported);
-    expect(JSON.parse(text)).toEqual(exported);
+    expect(JSON.parse(text)).toEqual(exported.toJSON());
     expect(text).not.toMatch(/PRIVATE|passphrase|checksum|backendData|ciphertext/);
     expect(text).not.toContain(PASS);
   });

@@ -82,7 +82,7 @@ describe('secrets never leak', () => {
       );
     }
     const id = await store.identity();
-    allowed.push(id.deviceId, id.publicKey);
+    allowed.push(id.deviceId, id.toJSON().publicKey);
     return allowed;
   }
 
