@@ -143,7 +143,8 @@ function settingsFrom(opts: OpenOptions): StoreSettings {
 /**
  * A keystore directory and the tier its new keys go to. Open one with `Keystore.open()`.
  * A facade: the keys, identity and secrets rooms do the work, over one private store context.
- * After `close()`, every call on it and on every key it handed out fails with E_CLOSED.
+ * After `close()`, every call on it fails with E_CLOSED, and so do sign, verify and ecdh on every
+ * key it handed out (their public halves stay readable, as a KeyObject's would).
  */
 export class Keystore {
   readonly #ctx: StoreContext;
@@ -266,7 +267,7 @@ export class Keystore {
     opts: WaitOptions & { newPassphrase?: string | Uint8Array } = {},
   ): Promise<PassphraseChange> {
     return this.#run(() => {
-      const signal = signalOption(opts);
+      const signal = signalOption(opts, ['newPassphrase', 'signal']);
       const next = opts.newPassphrase;
       if (
         next !== undefined &&

@@ -86,7 +86,7 @@ function fromStatus(e: RawNativeError, tcti: string): KeystoreError {
     return err(
       'E_TPM_AUTH',
       `the TPM refused the authorization: ${failed}`,
-      'if the owner hierarchy has a password, pass it as the ownerAuth option (DEVICE_KEYSTORE_TPM_OWNER_AUTH)',
+      'if the owner hierarchy has a password, pass it as the tpmOwnerAuth option (DEVICE_KEYSTORE_TPM_OWNER_AUTH)',
     );
   }
   return err('E_TPM', failed);

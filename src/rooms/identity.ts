@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { promises as fsp } from 'node:fs';
-import { KeystoreError, fromFsError, invalidArgument } from '../errors';
+import { KeystoreError, fromFsError, invalidArgument, isKeystoreError } from '../errors';
 import { pemFromRaw } from '../crypto/p256';
 import {
   deviceIdOf,
@@ -46,10 +46,14 @@ export class IdentityRoom {
     const name = validateIdentityName(opts.name);
     const force = opts.force ?? false;
     if (typeof force !== 'boolean') throw invalidArgument('force must be a boolean');
-    const signal = signalOption(opts);
+    const signal = signalOption(opts, ['name', 'force', 'signal']);
     const paths = this.#ctx.paths;
     return this.#ctx.locked(async () => {
-      const existing = await this.readIfAny();
+      // With force, a damaged identity is what is being replaced: it must not stop init.
+      const existing = await this.readIfAny().catch((err: unknown) => {
+        if (force && isKeystoreError(err, 'E_CORRUPT')) return undefined;
+        throw err;
+      });
       if (existing && !force) {
         throw new KeystoreError(
           'E_EXISTS',

@@ -52,10 +52,20 @@ export interface WaitOptions {
   signal?: AbortSignal;
 }
 
-/** The `signal` option of a call: undefined, or an AbortSignal. */
-export function signalOption(opts: unknown): AbortSignal | undefined {
+/**
+ * The `signal` option of a call: undefined, or an AbortSignal. Option names other than
+ * `allowed` are refused, as Keystore.open refuses them, so a misspelling never goes unnoticed.
+ */
+export function signalOption(
+  opts: unknown,
+  allowed: readonly string[] = ['signal'],
+): AbortSignal | undefined {
   if (opts === undefined) return undefined;
   if (opts === null || typeof opts !== 'object') throw invalidArgument('options must be an object');
+  for (const k of Object.keys(opts)) {
+    if (!allowed.includes(k))
+      throw invalidArgument(`unknown option "${k}"`, `valid options: ${allowed.join(', ')}`);
+  }
   const signal = (opts as { signal?: unknown }).signal;
   if (signal === undefined || signal instanceof AbortSignal) return signal;
   throw invalidArgument('signal must be an AbortSignal');

@@ -376,5 +376,11 @@ export async function changePassphrase(
       { path: file },
     );
   }
-  return ctx.locked(() => changeMasterPassphrase(ctx.settings, newPassphrase), signal);
+  const change = await ctx.locked(
+    () => changeMasterPassphrase(ctx.settings, newPassphrase),
+    signal,
+  );
+  // A passphrase given to open() is this Keystore's: it must open what it just re-wrapped.
+  if (newPassphrase && ctx.settings.passphrase) ctx.settings.passphrase = newPassphrase;
+  return change;
 }
