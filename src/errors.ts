@@ -103,6 +103,14 @@ export function fromFsError(err: unknown, path: string, action: string): Keystor
       hint: 'run as the user that owns the keystore directory',
     });
   }
+  if (e?.code === 'ENOSPC' || e?.code === 'EDQUOT') {
+    return new KeystoreError('E_IO', `cannot ${action} ${path}: the disk is full (${e.code})`, {
+      path,
+      errno: e.code,
+      cause: err,
+      hint: 'free some space on that volume and try again; the store was left as it was',
+    });
+  }
   return new KeystoreError('E_IO', `cannot ${action} ${path}: ${e?.message ?? String(err)}`, {
     path,
     cause: err,

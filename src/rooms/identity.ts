@@ -73,7 +73,13 @@ export class IdentityRoom {
         key.exportPublicKey('raw'),
         key.createdAt,
       );
-      await this.#commit(identity, force);
+      try {
+        await this.#commit(identity, force);
+      } catch (err) {
+        // The key is no one's identity: take it back, so a failed init leaves the old state.
+        await this.#keys.deleteLocked(alias).catch(() => {});
+        throw err;
+      }
       await this.#keys.dropStaleIdentityKeys(alias);
       return identityFrom(identity);
     }, signal);

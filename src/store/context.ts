@@ -3,7 +3,7 @@ import * as path from 'node:path';
 import type { Backend, BackendContext, TierName } from '../backends/backend';
 import { providerFor, type TierReport } from '../backends/detect';
 import { KeystoreError } from '../errors';
-import { ensureDir } from './atomic';
+import { ensureDir, removeFileDurable } from './atomic';
 import { unlockMaster } from './file-master';
 import { Lifecycle } from './lifecycle';
 import { withLock } from './lock';
@@ -28,6 +28,8 @@ export class StoreContext {
   /** What the tiers get from the store: settings and the file tier's unlock, never a path. */
   readonly backendContext: BackendContext;
   readonly #backends = new Map<TierName, Promise<Backend>>();
+  /** Files the locked call in progress created that no record names yet. */
+  #provisional: string[] | undefined;
 
   constructor(
     settings: StoreSettings,
@@ -41,7 +43,9 @@ export class StoreContext {
     this.tier = tier;
     this.tiers = tiers;
     this.requireHardware = requireHardware;
-    this.backendContext = backendContextFor(settings, storeDir);
+    this.backendContext = backendContextFor(settings, storeDir, (file) =>
+      this.#provisional?.push(file),
+    );
   }
 
   /** The open tier for an item, opened on first use. */
@@ -79,7 +83,18 @@ export class StoreContext {
       this.paths.lock,
       async () => {
         await sweepStaleTempFiles(this.paths);
-        return fn();
+        // A call that fails (a full disk, a refused key) takes back what it created first, such
+        // as the file tier's first master, so the store is exactly as it was before.
+        const provisional: string[] = [];
+        this.#provisional = provisional;
+        try {
+          return await fn();
+        } catch (err) {
+          for (const file of provisional.reverse()) await removeFileDurable(file).catch(() => {});
+          throw err;
+        } finally {
+          this.#provisional = undefined;
+        }
       },
       { timeoutMs: this.settings.lockTimeoutMs, ...(signal ? { signal } : {}) },
     );
@@ -96,14 +111,18 @@ export class StoreContext {
 }
 
 /** The settings a tier may see, detection included (it probes before any store exists). */
-export function backendContextFor(settings: StoreSettings, storeDir: string): BackendContext {
+export function backendContextFor(
+  settings: StoreSettings,
+  storeDir: string,
+  created?: (file: string) => void,
+): BackendContext {
   return {
     storeDir,
     warn: settings.warn,
     ...(settings.tcti !== undefined ? { tcti: settings.tcti } : {}),
     ...(settings.tpmOwnerAuth !== undefined ? { tpmOwnerAuth: settings.tpmOwnerAuth } : {}),
     unlockDataKey: async (create, signal) => {
-      const { dataKeyId, dataKey } = await unlockMaster(settings, create, create, signal);
+      const { dataKeyId, dataKey } = await unlockMaster(settings, create, create, signal, created);
       return { dataKeyId, dataKey };
     },
   };

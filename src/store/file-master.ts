@@ -241,6 +241,8 @@ export async function unlockMaster(
   create: boolean,
   locked: boolean = create,
   signal?: AbortSignal,
+  /** Told of each file a new master brings (see StoreContext.createdProvisionally). */
+  created?: (file: string) => void,
 ): Promise<UnlockedMaster> {
   const file = ctx.paths.fileMaster;
   const master = await readMaster(file);
@@ -255,7 +257,7 @@ export async function unlockMaster(
         },
       );
     }
-    return createMaster(ctx);
+    return createMaster(ctx, created);
   }
   const found = await findPassphrase(ctx.paths, ctx.passphrase);
   const nextFile = ctx.paths.passphraseNext;
@@ -295,7 +297,10 @@ export async function unlockMaster(
   return { dataKeyId: master.dataKeyId, dataKey: rolled, source: 'file' };
 }
 
-async function createMaster(ctx: StoreSettings): Promise<UnlockedMaster> {
+async function createMaster(
+  ctx: StoreSettings,
+  created: ((file: string) => void) | undefined,
+): Promise<UnlockedMaster> {
   const found = await findPassphrase(ctx.paths, ctx.passphrase);
   let passphrase: SecretBytes;
   let source: PassphraseSource | 'generated';
@@ -311,11 +316,13 @@ async function createMaster(ctx: StoreSettings): Promise<UnlockedMaster> {
     // passphrase that the next attempt reuses rather than a master nobody can open.
     passphrase = generatePassphrase();
     await writePassphraseFile(ctx.paths.passphraseFile, passphrase);
+    created?.(ctx.paths.passphraseFile);
     source = 'generated';
   }
   const dataKeyId = randomBytes(16).toString('base64url');
   const dataKey = randomBytes(32);
   await writeMaster(ctx.paths.fileMaster, dataKeyId, dataKey, passphrase, ctx);
+  created?.(ctx.paths.fileMaster);
   return { dataKeyId, dataKey, source };
 }
 
@@ -349,7 +356,13 @@ export async function changeMasterPassphrase(
   }
   const next = newPassphrase ?? generatePassphrase();
   if (fileManaged) await writePassphraseFile(ctx.paths.passphraseNext, next);
-  await writeMaster(ctx.paths.fileMaster, current.dataKeyId, current.dataKey, next, ctx);
+  try {
+    await writeMaster(ctx.paths.fileMaster, current.dataKeyId, current.dataKey, next, ctx);
+  } catch (err) {
+    // The master is still wrapped under the old passphrase: the new one never took effect.
+    if (fileManaged) await removeFileDurable(ctx.paths.passphraseNext).catch(() => {});
+    throw err;
+  }
   if (fileManaged) {
     await renameDurable(ctx.paths.passphraseNext, ctx.paths.passphraseFile);
   }
