@@ -97,7 +97,7 @@ describe('an owner hierarchy with a password', () => {
         expect(isKeystoreError(err, 'E_TPM_AUTH'), String(err)).toBe(true);
         expect(typeof (err as { tpmRc?: number }).tpmRc).toBe('number');
         expect((err as Error).message).toMatch(/authorization/);
-        expect((err as { hint?: string }).hint).toMatch(/ownerAuth/);
+        expect((err as { hint?: string }).hint).toMatch(/tpmOwnerAuth/);
       } finally {
         await without.close();
       }

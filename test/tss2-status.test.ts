@@ -74,7 +74,7 @@ describe('the TSS2_RC table', () => {
         raw('Esys_CreatePrimary (SRK)', 0x9a2),
         'E_TPM_AUTH',
         /refused the authorization/,
-        /ownerAuth/,
+        /tpmOwnerAuth/,
       ],
       [
         raw('Esys_Load', 0x1df, 'tpm:parameter(1):integrity check failed'),
