@@ -8,6 +8,8 @@
 #   swtpm, swtpm-tools  the software TPM the TPM tests start on a loopback port
 #   tpm2-tools, tpm2-openssl  outside TPM implementations the interop tests compare against
 #   valgrind       the memory check of the native TPM paths (scripts/valgrind-native.sh)
+#   tpm2-abrmd, libtss2-tcti-tabrmd0, dbus-daemon  the user-space resource manager that the
+#                  multi-process test (test/tpm-processes.test.ts) starts on a private D-Bus
 # Runs apt only when something is missing. Needs root (or sudo) on a fresh machine.
 set -euo pipefail
 
@@ -20,6 +22,9 @@ command -v swtpm_setup >/dev/null 2>&1 || need+=(swtpm-tools)
 command -v tpm2_sign >/dev/null 2>&1 || need+=(tpm2-tools)
 dpkg -s tpm2-openssl >/dev/null 2>&1 || need+=(tpm2-openssl)
 command -v valgrind >/dev/null 2>&1 || need+=(valgrind)
+command -v tpm2-abrmd >/dev/null 2>&1 || need+=(tpm2-abrmd)
+ldconfig -p 2>/dev/null | grep -q 'libtss2-tcti-tabrmd\.so\.0 ' || need+=(libtss2-tcti-tabrmd0)
+command -v dbus-daemon >/dev/null 2>&1 || need+=(dbus-daemon)
 command -v cc >/dev/null 2>&1 || need+=(gcc)
 
 if [ ${#need[@]} -eq 0 ]; then

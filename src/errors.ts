@@ -25,6 +25,7 @@ export const ErrorCodes = [
   'E_TPM_PERMISSION',
   'E_TPM_LOCKOUT',
   'E_TPM_AUTH',
+  'E_TPM_OBJECT_MEMORY',
   'E_TPM',
   // macOS tiers (Secure Enclave, Keychain); `osStatus` carries the raw OSStatus.
   'E_MISSING_ENTITLEMENT',

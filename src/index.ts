@@ -3,7 +3,7 @@
  * (Secure Enclave, Keychain, TPM 2.0, or an encrypted file), behind one API.
  */
 export { Keystore, SealedSecrets } from './keystore';
-export type { OpenOptions, InitOptions, StoreDescription } from './keystore';
+export type { OpenOptions, InitOptions, ImportKeyOptions, StoreDescription } from './keystore';
 export { DeviceKey } from './device-key';
 export type {
   SignOptions,

@@ -43,6 +43,17 @@ export interface OpenOptions {
   tpmOwnerAuth?: string | Uint8Array;
 }
 
+/** Options of `importKey`. */
+export interface ImportKeyOptions extends WaitOptions {
+  /** The tier to import into; only `tpm2` imports keys. Default `tpm2`. */
+  tier?: TierName;
+  /**
+   * The key's authorization value, as you know it. Only `''` is supported: it says the key has
+   * no password, which the key file's `emptyAuth` only claims.
+   */
+  keyAuth?: string | Uint8Array;
+}
+
 export interface StoreDescription {
   dir: string;
   /** The tier new keys are created in. */
@@ -218,17 +229,36 @@ export class Keystore {
 
   /**
    * Adopt a TPM key made by another tool (a TSS2 PRIVATE KEY PEM from tpm2-openssl or
-   * ssh-tpm-agent) into the tpm2 tier of this store. The TPM must be able to load it.
+   * ssh-tpm-agent) into the tpm2 tier of this store. The TPM must be able to load it, and its
+   * public area must say it was made in and bound to the TPM (fixedTPM, fixedParent,
+   * sensitiveDataOrigin). `keyAuth: ''` is your word that the key has no password; it is
+   * needed for keys without noDA (tpm2-openssl's), because a wrong guess would count towards
+   * the TPM's dictionary-attack lockout, and for files that say emptyAuth FALSE.
    */
   importKey(
     alias: string,
     material: string | Buffer,
-    opts: TierName | (WaitOptions & { tier?: TierName }) = {},
+    opts: TierName | ImportKeyOptions = {},
   ): Promise<DeviceKey> {
     return this.#run(async () => {
       // A tier name alone is the 0.1.0 form of this argument.
-      const { tier = 'tpm2', ...wait } = typeof opts === 'string' ? { tier: opts } : opts;
-      return this.#keys.import(alias, material, tier, signalOption(wait));
+      const {
+        tier = 'tpm2',
+        keyAuth,
+        ...wait
+      } = typeof opts === 'string' ? { tier: opts } : (opts as ImportKeyOptions);
+      if (
+        keyAuth !== undefined &&
+        typeof keyAuth !== 'string' &&
+        !(keyAuth instanceof Uint8Array)
+      ) {
+        throw invalidArgument('keyAuth must be a string or a Uint8Array');
+      }
+      const auth =
+        keyAuth === undefined
+          ? {}
+          : { keyAuth: typeof keyAuth === 'string' ? Buffer.from(keyAuth) : Buffer.from(keyAuth) };
+      return this.#keys.import(alias, material, tier, signalOption(wait), auth);
     });
   }
 

@@ -133,3 +133,82 @@ async function waitForPort(port: number, exited: Promise<'exited'>): Promise<'re
   }
   return 'exited';
 }
+
+/**
+ * tpm2-abrmd, the user-space TPM resource manager, in front of a swtpm: on a private D-Bus
+ * session bus of its own (dbus-daemon --session on a socket in a temp dir), never the system
+ * bus. `tcti` reaches the TPM through it; `env` is what a client process needs to find the bus.
+ */
+export class Abrmd {
+  private constructor(
+    private readonly dbus: ChildProcess,
+    private readonly daemon: ChildProcess,
+    private readonly dir: string,
+    readonly busAddress: string,
+    readonly busName: string,
+  ) {}
+
+  get tcti(): string {
+    return `tabrmd:bus_type=session,bus_name=${this.busName}`;
+  }
+
+  get env(): Record<string, string> {
+    return { DBUS_SESSION_BUS_ADDRESS: this.busAddress };
+  }
+
+  static async start(tpm: Swtpm): Promise<Abrmd> {
+    const dir = mkdtempSync(join(tmpdir(), 'dk-abrmd-'));
+    const dbus = spawn(
+      'dbus-daemon',
+      ['--session', '--nofork', '--print-address=1', `--address=unix:path=${join(dir, 'bus')}`],
+      { stdio: ['ignore', 'pipe', 'ignore'] },
+    );
+    let out = '';
+    dbus.stdout!.on('data', (d: Buffer) => (out += d.toString()));
+    for (let i = 0; i < 200 && !out.includes('\n'); i++)
+      await new Promise((r) => setTimeout(r, 10));
+    const busAddress = out.split('\n')[0]!.trim();
+    if (!busAddress) throw new Error('dbus-daemon printed no address');
+    const busName = `com.intel.tss2.Tabrmd.dk${process.pid}x${tpm.port}`;
+    const args = ['--session', `--tcti=${tpm.tcti}`, `--dbus-name=${busName}`, '--flush-all'];
+    // It refuses to run as root unless told to (CI containers run the tests as root).
+    if (process.getuid?.() === 0) args.push('--allow-root');
+    const daemon = spawn('tpm2-abrmd', args, {
+      env: { ...process.env, DBUS_SESSION_BUS_ADDRESS: busAddress },
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
+    let stderr = '';
+    daemon.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
+    const abrmd = new Abrmd(dbus, daemon, dir, busAddress, busName);
+    // Ready once its name is on the bus: a client call then succeeds.
+    for (let i = 0; i < 100; i++) {
+      if (daemon.exitCode !== null) break;
+      if (await abrmd.answers()) return abrmd;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    await abrmd.stop();
+    throw new Error(`tpm2-abrmd did not start: ${stderr}`);
+  }
+
+  private answers(): Promise<boolean> {
+    return new Promise((resolve) => {
+      const c = spawn('tpm2_getcap', ['properties-fixed'], {
+        env: { ...process.env, ...this.env, TPM2TOOLS_TCTI: this.tcti, TSS2_LOG: 'all+none' },
+        stdio: 'ignore',
+      });
+      c.on('exit', (code) => resolve(code === 0));
+      c.on('error', () => resolve(false));
+    });
+  }
+
+  async stop(): Promise<void> {
+    for (const child of [this.daemon, this.dbus]) {
+      if (child.exitCode === null && child.signalCode === null) {
+        const exited = once(child, 'exit');
+        child.kill('SIGTERM');
+        await exited;
+      }
+    }
+    rmSync(this.dir, { recursive: true, force: true });
+  }
+}

@@ -93,6 +93,11 @@ describe('detection and key files', () => {
     expect(d.extractable).toBe(false);
     expect(d.extractableBy).toBe('nobody');
     expect(d.warnings.join('\n')).not.toMatch(/not hardware-backed/);
+    // What protects the keys is in the library's own output, not only in docs/tpm.md.
+    const access = d.warnings.find((w) => w.startsWith('TPM keys have an empty authorization'));
+    expect(access, d.warnings.join('\n')).toMatch(/read the key files .* open the TPM/);
+    expect(access).toMatch(/root, members of the tss group/);
+    expect(access).toMatch(/sign and run ECDH/);
     const tpm = d.tiers.find((t) => t.tier === 'tpm2')!;
     expect(tpm).toMatchObject({ status: 'available', chosen: true, hardwareBacked: true });
     expect(tpm.reason).toContain(swtpm.tcti);
@@ -571,7 +576,8 @@ describe('interop with tpm2-openssl', () => {
 
     const s = await openStore();
     try {
-      const imported = await s.importKey('imported', pem);
+      // tpm2-openssl's keys lack noDA: importing them takes the caller's word on the password.
+      const imported = await s.importKey('imported', pem, { keyAuth: '' });
       expect(imported.tier).toBe('tpm2');
       expect(imported.exportPublicKey('pem')).toBe(pub.stdout);
       const sig = await imported.sign('imported key message');
@@ -627,7 +633,7 @@ describe('interop with tpm2-openssl', () => {
     const s = await openStore();
     for (const [alias, tagged] of Object.entries(variants)) {
       const der = buildKeyFile({ ...real, tagged, parentBody: handleBody(real.parent) });
-      const k = await s.importKey(alias, derToPem(der));
+      const k = await s.importKey(alias, derToPem(der), { keyAuth: '' });
       expect(k.exportPublicKey('raw').equals(point), alias).toBe(true);
       expect(nodeVerifies(k.publicKey, alias, await k.sign(alias)), alias).toBe(true);
     }
@@ -637,7 +643,10 @@ describe('interop with tpm2-openssl', () => {
       tagged: [emptyAuth, description, tlv(0xa5, tlv(0x01, Buffer.of(0xff)))],
       parentBody: handleBody(real.parent),
     });
-    await expectCode(() => s.importKey('ssh-rsa', derToPem(rsa)), 'E_CORRUPT');
+    await expectCode(
+      () => s.importKey('ssh-rsa', derToPem(rsa), { keyAuth: '' }),
+      'E_INVALID_ARGUMENT',
+    );
     const left = await fsp.readdir(path.join(dir, 'keys'));
     expect(left.filter((f) => f.startsWith('ssh-rsa'))).toEqual([]);
     await stores.closeAll();
@@ -650,7 +659,7 @@ describe('interop with tpm2-openssl', () => {
       'utf8',
     );
     const s = await openStore();
-    const err = await caught(() => s.importKey('foreign', foreign));
+    const err = await caught(() => s.importKey('foreign', foreign, { keyAuth: '' }));
     expect(err.code, String(err)).toBe('E_TPM');
     expect(typeof err.tpmRc).toBe('number');
     const left = await fsp.readdir(path.join(dir, 'keys'));

@@ -70,6 +70,19 @@ describe('the TSS2_RC table', () => {
         /dictionary-attack lockout: Esys_Sign failed/,
         /lockout/,
       ],
+      // Another client holding the TPM's slots (no resource manager): one code, the fix named.
+      [
+        raw('Esys_Load', 0x902, 'tpm:warn(2.0): out of memory for object contexts'),
+        'E_TPM_OBJECT_MEMORY',
+        /no free object slot, and the ones in use are not this process's/,
+        /\/dev\/tpmrm0.*tpm2-abrmd/,
+      ],
+      [
+        raw('Esys_StartAuthSession (salted)', 0x000c0903),
+        'E_TPM_OBJECT_MEMORY',
+        /no free session slot/,
+        /\/dev\/tpmrm0.*tpm2-abrmd/,
+      ],
       [
         raw('Esys_CreatePrimary (SRK)', 0x9a2),
         'E_TPM_AUTH',

@@ -53,6 +53,36 @@ TSS2_RC TpmCode(TSS2_RC rc) {
   return code;
 }
 
+// Unmarshals a TPM2B_PUBLIC that must fill `blob` exactly, with a size prefix that covers
+// exactly the TPMT_PUBLIC that was read: no trailing bytes inside or after it.
+bool UnmarshalPublic(const Tss2Api& api, const Bytes& blob, TPM2B_PUBLIC* out) {
+  size_t offset = 0;
+  if (api.Tss2_MU_TPM2B_PUBLIC_Unmarshal(blob.data(), blob.size(), &offset, out) !=
+          TSS2_RC_SUCCESS ||
+      offset != blob.size() || blob.size() < 2) {
+    return false;
+  }
+  const size_t prefix = (static_cast<size_t>(blob[0]) << 8) | blob[1];
+  if (prefix != blob.size() - 2 || out->size != prefix) return false;
+  // Marshal it again: the bytes the TPM will hash into the Name must be the ones we were given.
+  uint8_t again[sizeof(TPM2B_PUBLIC)];
+  size_t written = 0;
+  if (api.Tss2_MU_TPM2B_PUBLIC_Marshal(out, again, sizeof(again), &written) != TSS2_RC_SUCCESS)
+    return false;
+  return written == blob.size() && std::memcmp(again, blob.data(), written) == 0;
+}
+
+bool UnmarshalPrivate(const Tss2Api& api, const Bytes& blob, TPM2B_PRIVATE* out) {
+  size_t offset = 0;
+  if (api.Tss2_MU_TPM2B_PRIVATE_Unmarshal(blob.data(), blob.size(), &offset, out) !=
+          TSS2_RC_SUCCESS ||
+      offset != blob.size() || blob.size() < 2) {
+    return false;
+  }
+  const size_t prefix = (static_cast<size_t>(blob[0]) << 8) | blob[1];
+  return prefix == blob.size() - 2 && out->size == prefix;
+}
+
 std::string Hex(uint32_t v) {
   char buf[16];
   std::snprintf(buf, sizeof(buf), "0x%X", v);
@@ -250,6 +280,11 @@ OpStatus TpmDevice::ParentHandle(uint32_t parent, ESYS_TR* out) {
     return {};
   }
   if ((parent & 0xFF000000) == 0x81000000) {
+    if (persistentSrk_ != ESYS_TR_NONE && persistentHandle_ != parent) {
+      // Another persistent handle than the one we hold: never reuse one for the other.
+      api_->Esys_TR_Close(esys_, &persistentSrk_);
+      persistentSrk_ = ESYS_TR_NONE;
+    }
     if (persistentSrk_ == ESYS_TR_NONE) {
       // Reading a persistent object's public area needs a free object slot, like a load.
       TSS2_RC rc = WithFreeSlot([&] {
@@ -258,6 +293,13 @@ OpStatus TpmDevice::ParentHandle(uint32_t parent, ESYS_TR* out) {
       });
       OpStatus s = Check(rc, "Esys_TR_FromTPMPublic (persistent parent)");
       if (!s.ok) return s;
+      s = CheckPersistentParent(persistentSrk_);
+      if (!s.ok) {
+        api_->Esys_TR_Close(esys_, &persistentSrk_);
+        persistentSrk_ = ESYS_TR_NONE;
+        return s;
+      }
+      persistentHandle_ = parent;
     }
     *out = persistentSrk_;
     return {};
@@ -265,7 +307,48 @@ OpStatus TpmDevice::ParentHandle(uint32_t parent, ESYS_TR* out) {
   return Ours("unsupported-parent", "unsupported parent handle " + Hex(parent));
 }
 
-OpStatus TpmDevice::Load(const KeyBlobs& key, ESYS_TR* out) {
+OpStatus TpmDevice::CheckPersistentParent(ESYS_TR persistent) {
+  // The owner SRK's Name: CreatePrimary with the H-2 template gives the same key every time,
+  // so a persistent H-2 SRK has exactly this Name and anything else (an RSA SRK, another
+  // template, a key made with Create) does not.
+  ESYS_TR srk = ESYS_TR_NONE;
+  OpStatus s = ParentHandle(TPM2_RH_OWNER, &srk);
+  if (!s.ok) return s;
+  EsysOut<TPM2B_NAME> want(*api_);
+  EsysOut<TPM2B_NAME> got(*api_);
+  s = Check(api_->Esys_TR_GetName(esys_, srk, want.out()), "Esys_TR_GetName (SRK)");
+  if (!s.ok) return s;
+  s = Check(api_->Esys_TR_GetName(esys_, persistent, got.out()), "Esys_TR_GetName (persistent)");
+  if (!s.ok) return s;
+  if (want->size != got->size || std::memcmp(want->name, got->name, want->size) != 0) {
+    return Ours("unsupported-parent",
+                "the persistent parent is not the H-2 ECC P-256 SRK of the owner hierarchy");
+  }
+  return {};
+}
+
+OpStatus TpmDevice::Load(const KeyBlobs& key, Kind kind, ESYS_TR* out) {
+  // Checked before the cache: the same blobs asked for as another kind must fail the same way.
+  TPM2B_PUBLIC pub = {};
+  TPM2B_PRIVATE priv = {};
+  if (!UnmarshalPublic(*api_, key.publicBlob, &pub)) {
+    return Ours("corrupt", "the key's TPM2B_PUBLIC does not parse, or its size prefix is wrong");
+  }
+  if (!UnmarshalPrivate(*api_, key.privateBlob, &priv)) {
+    return Ours("corrupt", "the key's TPM2B_PRIVATE does not parse, or its size prefix is wrong");
+  }
+  const TPMT_PUBLIC& area = pub.publicArea;
+  if (kind == Kind::kEccP256Key) {
+    if (area.type != TPM2_ALG_ECC) {
+      return Ours("bad-argument", "the key is not an ECC key (type " + Hex(area.type) + ")");
+    }
+    if (area.parameters.eccDetail.curveID != TPM2_ECC_NIST_P256) {
+      return Ours("bad-argument", "the key's curve " + Hex(area.parameters.eccDetail.curveID) +
+                                      " is not NIST P-256 (0x3)");
+    }
+  } else if (area.type != TPM2_ALG_KEYEDHASH) {
+    return Ours("bad-argument", "the object is not sealed data (type " + Hex(area.type) + ")");
+  }
   std::string id(reinterpret_cast<const char*>(&key.parent), sizeof(key.parent));
   id.append(key.publicBlob.begin(), key.publicBlob.end());
   id.append(key.privateBlob.begin(), key.privateBlob.end());
@@ -274,20 +357,6 @@ OpStatus TpmDevice::Load(const KeyBlobs& key, ESYS_TR* out) {
     lru_.splice(lru_.begin(), lru_, hit->second.lru);
     *out = hit->second.handle;
     return {};
-  }
-  TPM2B_PUBLIC pub = {};
-  TPM2B_PRIVATE priv = {};
-  size_t offset = 0;
-  if (api_->Tss2_MU_TPM2B_PUBLIC_Unmarshal(key.publicBlob.data(), key.publicBlob.size(), &offset,
-                                           &pub) != TSS2_RC_SUCCESS ||
-      offset != key.publicBlob.size()) {
-    return Ours("corrupt", "the key's TPM2B_PUBLIC does not parse");
-  }
-  offset = 0;
-  if (api_->Tss2_MU_TPM2B_PRIVATE_Unmarshal(key.privateBlob.data(), key.privateBlob.size(),
-                                            &offset, &priv) != TSS2_RC_SUCCESS ||
-      offset != key.privateBlob.size()) {
-    return Ours("corrupt", "the key's TPM2B_PRIVATE does not parse");
   }
   ESYS_TR parent = ESYS_TR_NONE;
   OpStatus s = ParentHandle(key.parent, &parent);
@@ -306,10 +375,10 @@ OpStatus TpmDevice::Load(const KeyBlobs& key, ESYS_TR* out) {
   return {};
 }
 
-OpStatus TpmDevice::ConnectAndLoad(const KeyBlobs& key, ESYS_TR* out) {
+OpStatus TpmDevice::ConnectAndLoad(const KeyBlobs& key, Kind kind, ESYS_TR* out) {
   OpStatus s = Connect();
   if (!s.ok) return s;
-  return Load(key, out);
+  return Load(key, kind, out);
 }
 
 OpStatus TpmDevice::StartEncryptedSession(TPMA_SESSION attributes, ESYS_TR* session) {
@@ -369,11 +438,15 @@ OpStatus TpmDevice::CreateKey(uint32_t parent, const Bytes& templ, const Bytes& 
     OpStatus s = Connect();
     if (!s.ok) return s;
     TPM2B_PUBLIC inPublic = {};
-    size_t offset = 0;
-    if (api_->Tss2_MU_TPM2B_PUBLIC_Unmarshal(templ.data(), templ.size(), &offset, &inPublic) !=
-            TSS2_RC_SUCCESS ||
-        offset != templ.size()) {
+    if (!UnmarshalPublic(*api_, templ, &inPublic)) {
       return Ours("bad-argument", "the key template does not parse as TPM2B_PUBLIC");
+    }
+    const TPMT_PUBLIC& area = inPublic.publicArea;
+    if (area.type == TPM2_ALG_ECC && area.parameters.eccDetail.curveID != TPM2_ECC_NIST_P256) {
+      return Ours("bad-argument", "keys are NIST P-256 only");
+    }
+    if (area.type != TPM2_ALG_ECC && area.type != TPM2_ALG_KEYEDHASH) {
+      return Ours("bad-argument", "only P-256 keys and sealed data objects are created");
     }
     if (sensitiveData.size() > sizeof(TPM2B_SENSITIVE_DATA::buffer)) {
       return Ours("bad-argument", "the data to seal is too large for the TPM");
@@ -383,7 +456,10 @@ OpStatus TpmDevice::CreateKey(uint32_t parent, const Bytes& templ, const Bytes& 
     if (!s.ok) return s;
     TPM2B_SENSITIVE_CREATE sensitive = {};
     sensitive.sensitive.data.size = static_cast<UINT16>(sensitiveData.size());
-    std::memcpy(sensitive.sensitive.data.buffer, sensitiveData.data(), sensitiveData.size());
+    // An empty vector's data() may be null, and memcpy from null is undefined even for 0 bytes.
+    if (!sensitiveData.empty()) {
+      std::memcpy(sensitive.sensitive.data.buffer, sensitiveData.data(), sensitiveData.size());
+    }
     // Sealing sends a secret to the TPM: encrypt the command parameter (the sensitive area).
     ESYS_TR session = ESYS_TR_PASSWORD;
     if (!sensitiveData.empty()) {
@@ -408,7 +484,7 @@ OpStatus TpmDevice::CreateKey(uint32_t parent, const Bytes& templ, const Bytes& 
     s = Check(rc, "Esys_Create");
     if (!s.ok) return s;
     uint8_t buf[sizeof(TPM2B_PUBLIC) + sizeof(TPM2B_PRIVATE)];
-    offset = 0;
+    size_t offset = 0;
     rc = api_->Tss2_MU_TPM2B_PUBLIC_Marshal(outPublic.get(), buf, sizeof(buf), &offset);
     if (rc != TSS2_RC_SUCCESS) return RcFailure(*api_, "Tss2_MU_TPM2B_PUBLIC_Marshal", rc);
     out->publicBlob.assign(buf, buf + offset);
@@ -424,7 +500,7 @@ OpStatus TpmDevice::CreateKey(uint32_t parent, const Bytes& templ, const Bytes& 
 OpStatus TpmDevice::Sign(const KeyBlobs& key, const uint8_t digest[32], Bytes* rs) {
   return WithReconnect([&]() -> OpStatus {
     ESYS_TR handle = ESYS_TR_NONE;
-    OpStatus s = ConnectAndLoad(key, &handle);
+    OpStatus s = ConnectAndLoad(key, Kind::kEccP256Key, &handle);
     if (!s.ok) return s;
     TPM2B_DIGEST d = {};
     d.size = 32;
@@ -459,7 +535,7 @@ OpStatus TpmDevice::Ecdh(const KeyBlobs& key, const Bytes& x, const Bytes& y, By
       return Ours("bad-argument", "the peer point must have 32-byte coordinates");
     }
     ESYS_TR handle = ESYS_TR_NONE;
-    OpStatus s = ConnectAndLoad(key, &handle);
+    OpStatus s = ConnectAndLoad(key, Kind::kEccP256Key, &handle);
     if (!s.ok) return s;
     TPM2B_ECC_POINT point = {};
     point.point.x.size = 32;
@@ -488,7 +564,7 @@ OpStatus TpmDevice::Ecdh(const KeyBlobs& key, const Bytes& x, const Bytes& y, By
 OpStatus TpmDevice::Unseal(const KeyBlobs& key, Bytes* outData) {
   return WithReconnect([&]() -> OpStatus {
     ESYS_TR handle = ESYS_TR_NONE;
-    OpStatus s = ConnectAndLoad(key, &handle);
+    OpStatus s = ConnectAndLoad(key, Kind::kSealedData, &handle);
     if (!s.ok) return s;
     ESYS_TR session = ESYS_TR_NONE;
     s = StartEncryptedSession(TPMA_SESSION_ENCRYPT, &session);

@@ -73,8 +73,13 @@ class TpmDevice {
   void Disconnect(bool flush);
   OpStatus Check(TSS2_RC rc, const char* call);
   OpStatus ParentHandle(uint32_t parent, ESYS_TR* out);
-  OpStatus Load(const KeyBlobs& key, ESYS_TR* out);
-  OpStatus ConnectAndLoad(const KeyBlobs& key, ESYS_TR* out);
+  // What an operation needs the loaded object to be; checked on the blobs before the TPM sees
+  // them, whatever the TS layer checked.
+  enum class Kind { kEccP256Key, kSealedData };
+  OpStatus Load(const KeyBlobs& key, Kind kind, ESYS_TR* out);
+  OpStatus ConnectAndLoad(const KeyBlobs& key, Kind kind, ESYS_TR* out);
+  // A persistent parent stands in for the owner SRK only if its Name is the H-2 SRK's.
+  OpStatus CheckPersistentParent(ESYS_TR persistent);
   bool EvictLeastRecentlyUsed();
   // Runs `call` (an Esys call that needs a free object slot) until it succeeds, fails for
   // another reason, or no key we loaded is left to evict.
@@ -89,6 +94,7 @@ class TpmDevice {
   ESYS_CONTEXT* esys_ = nullptr;
   ESYS_TR srk_ = ESYS_TR_NONE;
   ESYS_TR persistentSrk_ = ESYS_TR_NONE;
+  uint32_t persistentHandle_ = 0;  // the TPM handle persistentSrk_ names
   SecretBytes ownerAuth_;
   std::map<std::string, Loaded> loaded_;
   std::list<std::string> lru_;  // front = most recently used

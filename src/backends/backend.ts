@@ -128,10 +128,20 @@ export interface GeneratedKey {
   handle: KeyHandle;
 }
 
+/** What a caller may say about a key it imports. */
+export interface ImportOptions {
+  /** The key's authorization value, given by the caller (only empty ones are supported). */
+  keyAuth?: Buffer;
+}
+
 export interface Backend extends TierGuarantees {
   generateKey(header: NewKeyHeader): Promise<GeneratedKey>;
   /** Adopt a key made by another tool, in the tier's own format (TSS2 PEM for tpm2). */
-  importKey?(header: NewKeyHeader, material: string | Buffer): Promise<GeneratedKey>;
+  importKey?(
+    header: NewKeyHeader,
+    material: string | Buffer,
+    opts?: ImportOptions,
+  ): Promise<GeneratedKey>;
   /** `source` names the record in error messages. */
   loadKey(record: KeyRecord, source: string): Promise<KeyHandle>;
   /** Remove whatever the tier holds outside the store (a keychain item). */

@@ -1,10 +1,13 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash, randomBytes, verify as cryptoVerify, type KeyObject } from 'node:crypto';
 // node:fs only to probe the TPM's device node; the store keeps every file of a key.
 import { constants as fsc, existsSync, promises as fsp } from 'node:fs';
-import { KeystoreError, corrupt, isKeystoreError } from '../errors';
+import { KeystoreError, corrupt, invalidArgument, isKeystoreError } from '../errors';
+import { digestSignedByKeyOrNegation } from '../crypto/digest-check';
+import { publicKeyObjectFromRaw } from '../crypto/p256';
 import { aesGcmOpen, aesGcmSeal } from '../crypto/aead';
 import {
   KEY_ATTRIBUTES,
+  TPM2_ALG,
   TPMA_OBJECT,
   marshalEccKeyTemplate,
   marshalSealTemplate,
@@ -19,6 +22,7 @@ import type {
   Backend,
   BackendContext,
   GeneratedKey,
+  ImportOptions,
   KeyHandle,
   KeyRecord,
   NewKeyHeader,
@@ -36,6 +40,15 @@ import type {
  */
 
 const GUARANTEES = { tier: 'tpm2', hardwareBacked: true, extractableBy: 'nobody' } as const;
+
+/**
+ * What protects a TPM key, and what does not: said in describe() and `info`, not only in the
+ * docs. Our keys have an empty authValue and no PCR policy.
+ */
+export const TPM_KEY_ACCESS =
+  'TPM keys have an empty authorization value and no PCR policy: anyone who can read the key ' +
+  'files of this store and open the TPM (root, members of the tss group) can sign and run ECDH ' +
+  'with them on this machine; the private keys still never leave the TPM';
 
 /** The owner hierarchy: the parent of every key we create (the H-2 SRK under it). */
 export const OWNER_PARENT = 0x40000001;
@@ -174,49 +187,173 @@ interface TpmKey {
   privateBlob: Buffer;
 }
 
-/**
- * Check that a TSS2 key is one we can use: a P-256 signing-and-decrypt key under a parent we
- * can reach, with no policy. Returns its public point.
- */
-export function checkLoadableKey(key: DecodedTss2Key, source: string): Buffer {
-  if (key.rsaParent)
-    throw corrupt(source, 'the key belongs under an RSA SRK, which this library does not use');
-  if (key.parent !== OWNER_PARENT && key.parent !== PERSISTENT_SRK) {
-    throw corrupt(source, `unsupported parent handle 0x${key.parent.toString(16)}`);
-  }
-  if (key.optionalTags.includes(1) || key.optionalTags.includes(3)) {
-    throw corrupt(source, 'the key needs a policy session, which this library does not support');
-  }
-  if (!key.emptyAuth)
-    throw corrupt(source, 'the key has a password, which this library does not support');
-  let point: Buffer;
-  try {
-    const pub = parseTpm2bPublic(key.publicBlob);
-    if ((pub.objectAttributes & TPMA_OBJECT.sign) === 0) throw new Error('not a signing key');
-    if ((pub.objectAttributes & TPMA_OBJECT.userWithAuth) === 0) throw new Error('needs a policy');
-    point = publicPointOf(pub);
-  } catch (err) {
-    throw corrupt(source, `bad TPM2B_PUBLIC (${(err as Error).message})`);
-  }
-  return point;
+/** What the public area of a key we accept says about it. */
+export interface CheckedKey {
+  /** The 65-byte uncompressed P-256 point. */
+  point: Buffer;
+  objectAttributes: number;
 }
 
+/** Makes the error for one problem with a key: E_INVALID_ARGUMENT at import, E_CORRUPT at load. */
+type Complain = (what: string, hint?: string) => KeystoreError;
+
+/** What importKey takes, for the hint of every refusal. */
+const IMPORT_ACCEPTS =
+  'importKey takes a TSS2 PRIVATE KEY PEM of a NIST P-256 signing key generated inside this TPM ' +
+  '(fixedTPM, fixedParent and sensitiveDataOrigin set), with no password and no policy, under ' +
+  'the owner SRK 0x40000001 or 0x81000001: for example from `openssl genpkey -provider tpm2 ' +
+  '-algorithm EC -pkeyopt group:P-256`';
+
+/**
+ * Why a key does not count as made in and bound to its TPM, from its public area alone; empty
+ * when it does. The TPM enforces these attributes: a key with sensitiveDataOrigin clear was
+ * made outside the TPM (tpm2_import), so its private key exists or existed in software; one
+ * with fixedTPM or fixedParent clear can be duplicated out under a policy.
+ */
+export function unboundReasons(objectAttributes: number, authPolicy: Buffer): string[] {
+  const reasons: string[] = [];
+  if ((objectAttributes & TPMA_OBJECT.sensitiveDataOrigin) === 0) {
+    reasons.push(
+      'sensitiveDataOrigin is clear: the private key was made outside the TPM (e.g. by openssl, ' +
+        'then loaded with tpm2_import), so copies of it may exist in software',
+    );
+  }
+  if ((objectAttributes & TPMA_OBJECT.fixedTPM) === 0)
+    reasons.push('fixedTPM is clear: the key may be duplicated to another TPM');
+  if ((objectAttributes & TPMA_OBJECT.fixedParent) === 0)
+    reasons.push('fixedParent is clear: the key may be duplicated to another parent');
+  if (authPolicy.length > 0) {
+    reasons.push('it has an authPolicy, which this library does not evaluate');
+  }
+  return reasons;
+}
+
+const OBJECT_TYPE_NAMES: ReadonlyMap<number, string> = new Map([
+  [TPM2_ALG.RSA, 'an RSA key'],
+  [TPM2_ALG.KEYEDHASH, 'a keyed-hash object (an HMAC key or sealed data)'],
+  [TPM2_ALG.SYMCIPHER, 'a symmetric key'],
+]);
+
+/**
+ * Check that a TSS2 key is one we can use: a P-256 signing key, made in and bound to a TPM
+ * (see unboundReasons), under a parent we can reach, with no policy. The password question
+ * (emptyAuth, noDA) is the caller's: import and load answer it differently.
+ */
+export function checkLoadableKey(key: DecodedTss2Key, complain: Complain): CheckedKey {
+  if (key.rsaParent) throw complain('it belongs under an RSA SRK, which this library does not use');
+  if (key.parent !== OWNER_PARENT && key.parent !== PERSISTENT_SRK) {
+    throw complain(`its parent handle 0x${key.parent.toString(16)} is not one this library uses`);
+  }
+  if (key.optionalTags.includes(1) || key.optionalTags.includes(3)) {
+    throw complain('it needs a policy session, which this library does not support');
+  }
+  const type = key.publicBlob.length >= 4 ? key.publicBlob.readUInt16BE(2) : -1;
+  const typeName = OBJECT_TYPE_NAMES.get(type);
+  if (typeName) throw complain(`it is ${typeName}, not an ECC P-256 key`);
+  let pub: ReturnType<typeof parseTpm2bPublic>;
+  let point: Buffer;
+  try {
+    pub = parseTpm2bPublic(key.publicBlob);
+    point = publicPointOf(pub);
+  } catch (err) {
+    throw complain(`bad TPM2B_PUBLIC (${(err as Error).message})`);
+  }
+  const a = pub.objectAttributes;
+  if ((a & TPMA_OBJECT.sign) === 0) throw complain('it is not a signing key');
+  if (a & TPMA_OBJECT.restricted) {
+    throw complain(
+      'it is a restricted signing key (an attestation key), which signs only TPM data',
+    );
+  }
+  if ((a & TPMA_OBJECT.userWithAuth) === 0) throw complain('it can only be used with a policy');
+  const { scheme, hashAlg } = pub.scheme;
+  if (scheme !== TPM2_ALG.NULL && !(scheme === TPM2_ALG.ECDSA && hashAlg === TPM2_ALG.SHA256)) {
+    throw complain(`its signing scheme 0x${scheme.toString(16)} is not ECDSA with SHA-256`);
+  }
+  const unbound = unboundReasons(a, pub.authPolicy);
+  if (unbound.length > 0) {
+    throw complain(`it is not a key made in and bound to a TPM: ${unbound.join('; ')}`);
+  }
+  return { point, objectAttributes: a };
+}
+
+/** Errors about a key the caller hands to importKey: their input, so E_INVALID_ARGUMENT. */
+const importComplaint: Complain = (what, hint) =>
+  invalidArgument(`the imported key is not usable: ${what}`, hint ?? IMPORT_ACCEPTS);
+
+/** Errors about a key file of the store: E_CORRUPT, except for a key an old release imported. */
+function storeComplaint(source: string): Complain {
+  return (what) =>
+    what.startsWith('it is not a key made in and bound to a TPM')
+      ? new KeystoreError('E_INVALID_ARGUMENT', `${source}: ${what}`, {
+          path: source,
+          hint: 'an earlier release imported this key without checking where it was made; delete it and create the key in the TPM, or import one made there',
+        })
+      : corrupt(source, what);
+}
+
+/** Names input that is not a TSS2 PRIVATE KEY, for the import's error. */
+function notATss2Key(material: string | Buffer): string | undefined {
+  const text = typeof material === 'string' ? material : material.toString('latin1');
+  const label = /-----BEGIN ([A-Z0-9 ]+)-----/.exec(text)?.[1];
+  if (label === undefined) return 'it is not PEM text';
+  if (label === 'TSS2 PRIVATE KEY') return undefined;
+  if (/PUBLIC KEY/.test(label)) return `it is a public key (PEM "${label}"), which cannot sign`;
+  if (/RSA/.test(label)) return `it is an RSA key (PEM "${label}")`;
+  if (label === 'TSS2 KEY BLOB')
+    return 'it is in the old "TSS2 KEY BLOB" format, which this library does not read';
+  if (/PRIVATE KEY/.test(label)) {
+    return (
+      `it is a software private key (PEM "${label}"), not a TPM key: generate the key in ` +
+      'the TPM instead (keystore.createKey), so that no copy of it exists outside'
+    );
+  }
+  return `it is a PEM "${label}" block, not a TSS2 PRIVATE KEY`;
+}
+
+/** A key's handle: the blobs, and what the public area allows, checked before the TPM is asked. */
 class TpmKeyHandle implements KeyHandle {
+  readonly #verifyKey: KeyObject;
+
   constructor(
     private readonly conn: NativeTpmConnection,
     private readonly key: TpmKey,
-  ) {}
+    private readonly checked: CheckedKey,
+  ) {
+    this.#verifyKey = publicKeyObjectFromRaw(checked.point);
+  }
 
   async signRaw(data: Uint8Array, prehashed: boolean): Promise<RawSignature> {
     const digest = prehashed ? Buffer.from(data) : createHash('sha256').update(data).digest();
     const { parent, publicBlob, privateBlob } = this.key;
-    return {
-      encoding: 'p1363',
-      bytes: await this.conn.sign(parent, publicBlob, privateBlob, digest),
-    };
+    const bytes = await this.conn.sign(parent, publicBlob, privateBlob, digest);
+    // Without a resource manager a handle number can come to name another client's object, and
+    // the TPM then signs with that key. One check against our public key (node:crypto over the
+    // message; digest-check.ts for a digest) turns that into an error instead of a signature by
+    // the wrong key. bench/tpm.mjs shows the cost.
+    const ok = prehashed
+      ? digestSignedByKeyOrNegation(this.checked.point, digest, bytes)
+      : cryptoVerify('sha256', data, { key: this.#verifyKey, dsaEncoding: 'ieee-p1363' }, bytes);
+    if (!ok) {
+      throw new KeystoreError(
+        'E_TPM',
+        'the TPM returned a signature that does not verify under this key: another program is using the TPM without a resource manager, and the handle of this key came to name one of its objects',
+        {
+          tpmRc: 0,
+          hint: 'use the kernel resource manager (tcti device:/dev/tpmrm0) or tpm2-abrmd (tcti tabrmd) when several programs share the TPM',
+        },
+      );
+    }
+    return { encoding: 'p1363', bytes };
   }
 
   async ecdh(peerPoint: Buffer): Promise<Buffer> {
+    if ((this.checked.objectAttributes & TPMA_OBJECT.decrypt) === 0) {
+      throw invalidArgument(
+        'this key cannot do ECDH: its public area has no decrypt attribute (it is sign-only)',
+        'keys made by createKey sign and do ECDH; for ECDH with an imported key, make it with the decrypt attribute',
+      );
+    }
     const { parent, publicBlob, privateBlob } = this.key;
     return this.conn.ecdh(
       parent,
@@ -241,10 +378,45 @@ class Tpm2Backend implements Backend {
     return this.#adopt({ parent: OWNER_PARENT, ...blobs });
   }
 
-  /** Take a TSS2 PRIVATE KEY made elsewhere (tpm2-openssl, ssh-tpm-agent) into the store. */
-  async importKey(_header: NewKeyHeader, pem: string | Buffer): Promise<GeneratedKey> {
-    const decoded = decodeTss2Pem(pem, 'the imported key');
-    checkLoadableKey(decoded, 'the imported key');
+  /**
+   * Take a TSS2 PRIVATE KEY made elsewhere (tpm2-openssl, ssh-tpm-agent) into the store. Only
+   * keys made in and bound to a TPM are taken (checkLoadableKey), so that a key in this tier is
+   * always what the tier claims. `keyAuth` (only '' for now) is the caller's word that the key
+   * has no password: it is needed when the file says it has one, or when the key lacks noDA,
+   * since a failed authorization of such a key counts towards the whole TPM's lockout.
+   */
+  async importKey(
+    _header: NewKeyHeader,
+    pem: string | Buffer,
+    opts: ImportOptions = {},
+  ): Promise<GeneratedKey> {
+    const what = notATss2Key(pem);
+    if (what) throw importComplaint(what);
+    const decoded = decodeTss2Pem(pem, 'the imported key', (w) =>
+      importComplaint(`it is not a valid TSS2 PRIVATE KEY (${w})`),
+    );
+    const checked = checkLoadableKey(decoded, importComplaint);
+    if (opts.keyAuth !== undefined && opts.keyAuth.length > 0) {
+      throw invalidArgument(
+        'keys with a password are not supported: keyAuth may only be empty',
+        "pass keyAuth: '' only to confirm that the key has no password",
+      );
+    }
+    const confirmed = opts.keyAuth !== undefined;
+    if (!decoded.emptyAuth && !confirmed) {
+      throw importComplaint(
+        'the key file says the key has a password (emptyAuth is FALSE), which this library does not support',
+        "if the key has no password (tpm2-tools 5.4's tpm2_encodeobject writes emptyAuth FALSE unless given -p), pass keyAuth: '' to say so",
+      );
+    }
+    if ((checked.objectAttributes & TPMA_OBJECT.noDA) === 0 && !confirmed) {
+      // emptyAuth is only the file's claim: trying a key that lacks noDA with the wrong
+      // authValue counts towards dictionary-attack lockout for the whole TPM.
+      throw importComplaint(
+        "its public area lacks noDA, so one signature with the wrong password counts towards the TPM's dictionary-attack lockout, and the key file's emptyAuth is only a claim",
+        "if you know the key has no password (e.g. `openssl genpkey -provider tpm2` without user-auth), pass keyAuth: '' to say so",
+      );
+    }
     const key = {
       parent: decoded.parent,
       publicBlob: decoded.publicBlob,
@@ -252,17 +424,18 @@ class Tpm2Backend implements Backend {
     };
     // Prove the TPM can load it before anything is written: a key this TPM refuses (wrapped by
     // another TPM's SRK, damaged) must leave no key file behind.
-    await new TpmKeyHandle(this.conn, key).signRaw(randomBytes(32), true);
+    await new TpmKeyHandle(this.conn, key, checked).signRaw(randomBytes(32), true);
     return this.#adopt(key);
   }
 
   #adopt(key: TpmKey): GeneratedKey {
     const pem = Buffer.from(encodeTss2Pem({ ...key, emptyAuth: true }));
+    const checked = checkLoadableKey(decodeTss2Pem(pem), storeComplaint('the new key'));
     return {
-      publicKey: checkLoadableKey(decodeTss2Pem(pem), 'the new key'),
+      publicKey: checked.point,
       backendData: {},
       sideFile: { suffix: PEM_SUFFIX, bytes: pem },
-      handle: new TpmKeyHandle(this.conn, key),
+      handle: new TpmKeyHandle(this.conn, key, checked),
     };
   }
 
@@ -271,14 +444,17 @@ class Tpm2Backend implements Backend {
       throw corrupt(file, 'the record names no TSS2 key file');
     const source = file.replace(/\.json$/, PEM_SUFFIX);
     const decoded = decodeTss2Pem(record.sideFile.bytes, source);
-    const point = checkLoadableKey(decoded, source);
-    if (!point.equals(record.publicKey))
+    const checked = checkLoadableKey(decoded, storeComplaint(source));
+    // Every key file we write says emptyAuth TRUE, and only keys proven to have none get there.
+    if (!decoded.emptyAuth)
+      throw corrupt(source, 'the key has a password, which this library does not support');
+    if (!checked.point.equals(record.publicKey))
       throw corrupt(source, 'its public key does not match the record');
-    return new TpmKeyHandle(this.conn, {
-      parent: decoded.parent,
-      publicBlob: decoded.publicBlob,
-      privateBlob: decoded.privateBlob,
-    });
+    return new TpmKeyHandle(
+      this.conn,
+      { parent: decoded.parent, publicBlob: decoded.publicBlob, privateBlob: decoded.privateBlob },
+      checked,
+    );
   }
 
   async destroyKey(): Promise<void> {
@@ -329,7 +505,7 @@ class Tpm2Backend implements Backend {
   }
 
   warnings(): string[] {
-    return [];
+    return [TPM_KEY_ACCESS];
   }
 
   async close(): Promise<void> {

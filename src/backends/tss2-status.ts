@@ -20,6 +20,8 @@ const RC = {
   REFERENCE_H0: 0x910,
   REFERENCE_H6: 0x916,
   LOCKOUT: 0x921,
+  OBJECT_MEMORY: 0x902,
+  SESSION_MEMORY: 0x903,
 };
 
 /** The connection to the TPM failed (the TPM restarted, swtpm was killed, a socket error). */
@@ -73,6 +75,16 @@ function fromStatus(e: RawNativeError, tcti: string): KeystoreError {
       'E_TPM',
       `the TPM lost the objects loaded by this process: ${failed}`,
       'the TPM was restarted or another program flushed its objects; retry',
+    );
+  }
+  if (code === RC.OBJECT_MEMORY || code === RC.SESSION_MEMORY) {
+    // The addon evicts its own keys and retries (tpm_device.cc, WithFreeSlot); this reaches the
+    // caller only when other clients hold the slots, which a resource manager would virtualise.
+    const what = code === RC.OBJECT_MEMORY ? 'object' : 'session';
+    return err(
+      'E_TPM_OBJECT_MEMORY',
+      `the TPM has no free ${what} slot, and the ones in use are not this process's: ${failed}`,
+      `other programs are using the TPM without a resource manager; use the kernel's (tcti device:/dev/tpmrm0) or tpm2-abrmd (tcti tabrmd) so that each program gets its own slots, or run one TPM client at a time`,
     );
   }
   if (code === RC.LOCKOUT) {

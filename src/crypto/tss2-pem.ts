@@ -153,7 +153,8 @@ export function encodeTss2Pem(fields: Tss2KeyFields): string {
 const PEM_PATTERN =
   /^\s*-----BEGIN TSS2 PRIVATE KEY-----\r?\n((?:[A-Za-z0-9+/=]+\r?\n)+)-----END TSS2 PRIVATE KEY-----\s*$/;
 
-type Fail = (what: string) => KeystoreError;
+/** Makes the error for one problem with a key file; the default is E_CORRUPT (a stored file). */
+export type Fail = (what: string) => KeystoreError;
 
 function failer(source: string | undefined): Fail {
   const prefix = source ? `${source}: ` : '';
@@ -238,8 +239,8 @@ function parentValue(body: Buffer, fail: Fail): number {
 }
 
 /** The TPMKey DER → fields. Every deviation from the format is E_CORRUPT. */
-export function decodeTss2Der(der: Uint8Array, source?: string): DecodedTss2Key {
-  const fail = failer(source);
+export function decodeTss2Der(der: Uint8Array, source?: string, onError?: Fail): DecodedTss2Key {
+  const fail = onError ?? failer(source);
   const buf = Buffer.from(der.buffer, der.byteOffset, der.byteLength);
   const outer = readElement(buf, 0, 'TPMKey', fail);
   if (outer.tag !== TAG_SEQUENCE) throw fail('TPMKey is not a SEQUENCE');
@@ -323,10 +324,15 @@ function tpm2bBlob(body: Buffer, what: string, fail: Fail): Buffer {
 
 /**
  * Parses a `TSS2 PRIVATE KEY` PEM. `source` (a path or a label) prefixes error messages.
- * Throws KeystoreError E_CORRUPT on anything that is not exactly one well-formed key block.
+ * Throws KeystoreError E_CORRUPT on anything that is not exactly one well-formed key block, or
+ * what `onError` makes of it (an import reports the caller's input as E_INVALID_ARGUMENT).
  */
-export function decodeTss2Pem(pem: string | Buffer, source?: string): DecodedTss2Key {
-  const fail = failer(source);
+export function decodeTss2Pem(
+  pem: string | Buffer,
+  source?: string,
+  onError?: Fail,
+): DecodedTss2Key {
+  const fail = onError ?? failer(source);
   const text = typeof pem === 'string' ? pem : Buffer.isBuffer(pem) ? pem.toString('latin1') : null;
   if (text === null) throw invalidArgument('TSS2 key must be a PEM string or Buffer');
   const m = PEM_PATTERN.exec(text);
@@ -335,5 +341,5 @@ export function decodeTss2Pem(pem: string | Buffer, source?: string): DecodedTss
   const der = Buffer.from(b64, 'base64');
   // Buffer's decoder skips junk and misplaced padding silently; the round trip refuses both.
   if (der.toString('base64') !== b64) throw fail('PEM body is not canonical base64');
-  return decodeTss2Der(der, source);
+  return decodeTss2Der(der, source, onError);
 }

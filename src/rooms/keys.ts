@@ -3,6 +3,7 @@ import {
   SIDE_FILE_SUFFIXES,
   type Backend,
   type GeneratedKey,
+  type ImportOptions,
   type KeyRecord,
   type TierName,
 } from '../backends/backend';
@@ -58,6 +59,7 @@ export class KeyRoom {
     material: string | Buffer,
     tier: TierName,
     signal?: AbortSignal,
+    opts: ImportOptions = {},
   ): Promise<DeviceKey> {
     validateUserAlias(alias);
     if (!(typeof material === 'string' || Buffer.isBuffer(material))) {
@@ -68,7 +70,7 @@ export class KeyRoom {
         this.createLocked(alias, tier, (backend, header) => {
           if (!backend.importKey)
             throw invalidArgument(`the ${backend.tier} tier cannot import keys`);
-          return backend.importKey(header, material);
+          return backend.importKey(header, material, opts);
         }),
       signal,
     );
