@@ -462,6 +462,24 @@ describe('tampering with the records', () => {
     await expectSigns(fx.dir, 'extra', fx.extraPem);
   });
 
+  it('a record nested 10,000 levels deep is E_CORRUPT naming the file, on every record kind', async () => {
+    const deep = '['.repeat(10_000) + ']'.repeat(10_000);
+    for (const t of targets) {
+      // Spliced in as text (JSON.stringify itself overflows at this depth). The checksum is
+      // computed before it is compared, so only a depth bound stops the recursion.
+      const text = pristine
+        .get(t.rel)!
+        .toString('utf8')
+        .replace(/\}\s*$/, `,"deep":${deep}}`);
+      const file = path.join(fx.dir, t.rel);
+      await fsp.writeFile(file, text);
+      const err = await expectCode(t.op, 'E_CORRUPT', t.rel);
+      expect(err.message, t.rel).toMatch(/nested more than 32 levels deep/);
+      expect(err.path, t.rel).toBe(file);
+      await fsp.writeFile(file, pristine.get(t.rel)!);
+    }
+  });
+
   it('a missing file-master.json is E_CORRUPT, and nothing is re-created', async () => {
     const master = path.join(fx.dir, 'file-master.json');
     await fsp.rm(master);
