@@ -54,6 +54,7 @@ import { exportPublicKey } from '../src/crypto/p256';
 import { ErrorCodes, Keystore, KeystoreError } from '../src/index';
 import { loadNative } from '../src/native';
 import { readKeyRecord, writeKeyRecord } from '../src/store/key-records';
+import { ensureStoreId } from '../src/store/store-id';
 import { storePaths } from '../src/store/paths';
 import {
   HALF_N,
@@ -82,6 +83,8 @@ function nodeKey() {
 const ALIAS = 'laptop-key';
 const CREATED = '2025-01-02T03:04:05.678Z';
 
+const STORE_ID = 'c3RvcmUtaWQtZm9yLXRlc3';
+
 function keyRecord(
   tier: KeyRecord['tier'],
   backendData: KeyRecord['backendData'],
@@ -93,6 +96,7 @@ function keyRecord(
     algorithm: 'ECDSA-P256',
     publicKey: nodeKey().x963,
     createdAt: CREATED,
+    storeId: STORE_ID,
     backendData,
   };
 }
@@ -280,6 +284,7 @@ describe('X9.63 public keys', () => {
       await writeKeyRecord(file, {
         ...keyRecord('keychain', keyDataToJson(data)),
         publicKey: publicKeyFromX963(x963, 'x'),
+        storeId: await ensureStoreId(paths, async () => {}),
       });
       const ks = await Keystore.open({ dir, backend: 'encrypted-file', passphrase: 'unused' });
       try {

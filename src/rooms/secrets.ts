@@ -3,7 +3,14 @@ import { KeystoreError, invalidArgument } from '../errors';
 import { signalOption, type WaitOptions } from '../store/abort';
 import { removeFileDurable } from '../store/atomic';
 import type { StoreContext } from '../store/context';
-import { listRecordNames, readSecretRecord, writeSecretRecord } from '../store/key-records';
+import {
+  checkStoreBinding,
+  listRecordNames,
+  readSecretRecord,
+  writeSecretRecord,
+} from '../store/key-records';
+import { corrupt } from '../errors';
+import { sealSecret, unsealSecret } from '../store/sealing';
 import { secretFile, validateName } from '../store/paths';
 
 const MAX_SECRET_BYTES_HARD = 1024 * 1024;
@@ -31,8 +38,9 @@ export class SealedSecrets {
         );
       }
       await this.#ctx.locked(async () => {
-        const header = { name, tier: backend.tier, createdAt: new Date().toISOString() };
-        const backendData = await backend.sealSecret(header, bytes);
+        const storeId = await this.#ctx.storeIdLocked();
+        const header = { name, tier: backend.tier, createdAt: new Date().toISOString(), storeId };
+        const backendData = await sealSecret(this.#ctx.sealing, header, bytes);
         await writeSecretRecord(secretFile(this.#ctx.paths, name), { ...header, backendData });
       }, signal);
     });
@@ -50,7 +58,20 @@ export class SealedSecrets {
         }
         throw err;
       });
-      return (await this.#ctx.backend(record.tier)).unsealSecret(record, file, signal);
+      const storeId = await this.#ctx.storeId();
+      if (record.storeId === undefined) {
+        // A store that has an id has had every 0.1.0 secret re-sealed under it (sealing.ts), so
+        // one found now was written since, by someone else: on some tiers anyone could.
+        if (storeId !== undefined) {
+          throw corrupt(
+            file,
+            'it is in the 0.1.0 format, which this store no longer accepts (its secrets were re-sealed when it got its store id)',
+          );
+        }
+        return (await this.#ctx.backend(record.tier)).unsealLegacySecret(record, file);
+      }
+      checkStoreBinding(file, record.storeId, storeId, this.#ctx.paths.storeFile);
+      return unsealSecret(this.#ctx.sealing, record, file, record.storeId, signal);
     });
   }
 

@@ -8,6 +8,8 @@ import { unlockMaster } from './file-master';
 import { Lifecycle } from './lifecycle';
 import { withLock } from './lock';
 import { DIR_MODE } from './permissions';
+import { SealingKeys, migrateLegacySecrets } from './sealing';
+import { ensureStoreId, readStoreId } from './store-id';
 import type { StorePaths } from './paths';
 import type { StoreSettings } from './settings';
 
@@ -28,6 +30,9 @@ export class StoreContext {
   /** What the tiers get from the store: settings and the file tier's unlock, never a path. */
   readonly backendContext: BackendContext;
   readonly #backends = new Map<TierName, Promise<Backend>>();
+  /** The store's sealing key in each tier (see sealing.ts). */
+  readonly sealing: SealingKeys;
+  #storeId: string | undefined;
 
   constructor(
     settings: StoreSettings,
@@ -42,6 +47,32 @@ export class StoreContext {
     this.tiers = tiers;
     this.requireHardware = requireHardware;
     this.backendContext = backendContextFor(settings, storeDir);
+    this.sealing = new SealingKeys({
+      paths: this.paths,
+      backend: (t) => this.backend(t),
+      warn: (m) => settings.warn(m),
+    });
+  }
+
+  /** The store id (store.json), or undefined for a store no writer has given one yet. */
+  async storeId(): Promise<string | undefined> {
+    this.#storeId ??= await readStoreId(this.paths);
+    return this.#storeId;
+  }
+
+  /**
+   * The store id, made now if the store has none; a 0.1.0 store's secrets are migrated to it
+   * first (sealing.ts). The caller holds the store lock.
+   */
+  async storeIdLocked(): Promise<string> {
+    this.#storeId = await ensureStoreId(this.paths, (id) =>
+      migrateLegacySecrets(
+        { paths: this.paths, backend: (t) => this.backend(t), warn: (m) => this.settings.warn(m) },
+        this.sealing,
+        id,
+      ),
+    );
+    return this.#storeId;
   }
 
   /** The open tier for an item, opened on first use. */
@@ -90,6 +121,7 @@ export class StoreContext {
     return this.life.close(async () => {
       const backends = [...this.#backends.values()];
       this.#backends.clear();
+      this.sealing.forgetAll();
       await Promise.allSettled(backends.map(async (b) => (await b).close()));
     });
   }
@@ -128,7 +160,7 @@ async function exists(file: string): Promise<boolean> {
  * was left by a writer that died (kill -9, power loss) before its rename: remove it.
  */
 async function sweepStaleTempFiles(paths: StorePaths): Promise<void> {
-  for (const dir of [paths.dir, paths.keysDir, paths.secretsDir]) {
+  for (const dir of [paths.dir, paths.keysDir, paths.secretsDir, paths.sealingDir]) {
     const names = await fsp.readdir(dir).catch(() => [] as string[]);
     for (const name of names) {
       // The lock's own temp files (.lock.*) belong to processes waiting for it: leave them.
@@ -143,7 +175,7 @@ async function sweepStaleTempFiles(paths: StorePaths): Promise<void> {
 }
 
 async function ensureStoreDirs(paths: StorePaths): Promise<void> {
-  for (const dir of [paths.dir, paths.keysDir, paths.secretsDir]) {
+  for (const dir of [paths.dir, paths.keysDir, paths.secretsDir, paths.sealingDir]) {
     const created = !(await exists(dir));
     await ensureDir(dir, DIR_MODE);
     if (created) await fsp.chmod(dir, DIR_MODE).catch(() => {});

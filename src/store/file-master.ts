@@ -4,7 +4,7 @@ import { KeystoreError, corrupt, fromFsError } from '../errors';
 import { aesGcmOpen, aesGcmSeal } from '../crypto/aead';
 import { DEFAULT_ARGON2, argon2ParamsValid, argon2id, type Argon2Params } from '../crypto/argon2';
 import { SecretBytes } from '../crypto/secret-bytes';
-import { RecordReader, canonicalJson, readRecord, writeRecord, type Json } from './records';
+import { canonicalJson, readRecordIfAny, writeRecord, type Json } from './records';
 import { removeFileDurable, renameDurable } from './atomic';
 import { withLock } from './lock';
 import { abortable } from './abort';
@@ -63,16 +63,8 @@ function masterHeader(r: Pick<MasterRecord, 'dataKeyId' | 'kdf'>): { [key: strin
 }
 
 async function readMaster(file: string): Promise<MasterRecord | undefined> {
-  let body;
-  try {
-    body = await readRecord(file, 'encrypted-file master');
-  } catch (err) {
-    if ((err as KeystoreError).code === 'E_NOT_FOUND') return undefined;
-    throw err;
-  }
-  const r = new RecordReader(file, body);
-  r.literal('format', FORMAT);
-  r.literal('version', VERSION);
+  const r = await readRecordIfAny(file, 'encrypted-file master', FORMAT, VERSION);
+  if (!r) return undefined;
   const kdf = r.object('kdf');
   kdf.literal('alg', 'argon2id');
   kdf.literal('version', 0x13);

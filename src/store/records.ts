@@ -95,6 +95,29 @@ export async function readRecord(
   return covered;
 }
 
+/**
+ * A record read as by readRecord, opened in a RecordReader with its format and version checked;
+ * undefined when the file does not exist.
+ */
+export async function readRecordIfAny(
+  file: string,
+  what: string,
+  format: string,
+  version: number,
+): Promise<RecordReader | undefined> {
+  let body;
+  try {
+    body = await readRecord(file, what);
+  } catch (err) {
+    if ((err as KeystoreError).code === 'E_NOT_FOUND') return undefined;
+    throw err;
+  }
+  const r = new RecordReader(file, body);
+  r.literal('format', format);
+  r.literal('version', version);
+  return r;
+}
+
 /** Field readers that turn a schema violation into E_CORRUPT naming the field. */
 export class RecordReader {
   constructor(
