@@ -110,8 +110,12 @@ class EncryptedFileBackend implements Backend {
     const raw = rawFromPublicKeyObject(publicKey);
     const header: KeyHeader = { ...newKey, publicKey: raw };
     const pkcs8 = privateKey.export({ format: 'der', type: 'pkcs8' });
-    const box = aesGcmSeal(master.dataKey, pkcs8, keyAad(header, { dataKeyId: master.dataKeyId }));
-    pkcs8.fill(0);
+    let box: SealedBox;
+    try {
+      box = aesGcmSeal(master.dataKey, pkcs8, keyAad(header, { dataKeyId: master.dataKeyId }));
+    } finally {
+      pkcs8.fill(0);
+    }
     return {
       publicKey: raw,
       backendData: boxToJson(master.dataKeyId, box),

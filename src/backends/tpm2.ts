@@ -85,6 +85,19 @@ export function ownerAuthFrom(ctx: BackendContext): Buffer | undefined {
   return env ? Buffer.from(env, 'utf8') : undefined;
 }
 
+/**
+ * Run `fn` with a copy of the owner auth (the addon copies it again into wiped memory), and zero
+ * the copy afterwards, when `fn` throws too.
+ */
+export function withOwnerAuth<T>(ctx: BackendContext, fn: (auth: Buffer | undefined) => T): T {
+  const auth = ownerAuthFrom(ctx);
+  try {
+    return fn(auth);
+  } finally {
+    auth?.fill(0);
+  }
+}
+
 /** Open a connection; every failure is a KeystoreError with the reason. */
 async function connect(ctx: BackendContext): Promise<{ tcti: string; conn: NativeTpmConnection }> {
   const tcti = resolveTcti(ctx.tcti);
@@ -101,9 +114,8 @@ async function connect(ctx: BackendContext): Promise<{ tcti: string; conn: Nativ
   if (!native.ok || !native.addon.TpmConnection) {
     throw new KeystoreError('E_TPM_UNAVAILABLE', 'the TPM tier is not built into this addon');
   }
-  const auth = ownerAuthFrom(ctx);
-  const conn = new native.addon.TpmConnection(tcti, auth);
-  auth?.fill(0);
+  const TpmConnection = native.addon.TpmConnection;
+  const conn = withOwnerAuth(ctx, (auth) => new TpmConnection(tcti, auth));
   return { tcti, conn };
 }
 

@@ -30,19 +30,25 @@ export class SealedSecrets {
       const signal = signalOption(opts);
       validateName('secret name', name);
       const bytes = toBytes(value, 'secret value');
-      const backend = await this.#ctx.backend(this.#ctx.tier);
-      const limit = Math.min(backend.maxSecretBytes, MAX_SECRET_BYTES_HARD);
-      if (bytes.length > limit) {
-        throw invalidArgument(
-          `the secret is ${bytes.length} bytes; the ${backend.tier} tier seals at most ${limit}`,
-        );
+      try {
+        const backend = await this.#ctx.backend(this.#ctx.tier);
+        const limit = Math.min(backend.maxSecretBytes, MAX_SECRET_BYTES_HARD);
+        if (bytes.length > limit) {
+          throw invalidArgument(
+            `the secret is ${bytes.length} bytes; the ${backend.tier} tier seals at most ${limit}`,
+          );
+        }
+        await this.#ctx.locked(async () => {
+          const storeId = await this.#ctx.storeIdLocked();
+          const createdAt = new Date().toISOString();
+          const header = { name, tier: backend.tier, createdAt, storeId };
+          const backendData = await sealSecret(this.#ctx.sealing, header, bytes);
+          await writeSecretRecord(secretFile(this.#ctx.paths, name), { ...header, backendData });
+        }, signal);
+      } finally {
+        // A string's bytes are our copy, wiped once sealed (or refused); a caller's buffer stays theirs.
+        if (typeof value === 'string') bytes.fill(0);
       }
-      await this.#ctx.locked(async () => {
-        const storeId = await this.#ctx.storeIdLocked();
-        const header = { name, tier: backend.tier, createdAt: new Date().toISOString(), storeId };
-        const backendData = await sealSecret(this.#ctx.sealing, header, bytes);
-        await writeSecretRecord(secretFile(this.#ctx.paths, name), { ...header, backendData });
-      }, signal);
     });
   }
 

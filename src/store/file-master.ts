@@ -1,7 +1,7 @@
 import { createHmac, randomBytes } from 'node:crypto';
 import { promises as fsp } from 'node:fs';
 import { KeystoreError, corrupt, fromFsError } from '../errors';
-import { aesGcmOpen, aesGcmSeal } from '../crypto/aead';
+import { aesGcmOpen, aesGcmSeal, type SealedBox } from '../crypto/aead';
 import { DEFAULT_ARGON2, argon2ParamsValid, argon2id, type Argon2Params } from '../crypto/argon2';
 import { SecretBytes } from '../crypto/secret-bytes';
 import { canonicalJson, readRecordIfAny, writeRecord, type Json } from './records';
@@ -93,8 +93,12 @@ async function writeMaster(
   const kdf = { ...DEFAULT_ARGON2, salt: randomBytes(16) };
   const header = masterHeader({ dataKeyId, kdf });
   const kek = await deriveWithProgress(passphrase, kdf, ctx);
-  const box = aesGcmSeal(kek, dataKey, Buffer.from(canonicalJson(header)));
-  kek.fill(0);
+  let box: SealedBox;
+  try {
+    box = aesGcmSeal(kek, dataKey, Buffer.from(canonicalJson(header)));
+  } finally {
+    kek.fill(0);
+  }
   await writeRecord(file, {
     ...header,
     wrap: {
@@ -125,9 +129,11 @@ async function tryUnwrap(
   ctx: StoreSettings,
 ): Promise<Buffer | undefined> {
   const kek = await deriveWithProgress(passphrase, master.kdf, ctx);
-  const dataKey = aesGcmOpen(kek, master.wrap, Buffer.from(canonicalJson(masterHeader(master))));
-  kek.fill(0);
-  return dataKey;
+  try {
+    return aesGcmOpen(kek, master.wrap, Buffer.from(canonicalJson(masterHeader(master))));
+  } finally {
+    kek.fill(0);
+  }
 }
 
 /**
