@@ -564,6 +564,31 @@ describe('store ids and sealed secrets', () => {
     expect(err.message).toMatch(/0\.1\.0 format, which this store no longer accepts/);
   });
 
+  it('a damaged 0.1.0 secret does not block the migration: it is left as it is, and refused', async () => {
+    const dir = await copyOf010();
+    const opts = { passphrase: PASS_010 };
+    const recovery = path.join(dir, 'secrets', 'recovery.json');
+    const rec = await readJson(recovery);
+    const data = rec.backendData as JsonObject;
+    await overwrite(
+      recovery,
+      serialize(withChecksum({ ...rec, backendData: { ...data, tag: 'A'.repeat(22) } })),
+    );
+    const damaged = await fsp.readFile(recovery);
+    await withStore(dir, (ks) => ks.createKey('first-write'), opts);
+    expect(warnings.join('\n')).toMatch(/recovery\.json as it is, not migrated/);
+    expect(warnings.join('\n')).toMatch(/re-sealed 1 secret\(s\)/);
+    expect((await fsp.readFile(recovery)).equals(damaged)).toBe(true);
+    await withStore(
+      dir,
+      async (ks) => {
+        expect((await ks.secrets.get('token')).toString()).toBe('the 0.1.0 token');
+        await expectCode(() => ks.secrets.get('recovery'), 'E_CORRUPT');
+      },
+      opts,
+    );
+  });
+
   it('a migration that crashed resumes with the id it began with', async () => {
     const dir = await copyOf010();
     const opts = { passphrase: PASS_010 };

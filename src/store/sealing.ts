@@ -1,6 +1,6 @@
 import { createHash, hkdfSync, randomBytes } from 'node:crypto';
 import type { Backend, KeyHandle, SecretHeader, SecretRecord, TierName } from '../backends/backend';
-import { corrupt } from '../errors';
+import { corrupt, isKeystoreError } from '../errors';
 import { aesGcmOpen, aesGcmSeal } from '../crypto/aead';
 import { parsePeerPublicKey } from '../crypto/p256';
 import { abortable } from './abort';
@@ -255,13 +255,22 @@ export async function migrateLegacySecrets(
   let migrated = 0;
   for (const name of await listRecordNames(host.paths.secretsDir)) {
     const file = secretFile(host.paths, name);
-    const record = await readSecretRecord(file, name);
-    if (record.storeId !== undefined) {
-      checkStoreBinding(file, record.storeId, storeId, host.paths.storeFile);
+    let record: SecretRecord;
+    let value: Buffer;
+    try {
+      record = await readSecretRecord(file, name);
+      if (record.storeId !== undefined) {
+        checkStoreBinding(file, record.storeId, storeId, host.paths.storeFile);
+        continue;
+      }
+      value = await (await host.backend(record.tier)).unsealLegacySecret(record, file);
+    } catch (err) {
+      // A damaged file must not keep the store from ever being written again: it is left as it
+      // is, and refused when read. Any other failure (a tier that is unavailable) stops here.
+      if (!isKeystoreError(err, 'E_CORRUPT')) throw err;
+      host.warn(`left ${file} as it is, not migrated: ${err.message}`);
       continue;
     }
-    const backend = await host.backend(record.tier);
-    const value = await backend.unsealLegacySecret(record, file);
     try {
       const header = { name, tier: record.tier, createdAt: record.createdAt, storeId };
       await writeSecretRecord(file, {
