@@ -525,6 +525,9 @@ describe('store ids and sealed secrets', () => {
       dir,
       async (ks) => {
         expect((await ks.identity()).name).toBe('store-0.1.0');
+        expect((await ks.describe()).warnings.join('\n')).toMatch(
+          /2 sealed secret\(s\) are in the 0\.1\.0 format/,
+        );
         expect((await ks.secrets.get('token')).toString()).toBe('the 0.1.0 token');
         expect(await ks.secrets.get('recovery')).toEqual(Buffer.from([0, 1, 2, 255]));
       },
@@ -547,6 +550,7 @@ describe('store ids and sealed secrets', () => {
         expect((await ks.secrets.get('token')).toString()).toBe('the 0.1.0 token');
         expect(await ks.secrets.get('recovery')).toEqual(Buffer.from([0, 1, 2, 255]));
         expect((await ks.secrets.get('new')).toString()).toBe('after the migration');
+        expect((await ks.describe()).warnings.join('\n')).not.toMatch(/0\.1\.0 format/);
         // The 0.1.0 key records stand as they are, next to new ones bound to the id.
         expect((await readJson(path.join(dir, 'keys', 'payments.json'))).version).toBe(1);
         await ks.createKey('bound');
