@@ -14,6 +14,10 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { Keystore, KeystoreError, type OpenOptions } from '../src/index';
+import { aesGcmSeal } from '../src/crypto/aead';
+import { secretAad } from '../src/store/key-records';
+import { storePaths } from '../src/store/paths';
+import { ensureStoreId } from '../src/store/store-id';
 import {
   captureStore,
   encodingsOf,
@@ -284,8 +288,8 @@ describe('tampering with the records', () => {
       expectSameSnapshot(await snapshotDir(fx.dir), pristine, t.rel);
     }
     expect(failures).toEqual([]);
-    // 14 master fields, 13 per key file, 11 secret fields, 9 identity fields.
-    expect(count).toBe(14 + 13 + 13 + 11 + 9);
+    // 14 master fields, 14 per key file, 14 secret fields, 9 identity fields.
+    expect(count).toBe(14 + 14 + 14 + 14 + 9);
   });
 
   it('one character changed in any field, checksum recomputed: authentication catches it', async () => {
@@ -307,7 +311,7 @@ describe('tampering with the records', () => {
     // Known failure (src/store/key-records.ts, not ours to edit): an identity key file whose
     // publicKey is no longer a curve point surfaces as E_INVALID_ARGUMENT instead of E_CORRUPT.
     expect(failures).toEqual([]);
-    expect(count).toBe(13 + 12 + 12 + 10 + 6);
+    expect(count).toBe(13 + 13 + 13 + 13 + 6);
     expectSameSnapshot(await snapshotDir(fx.dir), pristine, 'after recomputed');
   });
 
@@ -432,7 +436,7 @@ describe('tampering with the records', () => {
     expect(failures).toEqual([]);
   });
 
-  it("records from another store: E_CORRUPT (another store's data key)", async () => {
+  it('records from another store: E_CORRUPT naming both store ids', async () => {
     const other = await makeStore('tamper-other');
     const cases: [string, () => Promise<unknown>][] = [
       ['keys/extra.json', () => signWith(fx.dir, 'extra')],
@@ -447,7 +451,9 @@ describe('tampering with the records', () => {
         await fsp.writeFile(path.join(fx.dir, rel), pristine.get(rel)!);
         return e;
       })();
-      expect(err.message).toMatch(/another store's data key/);
+      expect(err.message).toMatch(
+        /belongs to another store \(store id [\w-]{22}; this store is [\w-]{22}\)/,
+      );
     }
     // The other store's master together with its passphrase: it unlocks, but to another data key.
     await fsp.writeFile(
@@ -462,6 +468,24 @@ describe('tampering with the records', () => {
     await expectSigns(fx.dir, 'extra', fx.extraPem);
   });
 
+  it('a record nested 10,000 levels deep is E_CORRUPT naming the file, on every record kind', async () => {
+    const deep = '['.repeat(10_000) + ']'.repeat(10_000);
+    for (const t of targets) {
+      // Spliced in as text (JSON.stringify itself overflows at this depth). The checksum is
+      // computed before it is compared, so only a depth bound stops the recursion.
+      const text = pristine
+        .get(t.rel)!
+        .toString('utf8')
+        .replace(/\}\s*$/, `,"deep":${deep}}`);
+      const file = path.join(fx.dir, t.rel);
+      await fsp.writeFile(file, text);
+      const err = await expectCode(t.op, 'E_CORRUPT', t.rel);
+      expect(err.message, t.rel).toMatch(/nested more than 32 levels deep/);
+      expect(err.path, t.rel).toBe(file);
+      await fsp.writeFile(file, pristine.get(t.rel)!);
+    }
+  });
+
   it('a missing file-master.json is E_CORRUPT, and nothing is re-created', async () => {
     const master = path.join(fx.dir, 'file-master.json');
     await fsp.rm(master);
@@ -471,6 +495,185 @@ describe('tampering with the records', () => {
     expect(after.has('file-master.json')).toBe(false);
     await freshBase();
     await expectSigns(fx.dir, 'extra', fx.extraPem);
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+
+const FIXTURE_010 = path.join(__dirname, 'fixtures', 'store-0.1.0');
+const PASS_010 = 'fixture passphrase for the 0.1.0 store';
+const PAYMENTS_010_PEM =
+  '-----BEGIN PUBLIC KEY-----\nMFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAEIO57++BubhCvBmQYZVUx8ZVTWeVI\n' +
+  'eTScD3J4lGQr0z7uXbzmgHcXs2AYvsK039+5HY03DRZmlFMliF8IzTZNmQ==\n-----END PUBLIC KEY-----\n';
+
+/** The 0.1.0 fixture in a temp directory, with the modes git does not keep. */
+async function copyOf010(): Promise<string> {
+  const dir = path.join(await tempDir('v010'), 'store');
+  await fsp.cp(FIXTURE_010, dir, { recursive: true });
+  await fsp.rm(path.join(dir, 'README.md'));
+  for (const d of ['', 'keys', 'secrets']) await fsp.chmod(path.join(dir, d), 0o700);
+  for (const rel of (await snapshotDir(dir)).keys()) await fsp.chmod(path.join(dir, rel), 0o600);
+  return dir;
+}
+
+describe('store ids and sealed secrets', () => {
+  it('a 0.1.0 store opens as it is; its first write gives it an id and re-seals its secrets', async () => {
+    const dir = await copyOf010();
+    const opts = { passphrase: PASS_010 };
+    const before = await snapshotDir(dir);
+    await withStore(
+      dir,
+      async (ks) => {
+        expect((await ks.identity()).name).toBe('store-0.1.0');
+        expect((await ks.describe()).warnings.join('\n')).toMatch(
+          /2 sealed secret\(s\) are in the 0\.1\.0 format/,
+        );
+        expect((await ks.secrets.get('token')).toString()).toBe('the 0.1.0 token');
+        expect(await ks.secrets.get('recovery')).toEqual(Buffer.from([0, 1, 2, 255]));
+      },
+      opts,
+    );
+    await expectSigns(dir, 'payments', PAYMENTS_010_PEM, opts);
+    expectSameSnapshot(await snapshotDir(dir), before, 'reads write nothing');
+
+    await withStore(dir, (ks) => ks.secrets.set('new', 'after the migration'), opts);
+    expect(warnings.join('\n')).toMatch(/re-sealed 2 secret\(s\) from the 0\.1\.0 format/);
+    const store = await readJson(path.join(dir, 'store.json'));
+    expect(store.storeId).toMatch(/^[\w-]{22}$/);
+    for (const name of ['token', 'recovery', 'new']) {
+      const rec = await readJson(path.join(dir, 'secrets', `${name}.json`));
+      expect([rec.version, rec.storeId], name).toEqual([2, store.storeId]);
+    }
+    await withStore(
+      dir,
+      async (ks) => {
+        expect((await ks.secrets.get('token')).toString()).toBe('the 0.1.0 token');
+        expect(await ks.secrets.get('recovery')).toEqual(Buffer.from([0, 1, 2, 255]));
+        expect((await ks.secrets.get('new')).toString()).toBe('after the migration');
+        expect((await ks.describe()).warnings.join('\n')).not.toMatch(/0\.1\.0 format/);
+        // The 0.1.0 key records stand as they are, next to new ones bound to the id.
+        expect((await readJson(path.join(dir, 'keys', 'payments.json'))).version).toBe(1);
+        await ks.createKey('bound');
+        expect((await readJson(path.join(dir, 'keys', 'bound.json'))).storeId).toBe(store.storeId);
+      },
+      opts,
+    );
+    await expectSigns(dir, 'payments', PAYMENTS_010_PEM, opts);
+    // The genuine 0.1.0 record put back after the migration: no longer accepted.
+    await overwrite(path.join(dir, 'secrets', 'token.json'), before.get('secrets/token.json')!);
+    const err = await expectCode(
+      () => withStore(dir, (ks) => ks.secrets.get('token'), opts),
+      'E_CORRUPT',
+    );
+    expect(err.message).toMatch(/0\.1\.0 format, which this store no longer accepts/);
+  });
+
+  it('a damaged 0.1.0 secret does not block the migration: it is left as it is, and refused', async () => {
+    const dir = await copyOf010();
+    const opts = { passphrase: PASS_010 };
+    const recovery = path.join(dir, 'secrets', 'recovery.json');
+    const rec = await readJson(recovery);
+    const data = rec.backendData as JsonObject;
+    await overwrite(
+      recovery,
+      serialize(withChecksum({ ...rec, backendData: { ...data, tag: 'A'.repeat(22) } })),
+    );
+    const damaged = await fsp.readFile(recovery);
+    await withStore(dir, (ks) => ks.createKey('first-write'), opts);
+    expect(warnings.join('\n')).toMatch(/recovery\.json as it is, not migrated/);
+    expect(warnings.join('\n')).toMatch(/re-sealed 1 secret\(s\)/);
+    expect((await fsp.readFile(recovery)).equals(damaged)).toBe(true);
+    await withStore(
+      dir,
+      async (ks) => {
+        expect((await ks.secrets.get('token')).toString()).toBe('the 0.1.0 token');
+        await expectCode(() => ks.secrets.get('recovery'), 'E_CORRUPT');
+      },
+      opts,
+    );
+  });
+
+  it('a migration that crashed resumes with the id it began with', async () => {
+    const dir = await copyOf010();
+    const opts = { passphrase: PASS_010 };
+    // A crash after store.next.json was written, before the migration committed.
+    await expect(
+      ensureStoreId(storePaths(dir), async () => {
+        throw new Error('crash');
+      }),
+    ).rejects.toThrow('crash');
+    const pending = (await readJson(path.join(dir, 'store.next.json'))).storeId;
+    await withStore(dir, (ks) => ks.createKey('after-crash'), opts);
+    expect((await readJson(path.join(dir, 'store.json'))).storeId).toBe(pending);
+    await expect(fsp.access(path.join(dir, 'store.next.json'))).rejects.toThrow();
+    expect((await withStore(dir, (ks) => ks.secrets.get('token'), opts)).toString()).toBe(
+      'the 0.1.0 token',
+    );
+  });
+
+  it('store.json deleted: records bound to it are E_CORRUPT, and no new id is made', async () => {
+    const fx = await freshBase();
+    await fsp.rm(path.join(fx.dir, 'store.json'));
+    const missing = /bound to store [\w-]{22}, but .*store\.json is missing/;
+    const e1 = await expectCode(
+      () => withStore(fx.dir, (ks) => ks.secrets.get('token')),
+      'E_CORRUPT',
+    );
+    expect(e1.message).toMatch(missing);
+    const e2 = await expectCode(() => signWith(fx.dir, 'extra'), 'E_CORRUPT');
+    expect(e2.message).toMatch(missing);
+    const e3 = await expectCode(
+      () => withStore(fx.dir, (ks) => ks.secrets.set('x', 'y')),
+      'E_CORRUPT',
+    );
+    expect(e3.path).toBe(path.join(fx.dir, 'store.json'));
+    await expect(fsp.access(path.join(fx.dir, 'store.json'))).rejects.toThrow();
+    await freshBase();
+  });
+
+  it('a secret copied under another name in the same store is refused', async () => {
+    const fx = await freshBase();
+    const copy = path.join(fx.dir, 'secrets', 'copy.json');
+    const token = await readJson(path.join(fx.dir, 'secrets', 'token.json'));
+    await fsp.writeFile(copy, serialize(token), { mode: 0o600 });
+    const get = () => withStore(fx.dir, (ks) => ks.secrets.get('copy'));
+    expect((await expectCode(get, 'E_CORRUPT')).message).toMatch(/holds secret "token"/);
+    await overwrite(copy, serialize(withChecksum({ ...token, name: 'copy' })));
+    expect((await expectCode(get, 'E_CORRUPT')).message).toMatch(/authentication failed/);
+    await fsp.rm(copy);
+  });
+
+  it('a secret forged from everything the store shows, without its sealing key, is refused', async () => {
+    const fx = await freshBase();
+    const token = await readJson(path.join(fx.dir, 'secrets', 'token.json'));
+    const data = token.backendData as JsonObject;
+    const header = {
+      name: 'token',
+      tier: 'encrypted-file' as const,
+      createdAt: token.createdAt as string,
+      storeId: token.storeId as string,
+    };
+    const aad = secretAad(header, {
+      scheme: data.scheme as string,
+      sealingKeyId: data.sealingKeyId as string,
+    });
+    const box = aesGcmSeal(randomBytes(32), Buffer.from('forged value'), aad);
+    const forged = withChecksum({
+      ...token,
+      backendData: {
+        ...data,
+        iv: box.iv.toString('base64url'),
+        ciphertext: box.ciphertext.toString('base64url'),
+        tag: box.tag.toString('base64url'),
+      },
+    });
+    await overwrite(path.join(fx.dir, 'secrets', 'token.json'), serialize(forged));
+    const err = await expectCode(
+      () => withStore(fx.dir, (ks) => ks.secrets.get('token')),
+      'E_CORRUPT',
+    );
+    expect(err.message).toMatch(/authentication failed/);
+    await freshBase();
   });
 });
 
@@ -585,9 +788,11 @@ describe('permissions', () => {
         'keys/other.json',
         'secrets/other-secret.json',
         'secrets/token.json',
+        'sealing/encrypted-file.json',
+        'store.json',
       ].sort(),
     );
-    for (const d of ['', 'keys', 'secrets']) {
+    for (const d of ['', 'keys', 'secrets', 'sealing']) {
       expect(await modeOf(path.join(fx.dir, d)), `dir ${d || '.'}`).toBe(0o700);
     }
     for (const rel of snap.keys()) {

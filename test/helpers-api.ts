@@ -138,6 +138,8 @@ export async function decryptKeyFile(
     publicKey: rec.publicKey,
     createdAt: rec.createdAt,
     dataKeyId: bd.dataKeyId,
+    // Version 3 records bind the store id; 0.1.0's have none.
+    ...(rec.storeId !== undefined ? { storeId: rec.storeId } : {}),
   });
   const pkcs8 = gcmOpen(dataKey, bd.iv, bd.ciphertext, bd.tag, aad);
   const jwk = createPrivateKey({ key: pkcs8, format: 'der', type: 'pkcs8' }).export({

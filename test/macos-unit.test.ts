@@ -6,7 +6,9 @@
  */
 import {
   createPublicKey,
+  diffieHellman,
   generateKeyPairSync,
+  hkdfSync,
   randomBytes,
   sign as nodeSign,
   verify as nodeVerify,
@@ -46,15 +48,25 @@ import {
   withMacErrors,
 } from '../src/backends/osstatus';
 import { NATIVE_REASONS } from '../src/native-errors';
-import type { KeyRecord, SecretRecord } from '../src/backends/backend';
+import type { Backend, KeyHandle, KeyRecord, SecretRecord } from '../src/backends/backend';
 import { TIER_PROVIDERS } from '../src/backends/detect';
 import { exitCodeFor } from '../src/cli/exit-codes';
 import { finishSignature } from '../src/crypto/ecdsa';
-import { exportPublicKey } from '../src/crypto/p256';
+import { exportPublicKey, publicKeyObjectFromRaw } from '../src/crypto/p256';
 import { ErrorCodes, Keystore, KeystoreError } from '../src/index';
 import { loadNative } from '../src/native';
 import { readKeyRecord, writeKeyRecord } from '../src/store/key-records';
+import { ensureStoreId } from '../src/store/store-id';
 import { storePaths } from '../src/store/paths';
+import {
+  SEALING_SCHEME,
+  SealingKeys,
+  deriveSecretKey,
+  sealSecret,
+  sealingKeyIdOf,
+  sealingPoint,
+  unsealSecret,
+} from '../src/store/sealing';
 import {
   HALF_N,
   N,
@@ -82,6 +94,8 @@ function nodeKey() {
 const ALIAS = 'laptop-key';
 const CREATED = '2025-01-02T03:04:05.678Z';
 
+const STORE_ID = 'c3RvcmUtaWQtZm9yLXRlc3';
+
 function keyRecord(
   tier: KeyRecord['tier'],
   backendData: KeyRecord['backendData'],
@@ -93,6 +107,7 @@ function keyRecord(
     algorithm: 'ECDSA-P256',
     publicKey: nodeKey().x963,
     createdAt: CREATED,
+    storeId: STORE_ID,
     backendData,
   };
 }
@@ -280,6 +295,7 @@ describe('X9.63 public keys', () => {
       await writeKeyRecord(file, {
         ...keyRecord('keychain', keyDataToJson(data)),
         publicKey: publicKeyFromX963(x963, 'x'),
+        storeId: await ensureStoreId(paths, async () => {}),
       });
       const ks = await Keystore.open({ dir, backend: 'encrypted-file', passphrase: 'unused' });
       try {
@@ -517,6 +533,107 @@ describe('sealed secret records', () => {
         err = e as Error & { code?: string };
       }
       expect(err?.code, `${tier} ${JSON.stringify(data).slice(0, 100)}`).toBe('E_CORRUPT');
+    }
+  });
+});
+
+// ---- sealing through a macOS key ---------------------------------------------------------------
+
+/**
+ * What the store's sealing asks of a macOS key is one ECDH (SecKeyCopyKeyExchangeResult with
+ * kSecKeyAlgorithmECDHKeyExchangeStandard: the 32-byte x-coordinate), here played by node:crypto
+ * so that the derivation and the framing run on Linux.
+ */
+function macLikeHandle(privateKey: ReturnType<typeof nodeKey>['privateKey']): KeyHandle {
+  return {
+    signRaw: () => Promise.reject(new Error('unused')),
+    ecdh: async (peer) => diffieHellman({ privateKey, publicKey: publicKeyObjectFromRaw(peer) }),
+  };
+}
+
+describe('sealed secrets through a macOS sealing key (derivation on Linux)', () => {
+  const storeId = 'AAECAwQFBgcICQoLDA0ODw';
+  const salt = Buffer.alloc(16, 7);
+
+  it('the sealing point is a curve point fixed by store id, tier and salt', () => {
+    const p = sealingPoint(storeId, 'secure-enclave', salt);
+    expect(p).toHaveLength(65);
+    expect(p[0]).toBe(4);
+    expect(publicKeyObjectFromRaw(p).asymmetricKeyType).toBe('ec');
+    expect(sealingPoint(storeId, 'secure-enclave', salt)).toEqual(p);
+    for (const other of [
+      sealingPoint('BAECAwQFBgcICQoLDA0ODw', 'secure-enclave', salt),
+      sealingPoint(storeId, 'keychain', salt),
+      sealingPoint(storeId, 'secure-enclave', Buffer.alloc(16, 8)),
+    ]) {
+      expect(other.equals(p)).toBe(false);
+    }
+  });
+
+  it('the key is HKDF over ECDH(sealing key, point); the public key alone does not reach it', async () => {
+    const { privateKey, x963 } = nodeKey();
+    const id = sealingKeyIdOf(x963);
+    const key = await deriveSecretKey(macLikeHandle(privateKey), id, storeId, 'keychain', salt);
+    const point = sealingPoint(storeId, 'keychain', salt);
+    const shared = diffieHellman({ privateKey, publicKey: publicKeyObjectFromRaw(point) });
+    const info = `${SEALING_SCHEME}\0${storeId}\0keychain\0${id}`;
+    expect(key).toEqual(Buffer.from(hkdfSync('sha256', shared, salt, info, 32)));
+    // What 0.1.0's ECIES let anyone do: an ephemeral key of their own against the public key.
+    const eph = nodeKey();
+    const forged = diffieHellman({
+      privateKey: eph.privateKey,
+      publicKey: publicKeyObjectFromRaw(x963),
+    });
+    expect(Buffer.from(hkdfSync('sha256', forged, salt, info, 32))).not.toEqual(key);
+  });
+
+  it('seal and unseal through the store, for both macOS tiers, bound to name and store', async () => {
+    const dir = await makeTempDir('mac-sealing');
+    try {
+      const paths = storePaths(dir);
+      await fsp.mkdir(paths.sealingDir, { recursive: true, mode: 0o700 });
+      const made: string[] = [];
+      const backend = (tier: 'secure-enclave' | 'keychain'): Backend =>
+        ({
+          tier,
+          async generateKey() {
+            made.push(tier);
+            const { privateKey, x963 } = nodeKey();
+            keys.set(x963.toString('hex'), privateKey);
+            return {
+              publicKey: x963,
+              backendData: { kind: 'fake' },
+              handle: macLikeHandle(privateKey),
+            };
+          },
+          async loadKey(record: KeyRecord) {
+            return macLikeHandle(keys.get(record.publicKey.toString('hex'))!);
+          },
+        }) as unknown as Backend;
+      const keys = new Map<string, ReturnType<typeof nodeKey>['privateKey']>();
+      const host = { paths, backend: async (t: never) => backend(t), warn: () => {} };
+      for (const tier of ['secure-enclave', 'keychain'] as const) {
+        const header = { name: 'api-token', tier, createdAt: CREATED, storeId };
+        const sealing = new SealingKeys(host);
+        const backendData = await sealSecret(sealing, header, Buffer.from('s3cret'));
+        expect(backendData.scheme).toBe(SEALING_SCHEME);
+        const record: SecretRecord = { ...header, backendData };
+        // A new SealingKeys reads the sealing key back from sealing/<tier>.json.
+        const fresh = new SealingKeys(host);
+        expect((await unsealSecret(fresh, record, 'f', storeId)).toString()).toBe('s3cret');
+        await expectCode(
+          () => unsealSecret(fresh, { ...record, name: 'other' }, 'f', storeId),
+          'E_CORRUPT',
+        );
+        await expectCode(
+          () => unsealSecret(fresh, { ...record, storeId: 'BAECAwQFBgcICQoLDA0ODw' }, 'f', storeId),
+          'E_CORRUPT',
+        );
+      }
+      // One sealing key per tier, made once.
+      expect(made).toEqual(['secure-enclave', 'keychain']);
+    } finally {
+      await removeDir(dir);
     }
   });
 });

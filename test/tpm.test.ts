@@ -16,6 +16,10 @@ import * as path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Keystore, type DeviceKey } from '../src/index';
+import { aesGcmSeal } from '../src/crypto/aead';
+import { marshalSealTemplate } from '../src/crypto/tpm2-structures';
+import { loadNative } from '../src/native';
+import { secretAad } from '../src/store/key-records';
 import { Swtpm } from './helpers-swtpm';
 import {
   FIXTURES,
@@ -23,6 +27,7 @@ import {
   Stores,
   TPM2_PROVIDER,
   buildKeyFile,
+  canonical,
   caught,
   derToPem,
   derToRS,
@@ -81,6 +86,22 @@ afterAll(async () => {
   await removeDir(scratch);
   await dist?.cleanup();
 });
+
+/** Rewrite a key record the way 0.1.0 wrote it: version 1, the PEM named in the tier's data. */
+async function asVersion1Record(
+  storeDir: string,
+  alias: string,
+): Promise<{ json: string; pem: string }> {
+  const json = path.join(storeDir, 'keys', `${alias}.json`);
+  const pem = await fsp.readFile(path.join(storeDir, 'keys', `${alias}.tss2.pem`), 'utf8');
+  await rewriteRecord(json, (body) => {
+    body.version = 1;
+    body.backendData = { keyFile: `${alias}.tss2.pem`, sha256: sha256Hex(pem) };
+    delete body.sideFile;
+    delete body.storeId;
+  });
+  return { json, pem };
+}
 
 // ---------------------------------------------------------------------------------------------
 
@@ -149,7 +170,9 @@ describe('detection and key files', () => {
 
     const record = JSON.parse(await fsp.readFile(json, 'utf8'));
     expect(record.tier).toBe('tpm2');
-    expect(record.version).toBe(2);
+    expect(record.version).toBe(3);
+    const store = JSON.parse(await fsp.readFile(path.join(dir, 'store.json'), 'utf8'));
+    expect(record.storeId).toBe(store.storeId);
     expect(record.backendData).toEqual({});
     expect(record.sideFile).toEqual({ suffix: '.tss2.pem', sha256: sha256Hex(pem) });
     expect(Buffer.from(record.publicKey, 'base64url').equals(pub.point)).toBe(true);
@@ -158,13 +181,7 @@ describe('detection and key files', () => {
   it("reads 0.1.0's version 1 records, which named the PEM file in the tier's data", async () => {
     const ks = await openStore();
     const key = await ks.createKey('legacy-v1');
-    const json = path.join(dir, 'keys', 'legacy-v1.json');
-    const pem = await fsp.readFile(path.join(dir, 'keys', 'legacy-v1.tss2.pem'), 'utf8');
-    await rewriteRecord(json, (body) => {
-      body.version = 1;
-      body.backendData = { keyFile: 'legacy-v1.tss2.pem', sha256: sha256Hex(pem) };
-      delete body.sideFile;
-    });
+    const { json, pem } = await asVersion1Record(dir, 'legacy-v1');
     const fresh = await openStore();
     const loaded = await fresh.getKey('legacy-v1');
     const sig = await loaded.sign('v1');
@@ -299,6 +316,170 @@ describe('sealed secrets', () => {
     expect(await ks.secrets.list()).toEqual([]);
     await expectCode(() => ks.secrets.get('small'), 'E_NOT_FOUND');
     await expectCode(() => ks.secrets.delete('small'), 'E_NOT_FOUND');
+  });
+});
+
+/**
+ * What 0.1.0 did to seal a secret on this tier, and what anyone who can open the TPM (root, the
+ * tss group) can do without any key of the store: a TPM sealed-data object under the H-2 SRK
+ * holding an AES key of their choice, and the value AES-GCM under it with the header as AAD.
+ */
+async function sealThe010Way(file: string, name: string, value: string): Promise<void> {
+  const native = loadNative();
+  if (!native.ok || !native.addon.TpmConnection) throw new Error('no TPM addon');
+  const conn = new native.addon.TpmConnection(swtpm.tcti);
+  try {
+    const dek = randomBytes(32);
+    const blobs = await conn.createKey(OWNER, marshalSealTemplate(), dek);
+    const header = { name, tier: 'tpm2' as const, createdAt: new Date().toISOString() };
+    const box = aesGcmSeal(dek, Buffer.from(value), secretAad(header));
+    const body = {
+      format: 'device-keystore/secret',
+      version: 1,
+      ...header,
+      backendData: {
+        parent: OWNER,
+        publicBlob: blobs.publicBlob.toString('base64url'),
+        privateBlob: blobs.privateBlob.toString('base64url'),
+        alg: 'A256GCM',
+        iv: box.iv.toString('base64url'),
+        ciphertext: box.ciphertext.toString('base64url'),
+        tag: box.tag.toString('base64url'),
+      },
+    };
+    await fsp.mkdir(path.dirname(file), { recursive: true, mode: 0o700 });
+    await fsp.writeFile(file, JSON.stringify({ ...body, checksum: sha256Hex(canonical(body)) }), {
+      mode: 0o600,
+    });
+  } finally {
+    await conn.close();
+  }
+}
+
+describe("sealed secrets are the store's own", () => {
+  it("a secret forged with the TPM but without the store's sealing key is refused", async () => {
+    await ks.secrets.set('genuine', 'sealed by the store');
+    const file = path.join(dir, 'secrets', 'forged.json');
+    // The 0.1.0 way: a TPM sealed object with the forger's key. 0.1.0 unsealed it.
+    await sealThe010Way(file, 'forged', 'attacker value');
+    const fresh = await openStore();
+    const err = await expectCode(() => fresh.secrets.get('forged'), 'E_CORRUPT');
+    expect(err.message).toMatch(/0\.1\.0 format, which this store no longer accepts/);
+    // The current format with everything public filled in right, under any key but the one
+    // derived through the sealing key: authentication fails.
+    const genuine = JSON.parse(
+      await fsp.readFile(path.join(dir, 'secrets', 'genuine.json'), 'utf8'),
+    );
+    const header = {
+      name: 'forged',
+      tier: 'tpm2' as const,
+      createdAt: genuine.createdAt,
+      storeId: genuine.storeId,
+    };
+    const aad = secretAad(header, {
+      scheme: genuine.backendData.scheme,
+      sealingKeyId: genuine.backendData.sealingKeyId,
+    });
+    const box = aesGcmSeal(randomBytes(32), Buffer.from('attacker value'), aad);
+    await rewriteRecord(file, (body) => {
+      Object.assign(body, { version: 2, ...header });
+      body.backendData = {
+        ...genuine.backendData,
+        iv: box.iv.toString('base64url'),
+        ciphertext: box.ciphertext.toString('base64url'),
+        tag: box.tag.toString('base64url'),
+      };
+    });
+    const err2 = await expectCode(() => fresh.secrets.get('forged'), 'E_CORRUPT');
+    expect(err2.message).toMatch(/authentication failed/);
+    expect((await fresh.secrets.get('genuine')).toString()).toBe('sealed by the store');
+    await ks.secrets.delete('forged');
+    await ks.secrets.delete('genuine');
+  });
+
+  it('a key record and a secret copied from another store on the same TPM are refused, naming both store ids', async () => {
+    const otherDir = await makeTempDir('other-store');
+    try {
+      const other = await openStore({ dir: otherDir });
+      await other.createKey('theirs');
+      await other.secrets.set('theirs', 'their value');
+      await ks.secrets.set('mine', 'my value');
+      for (const f of ['keys/theirs.json', 'keys/theirs.tss2.pem', 'secrets/theirs.json']) {
+        await fsp.copyFile(path.join(otherDir, f), path.join(dir, f));
+      }
+      const fresh = await openStore();
+      const ids = /belongs to another store \(store id [\w-]{22}; this store is [\w-]{22}\)/;
+      expect((await expectCode(() => fresh.getKey('theirs'), 'E_CORRUPT')).message).toMatch(ids);
+      expect((await expectCode(() => fresh.secrets.get('theirs'), 'E_CORRUPT')).message).toMatch(
+        ids,
+      );
+      // A copy within the store, under another name, checksum and name field made consistent.
+      const copy = path.join(dir, 'secrets', 'copy.json');
+      await fsp.copyFile(path.join(dir, 'secrets', 'mine.json'), copy);
+      expect((await expectCode(() => fresh.secrets.get('copy'), 'E_CORRUPT')).message).toMatch(
+        /holds secret "mine"/,
+      );
+      await rewriteRecord(copy, (body) => (body.name = 'copy'));
+      expect((await expectCode(() => fresh.secrets.get('copy'), 'E_CORRUPT')).message).toMatch(
+        /authentication failed/,
+      );
+      expect((await fresh.secrets.get('mine')).toString()).toBe('my value');
+      await ks.deleteKey('theirs');
+      for (const n of ['theirs', 'copy', 'mine']) await ks.secrets.delete(n);
+    } finally {
+      await removeDir(otherDir);
+    }
+  });
+
+  it('a 0.1.0 store opens; its first write gives it a store id and re-seals its secrets', async () => {
+    const oldDir = await makeTempDir('store-0.1.0');
+    try {
+      const made = await openStore({ dir: oldDir });
+      const k = await made.createKey('old-key');
+      await stores.close(made);
+      // Make it what 0.1.0 wrote: no store.json, no sealing keys, version 1 key records.
+      await asVersion1Record(oldDir, 'old-key');
+      await fsp.rm(path.join(oldDir, 'store.json'));
+      await fsp.rm(path.join(oldDir, 'sealing'), { recursive: true, force: true });
+      await sealThe010Way(path.join(oldDir, 'secrets', 'old.json'), 'old', 'from 0.1.0');
+
+      const warnings: string[] = [];
+      const s = await stores.add({
+        dir: oldDir,
+        tcti: swtpm.tcti,
+        onWarning: (m: string) => warnings.push(m),
+      });
+      expect(
+        nodeVerifies(k.exportPublicKey('pem'), 'm', await (await s.getKey('old-key')).sign('m')),
+      ).toBe(true);
+      expect((await s.secrets.get('old')).toString()).toBe('from 0.1.0');
+      expect(existsSync(path.join(oldDir, 'store.json'))).toBe(false); // reading writes nothing
+      await s.secrets.set('new', 'after the migration');
+      expect(warnings.join('\n')).toMatch(/re-sealed 1 secret\(s\) from the 0\.1\.0 format/);
+      const storeId = JSON.parse(
+        await fsp.readFile(path.join(oldDir, 'store.json'), 'utf8'),
+      ).storeId;
+      const migrated = JSON.parse(
+        await fsp.readFile(path.join(oldDir, 'secrets', 'old.json'), 'utf8'),
+      );
+      expect(migrated.version).toBe(2);
+      expect(migrated.storeId).toBe(storeId);
+      const again = await openStore({ dir: oldDir });
+      expect((await again.secrets.get('old')).toString()).toBe('from 0.1.0');
+      expect((await again.secrets.get('new')).toString()).toBe('after the migration');
+      expect(
+        nodeVerifies(
+          k.exportPublicKey('pem'),
+          'n',
+          await (await again.getKey('old-key')).sign('n'),
+        ),
+      ).toBe(true);
+      // A 0.1.0 secret that turns up after the migration was not the store's: refused.
+      await sealThe010Way(path.join(oldDir, 'secrets', 'late.json'), 'late', 'planted');
+      await expectCode(() => again.secrets.get('late'), 'E_CORRUPT');
+    } finally {
+      await removeDir(oldDir);
+    }
   });
 });
 

@@ -81,6 +81,11 @@ export interface KeyHeader {
   /** Uncompressed SEC1 point, 65 bytes. */
   publicKey: Buffer;
   createdAt: string;
+  /**
+   * The id of the store the record belongs to (store.json), bound into the record's AAD.
+   * Absent only in records written before store ids existed (0.1.0 format).
+   */
+  storeId?: string;
 }
 
 /** What the store knows when it asks a tier for a new key: the header without the public key. */
@@ -97,6 +102,8 @@ export interface SecretHeader {
   name: string;
   tier: TierName;
   createdAt: string;
+  /** As in KeyHeader; absent only in 0.1.0-format secrets, which only the migration reads. */
+  storeId?: string;
 }
 
 export interface SecretRecord extends SecretHeader {
@@ -146,9 +153,12 @@ export interface Backend extends TierGuarantees {
   loadKey(record: KeyRecord, source: string): Promise<KeyHandle>;
   /** Remove whatever the tier holds outside the store (a keychain item). */
   destroyKey(record: KeyRecord): Promise<void>;
-  sealSecret(header: SecretHeader, plaintext: Uint8Array): Promise<{ [key: string]: Json }>;
-  /** `signal` ends a long wait (the file tier's unlock) before anything is decrypted. */
-  unsealSecret(record: SecretRecord, source: string, signal?: AbortSignal): Promise<Buffer>;
+  /**
+   * Open a secret in the 0.1.0 format (no store id), for the migration that re-seals it. New
+   * secrets are sealed by the store, under a key derived through the tier's sealing key
+   * (src/store/sealing.ts), the same way on every tier.
+   */
+  unsealLegacySecret(record: SecretRecord, source: string): Promise<Buffer>;
   /** The largest secret this tier seals. */
   readonly maxSecretBytes: number;
   warnings(): string[];

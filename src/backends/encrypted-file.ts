@@ -14,7 +14,6 @@ import type {
   KeyRecord,
   NewKeyHeader,
   RawSignature,
-  SecretHeader,
   SecretRecord,
   TierProvider,
   UnlockedDataKey,
@@ -111,8 +110,12 @@ class EncryptedFileBackend implements Backend {
     const raw = rawFromPublicKeyObject(publicKey);
     const header: KeyHeader = { ...newKey, publicKey: raw };
     const pkcs8 = privateKey.export({ format: 'der', type: 'pkcs8' });
-    const box = aesGcmSeal(master.dataKey, pkcs8, keyAad(header, { dataKeyId: master.dataKeyId }));
-    pkcs8.fill(0);
+    let box: SealedBox;
+    try {
+      box = aesGcmSeal(master.dataKey, pkcs8, keyAad(header, { dataKeyId: master.dataKeyId }));
+    } finally {
+      pkcs8.fill(0);
+    }
     return {
       publicKey: raw,
       backendData: boxToJson(master.dataKeyId, box),
@@ -146,17 +149,10 @@ class EncryptedFileBackend implements Backend {
     // Everything this tier holds for a key is in its record, which the store removes.
   }
 
-  async sealSecret(header: SecretHeader, plaintext: Uint8Array): Promise<{ [key: string]: Json }> {
-    const master = await this.unlock(true);
-    return boxToJson(
-      master.dataKeyId,
-      aesGcmSeal(master.dataKey, plaintext, secretAad(header, { dataKeyId: master.dataKeyId })),
-    );
-  }
-
-  async unsealSecret(record: SecretRecord, file: string, signal?: AbortSignal): Promise<Buffer> {
+  /** A 0.1.0 secret: AES-256-GCM under the data key, its header (without a store id) as AAD. */
+  async unsealLegacySecret(record: SecretRecord, file: string): Promise<Buffer> {
     const { dataKeyId, box } = boxFromJson(file, record.backendData);
-    const master = await this.unlock(false, signal);
+    const master = await this.unlock(false);
     if (dataKeyId !== master.dataKeyId)
       throw corrupt(file, "sealed under another store's data key");
     const plaintext = aesGcmOpen(master.dataKey, box, secretAad(record, { dataKeyId }));

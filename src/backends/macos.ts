@@ -247,9 +247,10 @@ export function publicKeyFromX963(x963: Uint8Array, source: string): Buffer {
 }
 
 /**
- * ECIES in Security.framework takes no associated data, so the header is bound by sealing
- * SHA-256(header) in front of the value; unsealing checks it. A ciphertext copied into another
- * secret's file (or another store's) is refused as corrupt.
+ * The 0.1.0 secret frame. ECIES in Security.framework takes no associated data, so the header
+ * was bound by sealing SHA-256(header) in front of the value; unsealing checks it. That binds the
+ * name, but it authenticates nothing: ECIES is encryption to a public key. Kept to read 0.1.0
+ * secrets in the migration (and to make them in tests); nothing new is sealed this way.
  */
 export function frameSecret(header: SecretHeader, value: Uint8Array): Buffer {
   return Buffer.concat([createHash('sha256').update(secretAad(header)).digest(), value]);
@@ -477,50 +478,13 @@ class MacBackend implements Backend {
     await this.native.deleteKeys(this.#spec(data));
   }
 
-  async sealSecret(header: SecretHeader, plaintext: Uint8Array): Promise<{ [key: string]: Json }> {
-    const framed = frameSecret(header, plaintext);
-    try {
-      if (this.secureEnclave) {
-        // One non-permanent SE key per secret: nothing is left behind when the file goes.
-        const accessibility = accessibilityFrom(process.env[ACCESSIBILITY_ENV]);
-        const k = await this.native.createKey({
-          kind: 'se-blob',
-          label: `device-keystore secret: ${header.name}`,
-          afterFirstUnlock: accessibility === 'after-first-unlock',
-        });
-        if (!k.blob) throw new KeystoreError('E_MACOS', 'the new Secure Enclave key has no blob');
-        const publicKey = publicKeyFromX963(k.publicKey, 'the new key');
-        const ciphertext = await this.native.encryptTo(publicKey, framed);
-        return secretDataToJson({
-          kind: 'se-blob',
-          blob: k.blob,
-          publicKey,
-          accessibility,
-          ciphertext,
-        });
-      }
-      // One keychain key per store directory (the secret store has no per-secret delete hook).
-      const tag = sealTagFor(this.ctx.storeDir);
-      const spec: NativeKeySpec = { kind: 'keychain', tag: tagBytes(tag) };
-      const found = await this.native.findKeys(spec).catch((err: unknown) => {
-        if (isKeystoreError(err, 'E_NOT_FOUND')) return [];
-        throw err;
-      });
-      const key =
-        found[0] ??
-        (await this.native.createKey({
-          ...spec,
-          label: `device-keystore sealing key: ${this.ctx.storeDir}`,
-        }));
-      const publicKey = publicKeyFromX963(key.publicKey, 'the sealing key');
-      const ciphertext = await this.native.encryptTo(publicKey, framed);
-      return secretDataToJson({ kind: 'keychain', tag, publicKey, ciphertext });
-    } finally {
-      framed.fill(0);
-    }
-  }
-
-  async unsealSecret(record: SecretRecord, file: string): Promise<Buffer> {
+  /**
+   * A 0.1.0 secret: ECIES to a per-secret Secure Enclave key or the store's keychain sealing key,
+   * with the header's hash framed in front of the value. ECIES needs only the public key, which
+   * the record holds, so anyone who could write the store could make one: only the 0.1.0
+   * migration reads these (src/store/sealing.ts seals everything new).
+   */
+  async unsealLegacySecret(record: SecretRecord, file: string): Promise<Buffer> {
     const data = parseSecretData(record, file);
     let key: NativeKeyRef;
     if (data.kind === 'se-blob') {

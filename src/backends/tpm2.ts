@@ -4,19 +4,18 @@ import { constants as fsc, existsSync, promises as fsp } from 'node:fs';
 import { KeystoreError, corrupt, invalidArgument, isKeystoreError } from '../errors';
 import { digestSignedByKeyOrNegation } from '../crypto/digest-check';
 import { publicKeyObjectFromRaw } from '../crypto/p256';
-import { aesGcmOpen, aesGcmSeal } from '../crypto/aead';
+import { aesGcmOpen } from '../crypto/aead';
 import {
   KEY_ATTRIBUTES,
   TPM2_ALG,
   TPMA_OBJECT,
   marshalEccKeyTemplate,
-  marshalSealTemplate,
   parseTpm2bPublic,
   publicPointOf,
 } from '../crypto/tpm2-structures';
 import { decodeTss2Pem, encodeTss2Pem, type DecodedTss2Key } from '../crypto/tss2-pem';
 import { loadNative, tss2Status, type NativeTpmConnection } from '../native';
-import { RecordReader, type Json } from '../store/records';
+import { RecordReader } from '../store/records';
 import { secretAad } from '../store/key-records';
 import type {
   Backend,
@@ -27,7 +26,6 @@ import type {
   KeyRecord,
   NewKeyHeader,
   RawSignature,
-  SecretHeader,
   SecretRecord,
   TierProvider,
 } from './backend';
@@ -100,6 +98,19 @@ export function ownerAuthFrom(ctx: BackendContext): Buffer | undefined {
   return env ? Buffer.from(env, 'utf8') : undefined;
 }
 
+/**
+ * Run `fn` with a copy of the owner auth (the addon copies it again into wiped memory), and zero
+ * the copy afterwards, when `fn` throws too.
+ */
+export function withOwnerAuth<T>(ctx: BackendContext, fn: (auth: Buffer | undefined) => T): T {
+  const auth = ownerAuthFrom(ctx);
+  try {
+    return fn(auth);
+  } finally {
+    auth?.fill(0);
+  }
+}
+
 /** Open a connection; every failure is a KeystoreError with the reason. */
 async function connect(ctx: BackendContext): Promise<{ tcti: string; conn: NativeTpmConnection }> {
   const tcti = resolveTcti(ctx.tcti);
@@ -116,9 +127,8 @@ async function connect(ctx: BackendContext): Promise<{ tcti: string; conn: Nativ
   if (!native.ok || !native.addon.TpmConnection) {
     throw new KeystoreError('E_TPM_UNAVAILABLE', 'the TPM tier is not built into this addon');
   }
-  const auth = ownerAuthFrom(ctx);
-  const conn = new native.addon.TpmConnection(tcti, auth);
-  auth?.fill(0);
+  const TpmConnection = native.addon.TpmConnection;
+  const conn = withOwnerAuth(ctx, (auth) => new TpmConnection(tcti, auth));
   return { tcti, conn };
 }
 
@@ -462,29 +472,11 @@ class Tpm2Backend implements Backend {
   }
 
   /**
-   * A TPM seals at most 128 bytes, so each secret gets its own random 256-bit key, sealed in the
-   * TPM (unsealed through an encrypted session), and the value is AES-256-GCM under that key.
+   * A 0.1.0 secret: a random 256-bit key sealed in a TPM data object under the H-2 SRK (unsealed
+   * through an encrypted session), and the value AES-256-GCM under that key. Anyone who can use
+   * the TPM can make such an object, so only the 0.1.0 migration reads these (sealing.ts).
    */
-  async sealSecret(header: SecretHeader, plaintext: Uint8Array): Promise<{ [key: string]: Json }> {
-    const dek = randomBytes(32);
-    try {
-      const blobs = await this.conn.createKey(OWNER_PARENT, marshalSealTemplate(), dek);
-      const box = aesGcmSeal(dek, plaintext, secretAad(header));
-      return {
-        parent: OWNER_PARENT,
-        publicBlob: blobs.publicBlob.toString('base64url'),
-        privateBlob: blobs.privateBlob.toString('base64url'),
-        alg: 'A256GCM',
-        iv: box.iv.toString('base64url'),
-        ciphertext: box.ciphertext.toString('base64url'),
-        tag: box.tag.toString('base64url'),
-      };
-    } finally {
-      dek.fill(0);
-    }
-  }
-
-  async unsealSecret(record: SecretRecord, file: string): Promise<Buffer> {
+  async unsealLegacySecret(record: SecretRecord, file: string): Promise<Buffer> {
     const r = new RecordReader(file, record.backendData);
     r.literal('alg', 'A256GCM');
     const parent = r.integer('parent');

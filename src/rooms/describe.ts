@@ -5,6 +5,7 @@ import type { KeyInfo } from '../device-key';
 import type { Identity } from '../identity';
 import type { StoreDescription } from '../keystore';
 import type { StoreContext } from '../store/context';
+import { listRecordNames } from '../store/key-records';
 import { findPassphrase } from '../store/passphrase';
 import { dirIsShared } from '../store/permissions';
 
@@ -30,6 +31,7 @@ export async function describeStore(
     if (backend) warnings.push(...backend.warnings());
   }
   if (tiersInUse.has('encrypted-file')) warnings.push(...(await passphraseWarnings(ctx)));
+  warnings.push(...(await legacySecretWarnings(ctx)));
   const dir = ctx.paths.dir;
   if (await dirIsShared(dir).catch(() => false)) {
     warnings.push(`${dir} is accessible by group or others; run: chmod 700 '${dir}'`);
@@ -58,4 +60,15 @@ async function passphraseWarnings(ctx: StoreContext): Promise<string[]> {
     ];
   }
   return [];
+}
+
+/** Secrets of a store that has no id yet are in the 0.1.0 format, which did not authenticate them. */
+async function legacySecretWarnings(ctx: StoreContext): Promise<string[]> {
+  if ((await ctx.storeId()) !== undefined) return [];
+  const names = await listRecordNames(ctx.paths.secretsDir);
+  if (names.length === 0) return [];
+  return [
+    `${names.length} sealed secret(s) are in the 0.1.0 format, which on the tpm2 and macOS tiers anyone ` +
+      'able to write the store could have made; the next write to the store re-seals them under its sealing keys',
+  ];
 }

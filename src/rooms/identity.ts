@@ -117,6 +117,7 @@ export class IdentityRoom {
       }
       throw err;
     });
+    await this.#keys.checkBinding(file, record);
     if (
       record.tier !== identity.tier ||
       record.createdAt !== identity.createdAt ||

@@ -5,6 +5,7 @@ import {
   type GeneratedKey,
   type ImportOptions,
   type KeyRecord,
+  type NewKeyHeader,
   type TierName,
 } from '../backends/backend';
 import { providerFor } from '../backends/detect';
@@ -14,6 +15,7 @@ import { abortable } from '../store/abort';
 import { removeFileDurable } from '../store/atomic';
 import { fileExists, type StoreContext } from '../store/context';
 import {
+  checkStoreBinding,
   listRecordNames,
   readKeyRecord,
   readSideFile,
@@ -94,16 +96,26 @@ export class KeyRoom {
   async list(): Promise<KeyInfo[]> {
     const infos: KeyInfo[] = [];
     for (const alias of await listRecordNames(this.#ctx.paths.keysDir)) {
-      const record = await readKeyRecord(keyFile(this.#ctx.paths, alias), alias);
+      const file = keyFile(this.#ctx.paths, alias);
+      const record = await readKeyRecord(file, alias);
+      await this.checkBinding(file, record);
       infos.push(keyInfoFromRecord(record, providerFor(record.tier)));
     }
     return infos;
   }
 
-  /** A record, or E_NOT_FOUND naming the alias. */
+  /**
+   * A record from another store is E_CORRUPT naming both store ids. A 0.1.0 record has no id
+   * and stands as it is (see docs/security.md: it is bound only by what its tier binds).
+   */
+  async checkBinding(file: string, record: StoredKeyRecord): Promise<void> {
+    checkStoreBinding(file, record.storeId, await this.#ctx.storeId(), this.#ctx.paths.storeFile);
+  }
+
+  /** A record of this store, or E_NOT_FOUND naming the alias. */
   async record(alias: string): Promise<StoredKeyRecord> {
     const file = keyFile(this.#ctx.paths, alias);
-    return readKeyRecord(file, alias).catch((err) => {
+    const record = await readKeyRecord(file, alias).catch((err) => {
       if ((err as KeystoreError).code === 'E_NOT_FOUND') {
         throw new KeystoreError(
           'E_NOT_FOUND',
@@ -116,16 +128,16 @@ export class KeyRoom {
       }
       throw err;
     });
+    await this.checkBinding(file, record);
+    return record;
   }
 
   /** The caller holds the store lock. */
   async createLocked(
     alias: string,
     tier: TierName = this.#ctx.tier,
-    make: (
-      backend: Backend,
-      header: { alias: string; tier: TierName; algorithm: 'ECDSA-P256'; createdAt: string },
-    ) => Promise<GeneratedKey> = (b, header) => b.generateKey(header),
+    make: (backend: Backend, header: NewKeyHeader) => Promise<GeneratedKey> = (b, header) =>
+      b.generateKey(header),
   ): Promise<DeviceKey> {
     const file = keyFile(this.#ctx.paths, alias);
     if (await fileExists(file)) {
@@ -140,6 +152,7 @@ export class KeyRoom {
       tier: backend.tier,
       algorithm: 'ECDSA-P256' as const,
       createdAt: new Date().toISOString(),
+      storeId: await this.#ctx.storeIdLocked(),
     };
     const generated = await make(backend, header);
     const record: KeyRecord = {

@@ -3,7 +3,14 @@ import { KeystoreError, invalidArgument } from '../errors';
 import { signalOption, type WaitOptions } from '../store/abort';
 import { removeFileDurable } from '../store/atomic';
 import type { StoreContext } from '../store/context';
-import { listRecordNames, readSecretRecord, writeSecretRecord } from '../store/key-records';
+import {
+  checkStoreBinding,
+  listRecordNames,
+  readSecretRecord,
+  writeSecretRecord,
+} from '../store/key-records';
+import { corrupt } from '../errors';
+import { sealSecret, unsealSecret } from '../store/sealing';
 import { secretFile, validateName } from '../store/paths';
 
 const MAX_SECRET_BYTES_HARD = 1024 * 1024;
@@ -23,18 +30,25 @@ export class SealedSecrets {
       const signal = signalOption(opts);
       validateName('secret name', name);
       const bytes = toBytes(value, 'secret value');
-      const backend = await this.#ctx.backend(this.#ctx.tier);
-      const limit = Math.min(backend.maxSecretBytes, MAX_SECRET_BYTES_HARD);
-      if (bytes.length > limit) {
-        throw invalidArgument(
-          `the secret is ${bytes.length} bytes; the ${backend.tier} tier seals at most ${limit}`,
-        );
+      try {
+        const backend = await this.#ctx.backend(this.#ctx.tier);
+        const limit = Math.min(backend.maxSecretBytes, MAX_SECRET_BYTES_HARD);
+        if (bytes.length > limit) {
+          throw invalidArgument(
+            `the secret is ${bytes.length} bytes; the ${backend.tier} tier seals at most ${limit}`,
+          );
+        }
+        await this.#ctx.locked(async () => {
+          const storeId = await this.#ctx.storeIdLocked();
+          const createdAt = new Date().toISOString();
+          const header = { name, tier: backend.tier, createdAt, storeId };
+          const backendData = await sealSecret(this.#ctx.sealing, header, bytes);
+          await writeSecretRecord(secretFile(this.#ctx.paths, name), { ...header, backendData });
+        }, signal);
+      } finally {
+        // A string's bytes are our copy, wiped once sealed (or refused); a caller's buffer stays theirs.
+        if (typeof value === 'string') bytes.fill(0);
       }
-      await this.#ctx.locked(async () => {
-        const header = { name, tier: backend.tier, createdAt: new Date().toISOString() };
-        const backendData = await backend.sealSecret(header, bytes);
-        await writeSecretRecord(secretFile(this.#ctx.paths, name), { ...header, backendData });
-      }, signal);
     });
   }
 
@@ -50,7 +64,20 @@ export class SealedSecrets {
         }
         throw err;
       });
-      return (await this.#ctx.backend(record.tier)).unsealSecret(record, file, signal);
+      const storeId = await this.#ctx.storeId();
+      if (record.storeId === undefined) {
+        // A store that has an id has had every 0.1.0 secret re-sealed under it (sealing.ts), so
+        // one found now was written since, by someone else: on some tiers anyone could.
+        if (storeId !== undefined) {
+          throw corrupt(
+            file,
+            'it is in the 0.1.0 format, which this store no longer accepts (its secrets were re-sealed when it got its store id)',
+          );
+        }
+        return (await this.#ctx.backend(record.tier)).unsealLegacySecret(record, file);
+      }
+      checkStoreBinding(file, record.storeId, storeId, this.#ctx.paths.storeFile);
+      return unsealSecret(this.#ctx.sealing, record, file, record.storeId, signal);
     });
   }
 

@@ -8,6 +8,8 @@ import { unlockMaster } from './file-master';
 import { Lifecycle } from './lifecycle';
 import { withLock } from './lock';
 import { DIR_MODE } from './permissions';
+import { SealingKeys, migrateLegacySecrets } from './sealing';
+import { ensureStoreId, readStoreId } from './store-id';
 import type { StorePaths } from './paths';
 import type { StoreSettings } from './settings';
 
@@ -30,6 +32,9 @@ export class StoreContext {
   readonly #backends = new Map<TierName, Promise<Backend>>();
   /** Files the locked call in progress created that no record names yet. */
   #provisional: string[] | undefined;
+  /** The store's sealing key in each tier (see sealing.ts). */
+  readonly sealing: SealingKeys;
+  #storeId: string | undefined;
 
   constructor(
     settings: StoreSettings,
@@ -46,6 +51,32 @@ export class StoreContext {
     this.backendContext = backendContextFor(settings, storeDir, (file) =>
       this.#provisional?.push(file),
     );
+    this.sealing = new SealingKeys({
+      paths: this.paths,
+      backend: (t) => this.backend(t),
+      warn: (m) => settings.warn(m),
+    });
+  }
+
+  /** The store id (store.json), or undefined for a store no writer has given one yet. */
+  async storeId(): Promise<string | undefined> {
+    this.#storeId ??= await readStoreId(this.paths);
+    return this.#storeId;
+  }
+
+  /**
+   * The store id, made now if the store has none; a 0.1.0 store's secrets are migrated to it
+   * first (sealing.ts). The caller holds the store lock.
+   */
+  async storeIdLocked(): Promise<string> {
+    this.#storeId = await ensureStoreId(this.paths, (id) =>
+      migrateLegacySecrets(
+        { paths: this.paths, backend: (t) => this.backend(t), warn: (m) => this.settings.warn(m) },
+        this.sealing,
+        id,
+      ),
+    );
+    return this.#storeId;
   }
 
   /** The open tier for an item, opened on first use. */
@@ -105,6 +136,7 @@ export class StoreContext {
     return this.life.close(async () => {
       const backends = [...this.#backends.values()];
       this.#backends.clear();
+      this.sealing.forgetAll();
       await Promise.allSettled(backends.map(async (b) => (await b).close()));
     });
   }
@@ -147,7 +179,7 @@ async function exists(file: string): Promise<boolean> {
  * was left by a writer that died (kill -9, power loss) before its rename: remove it.
  */
 async function sweepStaleTempFiles(paths: StorePaths): Promise<void> {
-  for (const dir of [paths.dir, paths.keysDir, paths.secretsDir]) {
+  for (const dir of [paths.dir, paths.keysDir, paths.secretsDir, paths.sealingDir]) {
     const names = await fsp.readdir(dir).catch(() => [] as string[]);
     for (const name of names) {
       // The lock's own temp files (.lock.*) belong to processes waiting for it: leave them.
@@ -162,7 +194,7 @@ async function sweepStaleTempFiles(paths: StorePaths): Promise<void> {
 }
 
 async function ensureStoreDirs(paths: StorePaths): Promise<void> {
-  for (const dir of [paths.dir, paths.keysDir, paths.secretsDir]) {
+  for (const dir of [paths.dir, paths.keysDir, paths.secretsDir, paths.sealingDir]) {
     const created = !(await exists(dir));
     await ensureDir(dir, DIR_MODE);
     if (created) await fsp.chmod(dir, DIR_MODE).catch(() => {});

@@ -1,10 +1,10 @@
 import { createHmac, randomBytes } from 'node:crypto';
 import { promises as fsp } from 'node:fs';
 import { KeystoreError, corrupt, fromFsError } from '../errors';
-import { aesGcmOpen, aesGcmSeal } from '../crypto/aead';
+import { aesGcmOpen, aesGcmSeal, type SealedBox } from '../crypto/aead';
 import { DEFAULT_ARGON2, argon2ParamsValid, argon2id, type Argon2Params } from '../crypto/argon2';
 import { SecretBytes } from '../crypto/secret-bytes';
-import { RecordReader, canonicalJson, readRecord, writeRecord, type Json } from './records';
+import { canonicalJson, readRecordIfAny, writeRecord, type Json } from './records';
 import { removeFileDurable, renameDurable } from './atomic';
 import { withLock } from './lock';
 import { abortable } from './abort';
@@ -63,16 +63,8 @@ function masterHeader(r: Pick<MasterRecord, 'dataKeyId' | 'kdf'>): { [key: strin
 }
 
 async function readMaster(file: string): Promise<MasterRecord | undefined> {
-  let body;
-  try {
-    body = await readRecord(file, 'encrypted-file master');
-  } catch (err) {
-    if ((err as KeystoreError).code === 'E_NOT_FOUND') return undefined;
-    throw err;
-  }
-  const r = new RecordReader(file, body);
-  r.literal('format', FORMAT);
-  r.literal('version', VERSION);
+  const r = await readRecordIfAny(file, 'encrypted-file master', FORMAT, VERSION);
+  if (!r) return undefined;
   const kdf = r.object('kdf');
   kdf.literal('alg', 'argon2id');
   kdf.literal('version', 0x13);
@@ -101,8 +93,12 @@ async function writeMaster(
   const kdf = { ...DEFAULT_ARGON2, salt: randomBytes(16) };
   const header = masterHeader({ dataKeyId, kdf });
   const kek = await deriveWithProgress(passphrase, kdf, ctx);
-  const box = aesGcmSeal(kek, dataKey, Buffer.from(canonicalJson(header)));
-  kek.fill(0);
+  let box: SealedBox;
+  try {
+    box = aesGcmSeal(kek, dataKey, Buffer.from(canonicalJson(header)));
+  } finally {
+    kek.fill(0);
+  }
   await writeRecord(file, {
     ...header,
     wrap: {
@@ -133,9 +129,11 @@ async function tryUnwrap(
   ctx: StoreSettings,
 ): Promise<Buffer | undefined> {
   const kek = await deriveWithProgress(passphrase, master.kdf, ctx);
-  const dataKey = aesGcmOpen(kek, master.wrap, Buffer.from(canonicalJson(masterHeader(master))));
-  kek.fill(0);
-  return dataKey;
+  try {
+    return aesGcmOpen(kek, master.wrap, Buffer.from(canonicalJson(masterHeader(master))));
+  } finally {
+    kek.fill(0);
+  }
 }
 
 /**

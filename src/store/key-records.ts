@@ -24,9 +24,15 @@ import { writeFileAtomic } from './atomic';
 
 const KEY_FORMAT = 'device-keystore/key';
 const SECRET_FORMAT = 'device-keystore/secret';
-/** Version 2 records declare their side file; version 1 (0.1.0) kept it in the TPM's data. */
-const KEY_VERSION = 2;
-const SECRET_VERSION = 1;
+/**
+ * Version 3 records carry the store id; version 2 declared the side file; version 1 (0.1.0) kept
+ * it in the TPM's data. Versions 1 and 2 are still read (they have no store id).
+ */
+const KEY_VERSION = 3;
+/** Version 2 secrets carry the store id and are sealed by the store (sealing.ts); 1 is 0.1.0. */
+export const SECRET_VERSION = 2;
+export const LEGACY_SECRET_VERSION = 1;
+export const STORE_ID_RE = /^[A-Za-z0-9_-]{22}$/;
 const ISO_DATE = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{3})?Z$/;
 
 function tierOf(r: RecordReader, file: string): TierName {
@@ -49,8 +55,13 @@ export function keyAad(header: KeyHeader, binding: { [key: string]: Json } = {})
       algorithm: header.algorithm,
       publicKey: header.publicKey.toString('base64url'),
       createdAt: header.createdAt,
+      ...storeIdOf(header),
     }),
   );
+}
+
+function storeIdOf(header: { storeId?: string }): { storeId?: string } {
+  return header.storeId !== undefined ? { storeId: header.storeId } : {};
 }
 
 /** The AAD that binds a sealed secret to its record; `binding` as for keyAad. */
@@ -62,6 +73,7 @@ export function secretAad(header: SecretHeader, binding: { [key: string]: Json }
       name: header.name,
       tier: header.tier,
       createdAt: header.createdAt,
+      ...storeIdOf(header),
     }),
   );
 }
@@ -101,6 +113,7 @@ export async function writeKeyRecord(file: string, record: KeyRecord): Promise<v
     algorithm: record.algorithm,
     publicKey: record.publicKey.toString('base64url'),
     createdAt: record.createdAt,
+    ...storeIdOf(requireStoreId(record, file)),
     backendData: record.backendData,
     ...(side ? { sideFile: { suffix: side.suffix, sha256: sha256Hex(side.bytes) } } : {}),
   });
@@ -165,7 +178,8 @@ export async function readKeyRecord(file: string, expectedAlias: string): Promis
   const r = new RecordReader(file, body);
   r.literal('format', KEY_FORMAT);
   const version = r.integer('version');
-  if (version !== 1 && version !== KEY_VERSION) throw corrupt(file, 'bad "version"');
+  if (version !== 1 && version !== 2 && version !== KEY_VERSION)
+    throw corrupt(file, 'bad "version"');
   // The alias is bound into the file (and into the AAD), so a renamed file is caught here.
   const alias = r.string('alias');
   if (alias !== expectedAlias)
@@ -183,8 +197,37 @@ export async function readKeyRecord(file: string, expectedAlias: string): Promis
     algorithm: r.literal('algorithm', 'ECDSA-P256'),
     publicKey,
     createdAt: r.string('createdAt', ISO_DATE),
+    ...(version === KEY_VERSION ? { storeId: r.string('storeId', STORE_ID_RE) } : {}),
     ...sideFileOf(r, body, version, tier, alias, file),
   };
+}
+
+/** New records are always bound to a store; only 0.1.0 records lack the id. */
+function requireStoreId<T extends { storeId?: string }>(record: T, file: string): T {
+  if (record.storeId === undefined || !STORE_ID_RE.test(record.storeId))
+    throw new Error(`internal: ${file} would be written without a store id`);
+  return record;
+}
+
+/**
+ * Check that a record read from `file` belongs to this store: E_CORRUPT naming both ids when it
+ * was copied from another store. A record without an id (0.1.0 format) passes here; the caller
+ * decides what that format may still do.
+ */
+export function checkStoreBinding(
+  file: string,
+  recordStoreId: string | undefined,
+  storeId: string | undefined,
+  storeFile: string,
+): void {
+  if (recordStoreId === undefined) return;
+  if (storeId === undefined)
+    throw corrupt(file, `it is bound to store ${recordStoreId}, but ${storeFile} is missing`);
+  if (recordStoreId !== storeId)
+    throw corrupt(
+      file,
+      `it belongs to another store (store id ${recordStoreId}; this store is ${storeId})`,
+    );
 }
 
 export async function writeSecretRecord(file: string, record: SecretRecord): Promise<void> {
@@ -194,6 +237,7 @@ export async function writeSecretRecord(file: string, record: SecretRecord): Pro
     name: record.name,
     tier: record.tier,
     createdAt: record.createdAt,
+    ...storeIdOf(requireStoreId(record, file)),
     backendData: record.backendData,
   });
 }
@@ -202,7 +246,9 @@ export async function readSecretRecord(file: string, expectedName: string): Prom
   const body = await readRecord(file, 'secret file');
   const r = new RecordReader(file, body);
   r.literal('format', SECRET_FORMAT);
-  r.literal('version', SECRET_VERSION);
+  const version = r.integer('version');
+  if (version !== LEGACY_SECRET_VERSION && version !== SECRET_VERSION)
+    throw corrupt(file, 'bad "version"');
   const name = r.string('name');
   if (name !== expectedName)
     throw corrupt(file, `it holds secret "${name}", not "${expectedName}"`);
@@ -210,6 +256,7 @@ export async function readSecretRecord(file: string, expectedName: string): Prom
     name,
     tier: tierOf(r, file),
     createdAt: r.string('createdAt', ISO_DATE),
+    ...(version === SECRET_VERSION ? { storeId: r.string('storeId', STORE_ID_RE) } : {}),
     backendData: objectField(body, 'backendData', file),
   };
 }

@@ -9,6 +9,12 @@ export interface StorePaths {
   lock: string;
   keysDir: string;
   secretsDir: string;
+  /** The store record: the store's random id, bound into every record it writes. */
+  storeFile: string;
+  /** A store id being introduced by the 0.1.0 migration; renamed over storeFile when done. */
+  storeNext: string;
+  /** One sealing key per tier, `<tier>.json` (and its side file): sealed secrets derive from it. */
+  sealingDir: string;
   /** The encrypted-file tier's wrapped data key and KDF parameters. */
   fileMaster: string;
   /** The default passphrase file, or DEVICE_KEYSTORE_PASSPHRASE_FILE. */
@@ -32,6 +38,9 @@ export function storePaths(dir: string): StorePaths {
     lock: path.join(abs, '.lock'),
     keysDir: path.join(abs, 'keys'),
     secretsDir: path.join(abs, 'secrets'),
+    storeFile: path.join(abs, 'store.json'),
+    storeNext: path.join(abs, 'store.next.json'),
+    sealingDir: path.join(abs, 'sealing'),
     fileMaster: path.join(abs, 'file-master.json'),
     passphraseFile,
     passphraseNext: `${passphraseFile}.next`,
@@ -61,4 +70,8 @@ export function keyFile(paths: StorePaths, alias: string): string {
 
 export function secretFile(paths: StorePaths, name: string): string {
   return path.join(paths.secretsDir, `${name}.json`);
+}
+
+export function sealingFile(paths: StorePaths, tier: string): string {
+  return path.join(paths.sealingDir, `${tier}.json`);
 }

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { promises as fsp } from 'node:fs';
-import { corrupt, fromFsError } from '../errors';
+import { KeystoreError, corrupt, fromFsError } from '../errors';
 import { writeFileAtomic } from './atomic';
 import { FILE_MODE, assertPrivateFile } from './permissions';
 
@@ -14,12 +14,39 @@ import { FILE_MODE, assertPrivateFile } from './permissions';
 
 export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 
-/** Canonical JSON: keys sorted at every level, no whitespace. Used for checksums and AAD. */
-export function canonicalJson(value: Json): string {
+/**
+ * How deep a record may nest. Ours nest three levels at most; the bound keeps a hostile file from
+ * exhausting the stack of the recursive canonicalJson (a raw RangeError) and makes it E_CORRUPT.
+ */
+export const MAX_JSON_DEPTH = 32;
+
+/**
+ * Canonical JSON: keys sorted at every level, no whitespace. Used for checksums and AAD.
+ * Deeper than MAX_JSON_DEPTH is E_CORRUPT (readRecord names the file).
+ */
+export function canonicalJson(value: Json, depth = 0): string {
   if (value === null || typeof value !== 'object') return JSON.stringify(value);
-  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
+  if (depth >= MAX_JSON_DEPTH) {
+    throw new KeystoreError('E_CORRUPT', `JSON nested more than ${MAX_JSON_DEPTH} levels deep`);
+  }
+  const inner = (v: Json) => canonicalJson(v, depth + 1);
+  if (Array.isArray(value)) return `[${value.map(inner).join(',')}]`;
   const keys = Object.keys(value).sort();
-  return `{${keys.map((k) => `${JSON.stringify(k)}:${canonicalJson(value[k] as Json)}`).join(',')}}`;
+  return `{${keys.map((k) => `${JSON.stringify(k)}:${inner(value[k] as Json)}`).join(',')}}`;
+}
+
+/** Depth of a parsed JSON value, without recursion (a parsed file can nest a million levels). */
+function jsonDepth(value: unknown): number {
+  let max = 0;
+  const stack: [unknown, number][] = [[value, 0]];
+  while (stack.length) {
+    const [v, d] = stack.pop()!;
+    if (v === null || typeof v !== 'object') continue;
+    if (d + 1 > max) max = d + 1;
+    if (max > MAX_JSON_DEPTH) return max;
+    for (const child of Object.values(v as object)) stack.push([child, d + 1]);
+  }
+  return max;
 }
 
 function checksumOf(body: { [key: string]: Json }): string {
@@ -57,12 +84,38 @@ export async function readRecord(
   if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
     throw corrupt(file, 'not a JSON object');
   }
+  if (jsonDepth(parsed) > MAX_JSON_DEPTH) {
+    throw corrupt(file, `nested more than ${MAX_JSON_DEPTH} levels deep`);
+  }
   const { checksum, ...body } = parsed as { [key: string]: Json };
   const covered = Object.fromEntries(Object.entries(body).filter(([k]) => !unchecked.includes(k)));
   if (typeof checksum !== 'string' || checksum !== checksumOf(covered)) {
     throw corrupt(file, 'checksum mismatch');
   }
   return covered;
+}
+
+/**
+ * A record read as by readRecord, opened in a RecordReader with its format and version checked;
+ * undefined when the file does not exist.
+ */
+export async function readRecordIfAny(
+  file: string,
+  what: string,
+  format: string,
+  version: number,
+): Promise<RecordReader | undefined> {
+  let body;
+  try {
+    body = await readRecord(file, what);
+  } catch (err) {
+    if ((err as KeystoreError).code === 'E_NOT_FOUND') return undefined;
+    throw err;
+  }
+  const r = new RecordReader(file, body);
+  r.literal('format', format);
+  r.literal('version', version);
+  return r;
 }
 
 /** Field readers that turn a schema violation into E_CORRUPT naming the field. */
