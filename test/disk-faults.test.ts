@@ -131,6 +131,16 @@ describe.skipIf(!isRoot)('a full disk (tmpfs, root only)', () => {
     await ks.secrets.set('kept', 'the old value');
     await ks.close();
 
+    // The first secret also makes the store's sealing key: a failure takes that back too.
+    const first = path.join(mnt, 'first-secret');
+    const f = await Keystore.open({ dir: first, backend: 'encrypted-file', passphrase: PASS });
+    await f.init({ name: 'first-secret' });
+    await f.close();
+    await withFullDisk('first secrets.set', first, (k) => k.secrets.set('first', 'value'));
+    const fr = await Keystore.open({ dir: first, backend: 'encrypted-file', passphrase: PASS });
+    expect((await fr.secrets.get('first')).toString()).toBe('value');
+    await fr.close();
+
     await withFullDisk('createKey', dir, (k) => k.createKey('made-on-a-full-disk'));
     await expectSigns(dir, 'made-on-a-full-disk');
 

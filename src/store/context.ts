@@ -10,6 +10,7 @@ import { withLock } from './lock';
 import { DIR_MODE } from './permissions';
 import { SealingKeys, migrateLegacySecrets } from './sealing';
 import { ensureStoreId, readStoreId } from './store-id';
+import { listRecordNames } from './key-records';
 import type { StorePaths } from './paths';
 import type { StoreSettings } from './settings';
 
@@ -55,6 +56,7 @@ export class StoreContext {
       paths: this.paths,
       backend: (t) => this.backend(t),
       warn: (m) => settings.warn(m),
+      created: (file) => this.#provisional?.push(file),
     });
   }
 
@@ -69,6 +71,10 @@ export class StoreContext {
    * first (sealing.ts). The caller holds the store lock.
    */
   async storeIdLocked(): Promise<string> {
+    // A new id with nothing to migrate is provisional: a call that then fails takes it back.
+    const fresh =
+      (await readStoreId(this.paths)) === undefined &&
+      (await listRecordNames(this.paths.secretsDir)).length === 0;
     this.#storeId = await ensureStoreId(this.paths, (id) =>
       migrateLegacySecrets(
         { paths: this.paths, backend: (t) => this.backend(t), warn: (m) => this.settings.warn(m) },
@@ -76,6 +82,7 @@ export class StoreContext {
         id,
       ),
     );
+    if (fresh) this.#provisional?.push(this.paths.storeFile);
     return this.#storeId;
   }
 
@@ -121,7 +128,12 @@ export class StoreContext {
         try {
           return await fn();
         } catch (err) {
-          for (const file of provisional.reverse()) await removeFileDurable(file).catch(() => {});
+          if (provisional.length > 0) {
+            for (const file of provisional.reverse()) await removeFileDurable(file).catch(() => {});
+            // What was cached from those files is gone with them.
+            this.#storeId = undefined;
+            this.sealing.forgetAll();
+          }
           throw err;
         } finally {
           this.#provisional = undefined;

@@ -1,4 +1,5 @@
 import { createHash, hkdfSync, randomBytes } from 'node:crypto';
+import * as path from 'node:path';
 import type { Backend, KeyHandle, SecretHeader, SecretRecord, TierName } from '../backends/backend';
 import { corrupt, isKeystoreError } from '../errors';
 import { aesGcmOpen, aesGcmSeal } from '../crypto/aead';
@@ -11,6 +12,7 @@ import {
   readKeyRecord,
   readSecretRecord,
   readSideFile,
+  sideFilePath,
   secretAad,
   writeKeyRecord,
   writeSecretRecord,
@@ -51,6 +53,8 @@ export interface SealingHost {
   paths: StorePaths;
   backend(tier: TierName): Promise<Backend>;
   warn(message: string): void;
+  /** Told of each file a new sealing key brings (see StoreContext.createdProvisionally). */
+  created?(file: string): void;
 }
 
 interface SealingKey {
@@ -180,6 +184,9 @@ export class SealingKeys {
       backendData: generated.backendData,
       ...(generated.sideFile ? { sideFile: generated.sideFile } : {}),
     });
+    if (generated.sideFile)
+      this.#host.created?.(sideFilePath(path.dirname(file), tier, generated.sideFile.suffix));
+    this.#host.created?.(file);
     return { id: sealingKeyIdOf(generated.publicKey), handle: generated.handle };
   }
 }
