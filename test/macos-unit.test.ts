@@ -22,7 +22,9 @@ import {
   accessibilityFrom,
   frameSecret,
   keyDataToJson,
+  BLOB_CORRUPT_HINT,
   keychainTier,
+  macBackend,
   macosSupport,
   makeKeyTag,
   parseKeyData,
@@ -33,6 +35,7 @@ import {
   secureEnclaveTier,
   unframeSecret,
   type MacKeyData,
+  type NativeMacSecurity,
 } from '../src/backends/macos';
 import {
   CRYPTOTOKENKIT_DOMAIN,
@@ -46,7 +49,7 @@ import {
   withMacErrors,
 } from '../src/backends/osstatus';
 import { NATIVE_REASONS } from '../src/native-errors';
-import type { KeyRecord, SecretRecord } from '../src/backends/backend';
+import type { BackendContext, KeyRecord, SecretRecord } from '../src/backends/backend';
 import { TIER_PROVIDERS } from '../src/backends/detect';
 import { exitCodeFor } from '../src/cli/exit-codes';
 import { finishSignature } from '../src/crypto/ecdsa';
@@ -242,6 +245,90 @@ describe('the OSStatus table', () => {
       osStatus: -34018,
     });
     expect(() => native.ecdh()).toThrow(bad);
+  });
+});
+
+// ---- what a failed rebuild of a Secure Enclave blob is called ------------------------------
+
+/** A raw error as the addon reports it (native/common/errors.cc). */
+function rawStatus(status: number, domain = OSSTATUS_DOMAIN): Error {
+  return Object.assign(new Error('raw'), {
+    call: 'SecKeyCreateWithData',
+    domain,
+    status,
+    statusText: 'the OS says why',
+  });
+}
+
+/** A blob-form key's backend whose rebuildKey fails (or succeeds) as scripted. */
+function scriptedBlobBackend(rebuild: () => Promise<unknown>) {
+  const raw = {
+    probeSecureEnclave: async () => ({ ok: true }),
+    probeKeychain: async () => ({ ok: true }),
+    rebuildKey: rebuild,
+  };
+  const native = withMacErrors(raw) as unknown as NativeMacSecurity;
+  const ctx = { storeDir: '/store', warn: () => {} } as unknown as BackendContext;
+  return macBackend(ctx, native, SE_GUARANTEES);
+}
+
+describe('a Secure Enclave blob that does not rebuild', () => {
+  const file = '/store/keys/laptop-key.json';
+  const record = () =>
+    keyRecord(
+      'secure-enclave',
+      keyDataToJson({ kind: 'se-blob', blob: randomBytes(300), accessibility: 'when-unlocked' }),
+    );
+
+  it('is E_CORRUPT only for proven damage, and never advises deleting the only copy', async () => {
+    for (const cause of [
+      rawStatus(-26275), // errSecDecode
+      Object.assign(new Error('raw'), {
+        call: 'SecKeyCreateWithData',
+        reason: 'corrupt',
+        detail: 'd',
+      }),
+    ]) {
+      const backend = scriptedBlobBackend(() => Promise.reject(cause));
+      const err = await caught(() => backend.loadKey(record(), file));
+      expect(err.code).toBe('E_CORRUPT');
+      expect((err as KeystoreError).path).toBe(file);
+      expect(err.hint).toBe(BLOB_CORRUPT_HINT);
+      expect(err.hint).not.toMatch(/delete it and create/);
+    }
+    // A blob that rebuilds some other key (a missing toid makes macOS mint a new one).
+    const other = nodeKey().x963;
+    const backend = scriptedBlobBackend(async () => ({ key: {}, publicKey: other }));
+    const err = await caught(() => backend.loadKey(record(), file));
+    expect(err.code).toBe('E_CORRUPT');
+    expect(err.hint).toBe(BLOB_CORRUPT_HINT);
+  });
+
+  it('keeps its own code and raw status otherwise: unmapped statuses, locks, no Secure Enclave', async () => {
+    const cases: [Error, string, number | undefined][] = [
+      [rawStatus(-99999), 'E_MACOS', -99999],
+      [rawStatus(-67671), 'E_MACOS', -67671],
+      [rawStatus(-25308), 'E_INTERACTION_NOT_ALLOWED', -25308],
+      [rawStatus(-34018), 'E_MISSING_ENTITLEMENT', -34018],
+      [rawStatus(-4), 'E_BACKEND_UNAVAILABLE', -4],
+      [rawStatus(-4, CRYPTOTOKENKIT_DOMAIN), 'E_USER_CANCELED', undefined],
+      [
+        Object.assign(new Error('raw'), {
+          call: 'SecKeyCopyPublicKey',
+          reason: 'unexpected-response',
+          detail: 'the key has no public key',
+        }),
+        'E_MACOS',
+        undefined,
+      ],
+    ];
+    for (const [cause, code, osStatus] of cases) {
+      const backend = scriptedBlobBackend(() => Promise.reject(cause));
+      const err = await caught(() => backend.loadKey(record(), file));
+      expect(err.code, code).toBe(code);
+      expect(err.osStatus, code).toBe(osStatus);
+      expect(err.hint ?? '', code).not.toMatch(/restore|delete/);
+    }
   });
 });
 
