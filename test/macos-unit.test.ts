@@ -765,3 +765,16 @@ describe('the macOS tiers off macOS, and in an addon built without them', () => 
     }
   });
 });
+
+describe('docs/macos.md "Tested where"', () => {
+  it('claims no Mac run, and names every macOS runner the workflow uses, macos-15 among them', () => {
+    const workflow = readFileSync(path.join(ROOT, '.github', 'workflows', 'macos.yml'), 'utf8');
+    const runners = new Set(workflow.match(/\bmacos-\d+\b/g) ?? []);
+    expect([...runners].sort()).toEqual(expect.arrayContaining(['macos-14', 'macos-15']));
+    const doc = readFileSync(path.join(ROOT, 'docs', 'macos.md'), 'utf8');
+    const tested = doc.slice(doc.indexOf('## Tested where'));
+    expect(tested).toMatch(/No result from a Mac is claimed here/);
+    expect(tested).toMatch(/not yet seen to pass/);
+    for (const os of runners) expect(tested, os).toContain(os);
+  });
+});
