@@ -283,6 +283,7 @@ describe('a Secure Enclave blob that does not rebuild', () => {
   it('is E_CORRUPT only for proven damage, and never advises deleting the only copy', async () => {
     for (const cause of [
       rawStatus(-26275), // errSecDecode
+      rawStatus(-3, CRYPTOTOKENKIT_DOMAIN), // TKErrorCodeCorruptedData
       Object.assign(new Error('raw'), {
         call: 'SecKeyCreateWithData',
         reason: 'corrupt',
@@ -776,5 +777,33 @@ describe('docs/macos.md "Tested where"', () => {
     expect(tested).toMatch(/No result from a Mac is claimed here/);
     expect(tested).toMatch(/not yet seen to pass/);
     for (const os of runners) expect(tested, os).toContain(os);
+  });
+});
+
+describe('the keychain calls (native/macos/mac_keys.cc, read as text: no Mac here)', () => {
+  const source = () => readFileSync(path.join(ROOT, 'native', 'macos', 'mac_keys.cc'), 'utf8');
+  const body = (src: string, signature: string) => {
+    const start = src.indexOf(signature);
+    expect(start, signature).toBeGreaterThan(-1);
+    return src.slice(start, src.indexOf('\n}\n', start));
+  };
+
+  it('do not promise a UI-free keychain probe: the login keychain is a file keychain', () => {
+    const doc = readFileSync(path.join(ROOT, 'docs', 'macos.md'), 'utf8');
+    const probe = doc.slice(doc.indexOf('- **Keychain probe:**'), doc.indexOf('- Off macOS'));
+    expect(probe).not.toMatch(/never shows UI/);
+    expect(probe).toMatch(/file keychain/);
+    expect(probe).toMatch(/errSecInteractionNotAllowed/);
+    expect(body(source(), 'MacResult ProbeKeychain()')).not.toMatch(/Never show UI/i);
+  });
+
+  it('remove a stored key whose public key cannot be read, and count deleted items, not calls', () => {
+    const create = body(source(), 'MacResult CreateKey(const KeySpec& spec, NewKey* out)');
+    const afterStore = create.slice(create.indexOf('SecKeyCreateRandomKey(attrs'));
+    expect(afterStore).toMatch(/if \(!r\.ok && permanent\)[\s\S]*DeleteKeys\(spec, &deleted\)/);
+    const del = body(source(), 'MacResult DeleteKeys(const KeySpec& spec, int* deleted)');
+    expect(del).not.toMatch(/\+\+\*deleted/);
+    expect(del).toMatch(/CountItems\(q\.get\(\), &before\)/);
+    expect(del).toMatch(/\*deleted = static_cast<int>\(before\)/);
   });
 });
