@@ -866,6 +866,7 @@ describe('worker_threads', () => {
     // Whatever happens here, the TPM answers again in 3 s (from another process: if this thread
     // were blocked, it could not send the signal itself).
     const waker = spawn('sh', ['-c', `sleep 3; kill -CONT ${swtpm.pid}`], { stdio: 'ignore' });
+    const woken = new Promise((r) => waker.once('exit', r));
     try {
       const pending = conn.properties();
       await sleep(200); // the command is on the wire, the worker thread waits for the answer
@@ -875,7 +876,7 @@ describe('worker_threads', () => {
       expect(blocked).toBeLessThan(500);
       await withTimeout(Promise.all([pending, closed]), 60_000, 'after the TPM came back');
     } finally {
-      await new Promise((r) => waker.once('exit', r));
+      await woken;
       swtpm.resume();
     }
     ks = await openStore();

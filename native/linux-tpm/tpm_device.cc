@@ -151,7 +151,9 @@ void WaitForRetiredAtExit() {
 std::shared_ptr<TpmDevice> TpmDevice::Acquire(const std::string& tcti,
                                               std::shared_ptr<const Tss2Api> api) {
   // A static's initializer, not std::call_once (which needs glibc 2.34's pthread_once symbol).
-  static const bool atExit = std::atexit(WaitForRetiredAtExit) == 0;
+  // The mutex and the condition first: statics made after an atexit handler is registered are
+  // destroyed before it runs.
+  static const bool atExit = (RegistryMutex(), Retired(), std::atexit(WaitForRetiredAtExit) == 0);
   (void)atExit;
   std::lock_guard<std::mutex> lock(RegistryMutex());
   Slot& slot = Registry()[tcti];
