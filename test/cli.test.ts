@@ -15,7 +15,10 @@ import {
 } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { spawn } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ErrorCodes } from '../src/errors';
+import { EXIT, exitCodeFor } from '../src/cli/exit-codes';
 import {
   CLI,
   TempDirs,
@@ -127,11 +130,11 @@ describe('usage, help and argument errors', () => {
     ]);
     for (const r of [long, short, word]) {
       expectOk(r);
-      expect(r.out).toContain('Usage: device-keystore <command>');
+      expect(r.out).toContain('Usage: device-keystore [global options] <command>');
       expect(r.out).toContain('--lock-timeout <ms>');
     }
     expect(none.code).toBe(2);
-    expect(none.out).toContain('Usage: device-keystore <command>');
+    expect(none.out).toContain('Usage: device-keystore [global options] <command>');
   });
 
   it('<command> --help exits 0 with that command’s usage, for every command', async () => {
@@ -141,7 +144,7 @@ describe('usage, help and argument errors', () => {
       const c = COMMANDS[i];
       const shown = c === 'doctor' || c === 'info' ? 'info|doctor' : c;
       expect(r.out, c).toContain(`device-keystore ${shown}`);
-      expect(r.out, c).not.toContain('Usage: device-keystore <command>');
+      expect(r.out, c).not.toContain('Usage: device-keystore [global options] <command>');
     }
   });
 
@@ -896,5 +899,163 @@ describe('the progress indicator', () => {
     const r = await runTool('script', ['-qec', cmd, '/dev/null']);
     expect(r.code, describeResult(r)).toBe(0);
     expect(r.out).not.toContain('deriving the key');
+  });
+});
+
+// ---- issue 9, item 17: arguments in any order, garbage named, every exit code documented -------
+
+describe('global options, signature and key files, exit codes', () => {
+  it('accepts global options before the command, and refuses other options there', async () => {
+    const dir = path.join(tmp.make(), 'store');
+    const init = await runCli(['--dir', dir, '--json', 'init', '--name', 'first'], { env: ENV });
+    expectOk(init);
+    expect(jsonOf(init).identity.name).toBe('first');
+    const [list, eq, bogus, help] = await Promise.all([
+      runCli(['--json', `--dir=${dir}`, 'list'], { env: ENV }),
+      runCli(['--dir', dir, '--backend', 'encrypted-file', 'list'], { env: ENV }),
+      runCli(['--name', 'x', 'init', '--dir', dir, '--json'], { env: ENV }),
+      runCli(['--dir', dir, '--help']),
+    ]);
+    expectOk(list);
+    expect(jsonOf(list).keys).toHaveLength(1);
+    expectOk(eq);
+    const e = expectJsonError(bogus, 2, 'E_USAGE');
+    expect(e.error.message).toMatch(/"--name" before the command/);
+    expectOk(help);
+    expect(help.out).toContain('Usage: device-keystore [global options] <command>');
+  });
+
+  it('calls garbage in a signature file a usage error (exit 2), not "signature INVALID"', async () => {
+    const data = file('garbage-msg.txt', 'a message');
+    const pem = file('garbage-identity.pem', identity.publicKey);
+    const cases: [string, Buffer | string, string[]][] = [
+      ['garbage.b64', randomBytes(40).toString('base64') + '\n', []],
+      ['garbage.bin', randomBytes(70), ['--encoding', 'binary']],
+      ['garbage.p1363', randomBytes(63), ['--encoding', 'binary', '--format', 'p1363']],
+    ];
+    for (const [name, bytes, opts] of cases) {
+      const sig = file(name, bytes);
+      const args = ['verify', '--signature', sig, '--in', data, '--public-key', pem, ...opts];
+      const [text, json] = await Promise.all([cli(args), cli([...args, '--json'])]);
+      expect(text.code, describeResult(text)).toBe(2);
+      expect(text.out).not.toContain('INVALID');
+      expect(text.stderr).toContain(sig);
+      expect(text.stderr).toContain('[E_INVALID_ARGUMENT]');
+      expectJsonError(json, 2, 'E_INVALID_ARGUMENT');
+    }
+  });
+
+  it('names a bad --public-key file and the formats it accepts', async () => {
+    const data = file('badkey-msg.txt', 'a message');
+    const signed = await cli(['sign', '--in', data]);
+    expectOk(signed);
+    const sig = file('badkey.sig', signed.out);
+    for (const [name, content] of [
+      ['bad-key.pem', '-----BEGIN PUBLIC KEY-----\nnot base64\n-----END PUBLIC KEY-----\n'],
+      ['bad-key.jwk', '{"kty": "EC", "crv": "P-384"'],
+      ['bad-key.der', randomBytes(91)],
+    ] as const) {
+      const key = file(name, content);
+      const r = await cli([
+        'verify',
+        '--signature',
+        sig,
+        '--in',
+        data,
+        '--public-key',
+        key,
+        '--json',
+      ]);
+      const e = expectJsonError(r, 2, 'E_INVALID_ARGUMENT');
+      expect(e.error.message).toContain(key);
+      expect(e.error.hint).toMatch(/PEM .*JWK .*SPKI DER.*raw 65-byte/);
+    }
+  });
+
+  it('docs/cli.md gives every exit code, and every error code the exit code the CLI returns', () => {
+    const doc = readFileSync(path.join(__dirname, '..', 'docs', 'cli.md'), 'utf8');
+    const table = doc.slice(doc.indexOf('## Exit codes'));
+    const rows = new Map<number, string>();
+    for (const m of table.matchAll(/^\| (\d+) +\|[^|]*\|([^\n]*)\|$/gm)) {
+      rows.set(Number(m[1]), m[2]!);
+    }
+    const documented = new Map<string, number>();
+    for (const [exit, codes] of rows) {
+      for (const c of codes.matchAll(/`(E_[A-Z_]+)`/g)) documented.set(c[1]!, exit);
+    }
+    for (const code of ErrorCodes) expect(documented.get(code), code).toBe(exitCodeFor(code));
+    expect(documented.get('E_USAGE')).toBe(EXIT.USAGE);
+    const exits = new Set([...Object.values(EXIT), ...ErrorCodes.map((c) => exitCodeFor(c))]);
+    expect([...rows.keys()].sort((a, b) => a - b)).toEqual([...exits].sort((a, b) => a - b));
+  });
+});
+
+// ---- a new passphrase typed at a terminal ------------------------------------------------------
+
+/**
+ * Runs `change-passphrase --new-passphrase-stdin` under `script` (a pseudo-terminal), typing
+ * each entry only once its prompt is on the screen, as a person would. Resolves to everything
+ * the terminal showed, and the exit code.
+ */
+function typeAtTerminal(
+  dir: string,
+  entries: string[],
+): Promise<{ code: number | null; screen: string }> {
+  const cmd = [process.execPath, CLI, 'change-passphrase', '--new-passphrase-stdin', '--dir', dir]
+    .map(shq)
+    .join(' ');
+  const child = spawn('script', ['-qfec', cmd, '/dev/null'], {
+    env: { ...process.env, ...ENV },
+    stdio: ['pipe', 'pipe', 'pipe'],
+  });
+  let screen = '';
+  let prompts = 0;
+  child.stdout.on('data', (chunk: Buffer) => {
+    screen += chunk.toString('utf8');
+    const seen = (screen.match(/New passphrase(, again)?: /g) ?? []).length;
+    while (prompts < seen && prompts < entries.length) child.stdin.write(entries[prompts++] + '\r');
+  });
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`no exit; the terminal showed: ${JSON.stringify(screen)}`));
+    }, 60_000);
+    child.on('error', reject);
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      resolve({ code, screen });
+    });
+  });
+}
+
+describe('change-passphrase at a terminal', () => {
+  it('prompts twice, never shows what is typed, and a mismatch changes nothing', async () => {
+    const which = await runTool('sh', ['-c', 'command -v script']);
+    expect(which.code, 'util-linux `script` is needed for this test').toBe(0);
+    const dir = path.join(tmp.make(), 'store');
+    expectOk(await runCli(['init', '--name', 'tty-pp', '--dir', dir], { env: ENV }));
+    const typed = 'typed at the terminal 7f3a';
+
+    const mismatch = await typeAtTerminal(dir, [typed, typed + ' but not the same']);
+    expect(mismatch.code, mismatch.screen).toBe(2);
+    expect(mismatch.screen).toContain('New passphrase: ');
+    expect(mismatch.screen).toContain('New passphrase, again: ');
+    expect(mismatch.screen).toContain('do not match');
+    expect(mismatch.screen).not.toContain(typed);
+    expect(mismatch.screen).not.toContain('7f3a');
+    // Nothing changed: the old passphrase still signs, the typed one does not.
+    expectOk(await runCli(['sign', '--dir', dir], { env: ENV, input: 'm' }));
+
+    const ok = await typeAtTerminal(dir, [typed, typed]);
+    expect(ok.code, ok.screen).toBe(0);
+    expect(ok.screen).toContain('passphrase changed');
+    expect(ok.screen).not.toContain(typed);
+    expect(ok.screen).not.toContain('7f3a');
+    const [withNew, withOld] = await Promise.all([
+      runCli(['sign', '--dir', dir], { env: { DEVICE_KEYSTORE_PASSPHRASE: typed }, input: 'm' }),
+      runCli(['sign', '--dir', dir, '--json'], { env: ENV, input: 'm' }),
+    ]);
+    expectOk(withNew);
+    expectJsonError(withOld, 5, 'E_BAD_PASSPHRASE');
   });
 });

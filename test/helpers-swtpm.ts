@@ -64,6 +64,19 @@ export class Swtpm {
     return !!this.child && this.child.exitCode === null && this.child.signalCode === null;
   }
 
+  /** SIGSTOP / SIGCONT: a TPM that stops answering, mid-conversation, and comes back. */
+  pause(): void {
+    this.child!.kill('SIGSTOP');
+  }
+
+  resume(): void {
+    this.child!.kill('SIGCONT');
+  }
+
+  get pid(): number {
+    return this.child!.pid!;
+  }
+
   /** kill -9: the TPM vanishes mid-conversation. */
   async kill(): Promise<void> {
     if (!this.running) return;

@@ -24,7 +24,9 @@ import {
   accessibilityFrom,
   frameSecret,
   keyDataToJson,
+  BLOB_CORRUPT_HINT,
   keychainTier,
+  macBackend,
   macosSupport,
   makeKeyTag,
   parseKeyData,
@@ -35,6 +37,7 @@ import {
   secureEnclaveTier,
   unframeSecret,
   type MacKeyData,
+  type NativeMacSecurity,
 } from '../src/backends/macos';
 import {
   CRYPTOTOKENKIT_DOMAIN,
@@ -48,7 +51,13 @@ import {
   withMacErrors,
 } from '../src/backends/osstatus';
 import { NATIVE_REASONS } from '../src/native-errors';
-import type { Backend, KeyHandle, KeyRecord, SecretRecord } from '../src/backends/backend';
+import type {
+  Backend,
+  BackendContext,
+  KeyHandle,
+  KeyRecord,
+  SecretRecord,
+} from '../src/backends/backend';
 import { TIER_PROVIDERS } from '../src/backends/detect';
 import { exitCodeFor } from '../src/cli/exit-codes';
 import { finishSignature } from '../src/crypto/ecdsa';
@@ -257,6 +266,91 @@ describe('the OSStatus table', () => {
       osStatus: -34018,
     });
     expect(() => native.ecdh()).toThrow(bad);
+  });
+});
+
+// ---- what a failed rebuild of a Secure Enclave blob is called ------------------------------
+
+/** A raw error as the addon reports it (native/common/errors.cc). */
+function rawStatus(status: number, domain = OSSTATUS_DOMAIN): Error {
+  return Object.assign(new Error('raw'), {
+    call: 'SecKeyCreateWithData',
+    domain,
+    status,
+    statusText: 'the OS says why',
+  });
+}
+
+/** A blob-form key's backend whose rebuildKey fails (or succeeds) as scripted. */
+function scriptedBlobBackend(rebuild: () => Promise<unknown>) {
+  const raw = {
+    probeSecureEnclave: async () => ({ ok: true }),
+    probeKeychain: async () => ({ ok: true }),
+    rebuildKey: rebuild,
+  };
+  const native = withMacErrors(raw) as unknown as NativeMacSecurity;
+  const ctx = { storeDir: '/store', warn: () => {} } as unknown as BackendContext;
+  return macBackend(ctx, native, SE_GUARANTEES);
+}
+
+describe('a Secure Enclave blob that does not rebuild', () => {
+  const file = '/store/keys/laptop-key.json';
+  const record = () =>
+    keyRecord(
+      'secure-enclave',
+      keyDataToJson({ kind: 'se-blob', blob: randomBytes(300), accessibility: 'when-unlocked' }),
+    );
+
+  it('is E_CORRUPT only for proven damage, and never advises deleting the only copy', async () => {
+    for (const cause of [
+      rawStatus(-26275), // errSecDecode
+      rawStatus(-3, CRYPTOTOKENKIT_DOMAIN), // TKErrorCodeCorruptedData
+      Object.assign(new Error('raw'), {
+        call: 'SecKeyCreateWithData',
+        reason: 'corrupt',
+        detail: 'd',
+      }),
+    ]) {
+      const backend = scriptedBlobBackend(() => Promise.reject(cause));
+      const err = await caught(() => backend.loadKey(record(), file));
+      expect(err.code).toBe('E_CORRUPT');
+      expect((err as KeystoreError).path).toBe(file);
+      expect(err.hint).toBe(BLOB_CORRUPT_HINT);
+      expect(err.hint).not.toMatch(/delete it and create/);
+    }
+    // A blob that rebuilds some other key (a missing toid makes macOS mint a new one).
+    const other = nodeKey().x963;
+    const backend = scriptedBlobBackend(async () => ({ key: {}, publicKey: other }));
+    const err = await caught(() => backend.loadKey(record(), file));
+    expect(err.code).toBe('E_CORRUPT');
+    expect(err.hint).toBe(BLOB_CORRUPT_HINT);
+  });
+
+  it('keeps its own code and raw status otherwise: unmapped statuses, locks, no Secure Enclave', async () => {
+    const cases: [Error, string, number | undefined][] = [
+      [rawStatus(-99999), 'E_MACOS', -99999],
+      [rawStatus(-67671), 'E_MACOS', -67671],
+      [rawStatus(-25308), 'E_INTERACTION_NOT_ALLOWED', -25308],
+      [rawStatus(-34018), 'E_MISSING_ENTITLEMENT', -34018],
+      [rawStatus(-4), 'E_BACKEND_UNAVAILABLE', -4],
+      [rawStatus(-4, CRYPTOTOKENKIT_DOMAIN), 'E_USER_CANCELED', undefined],
+      [
+        Object.assign(new Error('raw'), {
+          call: 'SecKeyCopyPublicKey',
+          reason: 'unexpected-response',
+          detail: 'the key has no public key',
+        }),
+        'E_MACOS',
+        undefined,
+      ],
+    ];
+    for (const [cause, code, osStatus] of cases) {
+      const backend = scriptedBlobBackend(() => Promise.reject(cause));
+      const err = await caught(() => backend.loadKey(record(), file));
+      expect(err.code, code).toBe(code);
+      expect(err.osStatus, code).toBe(osStatus);
+      expect(err.hint ?? '', code).not.toMatch(/restore|delete/);
+    }
   });
 });
 
@@ -793,5 +887,46 @@ describe('the macOS tiers off macOS, and in an addon built without them', () => 
       expect(err.code).toBe('E_BACKEND_UNAVAILABLE');
       expect(err.message).toContain('macOS only');
     }
+  });
+});
+
+describe('docs/macos.md "Tested where"', () => {
+  it('claims no Mac run, and names every macOS runner the workflow uses, macos-15 among them', () => {
+    const workflow = readFileSync(path.join(ROOT, '.github', 'workflows', 'macos.yml'), 'utf8');
+    const runners = new Set(workflow.match(/\bmacos-\d+\b/g) ?? []);
+    expect([...runners].sort()).toEqual(expect.arrayContaining(['macos-14', 'macos-15']));
+    const doc = readFileSync(path.join(ROOT, 'docs', 'macos.md'), 'utf8');
+    const tested = doc.slice(doc.indexOf('## Tested where'));
+    expect(tested).toMatch(/No result from a Mac is claimed here/);
+    expect(tested).toMatch(/not yet seen to pass/);
+    for (const os of runners) expect(tested, os).toContain(os);
+  });
+});
+
+describe('the keychain calls (native/macos/mac_keys.cc, read as text: no Mac here)', () => {
+  const source = () => readFileSync(path.join(ROOT, 'native', 'macos', 'mac_keys.cc'), 'utf8');
+  const body = (src: string, signature: string) => {
+    const start = src.indexOf(signature);
+    expect(start, signature).toBeGreaterThan(-1);
+    return src.slice(start, src.indexOf('\n}\n', start));
+  };
+
+  it('do not promise a UI-free keychain probe: the login keychain is a file keychain', () => {
+    const doc = readFileSync(path.join(ROOT, 'docs', 'macos.md'), 'utf8');
+    const probe = doc.slice(doc.indexOf('- **Keychain probe:**'), doc.indexOf('- Off macOS'));
+    expect(probe).not.toMatch(/never shows UI/);
+    expect(probe).toMatch(/file keychain/);
+    expect(probe).toMatch(/errSecInteractionNotAllowed/);
+    expect(body(source(), 'MacResult ProbeKeychain()')).not.toMatch(/Never show UI/i);
+  });
+
+  it('remove a stored key whose public key cannot be read, and count deleted items, not calls', () => {
+    const create = body(source(), 'MacResult CreateKey(const KeySpec& spec, NewKey* out)');
+    const afterStore = create.slice(create.indexOf('SecKeyCreateRandomKey(attrs'));
+    expect(afterStore).toMatch(/if \(!r\.ok && permanent\)[\s\S]*DeleteKeys\(spec, &deleted\)/);
+    const del = body(source(), 'MacResult DeleteKeys(const KeySpec& spec, int* deleted)');
+    expect(del).not.toMatch(/\+\+\*deleted/);
+    expect(del).toMatch(/CountItems\(q\.get\(\), &before\)/);
+    expect(del).toMatch(/\*deleted = static_cast<int>\(before\)/);
   });
 });

@@ -11,7 +11,9 @@ import {
   generateKeyPairSync,
   randomBytes,
 } from 'node:crypto';
+import { spawn } from 'node:child_process';
 import { existsSync, promises as fsp, readFileSync } from 'node:fs';
+import { performance } from 'node:perf_hooks';
 import * as path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -21,6 +23,7 @@ import { marshalSealTemplate } from '../src/crypto/tpm2-structures';
 import { loadNative } from '../src/native';
 import { secretAad } from '../src/store/key-records';
 import { Swtpm } from './helpers-swtpm';
+import { sleep } from './helpers-proc';
 import {
   FIXTURES,
   HALF_N,
@@ -992,5 +995,84 @@ describe('worker_threads', () => {
     expect(r.code, r.stderr).toBe(0);
     ks = await openStore();
     key = await ks.getKey('main');
+  });
+
+  it('a worker that ends frees all it had queued, and its work not yet begun never runs', async () => {
+    const native = loadNative() as unknown as {
+      addon: {
+        asyncStats(): { links: number; operations: number };
+        TpmConnection: new (tcti: string) => {
+          properties(): Promise<object>;
+          close(): Promise<void>;
+        };
+      };
+    };
+    const stats = () => native.addon.asyncStats();
+    const mine = new native.addon.TpmConnection(swtpm.tcti);
+    await mine.properties();
+    let t0 = performance.now();
+    for (let i = 0; i < 20; i++) await mine.properties();
+    const each = (performance.now() - t0) / 20;
+    const before = stats();
+    const workers = [0, 1].map((id) =>
+      startWorker({ tcti: swtpm.tcti, count: 1500, id, mode: 'native-busy' }),
+    );
+    await withTimeout(Promise.all(workers.map((w) => w.first)), 60_000, 'busy workers');
+    await sleep(200); // some calls finish meanwhile, for JS threads that never take them
+    await Promise.all(workers.map((w) => w.worker.terminate()));
+    // Thousands of their calls were still queued on the TPM's one worker thread, ahead of ours.
+    // Run, they would keep it busy for seconds; dropped, ours goes through at once.
+    t0 = performance.now();
+    await withTimeout(mine.properties(), 60_000, 'properties after the workers');
+    expect(performance.now() - t0).toBeLessThan(Math.max(1000, 200 * each));
+    await mine.close();
+    // And nothing of theirs is left: no operation, no link to a thread-safe function.
+    let now = stats();
+    for (
+      let i = 0;
+      i < 100 && (now.operations > before.operations || now.links > before.links);
+      i++
+    ) {
+      await sleep(100);
+      now = stats();
+    }
+    expect(now.operations).toBeLessThanOrEqual(before.operations);
+    expect(now.links).toBeLessThanOrEqual(before.links);
+  });
+
+  it('close() of the last connection returns at once while the TPM does not answer', async () => {
+    const native = loadNative() as unknown as {
+      addon: {
+        TpmConnection: new (tcti: string) => {
+          properties(): Promise<object>;
+          close(): Promise<void>;
+        };
+      };
+    };
+    await stores.closeAll();
+    const conn = new native.addon.TpmConnection(swtpm.tcti);
+    await conn.properties();
+    swtpm.pause();
+    // Whatever happens here, the TPM answers again in 3 s (from another process: if this thread
+    // were blocked, it could not send the signal itself).
+    const waker = spawn('sh', ['-c', `sleep 3; kill -CONT ${swtpm.pid}`], { stdio: 'ignore' });
+    const woken = new Promise((r) => waker.once('exit', r));
+    try {
+      const pending = conn.properties();
+      await sleep(200); // the command is on the wire, the worker thread waits for the answer
+      const t0 = performance.now();
+      const closed = conn.close();
+      const blocked = performance.now() - t0;
+      expect(blocked).toBeLessThan(500);
+      await withTimeout(Promise.all([pending, closed]), 60_000, 'after the TPM came back');
+    } finally {
+      await woken;
+      swtpm.resume();
+    }
+    ks = await openStore();
+    key = await ks.getKey('main');
+    expect(nodeVerifies(key.exportPublicKey('pem'), 'resumed', await key.sign('resumed'))).toBe(
+      true,
+    );
   });
 });

@@ -1,5 +1,6 @@
 #include "async_work.h"
 
+#include <atomic>
 #include <mutex>
 #include <utility>
 
@@ -30,9 +31,17 @@ ValueBuilder SecretBufferOf(std::shared_ptr<SecretBytes> b) {
 
 namespace {
 
+std::atomic<int64_t> liveLinks{0};
+std::atomic<int64_t> liveCompletions{0};
+
 // A queued operation: its promise and, once the work ran, its outcome.
 struct Completion {
-  explicit Completion(Napi::Env env) : deferred(Napi::Promise::Deferred::New(env)) {}
+  explicit Completion(Napi::Env env) : deferred(Napi::Promise::Deferred::New(env)) {
+    liveCompletions++;
+  }
+  ~Completion() { liveCompletions--; }
+  Completion(const Completion&) = delete;
+  Completion& operator=(const Completion&) = delete;
   Napi::Promise::Deferred deferred;
   Outcome outcome;
 
@@ -47,25 +56,41 @@ struct Completion {
 
 }  // namespace
 
+Napi::Value AsyncStats(const Napi::CallbackInfo& info) {
+  Napi::Object o = Napi::Object::New(info.Env());
+  o.Set("links", Napi::Number::New(info.Env(), static_cast<double>(liveLinks.load())));
+  o.Set("operations", Napi::Number::New(info.Env(), static_cast<double>(liveCompletions.load())));
+  return o;
+}
+
 // The thread-safe function that carries completions to the JS thread. Shared by the owning
 // AsyncOps and every operation in flight, so it lives until the last of them is done.
+//
+// The raw Node-API thread-safe function, not Napi::ThreadSafeFunction: when an environment is
+// torn down with calls still queued, Node hands each of them to the callback with a null env,
+// and node-addon-api's wrapper then returns without freeing them (and with them the link).
 class AsyncOps::Link {
  public:
   Link(Napi::Env env, const char* name) : env_(env) {
-    tsfn_ = Napi::ThreadSafeFunction::New(env, Napi::Function(), name, 0, 1);
+    napi_value resource = Napi::String::New(env, name);
+    NAPI_THROW_IF_FAILED_VOID(env, napi_create_threadsafe_function(
+                                       env, nullptr, nullptr, resource, 0, 1, nullptr, nullptr,
+                                       nullptr, &Link::CallJs, &tsfn_));
     // Only operations in flight keep the event loop alive (see Begin and Settled).
-    tsfn_.Unref(env);
+    napi_unref_threadsafe_function(env, tsfn_);
     // Registered after the thread-safe function, so it runs before Node's own cleanup of it
     // (cleanup hooks run in reverse order of registration).
     napi_add_env_cleanup_hook(env_, &Link::Teardown, this);
+    liveLinks++;
   }
 
   // JS thread; or a worker thread, but only once the environment is gone (see Deliver).
   ~Link() {
+    liveLinks--;
     std::lock_guard<std::mutex> lock(mutex_);
     if (gone_) return;  // the hook ran, and Node owns (and frees) the thread-safe function
     napi_remove_env_cleanup_hook(env_, &Link::Teardown, this);
-    tsfn_.Release();
+    napi_release_threadsafe_function(tsfn_, napi_tsfn_release);
   }
 
   Link(const Link&) = delete;
@@ -73,34 +98,45 @@ class AsyncOps::Link {
 
   // JS thread: an operation starts.
   void Begin(Napi::Env env) {
-    if (pending_++ == 0) tsfn_.Ref(env);
+    if (pending_++ == 0) napi_ref_threadsafe_function(env, tsfn_);
+  }
+
+  // Any thread: the environment is being torn down, so nobody waits for new results.
+  bool Gone() {
+    std::lock_guard<std::mutex> lock(mutex_);
+    return gone_;
   }
 
   // Worker thread: hands a finished operation to the JS thread, or drops it if the environment
   // is gone (nobody is waiting for it any more).
   static void Deliver(std::shared_ptr<Link> link, Completion* done) {
-    using Payload = std::pair<Completion*, std::shared_ptr<Link>>;
     Link* self = link.get();
     auto* payload = new Payload(done, std::move(link));
     napi_status s = napi_closing;
     {
       std::lock_guard<std::mutex> lock(self->mutex_);
-      if (!self->gone_) s = self->tsfn_.NonBlockingCall(payload, &Link::Settled);
+      if (!self->gone_) s = napi_call_threadsafe_function(self->tsfn_, payload, napi_tsfn_nonblocking);
     }
-    if (s != napi_ok) {
-      // Outside the lock: dropping the last reference to the link runs ~Link.
-      delete payload->first;
-      delete payload;
-    }
+    if (s != napi_ok) Free(payload);  // outside the lock: the last reference may run ~Link
   }
 
  private:
-  // JS thread, called by the thread-safe function.
-  static void Settled(Napi::Env env, Napi::Function, std::pair<Completion*, std::shared_ptr<Link>>* p) {
+  using Payload = std::pair<Completion*, std::shared_ptr<Link>>;
+
+  static void Free(Payload* p) {
+    delete p->first;
+    delete p;
+  }
+
+  // JS thread, called by the thread-safe function; with a null env for every call still queued
+  // when the environment goes away, which must then only be freed.
+  static void CallJs(napi_env raw, napi_value, void*, void* data) {
+    auto* p = static_cast<Payload*>(data);
     std::unique_ptr<Completion> completion(p->first);
     std::shared_ptr<Link> owner = std::move(p->second);
     delete p;
-    if (env == nullptr) return;  // the environment is shutting down
+    if (raw == nullptr) return;  // the environment is shutting down
+    Napi::Env env(raw);
     try {
       Napi::HandleScope scope(env);
       completion->Settle(env);
@@ -113,7 +149,7 @@ class AsyncOps::Link {
       } catch (...) {
       }
     }
-    if (--owner->pending_ == 0) owner->tsfn_.Unref(env);
+    if (--owner->pending_ == 0) napi_unref_threadsafe_function(raw, owner->tsfn_);
   }
 
   // The environment is being torn down: the thread-safe function is about to be deleted by
@@ -125,7 +161,7 @@ class AsyncOps::Link {
   }
 
   napi_env env_;
-  Napi::ThreadSafeFunction tsfn_;
+  napi_threadsafe_function tsfn_ = nullptr;
   std::mutex mutex_;   // guards gone_ against worker threads calling tsfn_
   bool gone_ = false;  // the environment's cleanup hooks ran
   int pending_ = 0;    // JS thread only
@@ -148,7 +184,9 @@ Napi::Value AsyncOps::Run(Napi::Env env, SerialQueue* queue, Work work) {
   Napi::Promise promise = completion->deferred.Promise();
   link_->Begin(env);
   queue->Post([link = link_, completion, work = std::move(work)] {
-    completion->outcome = work();
+    // Work whose environment is gone is not started: nobody waits for it, and a keychain or TPM
+    // call that nobody records (a new key) must not happen behind the caller's back.
+    if (!link->Gone()) completion->outcome = work();
     Link::Deliver(link, completion);
   });
   return promise;

@@ -42,6 +42,11 @@ inline Outcome Done(Status s, ValueBuilder value = nullptr) {
   return Outcome{std::move(s), std::move(value)};
 }
 
+// How many links (one per object with async work: a TpmConnection, a MacSecurity) and queued
+// operations are alive in the process, across every environment: { links, operations }. For
+// the leak tests (test/tpm.test.ts): an environment that ends must leave none of its own behind.
+Napi::Value AsyncStats(const Napi::CallbackInfo& info);
+
 // ---- the per-object async state -----------------------------------------------------------------
 
 // Owned by one JS object (a TpmConnection, a MacSecurity). Run queues work and returns its

@@ -145,11 +145,13 @@ class TpmConnection : public Napi::ObjectWrap<TpmConnection> {
 
   // close(): resolves once the operations queued before it are done, and every later close()
   // returns that same promise; later operations reject with reason "closed". The device itself
-  // closes (flushing its handles) when no connection in the process uses it any more.
+  // closes (flushing its handles) when no connection in the process uses it any more: that
+  // teardown is queued on its worker thread before the promise's own task, so the promise of the
+  // last close() resolves once the TPM connection is closed. Nothing here waits for the TPM.
   Napi::Value Close(const Napi::CallbackInfo& info) {
-    Napi::Value done = ops_.Close(info.Env(), device_ ? &device_->queue() : nullptr);
+    std::shared_ptr<SerialQueue> queue = device_ ? device_->sharedQueue() : nullptr;
     device_.reset();
-    return done;
+    return ops_.Close(info.Env(), queue.get());
   }
 
   AsyncOps ops_;

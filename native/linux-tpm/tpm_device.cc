@@ -3,6 +3,9 @@
 #include <cassert>
 #include <cstdio>
 #include <cstring>
+#include <chrono>
+#include <condition_variable>
+#include <cstdlib>
 #include <mutex>
 
 namespace dk {
@@ -135,37 +138,88 @@ class EsysOut {
   T* p_ = nullptr;
 };
 
-// Process-wide: one device per TCTI string (see the header for why). Weak references, so a
-// device goes away with the last environment that uses it.
+// Process-wide: one device per TCTI string (see the header for why), counted by its users (the
+// connections holding it). When the last one lets go, the device is torn down on its own worker
+// thread, after every operation queued before, and a device opened for the same TCTI meanwhile
+// shares that queue, so it connects only once the old connection has flushed and closed.
+struct Slot {
+  TpmDevice* device = nullptr;
+  int users = 0;
+  std::weak_ptr<SerialQueue> queue;
+};
+
 std::mutex& RegistryMutex() {
   static std::mutex m;
   return m;
 }
-std::map<std::string, std::weak_ptr<TpmDevice>>& Registry() {
-  static auto* r = new std::map<std::string, std::weak_ptr<TpmDevice>>();
+std::map<std::string, Slot>& Registry() {
+  static auto* r = new std::map<std::string, Slot>();
   return *r;
+}
+// Devices whose teardown is queued but not yet done (guarded by RegistryMutex).
+int& Retiring() {
+  static int n = 0;
+  return n;
+}
+std::condition_variable& Retired() {
+  static auto* cv = new std::condition_variable();
+  return *cv;
+}
+
+// At process exit, give queued teardowns a moment to flush our objects out of a TPM that has no
+// resource manager; a TPM that does not answer does not hold the exit up for long.
+constexpr auto kExitFlushWait = std::chrono::seconds(2);
+void WaitForRetiredAtExit() {
+  std::unique_lock<std::mutex> lock(RegistryMutex());
+  // system_clock, not wait_for's steady_clock: that one needs glibc 2.30's pthread_cond_clockwait.
+  Retired().wait_until(lock, std::chrono::system_clock::now() + kExitFlushWait,
+                       [] { return Retiring() == 0; });
 }
 
 }  // namespace
 
 std::shared_ptr<TpmDevice> TpmDevice::Acquire(const std::string& tcti,
                                               std::shared_ptr<const Tss2Api> api) {
+  // A static's initializer, not std::call_once (which needs glibc 2.34's pthread_once symbol).
+  // The mutex and the condition first: statics made after an atexit handler is registered are
+  // destroyed before it runs.
+  static const bool atExit = (RegistryMutex(), Retired(), std::atexit(WaitForRetiredAtExit) == 0);
+  (void)atExit;
   std::lock_guard<std::mutex> lock(RegistryMutex());
-  auto& slot = Registry()[tcti];
-  if (auto existing = slot.lock()) return existing;
-  auto device = std::make_shared<TpmDevice>(tcti, std::move(api));
-  slot = device;
-  return device;
+  Slot& slot = Registry()[tcti];
+  if (!slot.device) {
+    std::shared_ptr<SerialQueue> queue = slot.queue.lock();  // a device still being torn down
+    if (!queue) queue = std::make_shared<SerialQueue>();
+    slot.device = new TpmDevice(tcti, std::move(api), queue);
+    slot.queue = queue;
+  }
+  slot.users++;
+  // One owner per connection; the last to let go queues the teardown (never on the JS thread).
+  return std::shared_ptr<TpmDevice>(slot.device, &TpmDevice::Release);
 }
 
-TpmDevice::TpmDevice(std::string tcti, std::shared_ptr<const Tss2Api> api)
-    : tcti_(std::move(tcti)), api_(std::move(api)), queue_(std::make_unique<SerialQueue>()) {}
+void TpmDevice::Release(TpmDevice* device) {
+  std::lock_guard<std::mutex> lock(RegistryMutex());
+  Slot& slot = Registry()[device->tcti_];
+  if (--slot.users > 0) return;
+  slot.device = nullptr;
+  Retiring()++;
+  device->queue_->Post([device] {
+    delete device;  // flushes and disconnects, here on the worker thread
+    std::lock_guard<std::mutex> lock(RegistryMutex());
+    Retiring()--;
+    Retired().notify_all();
+  });
+}
+
+TpmDevice::TpmDevice(std::string tcti, std::shared_ptr<const Tss2Api> api,
+                     std::shared_ptr<SerialQueue> queue)
+    : tcti_(std::move(tcti)), api_(std::move(api)), queue_(std::move(queue)) {}
 
 TpmDevice::~TpmDevice() {
-  // Finish every queued operation, stop the worker, then release TPM objects from this thread:
-  // nothing else can touch the context any more.
-  assert(!queue_->OnWorkerThread());
-  queue_.reset();
+  // Queued by Release after every operation of every connection: nothing else can touch the
+  // context any more. Releasing queue_ here, on its own thread, never blocks (serial_queue.h).
+  assert(queue_->OnWorkerThread());
   Disconnect(true);
 }
 

@@ -36,15 +36,18 @@ struct OpStatus : Status {
 
 class TpmDevice {
  public:
-  // The device for `tcti`, created on first use. Called on JS threads.
+  // The device for `tcti`, created on first use. Called on JS threads. Dropping the returned
+  // pointer never blocks: the last user's drop queues the teardown on the worker thread.
   static std::shared_ptr<TpmDevice> Acquire(const std::string& tcti,
                                             std::shared_ptr<const Tss2Api> api);
 
-  TpmDevice(std::string tcti, std::shared_ptr<const Tss2Api> api);
-  ~TpmDevice();
+  TpmDevice(std::string tcti, std::shared_ptr<const Tss2Api> api,
+            std::shared_ptr<SerialQueue> queue);
+  ~TpmDevice();  // worker thread only (Release queues it there)
 
   // Every task on this device runs on this queue's thread, in order.
   SerialQueue& queue() { return *queue_; }
+  std::shared_ptr<SerialQueue> sharedQueue() const { return queue_; }
 
   // ---- worker thread only -------------------------------------------------------------
   // The owner hierarchy's password, for TPMs that have one. Applied at the next connect too.
@@ -67,6 +70,8 @@ class TpmDevice {
     ESYS_TR handle;
     std::list<std::string>::iterator lru;
   };
+
+  static void Release(TpmDevice* device);
 
   OpStatus Connect();
   void ApplyOwnerAuth();
@@ -98,7 +103,7 @@ class TpmDevice {
   SecretBytes ownerAuth_;
   std::map<std::string, Loaded> loaded_;
   std::list<std::string> lru_;  // front = most recently used
-  std::unique_ptr<SerialQueue> queue_;  // last: joined first on destruction
+  std::shared_ptr<SerialQueue> queue_;  // shared with a successor for the same TCTI
 };
 
 }  // namespace dk

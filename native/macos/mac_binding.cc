@@ -270,13 +270,17 @@ class MacSecurity : public Napi::ObjectWrap<MacSecurity> {
   }
 
   // close(): resolves once the operations queued before it are done (every later close()
-  // returns the same promise); later calls reject with reason "closed". The worker thread
-  // itself ends when this object is garbage-collected, so close() never blocks the JS thread on
-  // a keychain prompt.
-  Napi::Value Close(const Napi::CallbackInfo& info) { return ops_.Close(info.Env(), queue_.get()); }
+  // returns the same promise); later calls reject with reason "closed". The queue is released
+  // at once: its thread finishes those operations and ends by itself, so neither close() nor
+  // the finalizer ever waits on a keychain prompt (serial_queue.h).
+  Napi::Value Close(const Napi::CallbackInfo& info) {
+    Napi::Value done = ops_.Close(info.Env(), queue_.get());
+    queue_.reset();
+    return done;
+  }
 
   AsyncOps ops_;
-  std::unique_ptr<SerialQueue> queue_;  // last: joined (drained) first on destruction
+  std::unique_ptr<SerialQueue> queue_;  // null once closed; releasing it never blocks
 };
 
 }  // namespace

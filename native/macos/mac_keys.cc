@@ -105,6 +105,24 @@ CFRef<CFMutableDictionaryRef> ItemQuery(const KeySpec& spec) {
   return q;
 }
 
+// How many items match `query` (a key search without any kSecReturn* or kSecMatchLimit). Asks
+// for attributes only, which no keychain guards with a prompt.
+MacResult CountItems(CFDictionaryRef query, CFIndex* count) {
+  *count = 0;
+  CFRef<CFMutableDictionaryRef> q =
+      CFRef<CFMutableDictionaryRef>::Adopt(CFDictionaryCreateMutableCopy(kCFAllocatorDefault, 0, query));
+  CFDictionarySetValue(q.get(), kSecReturnAttributes, kCFBooleanTrue);
+  CFDictionarySetValue(q.get(), kSecMatchLimit, kSecMatchLimitAll);
+  CFRef<CFTypeRef> result;
+  OSStatus s = SecItemCopyMatching(q.get(), result.OutParam());
+  if (s == errSecItemNotFound) return Ok();
+  if (s != errSecSuccess) return FromStatus("SecItemCopyMatching", s);
+  *count = result && CFGetTypeID(result.get()) == CFArrayGetTypeID()
+               ? CFArrayGetCount(static_cast<CFArrayRef>(result.get()))
+               : 1;
+  return Ok();
+}
+
 MacResult PublicKeyFromPoint(const Bytes& point, CFRef<SecKeyRef>* out) {
   if (point.size() != kPointBytes || point[0] != 0x04) {
     return Ours("SecKeyCreateWithData", "bad-argument",
@@ -178,7 +196,9 @@ MacResult ProbeKeychain() {
   CFDictionarySetValue(q.get(), kSecClass, kSecClassKey);
   CFDictionarySetValue(q.get(), kSecAttrApplicationTag, tag.get());
   CFDictionarySetValue(q.get(), kSecMatchLimit, kSecMatchLimitOne);
-  // Never show UI from a probe: an item that would need it is skipped instead.
+  // No kSecReturn*: the probe reads no key, so no item's access control applies. Skip-UI binds
+  // only the data-protection keychain; the file (login) keychain that plain node uses ignores
+  // it, and may ask to unlock itself when locked in a GUI session (docs/macos.md says so).
   CFDictionarySetValue(q.get(), kSecUseAuthenticationUI, kSecUseAuthenticationUISkip);
   OSStatus s = SecItemCopyMatching(q.get(), nullptr);
   if (s == errSecSuccess || s == errSecItemNotFound) return Ok();
@@ -226,7 +246,21 @@ MacResult CreateKey(const KeySpec& spec, NewKey* out) {
   CFRef<CFErrorRef> error;
   out->key = CFRef<SecKeyRef>::Adopt(SecKeyCreateRandomKey(attrs.get(), error.OutParam()));
   if (!out->key) return FromCFError("SecKeyCreateRandomKey", error.get());
-  return Describe(spec, out);
+  MacResult r = Describe(spec, out);
+  if (!r.ok && permanent) {
+    // The key is stored, but the caller gets no key to record: remove the item (its tag is
+    // fresh, so nothing else carries it), and say so if that fails too.
+    out->key.Reset();
+    int deleted = 0;
+    MacResult cleanup = DeleteKeys(spec, &deleted);
+    if (!cleanup.ok) {
+      std::string& words = r.error.domain.empty() ? r.error.detail : r.error.statusText;
+      words += "; the keychain item it created could not be removed (" + cleanup.error.call +
+               ": " + (cleanup.error.domain.empty() ? cleanup.error.detail : cleanup.error.statusText) +
+               ")";
+    }
+  }
+  return r;
 }
 
 MacResult RebuildSecureEnclaveKey(const Bytes& blob, NewKey* out) {
@@ -282,11 +316,22 @@ MacResult DeleteKeys(const KeySpec& spec, int* deleted) {
   }
   // No key class: the private key and any public key item stored beside it both go.
   CFRef<CFMutableDictionaryRef> q = ItemQuery(spec);
+  // One SecItemDelete deletes one item in a file keychain and every match in the
+  // data-protection keychain, so calls are not items: count the items, then delete them all.
+  CFIndex before = 0;
+  MacResult r = CountItems(q.get(), &before);
+  if (!r.ok) return r;
   for (int i = 0; i < kMaxDeletes; i++) {
     OSStatus s = SecItemDelete(q.get());
-    if (s == errSecItemNotFound) return Ok();
-    if (s != errSecSuccess) return FromStatus("SecItemDelete", s);
-    ++*deleted;
+    if (s == errSecItemNotFound) {
+      *deleted = static_cast<int>(before);
+      return Ok();
+    }
+    if (s != errSecSuccess) {
+      CFIndex left = before;
+      if (CountItems(q.get(), &left).ok && left < before) *deleted = static_cast<int>(before - left);
+      return FromStatus("SecItemDelete", s);
+    }
   }
   return Ours("SecItemDelete", "unexpected-response",
               "more than " + std::to_string(kMaxDeletes) + " keychain items carry this key's tag");

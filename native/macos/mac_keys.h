@@ -53,10 +53,12 @@ HostInfo GetHostInfo();
 // Creates and discards a non-permanent Secure Enclave key. ok = this process can use the SE.
 MacResult ProbeSecureEnclave(bool afterFirstUnlock);
 
-// Searches the keychain for a tag nobody uses, without UI. ok = the keychain answered
-// (errSecItemNotFound counts as an answer).
+// Searches the keychain for a tag nobody uses, reading no key. ok = the keychain answered
+// (errSecItemNotFound counts as an answer). A locked file keychain may still ask to be unlocked.
 MacResult ProbeKeychain();
 
+// A permanent key whose public key cannot be read after it was stored is deleted again, so a
+// failed create leaves no item behind.
 MacResult CreateKey(const KeySpec& spec, NewKey* out);
 
 // kSecureEnclaveBlob: rebuilds the key from its blob (SecKeyCreateWithData with "toid").
@@ -67,7 +69,8 @@ MacResult RebuildSecureEnclaveKey(const Bytes& blob, NewKey* out);
 // Permanent kinds: every private key item with the spec's tag, with its public key.
 MacResult FindKeys(const KeySpec& spec, std::vector<NewKey>* out);
 
-// Permanent kinds: SecItemDelete until errSecItemNotFound (one call deletes one item).
+// Permanent kinds: SecItemDelete until errSecItemNotFound (one call deletes one item in a file
+// keychain, every match in the data-protection keychain). `deleted` counts items, not calls.
 MacResult DeleteKeys(const KeySpec& spec, int* deleted);
 
 // 65-byte X9.63 public key of a private or public key.

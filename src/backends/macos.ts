@@ -323,12 +323,33 @@ function asBuffer(data: Uint8Array): Buffer {
 }
 
 /**
- * A stored SE blob that SecKeyCreateWithData refuses is a damaged file (E_CORRUPT). A locked Mac,
- * a missing entitlement or a missing Secure Enclave stay what they are.
+ * The key file of a blob-form Secure Enclave key holds the only copy of that key: the generic
+ * E_CORRUPT hint ("delete it and create the key again") would tell the user to destroy it.
+ */
+export const BLOB_CORRUPT_HINT =
+  'the key file holds the only copy of this Secure Enclave key: restore the file from a backup if you have one; deleting it destroys the key for good';
+
+function blobCorrupt(file: string, what: string, cause?: unknown): KeystoreError {
+  return new KeystoreError('E_CORRUPT', `${file} is corrupt: ${what}`, {
+    path: file,
+    hint: BLOB_CORRUPT_HINT,
+    ...(cause === undefined ? {} : { cause }),
+  });
+}
+
+/**
+ * A stored SE blob that SecKeyCreateWithData refuses as undecodable (errSecDecode, our own
+ * "corrupt" reason) is a damaged file: E_CORRUPT naming it. Anything else (a locked Mac, a
+ * missing entitlement or Secure Enclave, a status the table does not know) keeps its own code
+ * and raw status: proof of damage is what E_CORRUPT promises, and deleting the file is for good.
  */
 function blobError(err: unknown, file: string): unknown {
-  if (isKeystoreError(err) && ['E_CORRUPT', 'E_MACOS', 'E_INVALID_ARGUMENT'].includes(err.code)) {
-    return corrupt(file, `its Secure Enclave blob does not rebuild a key (${err.message})`);
+  if (isKeystoreError(err, 'E_CORRUPT')) {
+    return blobCorrupt(
+      file,
+      `its Secure Enclave blob does not rebuild a key (${err.message})`,
+      err,
+    );
   }
   return err;
 }
@@ -437,7 +458,7 @@ class MacBackend implements Backend {
       });
       // A damaged "toid" makes macOS mint a fresh key instead of failing: only this catches it.
       if (!publicKeyFromX963(k.publicKey, file).equals(record.publicKey)) {
-        throw corrupt(
+        throw blobCorrupt(
           file,
           'its Secure Enclave blob rebuilt a different key (the blob is damaged, or it was made on another Mac)',
         );
@@ -542,6 +563,18 @@ class MacBackend implements Backend {
   }
 }
 
+/**
+ * A macOS tier's backend over an open MacSecurity (already wrapped by withMacErrors). The
+ * providers below use it; the unit tests hand it a scripted MacSecurity.
+ */
+export function macBackend(
+  ctx: BackendContext,
+  native: NativeMacSecurity,
+  guarantees: TierGuarantees,
+): Backend {
+  return new MacBackend(ctx, native, guarantees);
+}
+
 // ---- providers ------------------------------------------------------------------------------
 
 async function withNative<T>(
@@ -613,7 +646,7 @@ function provider(
     async open(ctx) {
       const support = macosSupport();
       if (!support.ok) throw unavailable(guarantees.tier, support.reason);
-      return new MacBackend(ctx, support.open(), guarantees);
+      return macBackend(ctx, support.open(), guarantees);
     },
   };
 }

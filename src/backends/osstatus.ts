@@ -93,6 +93,13 @@ export const STATUS_TABLE: readonly StatusEntry[] = Object.freeze([
   ),
   {
     domain: CRYPTOTOKENKIT_DOMAIN,
+    status: -3,
+    name: 'TKErrorCodeCorruptedData',
+    code: 'E_CORRUPT',
+    hint: 'the Secure Enclave refused the stored key blob as damaged, or as made on another Mac',
+  },
+  {
+    domain: CRYPTOTOKENKIT_DOMAIN,
     status: -4,
     name: 'TKErrorCodeCanceledByUser',
     code: 'E_USER_CANCELED',

@@ -4,13 +4,22 @@ import type { Keystore } from '../keystore';
 import type { DeviceKey } from '../device-key';
 import { KeystoreError, invalidArgument } from '../errors';
 import { verify } from '../verify';
+import { parseSignature } from '../crypto/ecdsa';
+import { parsePeerPublicKey } from '../crypto/p256';
 import { argon2Implementation } from '../crypto/argon2';
 import { findPassphrase, PASSPHRASE_ENV } from '../store/passphrase';
 import { storePaths } from '../store/paths';
 import { describeSource } from '../store/file-master';
 import { formatTpmDiagnostics } from '../doctor';
 import { secureEnclaveFacts } from '../backends/macos';
-import { decodeText, readInput, readStdin, writeOutput, type Encoding } from './io';
+import {
+  decodeText,
+  promptNewPassphrase,
+  readInput,
+  readStdin,
+  writeOutput,
+  type Encoding,
+} from './io';
 
 export interface CommandContext {
   values: Record<string, string | boolean | undefined>;
@@ -253,17 +262,25 @@ const verifyCommand: Command = {
     if (sigFile === '-' && (str(ctx, 'in') ?? '-') === '-') {
       throw invalidArgument('the signature and the data cannot both come from standard input');
     }
-    const signature = decodeText(await readInput(sigFile), encoding, 'the signature');
+    const sigName = sigFile === '-' ? 'standard input' : sigFile;
+    const signature = decodeText(await readInput(sigFile), encoding, `the signature in ${sigName}`);
+    // Bytes that are no signature at all are a usage error (exit 2), not "signature INVALID".
+    try {
+      parseSignature(signature, format);
+    } catch (err) {
+      throw invalidArgument(
+        `${sigName} does not hold a ${format === 'der' ? 'DER' : 'P1363 (r‖s, 64-byte)'} ECDSA P-256 signature: ${(err as Error).message}`,
+        'check --format (der or p1363) and --encoding (base64 or binary) against how it was signed',
+      );
+    }
+    const pubFile = str(ctx, 'public-key');
+    const publicKey = pubFile === undefined ? undefined : await readPublicKeyFile(pubFile);
     const data = await readInput(str(ctx, 'in'));
     const prehashed = ctx.values.prehashed === true;
-    const pubFile = str(ctx, 'public-key');
     let valid: boolean;
     let against: string;
-    if (pubFile !== undefined) {
-      valid = verify(parsePublicKeyFile(await readInput(pubFile)), data, signature, {
-        format,
-        prehashed,
-      });
+    if (pubFile !== undefined && publicKey !== undefined) {
+      valid = verify(publicKey, data, signature, { format, prehashed });
       against = pubFile;
     } else {
       ({ valid, against } = await withStore(ctx, async (ks) => {
@@ -282,18 +299,28 @@ const verifyCommand: Command = {
   },
 };
 
-/** A public key file as PEM, JWK JSON, or binary SPKI DER / raw point. */
-function parsePublicKeyFile(bytes: Buffer): string | Buffer | JsonWebKey {
+const PUBLIC_KEY_FORMATS =
+  'a P-256 public key as PEM (SPKI), JWK JSON, binary SPKI DER, or a raw 65-byte uncompressed point';
+
+/**
+ * A public key file as PEM, JWK JSON, or binary SPKI DER / raw point, parsed and checked to be a
+ * P-256 point; E_INVALID_ARGUMENT naming the file and the accepted formats otherwise.
+ */
+async function readPublicKeyFile(file: string): Promise<Buffer> {
+  const bytes = await readInput(file);
+  const name = file === '-' ? 'standard input' : file;
   const text = bytes.toString('utf8');
-  if (text.includes('-----BEGIN')) return text;
-  if (text.trimStart().startsWith('{')) {
-    try {
-      return JSON.parse(text) as JsonWebKey;
-    } catch {
-      throw invalidArgument('the public key file is neither PEM, JWK JSON nor DER');
-    }
+  let input: string | Buffer | JsonWebKey = bytes;
+  try {
+    if (text.includes('-----BEGIN')) input = text;
+    else if (text.trimStart().startsWith('{')) input = JSON.parse(text) as JsonWebKey;
+    return parsePeerPublicKey(input, `the public key in ${name}`);
+  } catch (err) {
+    throw invalidArgument(
+      `--public-key ${name} is not a usable public key (${(err as Error).message})`,
+      `give ${PUBLIC_KEY_FORMATS}`,
+    );
   }
-  return bytes;
 }
 
 const publicKey: Command = {
@@ -358,7 +385,10 @@ const changePassphrase: Command = {
   run: (ctx) =>
     withStore(ctx, async (ks) => {
       let next: Buffer | string | undefined;
-      if (ctx.values['new-passphrase-stdin'] === true) {
+      if (ctx.values['new-passphrase-stdin'] === true && process.stdin.isTTY) {
+        // A person at a terminal: a prompt, no echo, typed twice.
+        next = await promptNewPassphrase();
+      } else if (ctx.values['new-passphrase-stdin'] === true) {
         const raw = await readStdin();
         next = raw.subarray(0, raw.length - (raw.at(-1) === 0x0a ? 1 : 0));
         if (next.length === 0)

@@ -1,6 +1,6 @@
 export const HELP = `device-keystore: P-256 keys bound to this device
 
-Usage: device-keystore <command> [options]
+Usage: device-keystore [global options] <command> [options]
 
 Commands:
   init --name <name> [--force]    create this device's identity (key + identity.json)
@@ -16,7 +16,7 @@ Commands:
   change-passphrase               re-wrap the encrypted-file tier's key under a new passphrase
   secret set|get|list|delete [name]   sealed secrets (values on stdin, never on argv)
 
-Global options:
+Global options (before or after the command):
   --dir <dir>             store directory (default: $DEVICE_KEYSTORE_DIR or ~/.device-keystore)
   --backend <tier>        auto (default), secure-enclave, keychain, tpm2 or encrypted-file
   --require-hardware      refuse software tiers
@@ -28,10 +28,11 @@ Secrets are never taken on the command line. The encrypted-file passphrase comes
 $DEVICE_KEYSTORE_PASSPHRASE, else the passphrase file ($DEVICE_KEYSTORE_PASSPHRASE_FILE or
 <dir>/.passphrase); init generates a random one when neither exists.
 
-Exit codes: 0 ok, 1 signature invalid, 2 usage or invalid argument, 3 not found / not
-initialized, 4 exists, 5 bad passphrase, 6 corrupt, 7 insecure permissions, 8 backend
-unavailable / hardware required, 9 locked, 10 I/O error, 11 refused (TPM lockout,
-authorization, canceled prompt), 12 other TPM or macOS error, 70 internal error.
+Exit codes: 0 ok, 1 signature invalid, 2 usage or invalid argument (also a signature or
+public-key file that holds none), 3 not found / not initialized, 4 exists, 5 bad passphrase,
+6 corrupt, 7 insecure permissions, 8 backend unavailable / hardware required, 9 locked,
+10 I/O error, 11 refused (TPM lockout, authorization, canceled prompt), 12 other TPM or macOS
+error, 70 internal error.
 `;
 
 const COMMAND_HELP: Record<string, string> = {
@@ -67,7 +68,8 @@ const COMMAND_HELP: Record<string, string> = {
 `,
   'change-passphrase': `device-keystore change-passphrase [--new-passphrase-stdin]
   New passphrase: from stdin with --new-passphrase-stdin, else $DEVICE_KEYSTORE_NEW_PASSPHRASE,
-  else (when the passphrase lives in the passphrase file) a new random 256-bit one.
+  else (when the passphrase lives in the passphrase file) a new random 256-bit one. At a
+  terminal, --new-passphrase-stdin prompts twice without echo.
 `,
   secret: `device-keystore secret set <name>      (value on stdin)
 device-keystore secret get <name> [--out <file>]

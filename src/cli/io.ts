@@ -1,5 +1,5 @@
 import { promises as fsp } from 'node:fs';
-import { KeystoreError, fromFsError } from '../errors';
+import { KeystoreError, fromFsError, invalidArgument } from '../errors';
 
 /** Reading inputs and writing outputs for the CLI: files, stdin, base64 or binary. */
 
@@ -89,4 +89,72 @@ export function progressReporter(
     timer = setInterval(draw, 100);
     timer.unref();
   };
+}
+
+/**
+ * Reads one line from the terminal on stdin without echoing it: the prompt goes to stderr, the
+ * terminal is in raw mode while the user types, and only a newline is echoed at the end.
+ * Backspace deletes a character; Ctrl-C or Ctrl-D on an empty line cancels (E_USER_CANCELED).
+ * The caller wipes the result.
+ */
+export function readHiddenLine(prompt: string): Promise<Buffer> {
+  const stdin = process.stdin;
+  const bytes: number[] = [];
+  // Echo off first, then the prompt: whatever is typed once the prompt shows is never echoed.
+  stdin.setRawMode(true);
+  stdin.resume();
+  process.stderr.write(prompt);
+  return new Promise((resolve, reject) => {
+    const finish = () => {
+      stdin.off('data', onData);
+      stdin.setRawMode(false);
+      stdin.pause();
+      process.stderr.write('\n');
+    };
+    const onData = (chunk: Buffer) => {
+      for (const c of chunk) {
+        if (c === 0x0d || c === 0x0a) {
+          finish();
+          const line = Buffer.from(bytes);
+          bytes.fill(0);
+          resolve(line);
+          return;
+        }
+        if (c === 0x03 || (c === 0x04 && bytes.length === 0)) {
+          finish();
+          bytes.fill(0);
+          reject(new KeystoreError('E_USER_CANCELED', 'no passphrase was entered: canceled'));
+          return;
+        }
+        if (c === 0x7f || c === 0x08) {
+          // One character back: its UTF-8 continuation bytes, then its first byte.
+          while (bytes.length && ((bytes.at(-1) as number) & 0xc0) === 0x80) bytes.pop();
+          bytes.pop();
+          continue;
+        }
+        if (c >= 0x20 || c === 0x09) bytes.push(c);
+      }
+      chunk.fill(0);
+    };
+    stdin.on('data', onData);
+  });
+}
+
+/** A new passphrase typed twice at the terminal, without echo; E_INVALID_ARGUMENT if they differ. */
+export async function promptNewPassphrase(): Promise<Buffer> {
+  const first = await readHiddenLine('New passphrase: ');
+  if (first.length === 0) throw invalidArgument('the new passphrase is empty');
+  let second: Buffer | undefined;
+  try {
+    second = await readHiddenLine('New passphrase, again: ');
+    if (!first.equals(second)) {
+      throw invalidArgument('the two passphrases do not match; nothing was changed');
+    }
+    return first;
+  } catch (err) {
+    first.fill(0);
+    throw err;
+  } finally {
+    second?.fill(0);
+  }
 }

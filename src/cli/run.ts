@@ -30,11 +30,45 @@ export async function run(argv: string[]): Promise<number> {
   }
 }
 
+/**
+ * The command and everything else: global options may come before the command
+ * (`--dir X init`) as well as after it. What comes before it must be a global option.
+ */
+function splitCommand(argv: string[]): { name: string | undefined; rest: string[]; help: boolean } {
+  if (argv[0] === '--version' || argv[0] === '-v') return { name: argv[0], rest: [], help: false };
+  const before: string[] = [];
+  let help = false;
+  let i = 0;
+  for (; i < argv.length; i++) {
+    const arg = argv[i]!;
+    if (!arg.startsWith('-') || arg === '-') break;
+    if (arg === '--help' || arg === '-h') {
+      help = true;
+      continue;
+    }
+    const option = arg.startsWith('--') ? GLOBAL_OPTIONS[arg.slice(2).split('=')[0]!] : undefined;
+    if (!option) {
+      throw new UsageError(
+        `unknown option "${arg}" before the command; only global options (--dir, --backend, --require-hardware, --json, --lock-timeout) may come first`,
+      );
+    }
+    before.push(arg);
+    if (option.type === 'string' && !arg.includes('=')) {
+      const value = argv[i + 1];
+      if (value === undefined) throw new UsageError(`${arg} needs a value`);
+      before.push(value);
+      i++;
+    }
+  }
+  const [name, ...after] = argv.slice(i);
+  return { name, rest: [...before, ...(help ? ['--help'] : []), ...after], help };
+}
+
 async function dispatch(argv: string[], json: boolean): Promise<number> {
-  const [name, ...rest] = argv;
-  if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
+  const { name, rest, help } = splitCommand(argv);
+  if (name === undefined || name === 'help') {
     process.stdout.write(HELP);
-    return name === undefined ? EXIT.USAGE : EXIT.OK;
+    return name === undefined && !help ? EXIT.USAGE : EXIT.OK;
   }
   if (name === '--version' || name === '-v') {
     process.stdout.write(`${require('../../package.json').version}\n`);

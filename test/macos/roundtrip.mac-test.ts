@@ -207,6 +207,24 @@ describe(`the ${FORCED} tier on macOS`, () => {
     expect(err.hint).toBeTruthy();
   });
 
+  it('counts the keychain items it deletes, and deletes none the second time', async () => {
+    if (FORCED !== 'keychain') return;
+    const spec = {
+      kind: 'keychain' as const,
+      tag: Buffer.from(`device-keystore/key/count/${Date.now()}`),
+    };
+    const made = await native.createKey({ ...spec, label: 'device-keystore: count' });
+    expect(made.publicKey.length).toBe(65);
+    const found = await native.findKeys(spec);
+    expect(found.length).toBe(1);
+    // The private key item at least; a public key item stored beside it counts too.
+    const n = await native.deleteKeys(spec);
+    expect(n).toBeGreaterThanOrEqual(1);
+    expect(n).toBeLessThanOrEqual(2);
+    expect(await native.deleteKeys(spec)).toBe(0);
+    await expectCode(() => native.findKeys(spec), 'E_NOT_FOUND');
+  });
+
   it('deletes the key: gone here, in a new process, and from the keychain', async () => {
     const record = await readKeyRecord(keyPath(ALIAS), ALIAS);
     const data = parseKeyData(record, keyPath(ALIAS));
