@@ -7,7 +7,7 @@ import { ensureDir } from './atomic';
 import { unlockMaster } from './file-master';
 import { Lifecycle } from './lifecycle';
 import { withLock } from './lock';
-import { DIR_MODE } from './permissions';
+import { DIR_MODE, setPrivateAcl } from './permissions';
 import type { StorePaths } from './paths';
 import type { StoreSettings } from './settings';
 
@@ -146,7 +146,10 @@ async function ensureStoreDirs(paths: StorePaths): Promise<void> {
   for (const dir of [paths.dir, paths.keysDir, paths.secretsDir]) {
     const created = !(await exists(dir));
     await ensureDir(dir, DIR_MODE);
-    if (created) await fsp.chmod(dir, DIR_MODE).catch(() => {});
+    if (created) {
+      await fsp.chmod(dir, DIR_MODE).catch(() => {});
+      await setPrivateAcl(dir, 'directory');
+    }
   }
 }
 
