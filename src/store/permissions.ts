@@ -35,7 +35,7 @@ export async function assertPrivateFile(file: string, what: string): Promise<voi
       throw new KeystoreError(
         'E_INSECURE_PERMISSIONS',
         `${what} ${file} is accessible by ${others.join(', ')}`,
-        { path: file, hint: `run: ${icaclsFix(file, sec!, others)}` },
+        { path: file, hint: `run: ${icaclsFix(file, sec!, false)}` },
       );
     }
     return;
@@ -49,14 +49,24 @@ export async function assertPrivateFile(file: string, what: string): Promise<voi
   }
 }
 
-/** True when group or others can enter or list the directory. Reported as a warning. */
-export async function dirIsShared(dir: string): Promise<boolean> {
+/**
+ * A warning when group or others (Windows: anyone but the owner, SYSTEM and Administrators) can
+ * enter or list the store directory, with the command that fixes it; on Windows also when the
+ * addon did not load, so nothing can be checked.
+ */
+export async function sharedDirWarning(dir: string): Promise<string | undefined> {
   if (WINDOWS) {
+    if (!canCheckWindowsAcl()) {
+      return 'the native addon did not load, so Windows file permissions (DACLs) are neither checked nor set';
+    }
     const sec = fileSecurity(dir, 'check permissions of');
-    return sec ? untrustedGrants(sec).length > 0 : false;
+    const others = sec ? untrustedGrants(sec) : [];
+    if (!sec || others.length === 0) return undefined;
+    return `${dir} is accessible by ${others.join(', ')}; run: ${icaclsFix(dir, sec, true)}`;
   }
   const mode = (await fsp.stat(dir)).mode;
-  return (mode & GROUP_OTHER) !== 0;
+  if ((mode & GROUP_OTHER) === 0) return undefined;
+  return `${dir} is accessible by group or others; run: chmod 700 '${dir}'`;
 }
 
 /**
@@ -105,7 +115,7 @@ export function untrustedGrants(sec: WinFileSecurity): string[] {
   return [...out];
 }
 
-function icaclsFix(file: string, sec: WinFileSecurity, _others: string[]): string {
+function icaclsFix(file: string, sec: WinFileSecurity, directory: boolean): string {
   const removals = sec.aces
     .filter(
       (a) =>
@@ -115,7 +125,9 @@ function icaclsFix(file: string, sec: WinFileSecurity, _others: string[]): strin
         !(a.sid in WINDOWS_TRUSTED_SIDS),
     )
     .map((a) => `*${a.sid}`);
-  const grants = [sec.owner, ...Object.keys(WINDOWS_TRUSTED_SIDS)].map((s) => `*${s}:F`);
+  const grants = [sec.owner, ...Object.keys(WINDOWS_TRUSTED_SIDS)].map(
+    (s) => `*${s}:${directory ? '(OI)(CI)' : ''}F`,
+  );
   const reset = `icacls "${file}" /inheritance:r /grant:r ${grants.join(' ')}`;
   const unique = [...new Set(removals)];
   return unique.length > 0 ? `${reset} && icacls "${file}" /remove:g ${unique.join(' ')}` : reset;
