@@ -227,15 +227,14 @@ export async function restoreStore(dir: string, state: StoreState): Promise<void
 }
 
 /**
- * The mode fs.stat reports for a file (or directory) the store created with POSIX mode `m`. On
- * Windows only the read-only attribute (no owner write bit) survives: files show 0444 or 0666,
- * directories 0555 or 0777; what protects them there is the DACL (test/windows-store.test.ts).
+ * The mode fs.stat reports for a file or directory the store created with POSIX mode `m`. On
+ * Windows only the read-only attribute (no owner write bit) survives, and libuv shows it as 0444
+ * or 0666, directories included; what protects them there is the DACL
+ * (test/windows-store.test.ts).
  */
-export function statModeFor(m: number, dir = false): number {
+export function statModeFor(m: number): number {
   if (process.platform !== 'win32') return m;
-  const readOnly = (m & 0o200) === 0;
-  if (dir) return readOnly ? 0o555 : 0o777;
-  return readOnly ? 0o444 : 0o666;
+  return (m & 0o200) === 0 ? 0o444 : 0o666;
 }
 
 export async function modeOf(file: string): Promise<number> {
