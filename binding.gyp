@@ -44,6 +44,17 @@
           }
         ],
         [
+          "OS=='win'",
+          {
+            "sources": [
+              "native/windows/win_acl.cc",
+              "native/windows/win_binding.cc"
+            ],
+            "defines": ["_WIN32_WINNT=0x0A00", "WIN32_LEAN_AND_MEAN", "NOMINMAX"],
+            "libraries": ["-ladvapi32"]
+          }
+        ],
+        [
           "OS=='mac'",
           {
             "sources": [

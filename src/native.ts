@@ -36,6 +36,25 @@ export interface Tss2Status {
   libraries: { soname: string; path: string }[];
 }
 
+/** One access-control entry of a Windows DACL, as native/windows/ reads it. */
+export interface WinAce {
+  type: 'allow' | 'deny' | 'other';
+  sid: string;
+  /** LookupAccountSidW's DOMAIN\\name, when the SID resolves. */
+  name?: string;
+  mask: number;
+  inherited: boolean;
+  /** Applies to what is created inside a directory, not to the directory itself. */
+  inheritOnly: boolean;
+}
+
+export interface WinFileSecurity {
+  owner: string;
+  /** False for a NULL DACL, which grants everyone everything. */
+  daclPresent: boolean;
+  aces: WinAce[];
+}
+
 type TpmConnectionClass = new (tcti: string, ownerAuth?: Buffer) => NativeTpmConnection;
 
 export interface NativeAddon {
@@ -43,6 +62,12 @@ export interface NativeAddon {
   /** Linux builds only (every one of them has the TPM tier). */
   tss2Status?(libDir?: string): Tss2Status;
   TpmConnection?: TpmConnectionClass;
+  /** Windows builds only: the owner and DACL of a file or directory. */
+  win32FileSecurity?(path: string): WinFileSecurity;
+  /** Windows builds under Wine only: Wine's version (wine_get_version). */
+  wineVersion?: string;
+  /** Windows builds only: a protected DACL for the current user, SYSTEM and Administrators. */
+  win32SetPrivateAcl?(path: string, directory: boolean): void;
 }
 
 export type NativeLoad =

@@ -31,6 +31,8 @@ import {
   shq,
   type ProcResult,
 } from './helpers-proc';
+import { statModeFor } from './helpers-file';
+import { WINDOWS, WINE } from './windows-skips';
 
 const PASSPHRASE = 'cli test passphrase, not a real one';
 const ENV = { DEVICE_KEYSTORE_PASSPHRASE: PASSPHRASE };
@@ -352,19 +354,22 @@ describe('sign and verify', () => {
     expect(nodeVerifies(identity.publicKey, message, Buffer.from(r.out, 'base64'))).toBe(true);
   });
 
-  it('signs --in to --out as binary DER, which `openssl dgst -sha256 -verify` accepts', async () => {
-    const data = file('msg.txt', message);
-    const sig = file('msg.der');
-    const pem = file('identity.pem', identity.publicKey);
-    const r = await cli(['sign', '--in', data, '--out', sig, '--encoding', 'binary']);
-    expectOk(r);
-    expect(r.out).toBe('');
-    expect(readFileSync(sig)[0]).toBe(0x30);
-    expect(await opensslVerifies(pem, data, sig)).toBe(true);
-    // A different message does not verify under OpenSSL either.
-    const other = file('other.txt', message + 'x');
-    expect(await opensslVerifies(pem, other, sig)).toBe(false);
-  });
+  it.skipIf(WINE)(
+    'signs --in to --out as binary DER, which `openssl dgst -sha256 -verify` accepts',
+    async () => {
+      const data = file('msg.txt', message);
+      const sig = file('msg.der');
+      const pem = file('identity.pem', identity.publicKey);
+      const r = await cli(['sign', '--in', data, '--out', sig, '--encoding', 'binary']);
+      expectOk(r);
+      expect(r.out).toBe('');
+      expect(readFileSync(sig)[0]).toBe(0x30);
+      expect(await opensslVerifies(pem, data, sig)).toBe(true);
+      // A different message does not verify under OpenSSL either.
+      const other = file('other.txt', message + 'x');
+      expect(await opensslVerifies(pem, other, sig)).toBe(false);
+    },
+  );
 
   it('--format p1363 gives 64 bytes r||s; --json gives the signature in the JSON', async () => {
     const [p1363, json] = await Promise.all([
@@ -425,68 +430,71 @@ describe('sign and verify', () => {
     expectJsonError(both, 2, 'E_INVALID_ARGUMENT');
   });
 
-  it('verify --public-key works with a PEM file and needs no store or passphrase', async () => {
-    const data = file('pk-msg.txt', message);
-    const signed = await cli(['sign', '--in', data, '--format', 'p1363', '--encoding', 'binary']);
-    expectOk(signed);
-    const sig = file('pk-msg.p1363', signed.stdout);
-    const pem = file('pk-identity.pem', identity.publicKey);
-    const empty = tmp.make();
-    const args = ['verify', '--public-key', pem, '--signature', sig, '--in', data];
-    const opts = ['--format', 'p1363', '--encoding', 'binary', '--dir', empty];
-    const good = await runCli([...args, ...opts]);
-    expectOk(good);
-    expect(good.out).toContain(`signature OK (${pem})`);
-    // Under another key (fresh from OpenSSL) the same signature is INVALID: exit 1.
-    const otherKey = file('other-key.pem');
-    const otherPub = file('other-pub.pem');
-    expectOk(
-      await runTool('openssl', [
-        'ecparam',
-        '-name',
-        'prime256v1',
-        '-genkey',
-        '-noout',
-        '-out',
-        otherKey,
-      ]),
-    );
-    expectOk(await runTool('openssl', ['ec', '-in', otherKey, '-pubout', '-out', otherPub]));
-    const wrongKey = await runCli([
-      'verify',
-      '--public-key',
-      otherPub,
-      '--signature',
-      sig,
-      '--in',
-      data,
-      ...opts,
-    ]);
-    expect(wrongKey.code, describeResult(wrongKey)).toBe(1);
-    // And a signature OpenSSL makes with that key verifies through the CLI.
-    const osslSig = file('openssl.der');
-    expectOk(
-      await runTool('openssl', ['dgst', '-sha256', '-sign', otherKey, '-out', osslSig, data]),
-    );
-    const theirs = await runCli([
-      'verify',
-      '--public-key',
-      otherPub,
-      '--signature',
-      osslSig,
-      '--in',
-      data,
-      '--encoding',
-      'binary',
-      '--dir',
-      empty,
-      '--json',
-    ]);
-    expectOk(theirs);
-    expect(jsonOf(theirs)).toMatchObject({ ok: true, valid: true });
-    // No store was needed: nothing was written to the empty directory.
-    expect(await fsp.readdir(empty)).toEqual([]);
-  });
+  it.skipIf(WINE)(
+    'verify --public-key works with a PEM file and needs no store or passphrase',
+    async () => {
+      const data = file('pk-msg.txt', message);
+      const signed = await cli(['sign', '--in', data, '--format', 'p1363', '--encoding', 'binary']);
+      expectOk(signed);
+      const sig = file('pk-msg.p1363', signed.stdout);
+      const pem = file('pk-identity.pem', identity.publicKey);
+      const empty = tmp.make();
+      const args = ['verify', '--public-key', pem, '--signature', sig, '--in', data];
+      const opts = ['--format', 'p1363', '--encoding', 'binary', '--dir', empty];
+      const good = await runCli([...args, ...opts]);
+      expectOk(good);
+      expect(good.out).toContain(`signature OK (${pem})`);
+      // Under another key (fresh from OpenSSL) the same signature is INVALID: exit 1.
+      const otherKey = file('other-key.pem');
+      const otherPub = file('other-pub.pem');
+      expectOk(
+        await runTool('openssl', [
+          'ecparam',
+          '-name',
+          'prime256v1',
+          '-genkey',
+          '-noout',
+          '-out',
+          otherKey,
+        ]),
+      );
+      expectOk(await runTool('openssl', ['ec', '-in', otherKey, '-pubout', '-out', otherPub]));
+      const wrongKey = await runCli([
+        'verify',
+        '--public-key',
+        otherPub,
+        '--signature',
+        sig,
+        '--in',
+        data,
+        ...opts,
+      ]);
+      expect(wrongKey.code, describeResult(wrongKey)).toBe(1);
+      // And a signature OpenSSL makes with that key verifies through the CLI.
+      const osslSig = file('openssl.der');
+      expectOk(
+        await runTool('openssl', ['dgst', '-sha256', '-sign', otherKey, '-out', osslSig, data]),
+      );
+      const theirs = await runCli([
+        'verify',
+        '--public-key',
+        otherPub,
+        '--signature',
+        osslSig,
+        '--in',
+        data,
+        '--encoding',
+        'binary',
+        '--dir',
+        empty,
+        '--json',
+      ]);
+      expectOk(theirs);
+      expect(jsonOf(theirs)).toMatchObject({ ok: true, valid: true });
+      // No store was needed: nothing was written to the empty directory.
+      expect(await fsp.readdir(empty)).toEqual([]);
+    },
+  );
 
   it('signs with another key by --key; unknown keys exit 3', async () => {
     const created = await cli(['create-key', 'signer', '--json']);
@@ -512,25 +520,35 @@ describe('public-key in all four formats', () => {
   const expectedSpki = () =>
     createPublicKey(identity.publicKey).export({ format: 'der', type: 'spki' });
 
-  it('pem (the default): OpenSSL reads it, and it equals the identity key', async () => {
-    const [text, json] = await Promise.all([
-      cli(['public-key']),
-      cli(['public-key', '--format', 'pem', '--json']),
-    ]);
-    expectOk(text);
-    expect(text.out).toBe(identity.publicKey);
-    const pemFile = file('pub-from-cli.pem', text.out);
-    const parsed = await runTool('openssl', ['pkey', '-pubin', '-in', pemFile, '-outform', 'DER']);
-    expectOk(parsed);
-    expect(parsed.stdout.equals(expectedSpki())).toBe(true);
-    expectOk(json);
-    expect(jsonOf(json)).toMatchObject({
-      ok: true,
-      alias: identity.keyAlias,
-      format: 'pem',
-      publicKey: identity.publicKey,
-    });
-  });
+  it.skipIf(WINE)(
+    'pem (the default): OpenSSL reads it, and it equals the identity key',
+    async () => {
+      const [text, json] = await Promise.all([
+        cli(['public-key']),
+        cli(['public-key', '--format', 'pem', '--json']),
+      ]);
+      expectOk(text);
+      expect(text.out).toBe(identity.publicKey);
+      const pemFile = file('pub-from-cli.pem', text.out);
+      const parsed = await runTool('openssl', [
+        'pkey',
+        '-pubin',
+        '-in',
+        pemFile,
+        '-outform',
+        'DER',
+      ]);
+      expectOk(parsed);
+      expect(parsed.stdout.equals(expectedSpki())).toBe(true);
+      expectOk(json);
+      expect(jsonOf(json)).toMatchObject({
+        ok: true,
+        alias: identity.keyAlias,
+        format: 'pem',
+        publicKey: identity.publicKey,
+      });
+    },
+  );
 
   it('jwk: a P-256 JWK that node:crypto imports to the same key', async () => {
     const [text, json] = await Promise.all([
@@ -735,7 +753,7 @@ describe('change-passphrase', () => {
     expectOk(init);
     const pfile = path.join(dir, '.passphrase');
     const before = readFileSync(pfile, 'utf8');
-    expect(statSync(pfile).mode & 0o777).toBe(0o400);
+    expect(statSync(pfile).mode & 0o777).toBe(statModeFor(0o400));
     // The generated passphrase is never printed.
     expect(init.out + init.stderr).not.toContain(before);
     const text = await runCli(['change-passphrase', '--dir', dir]);
@@ -747,7 +765,7 @@ describe('change-passphrase', () => {
     expect(jsonOf(json)).toMatchObject({ ok: true, storedIn: 'passphrase-file', generated: true });
     const after = readFileSync(pfile, 'utf8');
     expect(after).not.toBe(before);
-    expect(statSync(pfile).mode & 0o777).toBe(0o400);
+    expect(statSync(pfile).mode & 0o777).toBe(statModeFor(0o400));
     expect(text.out + json.out).not.toContain(after);
     // info warns that the passphrase file sits beside the keys, and never shows it.
     const info = await runCli(['info', '--dir', dir, '--json']);
@@ -812,27 +830,30 @@ describe('exit codes for each error, with the error as JSON on stdout under --js
     );
   });
 
-  it('E_INSECURE_PERMISSIONS -> 7: a key file or passphrase file readable by others', async () => {
-    const dir = path.join(tmp.make(), 'copy');
-    cpSync(store, dir, { recursive: true });
-    chmodSync(path.join(dir, 'keys', `${identity.keyAlias}.json`), 0o644);
-    const [json, text] = await Promise.all([
-      runCli(['sign', '--dir', dir, '--json'], { env: ENV, input: 'x' }),
-      runCli(['sign', '--dir', dir], { env: ENV, input: 'x' }),
-    ]);
-    const body = expectJsonError(json, 7, 'E_INSECURE_PERMISSIONS');
-    expect(body.error.hint).toContain('chmod go-rwx');
-    expectTextError(text, 7, 'E_INSECURE_PERMISSIONS');
-    // A generated passphrase file that others can read is refused too.
-    const gen = path.join(tmp.make(), 'gen');
-    expectOk(await runCli(['init', '--name', 'g', '--dir', gen]));
-    chmodSync(path.join(gen, '.passphrase'), 0o444);
-    expectJsonError(
-      await runCli(['sign', '--dir', gen, '--json'], { input: 'x' }),
-      7,
-      'E_INSECURE_PERMISSIONS',
-    );
-  });
+  it.skipIf(WINDOWS)(
+    'E_INSECURE_PERMISSIONS -> 7: a key file or passphrase file readable by others',
+    async () => {
+      const dir = path.join(tmp.make(), 'copy');
+      cpSync(store, dir, { recursive: true });
+      chmodSync(path.join(dir, 'keys', `${identity.keyAlias}.json`), 0o644);
+      const [json, text] = await Promise.all([
+        runCli(['sign', '--dir', dir, '--json'], { env: ENV, input: 'x' }),
+        runCli(['sign', '--dir', dir], { env: ENV, input: 'x' }),
+      ]);
+      const body = expectJsonError(json, 7, 'E_INSECURE_PERMISSIONS');
+      expect(body.error.hint).toContain('chmod go-rwx');
+      expectTextError(text, 7, 'E_INSECURE_PERMISSIONS');
+      // A generated passphrase file that others can read is refused too.
+      const gen = path.join(tmp.make(), 'gen');
+      expectOk(await runCli(['init', '--name', 'g', '--dir', gen]));
+      chmodSync(path.join(gen, '.passphrase'), 0o444);
+      expectJsonError(
+        await runCli(['sign', '--dir', gen, '--json'], { input: 'x' }),
+        7,
+        'E_INSECURE_PERMISSIONS',
+      );
+    },
+  );
 
   it('--backend tpm2 and --require-hardware -> 8 on a machine without them', async () => {
     const dir = tmp.make();
@@ -872,7 +893,7 @@ async function keysIn(dir: string): Promise<string[]> {
 // ---- progress indicator ----------------------------------------------------------------------
 
 describe('the progress indicator', () => {
-  it('shows "deriving the key" on a terminal, and clears it', async () => {
+  it.skipIf(WINDOWS)('shows "deriving the key" on a terminal, and clears it', async () => {
     const which = await runTool('sh', ['-c', 'command -v script']);
     expect(which.code, 'util-linux `script` is needed for this test').toBe(0);
     const dir = path.join(tmp.make(), 'store');
@@ -886,20 +907,23 @@ describe('the progress indicator', () => {
     expect(r.out.slice(last)).toContain('\r\x1b[K');
   });
 
-  it('stays silent when stderr is not a terminal, and with --json on a terminal', async () => {
-    const dir = path.join(tmp.make(), 'store');
-    const plain = await runCli(['init', '--name', 'pipe', '--dir', dir]);
-    expectOk(plain);
-    expect(plain.stderr).not.toContain('deriving the key');
-    expect(plain.out).not.toContain('deriving the key');
-    const dir2 = path.join(tmp.make(), 'store');
-    const cmd = [process.execPath, CLI, 'init', '--name', 'tty', '--dir', dir2, '--json']
-      .map(shq)
-      .join(' ');
-    const r = await runTool('script', ['-qec', cmd, '/dev/null']);
-    expect(r.code, describeResult(r)).toBe(0);
-    expect(r.out).not.toContain('deriving the key');
-  });
+  it.skipIf(WINDOWS)(
+    'stays silent when stderr is not a terminal, and with --json on a terminal',
+    async () => {
+      const dir = path.join(tmp.make(), 'store');
+      const plain = await runCli(['init', '--name', 'pipe', '--dir', dir]);
+      expectOk(plain);
+      expect(plain.stderr).not.toContain('deriving the key');
+      expect(plain.out).not.toContain('deriving the key');
+      const dir2 = path.join(tmp.make(), 'store');
+      const cmd = [process.execPath, CLI, 'init', '--name', 'tty', '--dir', dir2, '--json']
+        .map(shq)
+        .join(' ');
+      const r = await runTool('script', ['-qec', cmd, '/dev/null']);
+      expect(r.code, describeResult(r)).toBe(0);
+      expect(r.out).not.toContain('deriving the key');
+    },
+  );
 });
 
 // ---- issue 9, item 17: arguments in any order, garbage named, every exit code documented -------

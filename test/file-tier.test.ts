@@ -28,6 +28,7 @@ import {
   leafPaths,
   makeTempDir,
   modeOf,
+  statModeFor,
   overwrite,
   mutateOneChar,
   readJson,
@@ -42,6 +43,7 @@ import {
   type JsonObject,
   type StoreState,
 } from './helpers-file';
+import { WINDOWS } from './windows-skips';
 
 const MESSAGE = Buffer.from('device-keystore file-tier test message');
 const SECRET_VALUE = Buffer.from('sealed value \u00e9\u2713 with bytes \u0000\u00ff', 'utf8');
@@ -737,7 +739,7 @@ describe('passphrases', () => {
       );
       expect(err.message).toMatch(/empty/);
       expect(await fsp.readFile(file, 'utf8')).toBe(content);
-      expect(await modeOf(file)).toBe(0o400);
+      expect(await modeOf(file)).toBe(statModeFor(0o400));
     }
     // A trailing newline (an editor's) is not part of the passphrase.
     await overwrite(file, Buffer.concat([real, Buffer.from('\n')]));
@@ -793,40 +795,45 @@ describe('permissions', () => {
       ].sort(),
     );
     for (const d of ['', 'keys', 'secrets', 'sealing']) {
-      expect(await modeOf(path.join(fx.dir, d)), `dir ${d || '.'}`).toBe(0o700);
+      expect(await modeOf(path.join(fx.dir, d)), `dir ${d || '.'}`).toBe(statModeFor(0o700));
     }
     for (const rel of snap.keys()) {
-      expect(await modeOf(path.join(fx.dir, rel)), rel).toBe(rel === '.passphrase' ? 0o400 : 0o600);
+      expect(await modeOf(path.join(fx.dir, rel)), rel).toBe(
+        statModeFor(rel === '.passphrase' ? 0o400 : 0o600),
+      );
     }
   });
 
-  it('refuses a key, passphrase, master or secret file that group or others can access', async () => {
-    const fx = await freshBase();
-    const cases: [string, () => Promise<unknown>][] = [
-      ['keys/extra.json', () => signWith(fx.dir, 'extra')],
-      ['.passphrase', () => signWith(fx.dir, 'extra')],
-      ['file-master.json', () => signWith(fx.dir, 'extra')],
-      ['secrets/token.json', () => withStore(fx.dir, (ks) => ks.secrets.get('token'))],
-    ];
-    const before = await snapshotDir(fx.dir);
-    for (const [rel, op] of cases) {
-      const file = path.join(fx.dir, rel);
-      const original = await modeOf(file);
-      for (const mode of [0o644, 0o640, 0o604, 0o620, 0o602, 0o610, 0o601, 0o444]) {
-        await fsp.chmod(file, mode);
-        const label = `${rel} ${mode.toString(8)}`;
-        const err = await expectCode(op, 'E_INSECURE_PERMISSIONS', label);
-        expect(err.hint, label).toMatch(/chmod/);
-        expect(err.hint, label).toContain(file);
-        expect(err.path, label).toBe(file);
-        // Reported, not silently fixed.
-        expect(await modeOf(file), label).toBe(mode);
+  it.skipIf(WINDOWS)(
+    'refuses a key, passphrase, master or secret file that group or others can access',
+    async () => {
+      const fx = await freshBase();
+      const cases: [string, () => Promise<unknown>][] = [
+        ['keys/extra.json', () => signWith(fx.dir, 'extra')],
+        ['.passphrase', () => signWith(fx.dir, 'extra')],
+        ['file-master.json', () => signWith(fx.dir, 'extra')],
+        ['secrets/token.json', () => withStore(fx.dir, (ks) => ks.secrets.get('token'))],
+      ];
+      const before = await snapshotDir(fx.dir);
+      for (const [rel, op] of cases) {
+        const file = path.join(fx.dir, rel);
+        const original = await modeOf(file);
+        for (const mode of [0o644, 0o640, 0o604, 0o620, 0o602, 0o610, 0o601, 0o444]) {
+          await fsp.chmod(file, mode);
+          const label = `${rel} ${mode.toString(8)}`;
+          const err = await expectCode(op, 'E_INSECURE_PERMISSIONS', label);
+          expect(err.hint, label).toMatch(/chmod/);
+          expect(err.hint, label).toContain(file);
+          expect(err.path, label).toBe(file);
+          // Reported, not silently fixed.
+          expect(await modeOf(file), label).toBe(mode);
+        }
+        await fsp.chmod(file, original);
+        await op();
       }
-      await fsp.chmod(file, original);
-      await op();
-    }
-    expectSameSnapshot(await snapshotDir(fx.dir), before, 'perms');
-  });
+      expectSameSnapshot(await snapshotDir(fx.dir), before, 'perms');
+    },
+  );
 });
 
 // ---------------------------------------------------------------------------------------------
@@ -849,11 +856,11 @@ describe('legacy passphrase in identity.json', () => {
     expect(warnings[0]).not.toContain(passphrase);
 
     expect(await fsp.readFile(ppFile, 'utf8')).toBe(passphrase);
-    expect(await modeOf(ppFile)).toBe(0o400);
+    expect(await modeOf(ppFile)).toBe(statModeFor(0o400));
     const migrated = await readJson(idFile);
     expect(migrated).not.toHaveProperty('passphrase');
     expect(migrated).toEqual(identity);
-    expect(await modeOf(idFile)).toBe(0o600);
+    expect(await modeOf(idFile)).toBe(statModeFor(0o600));
     expect((await fsp.readFile(idFile, 'utf8')).includes(passphrase)).toBe(false);
 
     // Second open: nothing left to migrate, no warning; the identity reads cleanly.
@@ -957,7 +964,7 @@ describe('changing a file-managed passphrase', () => {
     const newPass = await fsp.readFile(ppFile, 'utf8');
     expect(newPass).not.toBe(oldPass);
     expect(newPass).toMatch(/^[A-Za-z0-9_-]{43}$/);
-    expect(await modeOf(ppFile)).toBe(0o400);
+    expect(await modeOf(ppFile)).toBe(statModeFor(0o400));
     const after = await snapshotDir(fx.dir);
     expect([...after.keys()].sort()).toEqual([...before.keys()].sort());
     for (const [rel, bytes] of before) {
@@ -984,7 +991,7 @@ describe('changing a file-managed passphrase', () => {
     await fsp.writeFile(ppFile, oldPass, { mode: 0o400 });
     await expectSigns(fx.dir, 'extra', fx.extraPem);
     expect(await fsp.readFile(ppFile, 'utf8')).toBe(newPass);
-    expect(await modeOf(ppFile)).toBe(0o400);
+    expect(await modeOf(ppFile)).toBe(statModeFor(0o400));
     await expect(fsp.access(`${ppFile}.next`)).rejects.toThrow();
 
     // Only `.next` left (not a state the change produces, but one it can be recovered from).
@@ -1040,7 +1047,7 @@ describe('DEVICE_KEYSTORE_PASSPHRASE_FILE outside the store', () => {
     process.env.DEVICE_KEYSTORE_PASSPHRASE_FILE = ppFile;
     const fx = await makeStore('ppfile-store');
 
-    expect(await modeOf(ppFile)).toBe(0o400);
+    expect(await modeOf(ppFile)).toBe(statModeFor(0o400));
     const pass = await fsp.readFile(ppFile, 'utf8');
     expect(pass).toMatch(/^[A-Za-z0-9_-]{43}$/);
     const inStore = await snapshotDir(fx.dir);
@@ -1056,7 +1063,7 @@ describe('DEVICE_KEYSTORE_PASSPHRASE_FILE outside the store', () => {
     await withStore(fx.dir, (ks) => ks.changePassphrase());
     const next = await fsp.readFile(ppFile, 'utf8');
     expect(next).not.toBe(pass);
-    expect(await modeOf(ppFile)).toBe(0o400);
+    expect(await modeOf(ppFile)).toBe(statModeFor(0o400));
     expect([...(await snapshotDir(elsewhere)).keys()]).toEqual(['keystore-passphrase']);
     expect((await snapshotDir(fx.dir)).has('.passphrase')).toBe(false);
     await expectSigns(fx.dir, 'extra', fx.extraPem);

@@ -157,7 +157,8 @@ export async function snapshotDir(dir: string): Promise<Map<string, Buffer>> {
     for (const e of await fsp.readdir(d, { withFileTypes: true })) {
       const full = path.join(d, e.name);
       if (e.isDirectory()) await walk(full);
-      else out.set(path.relative(dir, full), await fsp.readFile(full));
+      // '/' on every platform, so tests can name files as 'keys/x.json'.
+      else out.set(path.relative(dir, full).split(path.sep).join('/'), await fsp.readFile(full));
     }
   }
   await walk(dir);
@@ -223,6 +224,17 @@ export async function restoreStore(dir: string, state: StoreState): Promise<void
     await fsp.writeFile(path.join(dir, rel), bytes, { mode });
     await fsp.chmod(path.join(dir, rel), mode);
   }
+}
+
+/**
+ * The mode fs.stat reports for a file or directory the store created with POSIX mode `m`. On
+ * Windows only the read-only attribute (no owner write bit) survives, and libuv shows it as 0444
+ * or 0666, directories included; what protects them there is the DACL
+ * (test/windows-store.test.ts).
+ */
+export function statModeFor(m: number): number {
+  if (process.platform !== 'win32') return m;
+  return (m & 0o200) === 0 ? 0o444 : 0o666;
 }
 
 export async function modeOf(file: string): Promise<number> {

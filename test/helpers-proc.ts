@@ -239,6 +239,17 @@ export async function opensslVerifies(
   dataFile: string,
   derSigFile: string,
 ): Promise<boolean> {
+  if (process.env.DK_WIN_WINE === '1') {
+    // Wine cannot run the Linux openssl; the OpenSSL inside node.exe verifies instead.
+    const { createPublicKey, verify } = await import('node:crypto');
+    const { readFile } = await import('node:fs/promises');
+    return verify(
+      'sha256',
+      await readFile(dataFile),
+      createPublicKey(await readFile(pubPemFile)),
+      await readFile(derSigFile),
+    );
+  }
   const r = await runTool('openssl', [
     'dgst',
     '-sha256',

@@ -39,6 +39,8 @@ import {
   type ProcResult,
   type Running,
 } from './helpers-proc';
+import { statModeFor } from './helpers-file';
+import { WINDOWS } from './windows-skips';
 
 const N = 6;
 const PASSPHRASE = 'correct horse battery staple, processes test';
@@ -173,7 +175,7 @@ describe(`${N} processes run init on one store at the same moment`, () => {
     const store = path.join(tmp.make(), 'store');
     await expectOneWinner(store, await raceInit(store, {}), {});
     const st = statSync(path.join(store, '.passphrase'));
-    expect(st.mode & 0o777).toBe(0o400);
+    expect(st.mode & 0o777).toBe(statModeFor(0o400));
   });
 });
 
@@ -239,7 +241,7 @@ async function crashInit(
   const onDisk = JSON.parse(readFileSync(path.join(store, 'identity.json'), 'utf8'));
   expect(onDisk.publicKey).toBe(identity.publicKey);
   expect(await keyFiles(store)).toEqual([`${identity.keyAlias}.json`]);
-  expect(statSync(path.join(store, '.passphrase')).mode & 0o777).toBe(0o400);
+  expect(statSync(path.join(store, '.passphrase')).mode & 0o777).toBe(statModeFor(0o400));
   expect(await litterAfterKills(store)).toEqual([]);
   count(
     `init killed${precreate ? ' at a chosen point' : ' at random'}: ${atKill} -> ${body.state}`,
@@ -365,7 +367,7 @@ async function crashChange(
   }
   // Opening settled the state: no pending passphrase is left behind.
   expect(fileStamp(next)).toBeUndefined();
-  expect(statSync(pfile).mode & 0o777).toBe(0o400);
+  expect(statSync(pfile).mode & 0o777).toBe(statModeFor(0o400));
   const state = sha256(readFileSync(pfile)) === oldHash ? 'old' : 'new';
   if (completed || fileChanged || masterChanged) expect(state).toBe('new');
   count(`change-passphrase killed ${kind}: ${atKill} -> ${state} passphrase`);
@@ -425,47 +427,54 @@ describe('kill -9 during change-passphrase (generated passphrase file)', () => {
 });
 
 describe('change-passphrase while other processes sign', () => {
-  it('a signer that runs while a change is paused after writing .passphrase.next leaves the change intact', async () => {
-    // The change is frozen (SIGSTOP) the moment `.next` appears, before it re-wraps the master.
-    // A signer then opens the store: it must not discard `.next`, which the change is about to
-    // rename over `.passphrase`; otherwise the master ends up wrapped under a passphrase stored
-    // nowhere and the store is lost for good.
-    const s = await initGenerated();
-    const change = startCli(['change-passphrase', '--dir', s.store, '--json'], {
-      timeoutMs: 60_000,
-    });
-    const seen = await whenFileAppears(s.store, (n) => n === '.passphrase.next', change.done)
-      .promise;
-    expect(seen, 'change-passphrase ended before writing .passphrase.next').toBe(
-      '.passphrase.next',
-    );
-    change.child.kill('SIGSTOP');
-    let signer: Running | undefined;
-    try {
-      signer = startCli(['sign', '--dir', s.store], { input: 'during a paused change' });
-      // Resume the change once the signer has finished (having unlocked with the old
-      // passphrase) or is waiting for the change's lock (its staged lock owner file appears).
-      // The sleep is only a safety net against a hang.
-      const waiting = whenFileAppears(
-        s.store,
-        (n) => /^\.lock\.[0-9a-f]+\.tmp$/.test(n),
-        signer.done,
+  it.skipIf(WINDOWS)(
+    'a signer that runs while a change is paused after writing .passphrase.next leaves the change intact',
+    async () => {
+      // The change is frozen (SIGSTOP) the moment `.next` appears, before it re-wraps the master.
+      // A signer then opens the store: it must not discard `.next`, which the change is about to
+      // rename over `.passphrase`; otherwise the master ends up wrapped under a passphrase stored
+      // nowhere and the store is lost for good.
+      const s = await initGenerated();
+      const change = startCli(['change-passphrase', '--dir', s.store, '--json'], {
+        timeoutMs: 60_000,
+      });
+      const seen = await whenFileAppears(s.store, (n) => n === '.passphrase.next', change.done)
+        .promise;
+      expect(seen, 'change-passphrase ended before writing .passphrase.next').toBe(
+        '.passphrase.next',
       );
-      await Promise.race([waiting.promise, sleep(20_000)]);
-      waiting.cancel();
-    } finally {
-      change.child.kill('SIGCONT');
-    }
-    const changed = await change.done;
-    const signed = await signer.done;
-    expect(changed.code, describeResult(changed)).toBe(0);
-    expect(signed.code, describeResult(signed)).toBe(0);
-    expect(
-      nodeVerifies(s.publicKey, 'during a paused change', Buffer.from(signed.out.trim(), 'base64')),
-    ).toBe(true);
-    await expectPassphraseFileUnlocks(s, 'after a change with a concurrent signer');
-    expect(await litter(s.store)).toEqual([]);
-  });
+      change.child.kill('SIGSTOP');
+      let signer: Running | undefined;
+      try {
+        signer = startCli(['sign', '--dir', s.store], { input: 'during a paused change' });
+        // Resume the change once the signer has finished (having unlocked with the old
+        // passphrase) or is waiting for the change's lock (its staged lock owner file appears).
+        // The sleep is only a safety net against a hang.
+        const waiting = whenFileAppears(
+          s.store,
+          (n) => /^\.lock\.[0-9a-f]+\.tmp$/.test(n),
+          signer.done,
+        );
+        await Promise.race([waiting.promise, sleep(20_000)]);
+        waiting.cancel();
+      } finally {
+        change.child.kill('SIGCONT');
+      }
+      const changed = await change.done;
+      const signed = await signer.done;
+      expect(changed.code, describeResult(changed)).toBe(0);
+      expect(signed.code, describeResult(signed)).toBe(0);
+      expect(
+        nodeVerifies(
+          s.publicKey,
+          'during a paused change',
+          Buffer.from(signed.out.trim(), 'base64'),
+        ),
+      ).toBe(true);
+      await expectPassphraseFileUnlocks(s, 'after a change with a concurrent signer');
+      expect(await litter(s.store)).toEqual([]);
+    },
+  );
 
   it(`3 processes open a store left mid-change (master re-wrapped, .next pending) at once`, async () => {
     // Build the state a kill leaves between re-wrapping the master and renaming `.next`, from
@@ -566,7 +575,9 @@ describe('the store lock', () => {
     const results = await Promise.all(counters.map((r) => r.done));
     for (const r of results) expect(r.code, describeResult(r)).toBe(0);
     for (const r of await Promise.all(diers.map((d) => d.done))) {
-      expect(r.signal, describeResult(r)).toBe('SIGKILL');
+      // Windows has no signals: process.kill(pid, 'SIGKILL') is TerminateProcess, exit code 1.
+      if (WINDOWS) expect([r.code, r.signal], describeResult(r)).toEqual([1, null]);
+      else expect(r.signal, describeResult(r)).toBe('SIGKILL');
     }
     expect(readFileSync(counter, 'utf8')).toBe(String(N * 20));
     // The last dier may have died after the counters finished; its lock is then still there.

@@ -13,6 +13,9 @@
 #ifdef DK_WITH_MACOS
 #include "../macos/mac_init.h"
 #endif
+#ifdef _WIN32
+#include "../windows/win_init.h"
+#endif
 
 namespace dk {
 
@@ -43,6 +46,10 @@ Addon::Addon(Napi::Env env, Napi::Object exports) {
 #endif
 #ifdef DK_WITH_MACOS
   InitMacos(env, exports);
+#endif
+#ifdef _WIN32
+  // Store file security (DACLs); needs only advapi32, so the addon loads on every Windows.
+  InitWindows(env, exports);
 #endif
 }
 

@@ -7,7 +7,7 @@ import type { StoreDescription } from '../keystore';
 import type { StoreContext } from '../store/context';
 import { listRecordNames } from '../store/key-records';
 import { findPassphrase } from '../store/passphrase';
-import { dirIsShared } from '../store/permissions';
+import { sharedDirWarning } from '../store/permissions';
 
 /** What protects the keys, honestly: tier, hardware or not, extractable by whom, and why. */
 export async function describeStore(
@@ -33,9 +33,8 @@ export async function describeStore(
   if (tiersInUse.has('encrypted-file')) warnings.push(...(await passphraseWarnings(ctx)));
   warnings.push(...(await legacySecretWarnings(ctx)));
   const dir = ctx.paths.dir;
-  if (await dirIsShared(dir).catch(() => false)) {
-    warnings.push(`${dir} is accessible by group or others; run: chmod 700 '${dir}'`);
-  }
+  const shared = await sharedDirWarning(dir).catch(() => undefined);
+  if (shared) warnings.push(shared);
   return {
     dir,
     tier: ctx.tier,

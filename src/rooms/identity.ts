@@ -13,7 +13,8 @@ import {
   type IdentityJSON,
 } from '../identity';
 import { signalOption } from '../store/abort';
-import { fsyncDir } from '../store/atomic';
+import { fsyncDir, renameDurable } from '../store/atomic';
+import { isNoHardLinks } from '../store/lock';
 import { fileExists, type StoreContext } from '../store/context';
 import { keyFile } from '../store/paths';
 import { readKeyRecord } from '../store/key-records';
@@ -144,15 +145,21 @@ export class IdentityRoom {
     }
     const staged = `${paths.identity}.${randomBytes(6).toString('hex')}.staged`;
     await writeIdentityFile(staged, identity);
+    const exists = () =>
+      new KeystoreError('E_EXISTS', `${paths.dir} already has an identity`, {
+        path: paths.identity,
+      });
     try {
-      await fsp.link(staged, paths.identity);
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'EEXIST') {
-        throw new KeystoreError('E_EXISTS', `${paths.dir} already has an identity`, {
-          path: paths.identity,
-        });
+      try {
+        await fsp.link(staged, paths.identity);
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code === 'EEXIST') throw exists();
+        if (!isNoHardLinks(err)) throw fromFsError(err, paths.identity, 'write');
+        // No hard links on this volume (FAT, exFAT, some shares). The store lock is held, and
+        // every writer of identity.json holds it, so looking first and then renaming is safe.
+        if (await fileExists(paths.identity)) throw exists();
+        await renameDurable(staged, paths.identity);
       }
-      throw fromFsError(err, paths.identity, 'write');
     } finally {
       await fsp.rm(staged, { force: true });
     }

@@ -7,7 +7,7 @@ import { ensureDir, removeFileDurable } from './atomic';
 import { unlockMaster } from './file-master';
 import { Lifecycle } from './lifecycle';
 import { withLock } from './lock';
-import { DIR_MODE } from './permissions';
+import { DIR_MODE, setPrivateAcl } from './permissions';
 import { SealingKeys, migrateLegacySecrets } from './sealing';
 import { ensureStoreId, readStoreId } from './store-id';
 import { listRecordNames } from './key-records';
@@ -209,7 +209,10 @@ async function ensureStoreDirs(paths: StorePaths): Promise<void> {
   for (const dir of [paths.dir, paths.keysDir, paths.secretsDir, paths.sealingDir]) {
     const created = !(await exists(dir));
     await ensureDir(dir, DIR_MODE);
-    if (created) await fsp.chmod(dir, DIR_MODE).catch(() => {});
+    if (created) {
+      await fsp.chmod(dir, DIR_MODE).catch(() => {});
+      await setPrivateAcl(dir, 'directory');
+    }
   }
 }
 

@@ -4,6 +4,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { KeystoreError, fromFsError } from '../errors';
 import { sleep, throwIfAborted } from './abort';
+import { retryWhileBusy } from './atomic';
 
 /**
  * A cross-process lock on a store directory, so that concurrent `init`s or key writes from
@@ -109,10 +110,48 @@ async function stageOwner(lockPath: string, me: LockOwner): Promise<string> {
   return staged;
 }
 
-/** link(from, to), false when `to` exists. */
+const WINDOWS = process.platform === 'win32';
+
+/**
+ * link() fails with these where the volume has no hard links: FAT and exFAT, some network
+ * shares (ENOTSUP/EOPNOTSUPP; EPERM from Linux's vfat; ERROR_INVALID_FUNCTION, which libuv
+ * reports as EISDIR, from Windows' FAT drivers).
+ */
+const NO_HARD_LINK_CODES = new Set([
+  'ENOTSUP',
+  'EOPNOTSUPP',
+  'ENOSYS',
+  WINDOWS ? 'EISDIR' : 'EPERM',
+]);
+
+export function isNoHardLinks(err: unknown): boolean {
+  return NO_HARD_LINK_CODES.has((err as NodeJS.ErrnoException)?.code ?? '');
+}
+
+/**
+ * link(from, to), false when `to` exists. Where the volume has no hard links, an exclusive copy
+ * instead (CopyFile with fail-if-exists, copy_file_range into an O_EXCL file): as exclusive, but
+ * a process killed mid-copy can leave a torn file, which readOwner judges by its age.
+ * On Windows, EPERM/EACCES/EBUSY also mean "not now": the previous holder's lock is deleted
+ * but still open in some process (a delete-pending file keeps its name until the last handle
+ * closes), so the caller waits and tries again.
+ */
 async function linkNoClobber(from: string, to: string, action: string): Promise<boolean> {
   try {
     await fsp.link(from, to);
+    return true;
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'EEXIST') return false;
+    if (isNoHardLinks(err)) return copyNoClobber(from, to, action);
+    if (WINDOWS && (code === 'EPERM' || code === 'EACCES' || code === 'EBUSY')) return false;
+    throw fromFsError(err, to, action);
+  }
+}
+
+async function copyNoClobber(from: string, to: string, action: string): Promise<boolean> {
+  try {
+    await fsp.copyFile(from, to, fsc.COPYFILE_EXCL);
     return true;
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'EEXIST') return false;
@@ -174,7 +213,7 @@ async function takeOverStale(
     const current = await readOwner(lockPath);
     if (current && current.token === stale.token) {
       try {
-        await fsp.unlink(lockPath);
+        await retryWhileBusy(() => fsp.unlink(lockPath));
       } catch (err) {
         if ((err as NodeJS.ErrnoException).code !== 'ENOENT') {
           throw fromFsError(err, lockPath, 'take over stale lock');
@@ -229,5 +268,5 @@ async function sweepLeftovers(lockPath: string, mine: string): Promise<void> {
 
 async function release(lockPath: string, token: string): Promise<void> {
   const owner = await readOwner(lockPath).catch(() => undefined);
-  if (owner?.token === token) await fsp.rm(lockPath, { force: true });
+  if (owner?.token === token) await retryWhileBusy(() => fsp.rm(lockPath, { force: true }));
 }

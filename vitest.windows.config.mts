@@ -1,0 +1,27 @@
+import { defineConfig } from 'vitest/config';
+
+/**
+ * The Windows leg (scripts/windows/test-leg.sh): these test files under Windows Node, in Wine
+ * here and natively on GitHub's windows-latest. Tests that cannot mean anything on Windows skip
+ * themselves there and are listed, with the reason, in test/windows-skips.ts; the leg's reporter
+ * fails the run on any other skip, and on a listed test that did not skip.
+ */
+export default defineConfig({
+  test: {
+    include: [
+      'test/file-tier.test.ts',
+      'test/windows-store.test.ts',
+      'test/api/*.test.ts',
+      'test/cli.test.ts',
+      'test/processes.test.ts',
+      'test/abort.test.ts',
+    ],
+    reporters: ['default', './scripts/windows/leg-reporter.ts'],
+    testTimeout: 120_000,
+    hookTimeout: 120_000,
+    // forks, not threads: some tests set process.umask(), which workers may not.
+    pool: 'forks',
+    maxWorkers: 2,
+    minWorkers: 1,
+  },
+});
