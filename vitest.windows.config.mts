@@ -15,6 +15,7 @@ export default defineConfig({
       'test/cli.test.ts',
       'test/processes.test.ts',
       'test/abort.test.ts',
+      'test/close.test.ts',
     ],
     reporters: ['default', './scripts/windows/leg-reporter.ts'],
     testTimeout: 120_000,

@@ -38,6 +38,18 @@ export const WINDOWS_SKIPS: readonly WindowsSkip[] = [
     test: 'test/processes.test.ts > change-passphrase while other processes sign > a signer that runs while a change is paused after writing .passphrase.next leaves the change intact',
     reason: 'freezes a process with SIGSTOP/SIGCONT, which Windows does not have',
   },
+  {
+    test: 'test/close.test.ts > close() on the tpm2 tier > waits for signs in flight, which all complete and verify',
+    reason: 'needs swtpm, a Linux program; close() on the encrypted-file tier runs',
+  },
+  {
+    test: 'test/close.test.ts > close() on the tpm2 tier > afterwards every key it handed out is E_CLOSED for sign, verify and ecdh',
+    reason: 'needs swtpm, a Linux program; close() on the encrypted-file tier runs',
+  },
+  {
+    test: 'test/close.test.ts > close() on the tpm2 tier > a second close() resolves, and so do two at once',
+    reason: 'needs swtpm, a Linux program; close() on the encrypted-file tier runs',
+  },
 ];
 
 /** Listed only under Wine (it is run on windows-latest). */

@@ -11,6 +11,9 @@ export const EXIT = {
   INTERNAL: 70,
 } as const;
 
+/** Codes only the CLI reports (in its --json errors), never a KeystoreError's. */
+export const CLI_ONLY_CODES = { E_USAGE: EXIT.USAGE } as const;
+
 const BY_CODE: Record<ErrorCode, number> = {
   E_INVALID_ARGUMENT: 2,
   E_NOT_FOUND: 3,

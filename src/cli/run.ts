@@ -2,7 +2,7 @@ import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { Keystore, type OpenOptions } from '../keystore';
 import { KeystoreError } from '../errors';
 import { TIERS, type TierName } from '../backends/backend';
-import { EXIT, exitCodeFor } from './exit-codes';
+import { CLI_ONLY_CODES, EXIT, exitCodeFor } from './exit-codes';
 import { progressReporter } from './io';
 import { COMMANDS, type CommandContext } from './commands';
 import { HELP, commandHelp } from './help';
@@ -145,7 +145,7 @@ async function dispatch(argv: string[], json: boolean): Promise<number> {
 
 function report(err: unknown, json: boolean): number {
   if (err instanceof UsageError) {
-    if (json) writeJsonError('E_USAGE', err.message);
+    if (json) writeJsonError('E_USAGE' satisfies keyof typeof CLI_ONLY_CODES, err.message);
     else process.stderr.write(`device-keystore: ${err.message}\n`);
     return EXIT.USAGE;
   }
