@@ -44,6 +44,7 @@ export interface KeyInfoJSON {
   hardwareBacked: boolean;
   /** True when anyone (the OS account owner, a passphrase holder) can get the key out. */
   extractable: boolean;
+  /** 'unknown' for a tpm2 key an earlier release imported from software (see listKeys). */
   extractableBy: ExtractableBy;
   algorithm: 'ECDSA-P256';
   createdAt: string;

@@ -2,13 +2,19 @@
  * What importKey takes into the TPM tier, against a real swtpm started here: only keys made in
  * and bound to a TPM (fixedTPM, fixedParent, sensitiveDataOrigin), never an authorization
  * attempt that could push the TPM into dictionary-attack lockout, errors that say what the
- * input is, and a signature checked against the key before it is returned.
+ * input is, and a signature checked against the key before it is returned; and a key an earlier
+ * release imported without those checks is listed for what it is.
  */
 import { diffieHellman, generateKeyPairSync } from 'node:crypto';
 import { promises as fsp } from 'node:fs';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Keystore } from '../src/index';
+import { parseTpm2bPublic, publicPointOf } from '../src/crypto/tpm2-structures';
+import { decodeTss2Pem } from '../src/crypto/tss2-pem';
+import { writeKeyRecord } from '../src/store/key-records';
+import { keyFile, storePaths } from '../src/store/paths';
+import { readStoreId } from '../src/store/store-id';
 import { Swtpm } from './helpers-swtpm';
 import {
   Stores,
@@ -79,6 +85,18 @@ async function encode(name: string, pub: string, priv: string, emptyAuth: boolea
   return fsp.readFile(out, 'utf8');
 }
 
+/** A software P-256 key (openssl) loaded with tpm2_import: sensitiveDataOrigin and fixedTPM clear. */
+async function softwareImported(name: string): Promise<string> {
+  const sw = path.join(scratch, `${name}.software.pem`);
+  const gen = await openssl(swtpm.tcti, ['ecparam', '-name', 'prime256v1', '-genkey', '-noout']);
+  expect(gen.code, gen.stderr).toBe(0);
+  await fsp.writeFile(sw, gen.stdout);
+  const pub = path.join(scratch, `${name}.pub`);
+  const priv = path.join(scratch, `${name}.priv`);
+  await tools('tpm2_import', [...['-C', PERSISTENT, '-G', 'ecc', '-i', sw, '-u', pub, '-r', priv]]);
+  return encode(name, pub, priv, true);
+}
+
 async function genpkey(name: string, extra: string[] = []): Promise<string> {
   const file = path.join(scratch, `${name}.pem`);
   const r = await openssl(swtpm.tcti, [
@@ -121,16 +139,7 @@ afterAll(async () => {
 
 describe('importKey takes only keys made in and bound to a TPM', () => {
   it('a software key loaded with tpm2_import is refused, and says why; no files are left', async () => {
-    const sw = path.join(scratch, 'software.pem');
-    const gen = await openssl(swtpm.tcti, ['ecparam', '-name', 'prime256v1', '-genkey', '-noout']);
-    expect(gen.code, gen.stderr).toBe(0);
-    await fsp.writeFile(sw, gen.stdout);
-    const pub = path.join(scratch, 'imported.pub');
-    const priv = path.join(scratch, 'imported.priv');
-    await tools('tpm2_import', [
-      ...['-C', PERSISTENT, '-G', 'ecc', '-i', sw, '-u', pub, '-r', priv],
-    ]);
-    const pem = await encode('imported', pub, priv, true);
+    const pem = await softwareImported('imported');
     expect(attributesOf(pem) & SENSITIVE_DATA_ORIGIN).toBe(0);
     const ks = await openStore();
     // Even with the caller's word on the password: where the key was made is the question.
@@ -170,6 +179,105 @@ describe('importKey takes only keys made in and bound to a TPM', () => {
     expect(nodeVerifies(k.publicKey, 'bound', await k.sign('bound'))).toBe(true);
     const info = (await ks.listKeys()).find((i) => i.alias === 'bound')!;
     expect([info.hardwareBacked, info.extractable]).toEqual([true, false]);
+    await stores.closeAll();
+  });
+});
+
+describe('a key an earlier release imported without these checks', () => {
+  let legacyDir: string;
+
+  beforeAll(async () => {
+    legacyDir = await makeTempDir('import-legacy');
+  });
+  afterAll(() => removeDir(legacyDir));
+
+  /** Put a TSS2 PEM in the store the way a release without the import checks did. */
+  async function writeAsOldRelease(
+    alias: string,
+    pem: string,
+    sideFile = Buffer.from(pem),
+  ): Promise<void> {
+    const paths = storePaths(legacyDir);
+    const pub = parseTpm2bPublic(decodeTss2Pem(pem).publicBlob);
+    await writeKeyRecord(keyFile(paths, alias), {
+      alias,
+      tier: 'tpm2',
+      algorithm: 'ECDSA-P256',
+      publicKey: publicPointOf(pub),
+      createdAt: new Date().toISOString(),
+      storeId: (await readStoreId(paths))!,
+      backendData: {},
+      sideFile: { suffix: '.tss2.pem', bytes: sideFile },
+    });
+  }
+
+  const labels = (i: { hardwareBacked: boolean; extractable: boolean; extractableBy: string }) => [
+    i.hardwareBacked,
+    i.extractable,
+    i.extractableBy,
+  ];
+
+  it('is listed as not hardware-backed and extractable, and describe() says how to fix it; a TPM key is unchanged', async () => {
+    const ks = await stores.add({ dir: legacyDir, tcti: swtpm.tcti, backend: 'tpm2' });
+    const made = await ks.createKey('made');
+    await writeAsOldRelease('legacy', await softwareImported('legacy'));
+
+    const list = await ks.listKeys();
+    expect(list.map((i) => i.alias)).toEqual(['legacy', 'made']);
+    const [legacy, madeInfo] = list;
+    expect(labels(legacy!)).toEqual([false, true, 'unknown']);
+    expect(legacy!.tier).toBe('tpm2');
+    expect(JSON.parse(JSON.stringify(legacy))).toMatchObject({
+      hardwareBacked: false,
+      extractable: true,
+      extractableBy: 'unknown',
+    });
+    expect(labels(madeInfo!)).toEqual([true, false, 'nobody']);
+    expect(labels(made)).toEqual([true, false, 'nobody']);
+
+    const d = await ks.describe();
+    expect(d.keys.map(labels)).toEqual([
+      [false, true, 'unknown'],
+      [true, false, 'nobody'],
+    ]);
+    const named = d.warnings.filter((w) => w.includes('"legacy"'));
+    expect(named).toHaveLength(1);
+    expect(named[0]).toMatch(/not made in and bound to its hardware/);
+    expect(named[0]).toMatch(/not hardware-backed/);
+    expect(named[0]).toMatch(/deleteKey\('legacy'\)/);
+    expect(named[0]).toMatch(/device-keystore delete legacy/);
+    expect(named[0]).toMatch(/createKey/);
+    expect(d.warnings.join('\n')).not.toMatch(/"made"/);
+
+    // getKey refuses it, as before; deleting it is the fix, and the warning goes with it.
+    const err = await expectCode(() => ks.getKey('legacy'), 'E_INVALID_ARGUMENT');
+    expect(err.message).toMatch(/sensitiveDataOrigin is clear/);
+    await ks.deleteKey('legacy');
+    expect((await ks.listKeys()).map(labels)).toEqual([[true, false, 'nobody']]);
+    expect((await ks.describe()).warnings.join('\n')).not.toMatch(/"legacy"/);
+    await stores.closeAll();
+  });
+
+  it('a missing, altered or unparseable key file does not make listKeys throw; getKey says E_CORRUPT', async () => {
+    const ks = await stores.add({ dir: legacyDir, tcti: swtpm.tcti, backend: 'tpm2' });
+    const unbound = await softwareImported('broken');
+    await writeAsOldRelease('gone', unbound);
+    await writeAsOldRelease('altered', unbound);
+    // Its record's checksum matches, but the bytes are no TSS2 key.
+    await writeAsOldRelease('unparseable', unbound, Buffer.from('not a key'));
+    const keys = path.join(legacyDir, 'keys');
+    await fsp.rm(path.join(keys, 'gone.tss2.pem'));
+    await fsp.writeFile(path.join(keys, 'altered.tss2.pem'), 'not a key', { mode: 0o600 });
+
+    const broken = ['altered', 'gone', 'unparseable'];
+    const list = (await ks.listKeys()).filter((i) => broken.includes(i.alias));
+    expect(list.map((i) => i.alias)).toEqual(broken);
+    // Nothing is known beyond the record, so each keeps its tier's labels, as before this check.
+    for (const info of list) expect(labels(info), info.alias).toEqual([true, false, 'nobody']);
+    const d = await ks.describe();
+    for (const alias of broken) expect(d.warnings.join('\n')).not.toContain(`"${alias}"`);
+    for (const alias of broken) await expectCode(() => ks.getKey(alias), 'E_CORRUPT', alias);
+    for (const alias of broken) await ks.deleteKey(alias);
     await stores.closeAll();
   });
 });

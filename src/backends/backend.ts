@@ -15,14 +15,22 @@ export type TierName = (typeof TIERS)[number];
 
 /**
  * Who can get the private key out: nobody, the OS account owner, or whoever has the files and
- * the passphrase. Named so that no one tests it for truth; `extractable` is the boolean.
+ * the passphrase; 'unknown' for a key whose own material says it was made, or can be copied,
+ * outside its tier's hardware (a tier never claims it for all its keys). Named so that no one
+ * tests it for truth; `extractable` is the boolean.
  */
-export type ExtractableBy = 'nobody' | 'os-account-owner' | 'passphrase-holder';
+export type ExtractableBy = 'nobody' | 'os-account-owner' | 'passphrase-holder' | 'unknown';
 
-export interface TierGuarantees {
-  tier: TierName;
+/** What a key gets: its tier's guarantees, or less when its own material says so. */
+export interface KeyGuarantees {
   hardwareBacked: boolean;
   extractableBy: ExtractableBy;
+}
+
+export interface TierGuarantees extends KeyGuarantees {
+  tier: TierName;
+  /** A tier knows who can extract its keys. */
+  extractableBy: Exclude<ExtractableBy, 'unknown'>;
 }
 
 /** What the API reports about a key or a store: `extractable` true when anyone can get it out. */
@@ -169,4 +177,9 @@ export interface Backend extends TierGuarantees {
 export interface TierProvider extends TierGuarantees {
   probe(ctx: BackendContext): Promise<ProbeResult>;
   open(ctx: BackendContext): Promise<Backend>;
+  /**
+   * What one key gets, from its record and side file alone (no device call), for a tier whose
+   * keys can get less than the tier's guarantees: listKeys and describe report it.
+   */
+  keyGuarantees?(record: KeyRecord): KeyGuarantees;
 }

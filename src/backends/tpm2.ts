@@ -22,6 +22,7 @@ import type {
   BackendContext,
   GeneratedKey,
   ImportOptions,
+  KeyGuarantees,
   KeyHandle,
   KeyRecord,
   NewKeyHeader,
@@ -236,6 +237,27 @@ export function unboundReasons(objectAttributes: number, authPolicy: Buffer): st
     reasons.push('it has an authPolicy, which this library does not evaluate');
   }
   return reasons;
+}
+
+/** What a key that is not bound to the TPM gets: not hardware-backed, extractable by whoever has a copy. */
+const UNBOUND_KEY = { hardwareBacked: false, extractableBy: 'unknown' } as const;
+
+/**
+ * What one stored key gets, from its TSS2 PEM alone (no TPM call): the tier's guarantees, or
+ * UNBOUND_KEY when its public area is not made in and bound to a TPM (unboundReasons), as with
+ * keys an earlier release imported unchecked. A missing or damaged PEM keeps the tier's
+ * guarantees: such a key is not usable at all, and loadKey says why (E_CORRUPT).
+ */
+export function tpmKeyGuarantees(record: KeyRecord): KeyGuarantees {
+  if (record.sideFile?.suffix !== PEM_SUFFIX) return GUARANTEES;
+  let unbound: string[];
+  try {
+    const pub = parseTpm2bPublic(decodeTss2Pem(record.sideFile.bytes).publicBlob);
+    unbound = unboundReasons(pub.objectAttributes, pub.authPolicy);
+  } catch {
+    return GUARANTEES;
+  }
+  return unbound.length > 0 ? UNBOUND_KEY : GUARANTEES;
 }
 
 const OBJECT_TYPE_NAMES: ReadonlyMap<number, string> = new Map([
@@ -514,6 +536,7 @@ function reasonOf(err: unknown): string {
 
 export const tpm2Tier: TierProvider = {
   ...GUARANTEES,
+  keyGuarantees: tpmKeyGuarantees,
   async probe(ctx) {
     if (process.platform !== 'linux')
       return { available: false, reason: `Linux only for now (this is ${process.platform})` };

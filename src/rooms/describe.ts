@@ -30,6 +30,7 @@ export async function describeStore(
     const backend = await ctx.backendIfUsable(tier);
     if (backend) warnings.push(...backend.warnings());
   }
+  warnings.push(...keysBelowTheirTier(keys));
   if (tiersInUse.has('encrypted-file')) warnings.push(...(await passphraseWarnings(ctx)));
   warnings.push(...(await legacySecretWarnings(ctx)));
   const dir = ctx.paths.dir;
@@ -46,6 +47,20 @@ export async function describeStore(
     ...(identity ? { identity } : {}),
     keys,
   };
+}
+
+/** Keys whose own material gives less than their tier claims: tpm2 keys an earlier release imported. */
+function keysBelowTheirTier(keys: KeyInfo[]): string[] {
+  return keys
+    .filter((k) => k.hardwareBacked !== providerFor(k.tier).hardwareBacked)
+    .map(
+      (k) =>
+        `key "${k.alias}" is in the ${k.tier} tier but was not made in and bound to its hardware ` +
+        '(an earlier release imported it without checking), so it is not hardware-backed and copies ' +
+        `of its private key may exist elsewhere; getKey refuses it. Delete it (deleteKey('${k.alias}'), ` +
+        `or: device-keystore delete ${k.alias}) and create the key in the ${k.tier} tier (createKey), ` +
+        'or import one made there',
+    );
 }
 
 async function passphraseWarnings(ctx: StoreContext): Promise<string[]> {

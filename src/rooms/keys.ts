@@ -4,6 +4,7 @@ import {
   type Backend,
   type GeneratedKey,
   type ImportOptions,
+  type KeyGuarantees,
   type KeyRecord,
   type NewKeyHeader,
   type TierName,
@@ -99,9 +100,24 @@ export class KeyRoom {
       const file = keyFile(this.#ctx.paths, alias);
       const record = await readKeyRecord(file, alias);
       await this.checkBinding(file, record);
-      infos.push(keyInfoFromRecord(record, providerFor(record.tier)));
+      infos.push(keyInfoFromRecord(record, await this.#guarantees(file, record)));
     }
     return infos;
+  }
+
+  /**
+   * What a listed key gets: its tier's guarantees, or what its own material says when the tier
+   * looks (tpm2: a key an earlier release imported from software). A side file that cannot be
+   * read leaves the tier's guarantees, as when list read no side files: getKey reports it.
+   */
+  async #guarantees(file: string, record: StoredKeyRecord): Promise<KeyGuarantees> {
+    const provider = providerFor(record.tier);
+    if (!provider.keyGuarantees) return provider;
+    const full = await readSideFile(file, record).catch((err: unknown) => {
+      if (err instanceof KeystoreError) return undefined;
+      throw err;
+    });
+    return full ? provider.keyGuarantees(full) : provider;
   }
 
   /**
