@@ -107,7 +107,13 @@ describe('native results (by inspection: the addon frees them on its worker or a
     expect(work).toMatch(/ToBuffer\(env, b->bytes\);\s+Wipe\(&b->bytes\);/);
     // Dropped at teardown (worker.terminate()): the completion, its outcome and the captured
     // SecretBytes are destroyed, and the destructor wipes.
-    expect(work).toMatch(/if \(s != napi_ok\) \{[^}]*delete payload->first;/);
+    // Not delivered (the environment is gone): freed at once. Still queued at teardown: the
+    // thread-safe function calls back with no env, and the completion is owned and destroyed.
+    expect(work).toMatch(/if \(s != napi_ok\) Free\(payload\);/);
+    expect(work).toMatch(/static void Free\(Payload\* p\) \{\s+delete p->first;/);
+    expect(work).toMatch(
+      /std::unique_ptr<Completion> completion\(p->first\);[\s\S]*?if \(raw == nullptr\) return;/,
+    );
     const tpm = source('native/linux-tpm/tpm_binding.cc');
     const mac = source('native/macos/mac_binding.cc');
     for (const [file, text] of [
