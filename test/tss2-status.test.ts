@@ -53,6 +53,12 @@ describe('the TSS2_RC table', () => {
         /running/,
       ],
       [
+        raw('Esys_Load', 0x00070007, 'esapi:Function called in the wrong order'),
+        'E_TPM_UNAVAILABLE',
+        /^the TPM connection broke in the middle of a command: Esys_Load failed/,
+        /reachable through swtpm:host/,
+      ],
+      [
         raw('Esys_Sign', 0x000a000a, 'tcti:IO failure'),
         'E_TPM_UNAVAILABLE',
         /^the TPM stopped answering: Esys_Sign failed: tcti:IO failure \(0xA000A\)/,

@@ -62,6 +62,15 @@ function fromStatus(e: RawNativeError, tcti: string): KeystoreError {
   }
   if (e.call === 'Esys_Initialize')
     return err('E_TPM_UNAVAILABLE', failed, 'check that the TPM is running');
+  // ESAPI's BAD_SEQUENCE: a command cut off by a dying connection left the context mid-command.
+  // Seen when swtpm is killed under load; the TPM is not answering, not refusing.
+  if ((rc & LAYER_MASK) >>> 0 === LAYER.ESAPI && (rc & 0xffff) === 7) {
+    return err(
+      'E_TPM_UNAVAILABLE',
+      `the TPM connection broke in the middle of a command: ${failed}`,
+      `check that the TPM is reachable through ${tcti}, then retry`,
+    );
+  }
   if (isTransportFailure(rc)) {
     return err(
       'E_TPM_UNAVAILABLE',
