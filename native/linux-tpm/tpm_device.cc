@@ -37,8 +37,13 @@ bool IsTransportFailure(TSS2_RC rc) {
   const TSS2_RC base = rc & 0xFFFF;
   const bool stackLayer =
       layer == TSS2_TCTI_RC_LAYER || layer == TSS2_ESAPI_RC_LAYER || layer == TSS2_SYS_RC_LAYER;
-  return stackLayer && (base == TSS2_BASE_RC_NO_CONNECTION || base == TSS2_BASE_RC_TRY_AGAIN ||
-                        base == TSS2_BASE_RC_IO_ERROR || base == TSS2_BASE_RC_MALFORMED_RESPONSE);
+  if (stackLayer && (base == TSS2_BASE_RC_NO_CONNECTION || base == TSS2_BASE_RC_TRY_AGAIN ||
+                     base == TSS2_BASE_RC_IO_ERROR || base == TSS2_BASE_RC_MALFORMED_RESPONSE)) {
+    return true;
+  }
+  // ESAPI answers BAD_SEQUENCE when a command cut off by a dying connection left its context
+  // mid-call: that context can never run another command, so it goes like a lost connection.
+  return layer == TSS2_ESAPI_RC_LAYER && base == TSS2_BASE_RC_BAD_SEQUENCE;
 }
 
 // The TPM no longer has an object we hold a handle to: it restarted (transient objects do not
