@@ -1,0 +1,47 @@
+// npm run fuzz [-- --seconds N] [--seed S] [--make-corpus] [name ...]
+// Runs the fuzzers of test/fuzz/ (vitest.fuzz.config.mts), each for N seconds (default 10), one
+// after the other; prints inputs per second. --make-corpus rewrites the seed corpus instead.
+import { spawnSync } from 'node:child_process';
+import { existsSync, readdirSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const args = process.argv.slice(2);
+const env = { ...process.env };
+const names = [];
+let file = 'test/fuzz/run.fuzz.ts';
+for (let i = 0; i < args.length; i++) {
+  const a = args[i];
+  if (a === '--seconds' || a === '--seed') {
+    const v = Number(args[++i]);
+    if (!Number.isFinite(v) || v <= 0) {
+      console.error(`fuzz: ${a} needs a positive number`);
+      process.exit(2);
+    }
+    env[a === '--seconds' ? 'FUZZ_SECONDS' : 'FUZZ_SEED'] = String(v);
+  } else if (a === '--make-corpus') {
+    file = 'test/fuzz/make-corpus.fuzz.ts';
+  } else if (a.startsWith('-')) {
+    console.error(`fuzz: unknown option ${a}`);
+    process.exit(2);
+  } else {
+    names.push(a);
+  }
+}
+env.FUZZ_TARGETS = names.join(',');
+const vitest = join(root, 'node_modules/vitest/vitest.mjs');
+const r = spawnSync(process.execPath, [vitest, 'run', '--config', 'vitest.fuzz.config.mts', file], {
+  cwd: root,
+  env,
+  stdio: 'inherit',
+});
+const inflight = join(root, 'test/fuzz/.inflight');
+const left = existsSync(inflight) ? readdirSync(inflight) : [];
+if (r.status !== 0 && left.length) {
+  console.error(
+    `fuzz: a fuzzer died mid-batch; its batch is in ${inflight}/ (${left.join(', ')}), ` +
+      'one input after the other with a 4-byte length (readInflight in test/fuzz/engine.ts)',
+  );
+}
+process.exit(r.status ?? 1);
