@@ -1,6 +1,7 @@
-// npm run fuzz [-- --seconds N] [--seed S] [--make-corpus] [name ...]
+// npm run fuzz [-- --seconds N] [--seed S] [--make-corpus | --compare-engines] [name ...]
 // Runs the fuzzers of test/fuzz/ (vitest.fuzz.config.mts), each for N seconds (default 10), one
-// after the other; prints inputs per second. --make-corpus rewrites the seed corpus instead.
+// after the other; prints inputs per second. --make-corpus rewrites the seed corpus instead;
+// --compare-engines measures engine.ts against fast-check (test/fuzz/README.md).
 import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -22,6 +23,8 @@ for (let i = 0; i < args.length; i++) {
     env[a === '--seconds' ? 'FUZZ_SECONDS' : 'FUZZ_SEED'] = String(v);
   } else if (a === '--make-corpus') {
     file = 'test/fuzz/make-corpus.fuzz.ts';
+  } else if (a === '--compare-engines') {
+    file = 'test/fuzz/compare-engines.fuzz.ts';
   } else if (a.startsWith('-')) {
     console.error(`fuzz: unknown option ${a}`);
     process.exit(2);

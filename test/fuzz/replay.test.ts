@@ -3,9 +3,12 @@
  * every crash-* input a fuzzer once found) goes through its fuzzer's oracle again, so a finding
  * stays fixed. The fuzzing itself is `npm run fuzz` (test/fuzz/README.md).
  */
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { corpusFiles, FuzzFailure } from './engine';
 import { TARGETS } from './targets';
+import { removeRecordScratch } from './targets/records';
+
+afterAll(removeRecordScratch);
 
 describe('fuzz corpus replay', () => {
   for (const target of TARGETS) {

@@ -3,9 +3,12 @@
  * (FUZZ_SECONDS, default 10), one after the other, printing inputs per second. A violation fails
  * the run and leaves the input in test/fuzz/corpus/<name>/crash-*.
  */
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { fuzz, type FuzzStats } from './engine';
 import { TARGETS } from './targets';
+import { removeRecordScratch } from './targets/records';
+
+afterAll(removeRecordScratch);
 import { stricterThanMu } from './targets/tpm2b-public';
 
 const seconds = Number(process.env.FUZZ_SECONDS ?? '10');
