@@ -2,7 +2,8 @@
 // Runs the fuzzers of test/fuzz/ (vitest.fuzz.config.mts), each for N seconds (default 10), one
 // after the other; prints inputs per second. --make-corpus rewrites the seed corpus instead;
 // --compare-engines measures engine.ts against fast-check (test/fuzz/README.md).
-import { spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
 import { existsSync, readdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -34,11 +35,30 @@ for (let i = 0; i < args.length; i++) {
 }
 env.FUZZ_TARGETS = names.join(',');
 const vitest = join(root, 'node_modules/vitest/vitest.mjs');
-const r = spawnSync(process.execPath, [vitest, 'run', '--config', 'vitest.fuzz.config.mts', file], {
+// An input that sends a parser into an endless loop blocks the worker for good, and no vitest
+// timeout can fire inside it: the whole run gets a deadline here instead (9 fuzzers at most),
+// and on it the whole process group (vitest and its worker) is killed.
+const seconds = Number(env.FUZZ_SECONDS ?? '10');
+const deadlineMs = ((names.length || 9) * (seconds + 30) + 120) * 1000;
+const child = spawn(process.execPath, [vitest, 'run', '--config', 'vitest.fuzz.config.mts', file], {
   cwd: root,
   env,
   stdio: 'inherit',
+  detached: true,
 });
+// Its own process group, so it can be killed whole: pass on what a terminal would have sent it.
+for (const sig of ['SIGINT', 'SIGTERM']) process.on(sig, () => process.kill(-child.pid, sig));
+let hung = false;
+const timer = file.endsWith('run.fuzz.ts')
+  ? setTimeout(() => {
+      hung = true;
+      process.kill(-child.pid, 'SIGKILL');
+    }, deadlineMs)
+  : undefined;
+const [code] = await once(child, 'exit');
+clearTimeout(timer);
+if (hung) console.error(`fuzz: no answer within ${deadlineMs / 1000} s: a hang`);
+const r = { status: hung ? 1 : code };
 const inflight = join(root, 'test/fuzz/.inflight');
 const left = existsSync(inflight) ? readdirSync(inflight) : [];
 if (r.status !== 0 && left.length) {
