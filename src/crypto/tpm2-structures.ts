@@ -85,7 +85,7 @@ export const SEAL_ATTRIBUTES = 0x00000452;
 export const H2_SRK_ATTRIBUTES = 0x00030472;
 
 export interface Tpm2SymDefObject {
-  /** TPM_ALG_NULL, or a block cipher (AES, SM4, CAMELLIA, TDES). */
+  /** TPM_ALG_NULL, or a block cipher (AES, SM4, CAMELLIA). */
   algorithm: number;
   /** Present exactly when algorithm is not NULL. */
   keyBits?: number;
@@ -135,11 +135,14 @@ const MAX_DIGEST_BYTES = 64;
 /** Generous bound for TPM2B_ECC_PARAMETER (P-521 needs 66). */
 const MAX_ECC_PARAMETER_BYTES = 128;
 
+/**
+ * TDES is a TPM_ALG_ID, but libtss2-mu (3.2) has no TPMU_SYM_KEY_BITS member for it and refuses
+ * such a public area, so the addon could never load one: refused here too (test/fuzz found it).
+ */
 const SYM_BLOCK_CIPHERS: ReadonlySet<number> = new Set([
   TPM2_ALG.AES,
   TPM2_ALG.SM4,
   TPM2_ALG.CAMELLIA,
-  TPM2_ALG.TDES,
 ]);
 const ECC_HASH_SCHEMES: ReadonlySet<number> = new Set([
   TPM2_ALG.ECDSA,
@@ -148,10 +151,10 @@ const ECC_HASH_SCHEMES: ReadonlySet<number> = new Set([
   TPM2_ALG.ECSCHNORR,
   TPM2_ALG.ECMQV,
 ]);
+/** KDF2 is left out for the same reason as TDES: libtss2-mu 3.2 has no TPMU_KDF_SCHEME member for it. */
 const KDF_HASH_SCHEMES: ReadonlySet<number> = new Set([
   TPM2_ALG.MGF1,
   TPM2_ALG.KDF1_SP800_56A,
-  TPM2_ALG.KDF2,
   TPM2_ALG.KDF1_SP800_108,
 ]);
 

@@ -56,6 +56,12 @@ const OPTIONAL_FIELDS: ReadonlyMap<number, { name: string; inner: number }> = ne
   [5, { name: 'rsaParent', inner: TAG_BOOLEAN }],
 ]);
 
+/**
+ * The largest TPM2B_PRIVATE: sizeof(TPM2B_PRIVATE.buffer) in tpm2-tss (sizeof(_PRIVATE)), the
+ * bound libtss2-mu, and so the addon, enforces. A larger blob could never be loaded.
+ */
+const MAX_PRIVATE_BYTES = 1550;
+
 /** Limits nesting in the skipped policy structures, so a hostile file cannot recurse deeply. */
 const MAX_DER_DEPTH = 16;
 
@@ -300,6 +306,11 @@ export function decodeTss2Der(der: Uint8Array, source?: string, onError?: Fail):
 
   const publicBlob = tpm2bBlob(pubEl.body, 'pubkey (TPM2B_PUBLIC)', fail);
   const privateBlob = tpm2bBlob(privEl.body, 'privkey (TPM2B_PRIVATE)', fail);
+  if (privateBlob.length - 2 > MAX_PRIVATE_BYTES) {
+    throw fail(
+      `privkey (TPM2B_PRIVATE) is ${privateBlob.length - 2} bytes (max ${MAX_PRIVATE_BYTES})`,
+    );
+  }
   return {
     oid,
     emptyAuth,

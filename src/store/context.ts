@@ -1,6 +1,11 @@
 import { promises as fsp, constants as fsc } from 'node:fs';
 import * as path from 'node:path';
-import type { Backend, BackendContext, TierName } from '../backends/backend';
+import {
+  SIDE_FILE_SUFFIXES,
+  type Backend,
+  type BackendContext,
+  type TierName,
+} from '../backends/backend';
 import { providerFor, type TierReport } from '../backends/detect';
 import { KeystoreError } from '../errors';
 import { ensureDir, removeFileDurable } from './atomic';
@@ -121,6 +126,7 @@ export class StoreContext {
       this.paths.lock,
       async () => {
         await sweepStaleTempFiles(this.paths);
+        await sweepOrphanSideFiles(this.paths);
         // A call that fails (a full disk, a refused key) takes back what it created first, such
         // as the file tier's first master, so the store is exactly as it was before.
         const provisional: string[] = [];
@@ -200,6 +206,25 @@ async function sweepStaleTempFiles(paths: StorePaths): Promise<void> {
         /^identity\.json\.[0-9a-f]{12}\.staged$/.test(name);
       if (leftover) {
         await fsp.rm(path.join(dir, name), { force: true });
+      }
+    }
+  }
+}
+
+/**
+ * A key's side file (the TPM's TSS2 PEM) is written before its record and removed after it, so
+ * a writer killed in between leaves a side file that no record names (test/crash-ops.test.ts
+ * lands kills there). Found under the lock, such a file is that dead writer's: remove it, so
+ * the store is again one where every side file has its record.
+ */
+async function sweepOrphanSideFiles(paths: StorePaths): Promise<void> {
+  for (const dir of [paths.keysDir, paths.sealingDir]) {
+    const names = await fsp.readdir(dir).catch(() => [] as string[]);
+    const records = new Set(names.filter((n) => n.endsWith('.json')).map((n) => n.slice(0, -5)));
+    for (const name of names) {
+      const suffix = SIDE_FILE_SUFFIXES.find((s) => name.endsWith(s));
+      if (suffix && !name.startsWith('.') && !records.has(name.slice(0, -suffix.length))) {
+        await removeFileDurable(path.join(dir, name));
       }
     }
   }

@@ -34,7 +34,7 @@ import {
 const FORMAT = 'device-keystore/file-master';
 const VERSION = 1;
 
-interface MasterRecord {
+export interface MasterRecord {
   dataKeyId: string;
   kdf: Argon2Params & { salt: Buffer };
   wrap: { iv: Buffer; ciphertext: Buffer; tag: Buffer };
@@ -62,7 +62,8 @@ function masterHeader(r: Pick<MasterRecord, 'dataKeyId' | 'kdf'>): { [key: strin
   };
 }
 
-async function readMaster(file: string): Promise<MasterRecord | undefined> {
+/** The master record's fields, checked; undefined when there is none. Exported for test/fuzz. */
+export async function readMaster(file: string): Promise<MasterRecord | undefined> {
   const r = await readRecordIfAny(file, 'encrypted-file master', FORMAT, VERSION);
   if (!r) return undefined;
   const kdf = r.object('kdf');

@@ -93,8 +93,8 @@ function sha256Hex(data: Uint8Array): string {
 
 /**
  * Write a key: its side file first, then the record, which is the commit point. A crash between
- * the two leaves only a side file that no record names, which the next key with this alias
- * overwrites and deleteKey removes.
+ * the two leaves only a side file that no record names, which the next locked call of any
+ * process removes (sweepOrphanSideFiles in context.ts).
  */
 export async function writeKeyRecord(file: string, record: KeyRecord): Promise<void> {
   const side = record.sideFile;
