@@ -1,8 +1,8 @@
 /**
  * `npm run fuzz -- --compare-engines`: the measurement behind choosing the hand-made engine
  * (test/fuzz/README.md). The same oracle (the ecdsa-signature fuzzer's, and the tss2-pem one's)
- * driven for the same time by engine.ts and by fast-check 4.10.2 (`npm install --no-save
- * fast-check@4.10.2` first; it is not a dependency), with fast-check given both an unstructured
+ * driven for the same time by engine.ts and by fast-check 4.10.2 (a pinned devDependency
+ * used by this comparison only), with fast-check given both an unstructured
  * byte arbitrary and a structured one. Prints inputs per second and how many inputs got past the
  * parser (the share that tests anything beyond the first length check).
  */
@@ -21,7 +21,7 @@ function loadFastCheck(): Fc {
   try {
     return createRequire(__filename)('fast-check') as Fc;
   } catch {
-    throw new Error('fast-check is not installed: npm install --no-save fast-check@4.10.2');
+    throw new Error('fast-check (a devDependency) is not installed: run npm install');
   }
 }
 
