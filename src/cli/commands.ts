@@ -129,7 +129,7 @@ const info: Command = {
       const environment = {
         node: process.version,
         platform: `${process.platform}-${process.arch}`,
-        argon2: argon2Implementation(),
+        argon2: await argon2Implementation(),
         passphraseSource: passphrase,
       };
       const tpm = await ks.tpmDiagnostics();
