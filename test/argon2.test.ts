@@ -16,7 +16,7 @@ import {
   type Argon2Params,
 } from '../src/crypto/argon2';
 import { caught } from './helpers-file';
-import { TempDirs, describeResult, runFixture } from './helpers-proc';
+import { FIXTURES, ROOT, TempDirs, describeResult, runFixture, startNode } from './helpers-proc';
 
 type NobleArgon2id = (
   password: Uint8Array,
@@ -249,5 +249,32 @@ describe('a crypto.argon2 that exists but does not work (Electron: Node on Borin
     // Where this Node has a working crypto.argon2, the probe must accept it; on Node 20/22 the
     // same vector is checked against @noble/hashes above, so the probe's answer is not ours.
     expect(await nodeArgon2Works()).toBe(HAS_NODE_ARGON2);
+  });
+});
+
+describe('the hash-wasm worker reads no file (app.asar: docs/electron.md)', () => {
+  const PRELOAD = path.join(FIXTURES, 'no-files-in-workers.cjs');
+  const ARGON2_JS = path.join(ROOT, 'dist', 'crypto', 'argon2.js');
+  const run = (script: string) =>
+    startNode(['--require', PRELOAD, '-e', script], { timeoutMs: 60_000 }).done;
+
+  it('control: under the preload, a worker that requires a package fails', async () => {
+    const r = await run(`
+      const { Worker } = require('node:worker_threads');
+      new Worker("require('hash-wasm')", { eval: true }).on('error', (e) => {
+        console.log(e.message);
+      });`);
+    expect(r.out, describeResult(r)).toMatch(/worker require\(hash-wasm\) refused/);
+  });
+
+  it('under the preload, argon2id() in the worker still gives @noble/hashes result', async () => {
+    const params = { m: ARGON2_LIMITS.m.min, t: 1, p: 1 };
+    const r = await run(`
+      require(${JSON.stringify(ARGON2_JS)})
+        .argon2id(Buffer.from('asar'), Buffer.alloc(16, 5), ${JSON.stringify(params)}, 'hash-wasm (worker thread)')
+        .then((k) => console.log(k.toString('hex')), (e) => { console.log('failed: ' + e.message); });`);
+    expect(r.code, describeResult(r)).toBe(0);
+    const expected = reference(Buffer.from('asar'), Buffer.alloc(16, 5), params).toString('hex');
+    expect(r.out.trim()).toBe(expected);
   });
 });

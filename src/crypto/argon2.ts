@@ -1,4 +1,5 @@
 import * as crypto from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { Worker } from 'node:worker_threads';
 import { KeystoreError } from '../errors';
 
@@ -151,11 +152,18 @@ export async function argon2id(
   return argon2idInWorker(password, salt, params);
 }
 
-// The worker is an eval'd CommonJS script, so that it works the same from TypeScript sources
-// (tests), from dist/, and from a bundled app; hash-wasm's path is resolved here and passed in.
+// The worker is an eval'd CommonJS script that touches no file: it gets hash-wasm's Argon2
+// bundle as source text and compiles it itself. So it works the same from TypeScript sources
+// (tests), from dist/, from a bundled app, and inside Electron's app.asar, where a worker
+// thread cannot be relied on to read archive paths (Electron patches fs and require for asar
+// in the main and utility processes; reading the bundle there, once, is all this needs).
 const WORKER_SOURCE = `
 const { parentPort, workerData } = require('node:worker_threads');
-const { argon2id } = require(workerData.hashWasm);
+const hashWasm = { exports: {} };
+require('node:vm').compileFunction(workerData.hashWasmSource, ['module', 'exports'], {
+  filename: 'hash-wasm/dist/argon2.umd.min.js',
+})(hashWasm, hashWasm.exports);
+const { argon2id } = hashWasm.exports;
 const password = new Uint8Array(workerData.password);
 argon2id({
   password,
@@ -171,12 +179,28 @@ argon2id({
 );
 `;
 
+/** hash-wasm's Argon2 bundle: one 29 KiB UMD file (WebAssembly inlined), read once. */
+export const HASH_WASM_ARGON2 = 'hash-wasm/dist/argon2.umd.min.js';
+let hashWasmSource: string | undefined;
+function hashWasmArgon2Source(): string {
+  try {
+    hashWasmSource ??= readFileSync(require.resolve(HASH_WASM_ARGON2), 'utf8');
+  } catch (err) {
+    throw new KeystoreError(
+      'E_IO',
+      `Argon2id: cannot read ${HASH_WASM_ARGON2} (is hash-wasm installed?): ${(err as Error).message}`,
+    );
+  }
+  return hashWasmSource;
+}
+
 function argon2idInWorker(
   password: Uint8Array,
   salt: Uint8Array,
   params: Argon2Params,
 ): Promise<Buffer> {
   // Copy into transferable buffers: the worker gets the only copy, and ours is never exposed.
+  const hashWasmSource = hashWasmArgon2Source();
   const pw = new Uint8Array(password).buffer;
   const saltCopy = new Uint8Array(salt).buffer;
   return new Promise((resolve, reject) => {
@@ -186,7 +210,7 @@ function argon2idInWorker(
         password: pw,
         salt: saltCopy,
         ...params,
-        hashWasm: require.resolve('hash-wasm'),
+        hashWasmSource,
       },
       transferList: [pw, saltCopy],
       // A derivation must not keep a CLI alive once its answer is in.
