@@ -12,6 +12,7 @@ import { storePaths } from '../store/paths';
 import { describeSource } from '../store/file-master';
 import { formatTpmDiagnostics } from '../doctor';
 import { addonSummary } from '../native';
+import { cryptoFeatures } from '../crypto/features';
 import { secureEnclaveFacts } from '../backends/macos';
 import {
   decodeText,
@@ -133,6 +134,7 @@ const info: Command = {
         argon2: await argon2Implementation(),
         passphraseSource: passphrase,
         addon: addonSummary(),
+        cryptoFeatures: await cryptoFeatures(),
       };
       const { addon } = environment;
       const tpm = await ks.tpmDiagnostics();
@@ -167,6 +169,7 @@ const info: Command = {
           addon.loaded
             ? `  native addon: ${addon.path} (from ${addon.origin})`
             : `  native addon: not loaded (${addon.error}); ${addon.hint}`,
+          `  node:crypto features: ${environment.cryptoFeatures.map((f) => `${f.feature} ${f.ok ? 'ok' : `MISSING (${f.error})`}`).join(', ')}`,
           ...(secureEnclave ? ['Secure Enclave:', `  ${JSON.stringify(secureEnclave)}`] : []),
           'TPM 2.0:',
           ...formatTpmDiagnostics(tpm),
