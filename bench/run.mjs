@@ -68,7 +68,7 @@ async function benchArgon2() {
   const { argon2id: nobleArgon2id } = await import('@noble/hashes/argon2.js');
   const { argon2id: hashWasm } = await import('hash-wasm');
   const impls = {
-    [`ours: ${argon2.argon2Implementation()}`]: () => argon2.argon2id(password, salt, params),
+    [`ours: ${await argon2.argon2Implementation()}`]: () => argon2.argon2id(password, salt, params),
     'hash-wasm, main thread': () =>
       hashWasm({
         password,
@@ -82,7 +82,7 @@ async function benchArgon2() {
     '@noble/hashes 2.x (baseline)': () =>
       nobleArgon2id(password, salt, { t: 3, m: 65536, p: 1, dkLen: 32 }),
   };
-  if (typeof crypto.argon2 === 'function') {
+  if (await argon2.nodeArgon2Works()) {
     impls['node:crypto argon2'] = () => argon2.argon2id(password, salt, params, 'node:crypto');
   }
   const rows = {};

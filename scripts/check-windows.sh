@@ -21,6 +21,7 @@ export XCHECK_NAPI_DIR=${XCHECK_NAPI_DIR:-$ROOT/node_modules/node-addon-api}
 export XCHECK_NODE_INC=${XCHECK_NODE_INC:-$(node -p "require('path').join(process.execPath, '..', '..', 'include', 'node')")}
 # The defines binding.gyp gives the Windows build.
 FLAGS=(-Inative/common -DNAPI_VERSION=8 -DNAPI_CPP_EXCEPTIONS -DNODE_ADDON_API_DISABLE_DEPRECATED
+       -DNODE_API_NO_EXTERNAL_BUFFERS_ALLOWED
        -DWIN32_LEAN_AND_MEAN -DNOMINMAX -ladvapi32)
 FILES=(native/common/*.cc native/windows/*.cc)
 echo "check:windows: pass 1 - syntax and types"

@@ -1,7 +1,8 @@
 #!/bin/sh
 # Builds the Linux prebuild inside a container (the release workflow runs it with
 # `docker run ... node:20-bullseye` for glibc and `node:20-alpine` for musl), checks it, and
-# smoke-tests it there. Output: prebuilds/linux-<arch>/device-keystore.<glibc|musl>.node.
+# smoke-tests it there. Output (scripts/build-prebuilds.mjs names it): prebuilds/linux-<arch>/
+# node.napi[.armv8][.musl].node, the names @electron/rebuild and node-gyp-build both accept.
 #
 # glibc: Debian 11 (glibc 2.31, GCC 10). The addon binds its few glibc symbols to old versions
 # (native/linux-tpm/glibc_compat.h), so it needs glibc >= 2.17 and libstdc++ >= GCC 10's
@@ -25,10 +26,13 @@ fi
 # (npm install follows package-lock.json; see the README on why not npm ci).
 npm install --ignore-scripts --no-audit --no-fund
 npm run build
-npm run build:prebuilds -- --tag-libc
+npm run build:prebuilds
 
 arch=$(node -p process.arch)
-file=prebuilds/linux-$arch/device-keystore.$libc.node
+name=node.napi
+[ "$arch" = arm64 ] && name=$name.armv8
+[ "$libc" = musl ] && name=$name.musl
+file=prebuilds/linux-$arch/$name.node
 [ -f "$file" ] || { echo "ci-prebuild-linux: $file was not produced" >&2; ls -R prebuilds >&2; exit 1; }
 if [ "$libc" = glibc ]; then
   node scripts/check-prebuild.mjs --load --expect-tpm --max-glibc=2.17 --max-glibcxx=3.4.28 "$file"

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Builds the npm tarball the way a release does, in a private copy of the package (the work
 # tree's build/, dist/ and prebuilds/ are left alone): dist/ (tsc + the ESM wrapper), prebuilds/
-# for this platform (`npm run build:prebuilds`, i.e. prebuildify --napi --strip), then `npm pack`.
+# for this platform (`npm run build:prebuilds`: scripts/build-prebuilds.mjs), then `npm pack`.
 # Prints the tarball's path on stdout. It checks nothing: the packaging tests do
 # (test/package/tarball.test.ts: the contents, the size, the prebuild; `npm run test:package`).
 #
@@ -10,7 +10,8 @@
 # Environment:
 #   PREBUILDS_ONLY=1       compile nothing: pack the prebuilds/ folder of the work tree as it is
 #                          (the release's merge job downloads every platform's prebuilds there).
-#   DK_PREBUILD_FLAGS      extra prebuildify flags (default on Linux: --tag-libc, as the release).
+#   DK_PREBUILD_FLAGS      extra prebuildify flags for scripts/build-prebuilds.mjs (which names
+#                          the files for node-gyp-build and @electron/rebuild alike).
 set -euo pipefail
 
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -37,7 +38,7 @@ if [ -n "${PREBUILDS_ONLY:-}" ]; then
   cp -R "$root/prebuilds" "$stage/prebuilds"
   say "PREBUILDS_ONLY: packing the prebuilds that are there, compiling nothing"
 else
-  flags=${DK_PREBUILD_FLAGS-$([ "$(uname -s)" = Linux ] && echo --tag-libc)}
+  flags=${DK_PREBUILD_FLAGS-}
   say "npm run build:prebuilds -- $flags"
   # shellcheck disable=SC2086
   npm run --silent build:prebuilds -- $flags >&2

@@ -3,7 +3,7 @@ import * as path from 'node:path';
 import type { BackendContext } from './backends/backend';
 import { TCTI_ENV, resolveTcti, tpmFacts, type TpmFacts } from './backends/tpm2';
 import { isKeystoreError } from './errors';
-import { loadNative, tss2Status } from './native';
+import { addonSummary, tss2Status, type AddonSummary } from './native';
 
 /**
  * What `device-keystore doctor` reports about the TPM: everything a user needs to see why the
@@ -21,7 +21,7 @@ export interface TpmDiagnostics {
     readWriteByThisUser?: boolean;
   };
   user: { uid: number; groups: string[] };
-  addon: { loaded: boolean; path?: string; error?: string };
+  addon: AddonSummary;
   tss2: {
     ok: boolean;
     error?: string;
@@ -95,10 +95,7 @@ export async function tpmDiagnostics(ctx: BackendContext): Promise<TpmDiagnostic
     }
   }
 
-  const native = loadNative();
-  diag.addon = native.ok
-    ? { loaded: true, path: native.path }
-    : { loaded: false, error: native.error };
+  diag.addon = addonSummary();
 
   const status = tss2Status();
   const packages = await debianPackages();
@@ -150,7 +147,9 @@ export function formatTpmDiagnostics(d: TpmDiagnostics): string[] {
     );
   }
   lines.push(
-    d.addon.loaded ? `  addon: ${d.addon.path}` : `  addon: not loaded (${d.addon.error})`,
+    d.addon.loaded
+      ? `  addon: ${d.addon.path} (from ${d.addon.origin})`
+      : `  addon: not loaded (${d.addon.error})`,
   );
   if (d.tss2.ok) {
     for (const l of d.tss2.libraries) {

@@ -70,9 +70,45 @@ export interface NativeAddon {
   win32SetPrivateAcl?(path: string, directory: boolean): void;
 }
 
+/**
+ * Where the loaded binary came from: `build` (compiled on this machine, by the install script,
+ * `npm rebuild` or an app builder's electron-rebuild), `prebuilds` (shipped in the package), or
+ * `elsewhere` (node-gyp-build's DEVICE_KEYSTORE_PREBUILD override, or next to the executable).
+ */
+export type AddonOrigin = 'build' | 'prebuilds' | 'elsewhere';
+
 export type NativeLoad =
-  | { ok: true; addon: NativeAddon; path: string }
+  | { ok: true; addon: NativeAddon; path: string; origin: AddonOrigin }
   | { ok: false; error: string };
+
+/** What to do about a missing addon, for `doctor`: the file tier never needs it. */
+export const ADDON_MISSING_HINT =
+  'the encrypted-file tier works without it; the hardware tiers need it: install a C++ ' +
+  'toolchain (and Python) and run `npm rebuild device-keystore`, or use a platform that has a ' +
+  'prebuild (docs/packaging.md)';
+
+/** The addon as `doctor` reports it: where it was loaded from, or why it was not. */
+export interface AddonSummary {
+  loaded: boolean;
+  path?: string;
+  origin?: AddonOrigin;
+  error?: string;
+  hint?: string;
+}
+
+export function addonSummary(): AddonSummary {
+  const native = loadNative();
+  return native.ok
+    ? { loaded: true, path: native.path, origin: native.origin }
+    : { loaded: false, error: native.error, hint: ADDON_MISSING_HINT };
+}
+
+function originOf(root: string, file: string): AddonOrigin {
+  const rel = path.relative(root, file).split(path.sep);
+  if (rel[0] === 'build') return 'build';
+  if (rel[0] === 'prebuilds') return 'prebuilds';
+  return 'elsewhere';
+}
 
 let loaded: NativeLoad | undefined;
 
@@ -89,7 +125,8 @@ export function loadNative(): NativeLoad {
     const addon: NativeAddon = raw.TpmConnection
       ? { ...raw, TpmConnection: withTpmErrors(raw.TpmConnection) }
       : raw;
-    loaded = { ok: true, addon, path: nodeGypBuild.path(root) };
+    const file = nodeGypBuild.path(root);
+    loaded = { ok: true, addon, path: file, origin: originOf(root, file) };
   } catch (err) {
     loaded = { ok: false, error: (err as Error).message.split('\n')[0] ?? String(err) };
   }

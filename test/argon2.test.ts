@@ -4,16 +4,19 @@
  * byte, at the production parameters and at the edges of the accepted range.
  */
 import * as crypto from 'node:crypto';
-import { beforeAll, describe, expect, it } from 'vitest';
+import * as path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   ARGON2_LIMITS,
   DEFAULT_ARGON2,
   argon2Implementation,
   argon2id,
+  nodeArgon2Works,
   type Argon2Implementation,
   type Argon2Params,
 } from '../src/crypto/argon2';
 import { caught } from './helpers-file';
+import { FIXTURES, ROOT, TempDirs, describeResult, runFixture, startNode } from './helpers-proc';
 
 type NobleArgon2id = (
   password: Uint8Array,
@@ -61,14 +64,14 @@ describe('reference implementation', () => {
 });
 
 describe('argon2id()', () => {
-  it('uses node:crypto when this Node has crypto.argon2, hash-wasm in a worker otherwise', () => {
-    expect(argon2Implementation()).toBe(
+  it('uses node:crypto when this Node has crypto.argon2, hash-wasm in a worker otherwise', async () => {
+    expect(await argon2Implementation()).toBe(
       HAS_NODE_ARGON2 ? 'node:crypto' : 'hash-wasm (worker thread)',
     );
     if (process.versions.node.split('.').map(Number)[0]! < 24) {
       // Node 20 and 22 have no crypto.argon2: the portable path is the one that runs here.
       expect(HAS_NODE_ARGON2).toBe(false);
-      expect(argon2Implementation()).toBe('hash-wasm (worker thread)');
+      expect(await argon2Implementation()).toBe('hash-wasm (worker thread)');
     }
   });
 
@@ -204,5 +207,74 @@ describe('argon2id()', () => {
     expect((await derivation).length).toBe(32);
     // A derivation that blocked the event loop would let at most a tick or two through.
     expect(ticks).toBeGreaterThan(10);
+  });
+});
+
+describe('a crypto.argon2 that exists but does not work (Electron: Node on BoringSSL)', () => {
+  const dirs = new TempDirs();
+  afterAll(() => dirs.cleanup());
+
+  /** Creates a store in one child and unlocks it in another, both with the broken argon2. */
+  async function createThenUnlock(mode: string) {
+    const dir = path.join(dirs.make('dk-argon2-broken-'), 'store');
+    const run = async (action: string) => {
+      const r = await runFixture('argon2-unsupported.cjs', [mode, dir, action]);
+      expect(r.code, describeResult(r)).toBe(0);
+      return JSON.parse(r.out.trim().split('\n').pop()!) as {
+        implementation: string;
+        argon2Calls: number;
+        publicKey: string;
+        signature: string;
+      };
+    };
+    return { created: await run('create'), unlocked: await run('unlock') };
+  }
+
+  for (const mode of ['throw', 'callback-error', 'wrong-answer']) {
+    it(`${mode}: the probe refuses it once, and create and unlock run on hash-wasm`, async () => {
+      const { created, unlocked } = await createThenUnlock(mode);
+      for (const [label, r] of Object.entries({ created, unlocked })) {
+        expect(r.implementation, label).toBe('hash-wasm (worker thread)');
+        // The probe is the only call: no derivation tries it again in that process.
+        expect(r.argon2Calls, label).toBe(1);
+        const message = Buffer.from('signed where crypto.argon2 does not work');
+        const sig = Buffer.from(r.signature, 'base64');
+        expect(crypto.verify('sha256', message, r.publicKey, sig), label).toBe(true);
+      }
+      expect(unlocked.publicKey).toBe(created.publicKey);
+    });
+  }
+
+  it('the probe is RFC 9106 §5.3: a working crypto.argon2 (Node 24) passes it', async () => {
+    // Where this Node has a working crypto.argon2, the probe must accept it; on Node 20/22 the
+    // same vector is checked against @noble/hashes above, so the probe's answer is not ours.
+    expect(await nodeArgon2Works()).toBe(HAS_NODE_ARGON2);
+  });
+});
+
+describe('the hash-wasm worker reads no file (app.asar: docs/electron.md)', () => {
+  const PRELOAD = path.join(FIXTURES, 'no-files-in-workers.cjs');
+  const ARGON2_JS = path.join(ROOT, 'dist', 'crypto', 'argon2.js');
+  const run = (script: string) =>
+    startNode(['--require', PRELOAD, '-e', script], { timeoutMs: 60_000 }).done;
+
+  it('control: under the preload, a worker that requires a package fails', async () => {
+    const r = await run(`
+      const { Worker } = require('node:worker_threads');
+      new Worker("require('hash-wasm')", { eval: true }).on('error', (e) => {
+        console.log(e.message);
+      });`);
+    expect(r.out, describeResult(r)).toMatch(/worker require\(hash-wasm\) refused/);
+  });
+
+  it('under the preload, argon2id() in the worker still gives @noble/hashes result', async () => {
+    const params = { m: ARGON2_LIMITS.m.min, t: 1, p: 1 };
+    const r = await run(`
+      require(${JSON.stringify(ARGON2_JS)})
+        .argon2id(Buffer.from('asar'), Buffer.alloc(16, 5), ${JSON.stringify(params)}, 'hash-wasm (worker thread)')
+        .then((k) => console.log(k.toString('hex')), (e) => { console.log('failed: ' + e.message); });`);
+    expect(r.code, describeResult(r)).toBe(0);
+    const expected = reference(Buffer.from('asar'), Buffer.alloc(16, 5), params).toString('hex');
+    expect(r.out.trim()).toBe(expected);
   });
 });

@@ -114,18 +114,37 @@ export async function makeToolShims(
   return { log, env: { CC: undefined, CXX: undefined, PATH: `${dir}:${process.env.PATH}` } };
 }
 
-/** npm install <the tarball> in `project`, quietly (no audit, no fund); `args` are added. */
+/**
+ * npm install <the tarball> (or `tarball`) in `project`, quietly (no audit, no fund); `args`
+ * are added.
+ */
 export function npmInstallTarball(
   project: string,
   args: string[],
   env: Record<string, string | undefined> = {},
+  tarball = packageTarball(),
 ): Promise<ProcResult> {
-  return runIn(
-    project,
-    'npm',
-    ['install', packageTarball(), '--no-audit', '--no-fund', ...args],
-    env,
-  );
+  return runIn(project, 'npm', ['install', tarball, '--no-audit', '--no-fund', ...args], env);
+}
+
+/**
+ * A variant of the tarball under test: unpacked into `dir`, changed by `edit(packageDir)`, and
+ * packed again as `dir`/<name>.tgz (npm installs any .tgz whose files sit under package/).
+ */
+export async function editedTarball(
+  dir: string,
+  name: string,
+  edit: (pkg: string) => Promise<void>,
+): Promise<string> {
+  const tree = path.join(dir, `${name}-tree`);
+  await fsp.mkdir(tree, { recursive: true });
+  const untar = await runIn(dir, 'tar', ['-xzf', packageTarball(), '-C', tree]);
+  if (!succeeded(untar)) throw new Error(`tar -xzf failed:\n${describeResult(untar)}`);
+  await edit(path.join(tree, 'package'));
+  const out = path.join(dir, `${name}.tgz`);
+  const tar = await runIn(dir, 'tar', ['-czf', out, '-C', tree, 'package']);
+  if (!succeeded(tar)) throw new Error(`tar -czf failed:\n${describeResult(tar)}`);
+  return out;
 }
 
 /** The prebuild node-gyp-build picks in an installed package, relative to it, and its path. */

@@ -1,4 +1,5 @@
 import * as crypto from 'node:crypto';
+import { missingFileTierFeatures } from '../crypto/features';
 import { KeystoreError, corrupt } from '../errors';
 import { aesGcmOpen, aesGcmSeal, type SealedBox } from '../crypto/aead';
 import { signDigestWithScalar } from '../crypto/ecdsa';
@@ -172,6 +173,10 @@ class EncryptedFileBackend implements Backend {
 export const encryptedFileTier: TierProvider = {
   ...GUARANTEES,
   async probe() {
+    // No hardware needed, but node:crypto must have what it uses (Electron's is BoringSSL).
+    const missing = await missingFileTierFeatures();
+    if (missing.length)
+      return { available: false, reason: `this runtime's node:crypto lacks ${missing.join('; ')}` };
     return { available: true, detail: 'always available (software)' };
   },
   async open(ctx) {

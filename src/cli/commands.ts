@@ -11,6 +11,8 @@ import { findPassphrase, PASSPHRASE_ENV } from '../store/passphrase';
 import { storePaths } from '../store/paths';
 import { describeSource } from '../store/file-master';
 import { formatTpmDiagnostics } from '../doctor';
+import { addonSummary } from '../native';
+import { cryptoFeatures } from '../crypto/features';
 import { secureEnclaveFacts } from '../backends/macos';
 import {
   decodeText,
@@ -129,9 +131,12 @@ const info: Command = {
       const environment = {
         node: process.version,
         platform: `${process.platform}-${process.arch}`,
-        argon2: argon2Implementation(),
+        argon2: await argon2Implementation(),
         passphraseSource: passphrase,
+        addon: addonSummary(),
+        cryptoFeatures: await cryptoFeatures(),
       };
+      const { addon } = environment;
       const tpm = await ks.tpmDiagnostics();
       // On a Mac: entitlement, where SE keys are kept, and the probe's OSStatus if it failed.
       const secureEnclave =
@@ -161,6 +166,10 @@ const info: Command = {
           'environment:',
           `  node ${environment.node} on ${environment.platform}; Argon2id: ${environment.argon2}`,
           `  passphrase source: ${passphrase}`,
+          addon.loaded
+            ? `  native addon: ${addon.path} (from ${addon.origin})`
+            : `  native addon: not loaded (${addon.error}); ${addon.hint}`,
+          `  node:crypto features: ${environment.cryptoFeatures.map((f) => `${f.feature} ${f.ok ? 'ok' : `MISSING (${f.error})`}`).join(', ')}`,
           ...(secureEnclave ? ['Secure Enclave:', `  ${JSON.stringify(secureEnclave)}`] : []),
           'TPM 2.0:',
           ...formatTpmDiagnostics(tpm),

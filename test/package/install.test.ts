@@ -114,7 +114,7 @@ describe('npm install <tarball> with its install script (node-gyp-build must pic
   it('the install script ran, and succeeded', () => {
     const log = outputOf(b.result);
     expect(log).toMatch(
-      /run device-keystore@\S+ install node_modules\/device-keystore node-gyp-build/,
+      /run device-keystore@\S+ install node_modules\/device-keystore node scripts\/install-addon\.cjs/,
     );
     expect(log).toMatch(/run device-keystore@\S+ install \{ code: 0, signal: null \}/);
   });
@@ -146,6 +146,15 @@ describe('require, import and the types in the installed package', () => {
     expect(String(r.addon)).toMatch(new RegExp(`^prebuilds/${process.platform}-${process.arch}/`));
     if (process.platform === 'linux') expect(r.tpmTier).toBe(true);
     expect(r.tier).toBe('encrypted-file');
+  });
+
+  it('doctor --json says the binary in use came from prebuilds/', async () => {
+    const store = path.join(work, 'store-doctor');
+    const r = await runIn(work, installed(a.project).cli, ['doctor', '--dir', store, '--json']);
+    expect(succeeded(r), describeResult(r)).toBe(true);
+    const { addon } = jsonOf(r).environment;
+    expect(addon).toMatchObject({ loaded: true, origin: 'prebuilds' });
+    expect(addon.path).toMatch(new RegExp(`/prebuilds/${process.platform}-${process.arch}/`));
   });
 
   it("import from 'device-keystore' (ESM): the same classes as require, a file tier round trip", async () => {

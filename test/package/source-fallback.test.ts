@@ -137,7 +137,10 @@ describe.skipIf(skipReason !== undefined)(
         expect(succeeded(r), `${name}:\n${describeResult(r)}`).toBe(true);
         info = r;
       }
-      expect((JSON.parse(info!.out) as { tier: unknown }).tier).toBe(backend);
+      const facts = JSON.parse(info!.out) as { tier: unknown; environment: { addon: unknown } };
+      expect(facts.tier).toBe(backend);
+      // doctor says where the binary in use came from: this machine's build.
+      expect(facts.environment.addon).toMatchObject({ loaded: true, origin: 'build' });
       expect(await opensslVerifies(pem!, msg!, sig!), 'openssl dgst -verify').toBe(true);
     }
 

@@ -21,7 +21,9 @@ const ALLOWED = [
   /^(README|CHANGELOG)\.md$/,
   /^LICEN[SC]E(\.\w+)?$/i,
   /^dist\/.+\.(js|mjs|d\.ts|d\.mts)$/,
-  /^prebuilds\/[a-z0-9]+-[a-z0-9+]+\/device-keystore(\.[a-z0-9]+)*\.node$/,
+  // The names @electron/rebuild recognises (and node-gyp-build loads): scripts/build-prebuilds.mjs.
+  /^prebuilds\/[a-z0-9]+-[a-z0-9]+\/node\.napi(\.armv8)?(\.musl)?\.node$/,
+  /^scripts\/install-addon\.cjs$/,
   /^binding\.gyp$/,
   /^native\/.+\.(cc|c|h|mm|map)$/,
   // The vendored tss2 headers' license (BSD-2-Clause: it travels with them) and note.
@@ -36,6 +38,7 @@ const REQUIRED = [
   'dist/index.d.mts',
   'dist/cli/main.js',
   'binding.gyp',
+  'scripts/install-addon.cjs',
   'native/common/addon.cc',
   'native/common/exports.map',
   'native/linux-tpm/tpm_binding.cc',
