@@ -11,47 +11,25 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { median, sideBySide } from './measure.mjs';
 import { startSwtpm } from './swtpm.mjs';
 
 const require = createRequire(import.meta.url);
 const { Keystore } = require('../dist/index.js');
 const asJson = process.argv.includes('--json');
 const log = (...a) => !asJson && console.log(...a);
-const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const results = { node: process.version };
-
-async function timeLoop(fn, ms) {
-  let n = 0;
-  const start = performance.now();
-  let now = start;
-  while (now - start < ms) {
-    for (let i = 0; i < 200; i++) await fn();
-    n += 200;
-    now = performance.now();
-  }
-  return (n * 1000) / (now - start);
-}
 
 async function benchSign(session) {
   const msg = crypto.randomBytes(64);
   const { privateKey } = crypto.generateKeyPairSync('ec', { namedCurve: 'P-256' });
-  await timeLoop(() => session.sign(msg), 300);
-  await timeLoop(() => crypto.sign('sha256', msg, privateKey), 300);
-  const ours = [];
-  const base = [];
-  for (let round = 0; round < 7; round++) {
-    base.push(await timeLoop(() => crypto.sign('sha256', msg, privateKey), 400));
-    ours.push(await timeLoop(() => session.sign(msg), 400));
-  }
-  const r = {
-    sessionPerSec: Math.round(median(ours)),
-    cryptoSignPerSec: Math.round(median(base)),
-    ratio: +(median(ours) / median(base)).toFixed(3),
-    rounds: ours.length,
-  };
+  const r = await sideBySide(
+    () => session.sign(msg),
+    () => crypto.sign('sha256', msg, privateKey),
+  );
   results.sign = r;
   log(
-    `session sign (message, DER): ${r.sessionPerSec}/s, crypto.sign ${r.cryptoSignPerSec}/s, ratio ${r.ratio} (median of ${r.rounds} alternating rounds)`,
+    `session sign (message, DER): ${r.oursPerSec}/s, crypto.sign ${r.basePerSec}/s, ratio ${r.ratio} (median of ${r.rounds} alternating rounds)`,
   );
 }
 
