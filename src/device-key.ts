@@ -240,6 +240,7 @@ export class DeviceKey {
   readonly #life: Lifecycle;
   /** The device certificate session certificates are chained to, made at the first delegate(). */
   #chainAnchor: Promise<X509Certificate> | undefined;
+  #deviceId: string | undefined;
 
   /** @internal Created by Keystore. */
   constructor(
@@ -371,7 +372,7 @@ export class DeviceKey {
       alias: this.alias,
       tier: this.tier,
       hardwareBacked: this.hardwareBacked,
-      deviceId: deviceIdOf(this.#raw),
+      deviceId: (this.#deviceId ??= deviceIdOf(this.#raw)),
       life: this.#life,
       deviceCertificate: async (until: Date) => {
         const current = await this.#chainAnchor?.catch(() => undefined);

@@ -23,10 +23,14 @@ export class SoftwareKeyHandle implements KeyHandle {
     this.#signOptions = { key: privateKey, dsaEncoding: 'der' };
   }
 
-  async signRaw(data: Uint8Array, prehashed: boolean): Promise<RawSignature> {
+  /** A message (not a digest), signed synchronously: DER, as node:crypto makes it. */
+  signMessage(data: Uint8Array): Buffer {
     // DER is node:crypto's native output; asking for P1363 costs a conversion inside node.
-    if (!prehashed)
-      return { encoding: 'der', bytes: crypto.sign('sha256', data, this.#signOptions) };
+    return crypto.sign('sha256', data, this.#signOptions);
+  }
+
+  async signRaw(data: Uint8Array, prehashed: boolean): Promise<RawSignature> {
+    if (!prehashed) return { encoding: 'der', bytes: this.signMessage(data) };
     // node:crypto always hashes its input, so a precomputed digest is signed with noble.
     const sec1 = this.#privateKey.export({ format: 'der', type: 'sec1' });
     try {

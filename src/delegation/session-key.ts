@@ -250,7 +250,10 @@ export class SessionKey {
     const { format, prehashed } = signOptions(opts);
     const bytes = toBytes(data, 'data');
     checkDigest(bytes, prehashed);
-    const raw = await this.#usable().handle.signRaw(bytes, prehashed);
+    const { handle } = this.#usable();
+    // A message is signed in line: no promise but the one this method returns.
+    if (!prehashed) return finishSignature(handle.signMessage(bytes), format, 'der');
+    const raw = await handle.signRaw(bytes, true);
     return finishSignature(raw.bytes, format, raw.encoding);
   }
 
