@@ -256,6 +256,17 @@ describe('a session key', () => {
     expect(s.certificate.verify(device.publicKey)).toBe(true);
   });
 
+  it('refuses at expiry even when a busy event loop has not run the drop timer yet', async () => {
+    const s = await device.delegate({ ttl: 1000 });
+    await s.sign(msg);
+    // Block the loop (synchronously) past notAfter: no timer can have fired.
+    while (Date.now() <= s.notAfter.getTime()) {
+      /* spin */
+    }
+    await expectCode(() => s.sign(msg), 'E_SESSION_EXPIRED');
+    s.close();
+  });
+
   it('renews ahead of expiry in the background; signers never wait or fail', async () => {
     const s = await device.delegate({ ttl: 2000, renew: true, renewBefore: 1000 });
     const firstSerial = s.certificate.serialNumber;
