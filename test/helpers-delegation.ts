@@ -3,13 +3,16 @@
  * client, and the fixed DER bytes of the extensions RFC 5280 defines, typed in here from the RFC
  * rather than taken from src/.
  */
-import { createHash, type X509Certificate } from 'node:crypto';
+import { createHash, generateKeyPairSync, sign, type X509Certificate } from 'node:crypto';
 import { once } from 'node:events';
 import * as https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import * as tls from 'node:tls';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { DeviceKey, SessionKey } from '../src/index';
+import { sequence } from '../src/crypto/der';
+import { readDerElement } from '../src/crypto/p256';
+import { encodeCertificate, encodeTbsCertificate } from '../src/crypto/x509';
 
 /**
  * The server's side of the mTLS tests, PEM: its key and chain (a serverAuth session of a store
@@ -138,4 +141,49 @@ export function mtlsTests(
     expect(r.error).toBeDefined();
     foreign.close();
   });
+}
+
+/** An SPKI that node's createPublicKey accepts and whose point is empty (DESIGN §8). */
+export const EMPTY_POINT_SPKI = '3019301306072a8648ce3d020106082a8648ce3d03010703020000';
+
+/**
+ * A pair of certificates with the names session and device certificates have, signed by a
+ * throwaway key, where `spkiHex` replaces the subject key of the session (or, with
+ * `inDevice`, of the device certificate): for inputs no device key would ever sign.
+ */
+export function certificatesWithSpki(
+  spkiHex: string,
+  inDevice: boolean,
+): { session: Buffer; device: Buffer } {
+  const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+  const raw = publicKey.export({ format: 'der', type: 'spki' }).subarray(26);
+  const name = { organization: 'device-keystore', commonName: 'crafted' };
+  const make = (ca: boolean, replace: boolean) => {
+    let tbs = encodeTbsCertificate({
+      serial: Buffer.from([ca ? 1 : 2]),
+      issuer: name,
+      subject: ca ? name : { ...name, organizationalUnit: 'session key' },
+      notBefore: new Date(Date.now() - 60_000),
+      notAfter: new Date(Date.now() + 3_600_000),
+      subjectKey: raw,
+      issuerKey: raw,
+      ca,
+      keyUsage: ca ? ['digitalSignature', 'keyCertSign'] : ['digitalSignature'],
+      extendedKeyUsage: ca ? [] : ['1.3.6.1.5.5.7.3.2'],
+    });
+    if (replace) {
+      // The TBSCertificate's seventh element is subjectPublicKeyInfo.
+      const body = readDerElement(tbs, 0, 'tbs').body;
+      const parts: Buffer[] = [];
+      for (let off = 0; off < body.length; ) {
+        const end = readDerElement(body, off, 'field').end;
+        parts.push(body.subarray(off, end));
+        off = end;
+      }
+      parts[6] = Buffer.from(spkiHex, 'hex');
+      tbs = sequence(...parts);
+    }
+    return encodeCertificate(tbs, sign('sha256', tbs, privateKey));
+  };
+  return { session: make(false, !inDevice), device: make(true, inDevice) };
 }

@@ -24,7 +24,14 @@ import {
   withoutKeystoreEnv,
   type ApiStore,
 } from '../helpers-api';
-import { EXTENSION_DER, expectedKeyId, mtlsTests, subjectCn } from '../helpers-delegation';
+import {
+  EMPTY_POINT_SPKI,
+  EXTENSION_DER,
+  certificatesWithSpki,
+  expectedKeyId,
+  mtlsTests,
+  subjectCn,
+} from '../helpers-delegation';
 
 withoutKeystoreEnv();
 
@@ -420,6 +427,13 @@ describe('verifySessionCertificate', () => {
     expect(err.message).toContain('the device certificate expired');
     expect((err as { check?: string }).check).toBe('validity');
     foreign.close();
+  });
+
+  it('refuses a certificate whose key is an empty EC point, without a crash', async () => {
+    const inSession = certificatesWithSpki(EMPTY_POINT_SPKI, false);
+    await refused(inSession.session, { deviceCertificate: inSession.device }, 'key');
+    const inDevice = certificatesWithSpki(EMPTY_POINT_SPKI, true);
+    await refused(inDevice.session, { deviceCertificate: inDevice.device }, 'device-certificate');
   });
 
   it('refuses bad arguments with E_INVALID_ARGUMENT', async () => {
