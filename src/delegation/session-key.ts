@@ -1,4 +1,9 @@
-import { generateKeyPairSync, type KeyObject, type X509Certificate } from 'node:crypto';
+import {
+  generateKeyPairSync,
+  type JsonWebKey,
+  type KeyObject,
+  type X509Certificate,
+} from 'node:crypto';
 import { X509Certificate as X509 } from 'node:crypto';
 import { inspect } from 'node:util';
 import type { TierName } from '../backends/backend';
@@ -178,7 +183,7 @@ export class SessionKey {
   #renewing: Promise<void> | undefined;
   #renewTimer: NodeJS.Timeout | undefined;
   #expiryTimer: NodeJS.Timeout | undefined;
-  readonly #unregister: () => void;
+  #unregister: (() => void) | undefined;
 
   private constructor(root: SessionRoot, settings: Settings, session: Session) {
     this.#root = root;
@@ -193,7 +198,10 @@ export class SessionKey {
   static async issue(root: SessionRoot, opts: DelegateOptions): Promise<SessionKey> {
     if (opts === undefined) throw invalidArgument('delegate needs options, at least { ttl }');
     const settings = settingsFrom(opts);
-    return new SessionKey(root, settings, await newSession(root, settings));
+    const session = await newSession(root, settings);
+    // The store may have closed while the device key signed: it would drop this at once.
+    root.life.assertOpen();
+    return new SessionKey(root, settings, session);
   }
 
   /** The current public key. It changes when the key renews. */
@@ -268,8 +276,12 @@ export class SessionKey {
     });
   }
 
-  exportPublicKey(format: PublicKeyFormat): ReturnType<typeof exportPublicKey> {
-    return exportPublicKey(this.#last.raw, format as 'pem');
+  exportPublicKey(format: 'pem'): string;
+  exportPublicKey(format: 'jwk'): JsonWebKey;
+  exportPublicKey(format: 'spki' | 'raw'): Buffer;
+  exportPublicKey(format: PublicKeyFormat): string | Buffer | JsonWebKey;
+  exportPublicKey(format: PublicKeyFormat): string | Buffer | JsonWebKey {
+    return exportPublicKey(this.#last.raw, format);
   }
 
   /**
@@ -338,7 +350,7 @@ export class SessionKey {
     this.#session = undefined;
     clearTimeout(this.#renewTimer);
     clearTimeout(this.#expiryTimer);
-    this.#unregister();
+    this.#unregister?.();
   }
 
   [inspect.custom](): string {

@@ -328,6 +328,20 @@ describe('a session key', () => {
     await expectCode(() => live.sign(msg), 'E_CLOSED');
     await expectCode(() => k.delegate({ ttl: '5m' }), 'E_CLOSED');
     await expectCode(() => k.certificate(), 'E_CLOSED');
+
+    // A store closed while a session is being issued: the issue fails, nothing is handed out.
+    const racing = await openApiStore({ keys: ['k'] });
+    const rk = await racing.ks.getKey('k');
+    for (let i = 0; i < 3; i++) {
+      const pending = rk.delegate({ ttl: '5m' });
+      if (i === 2) await closeApiStore(racing);
+      const outcome = await pending.then(
+        (s) => s,
+        (e: { code?: string }) => e.code,
+      );
+      if (i < 2) (outcome as SessionKey).close();
+      else expect(outcome).toBe('E_CLOSED');
+    }
   });
 });
 
