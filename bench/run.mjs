@@ -12,6 +12,7 @@ import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { median, sideBySide } from './measure.mjs';
 
 const require = createRequire(import.meta.url);
 const { Keystore } = require('../dist/index.js');
@@ -21,39 +22,18 @@ const asJson = process.argv.includes('--json');
 const results = {};
 const log = (...a) => !asJson && console.log(...a);
 
-function median(xs) {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)];
-}
-
-async function timeLoop(fn, ms) {
-  let n = 0;
-  const start = performance.now();
-  let now = start;
-  while (now - start < ms) {
-    for (let i = 0; i < 200; i++) await fn();
-    n += 200;
-    now = performance.now();
-  }
-  return (n * 1000) / (now - start);
-}
-
 async function benchSign(key, keyObject) {
   const msg = crypto.randomBytes(64);
-  const ours = [];
-  const base = [];
-  // Warm both paths (JIT, OpenSSL caches) before measuring.
-  await timeLoop(() => key.sign(msg), 300);
-  await timeLoop(() => crypto.sign('sha256', msg, keyObject), 300);
-  for (let round = 0; round < 7; round++) {
-    base.push(await timeLoop(() => crypto.sign('sha256', msg, keyObject), 400));
-    ours.push(await timeLoop(() => key.sign(msg), 400));
-  }
+  const m = await sideBySide(
+    () => key.sign(msg),
+    () => crypto.sign('sha256', msg, keyObject),
+  );
+  // The JSON keeps its field names of before.
   const r = {
-    oursPerSec: Math.round(median(ours)),
-    cryptoSignPerSec: Math.round(median(base)),
-    ratio: +(median(ours) / median(base)).toFixed(3),
-    rounds: ours.length,
+    oursPerSec: m.oursPerSec,
+    cryptoSignPerSec: m.basePerSec,
+    ratio: m.ratio,
+    rounds: m.rounds,
   };
   results.sign = r;
   log(

@@ -1,4 +1,4 @@
-import { webcrypto, type JsonWebKey, type KeyObject } from 'node:crypto';
+import { webcrypto, type JsonWebKey, type KeyObject, type X509Certificate } from 'node:crypto';
 import { inspect, types } from 'node:util';
 import {
   extractabilityOf,
@@ -24,6 +24,14 @@ import {
   type PublicKeyFormat,
   type PublicKeyInput,
 } from './crypto/p256';
+import { deviceIdOf } from './identity';
+import {
+  deviceCertificateDays,
+  issueDeviceCertificate,
+  DEFAULT_DEVICE_CERT_DAYS,
+  type DeviceCertificateOptions,
+} from './delegation/device-certificate';
+import { SessionKey, type DelegateOptions, type SessionRoot } from './delegation/session-key';
 
 export interface SignOptions {
   /** 'der' (node:crypto's default, the default here) or 'p1363' (r‖s, WebCrypto's). */
@@ -230,6 +238,9 @@ export class DeviceKey {
   readonly #handle: KeyHandle;
   /** The store's: once it is closed, this key refuses to sign or agree. */
   readonly #life: Lifecycle;
+  /** The device certificate session certificates are chained to, made at the first delegate(). */
+  #chainAnchor: Promise<X509Certificate> | undefined;
+  #deviceId: string | undefined;
 
   /** @internal Created by Keystore. */
   constructor(
@@ -323,6 +334,56 @@ export class DeviceKey {
   exportPublicKey(format: PublicKeyFormat): string | Buffer | JsonWebKey;
   exportPublicKey(format: PublicKeyFormat): string | Buffer | JsonWebKey {
     return exportPublicKey(this.#raw, format);
+  }
+
+  /**
+   * A self-signed X.509 v3 certificate for this key, signed by the key in its tier: subject
+   * O=device-keystore, CN=<deviceId>; basicConstraints CA, pathlen 0; keyUsage keyCertSign and
+   * digitalSignature (both critical). The trust anchor a server pins for this device's session
+   * keys. Valid from now for `days` (default 365). Each call makes a new one (new serial); all of
+   * them anchor the same session certificates.
+   */
+  async certificate(opts?: DeviceCertificateOptions): Promise<X509Certificate> {
+    const days = deviceCertificateDays(opts);
+    this.#life.assertOpen();
+    return issueDeviceCertificate(this.#certificateSigner(), days);
+  }
+
+  /**
+   * A session key: a fresh software P-256 key in this process's memory, with an X.509
+   * certificate signed by this key (valid for `ttl`, at most 24 h; extended key usage `purpose`
+   * and clientAuth), for fast signing and TLS client authentication. See docs/delegation.md.
+   */
+  async delegate(opts: DelegateOptions): Promise<SessionKey> {
+    this.#life.assertOpen();
+    return SessionKey.issue(this.#sessionRoot(), opts);
+  }
+
+  #certificateSigner() {
+    return {
+      rawPublicKey: this.#raw,
+      signCertificate: (tbs: Buffer) => this.sign(tbs, { format: 'der' }),
+    };
+  }
+
+  #sessionRoot(): SessionRoot {
+    return {
+      ...this.#certificateSigner(),
+      alias: this.alias,
+      tier: this.tier,
+      hardwareBacked: this.hardwareBacked,
+      deviceId: (this.#deviceId ??= deviceIdOf(this.#raw)),
+      life: this.#life,
+      deviceCertificate: async (until: Date) => {
+        const current = await this.#chainAnchor?.catch(() => undefined);
+        if (current && new Date(current.validTo) > until) return current;
+        this.#chainAnchor = issueDeviceCertificate(
+          this.#certificateSigner(),
+          DEFAULT_DEVICE_CERT_DAYS,
+        );
+        return this.#chainAnchor;
+      },
+    };
   }
 
   /** Public facts about the key; `publicKey` is the same KeyObject as `key.publicKey`. */

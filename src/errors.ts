@@ -20,6 +20,9 @@ export const ErrorCodes = [
   'E_IO',
   'E_CLOSED',
   'E_ABORTED',
+  // Delegated session keys; `check` names the certificate check that failed.
+  'E_CERTIFICATE_INVALID',
+  'E_SESSION_EXPIRED',
   // TPM 2.0 tier; `tpmRc` carries the raw TSS2_RC.
   'E_TPM_UNAVAILABLE',
   'E_TPM_PERMISSION',
@@ -48,6 +51,8 @@ export interface KeystoreErrorDetails {
   osStatus?: number;
   tpmRc?: number;
   errno?: string;
+  /** E_CERTIFICATE_INVALID: which check failed ('signature', 'validity', 'purpose', ...). */
+  check?: string;
 }
 
 export class KeystoreError extends Error {
@@ -58,13 +63,14 @@ export class KeystoreError extends Error {
   declare readonly osStatus?: number;
   declare readonly tpmRc?: number;
   declare readonly errno?: string;
+  declare readonly check?: string;
 
   constructor(code: ErrorCode, message: string, details: KeystoreErrorDetails = {}) {
     const full = details.hint ? `${message} (${details.hint})` : message;
     super(full, details.cause === undefined ? undefined : { cause: details.cause });
     this.name = 'KeystoreError';
     this.code = code;
-    for (const k of ['hint', 'path', 'osStatus', 'tpmRc', 'errno'] as const) {
+    for (const k of ['hint', 'path', 'osStatus', 'tpmRc', 'errno', 'check'] as const) {
       if (details[k] !== undefined)
         Object.defineProperty(this, k, { value: details[k], enumerable: true });
     }

@@ -23,5 +23,15 @@ export type { PassphraseChange } from './store/file-master';
 export type { SignatureFormat, DsaEncoding } from './crypto/ecdsa';
 export type { PublicKeyFormat, PublicKeyInput } from './crypto/p256';
 export { verify } from './verify';
+export { SessionKey } from './delegation/session-key';
+export type { DelegateOptions, SessionKeyDescription } from './delegation/session-key';
+export type { DeviceCertificateOptions } from './delegation/device-certificate';
+export { verifySessionCertificate } from './delegation/verify-session';
+export type {
+  CertificateInput,
+  VerifySessionOptions,
+  VerifiedSession,
+  SessionCheck,
+} from './delegation/verify-session';
 export type { TpmDiagnostics } from './doctor';
 export type { TpmFacts } from './backends/tpm2';

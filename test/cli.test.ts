@@ -49,6 +49,8 @@ const COMMANDS = [
   'export-identity',
   'change-passphrase',
   'secret',
+  'certificate',
+  'delegate',
 ];
 
 const tmp = new TempDirs();

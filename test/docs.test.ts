@@ -6,7 +6,14 @@
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { DeviceKey, ErrorCodes, Keystore, SealedSecrets, type ErrorCode } from '../src/index';
+import {
+  DeviceKey,
+  ErrorCodes,
+  Keystore,
+  SealedSecrets,
+  SessionKey,
+  type ErrorCode,
+} from '../src/index';
 import { CLI_ONLY_CODES, exitCodeFor } from '../src/cli/exit-codes';
 
 const ROOT = path.resolve(__dirname, '..');
@@ -117,12 +124,19 @@ describe('docs/api.md has a heading for every public method', () => {
       .map((n): [string, string] => ['Keystore', n]),
     ...publicMembers(DeviceKey.prototype).map((n): [string, string] => ['key', n]),
     ...publicMembers(SealedSecrets.prototype).map((n): [string, string] => ['secrets', n]),
+    ...publicMembers(SessionKey.prototype).map((n): [string, string] => ['session', n]),
   ];
 
   it('finds the members to check', () => {
     // Guards the lists above: an empty list would pass every check below.
     expect(members.map(([p, n]) => `${p}.${n}`)).toEqual(
-      expect.arrayContaining(['Keystore.open', 'keystore.close', 'key.sign', 'secrets.get']),
+      expect.arrayContaining([
+        'Keystore.open',
+        'keystore.close',
+        'key.sign',
+        'secrets.get',
+        'session.sign',
+      ]),
     );
   });
 

@@ -1,9 +1,9 @@
 import * as crypto from 'node:crypto';
 import { missingFileTierFeatures } from '../crypto/features';
-import { KeystoreError, corrupt } from '../errors';
+import { corrupt } from '../errors';
 import { aesGcmOpen, aesGcmSeal, type SealedBox } from '../crypto/aead';
-import { signDigestWithScalar } from '../crypto/ecdsa';
-import { publicKeyObjectFromRaw, rawFromPublicKeyObject } from '../crypto/p256';
+import { SoftwareKeyHandle } from '../crypto/software-key';
+import { rawFromPublicKeyObject } from '../crypto/p256';
 import { RecordReader, type Json } from '../store/records';
 import { keyAad, secretAad } from '../store/key-records';
 import type {
@@ -14,7 +14,6 @@ import type {
   KeyHeader,
   KeyRecord,
   NewKeyHeader,
-  RawSignature,
   SecretRecord,
   TierProvider,
   UnlockedDataKey,
@@ -31,9 +30,6 @@ const GUARANTEES = {
   hardwareBacked: false,
   extractableBy: 'passphrase-holder',
 } as const;
-
-/** SEC1 DER of a P-256 private key: fixed prefix, then the 32-byte scalar. */
-const SEC1_PREFIX = Buffer.from('30770201010420', 'hex');
 
 function boxToJson(dataKeyId: string, box: SealedBox): { [key: string]: Json } {
   return {
@@ -55,42 +51,6 @@ function boxFromJson(
     dataKeyId: r.string('dataKeyId'),
     box: { iv: r.bytes('iv', 12), ciphertext: r.bytes('ciphertext'), tag: r.bytes('tag', 16) },
   };
-}
-
-/** A private KeyObject held where no caller can reach it. */
-class FileKeyHandle implements KeyHandle {
-  readonly #privateKey: crypto.KeyObject;
-  // Built once: crypto.sign re-reads the options object on every call.
-  readonly #signOptions: crypto.SignKeyObjectInput;
-
-  constructor(privateKey: crypto.KeyObject) {
-    this.#privateKey = privateKey;
-    this.#signOptions = { key: privateKey, dsaEncoding: 'der' };
-  }
-
-  async signRaw(data: Uint8Array, prehashed: boolean): Promise<RawSignature> {
-    // DER is node:crypto's native output; asking for P1363 costs a conversion inside node.
-    if (!prehashed)
-      return { encoding: 'der', bytes: crypto.sign('sha256', data, this.#signOptions) };
-    // node:crypto always hashes its input, so a precomputed digest is signed with noble.
-    const sec1 = this.#privateKey.export({ format: 'der', type: 'sec1' });
-    try {
-      if (!sec1.subarray(0, SEC1_PREFIX.length).equals(SEC1_PREFIX)) {
-        throw new KeystoreError('E_CORRUPT', 'unexpected private key encoding from node:crypto');
-      }
-      const d = sec1.subarray(SEC1_PREFIX.length, SEC1_PREFIX.length + 32);
-      return { encoding: 'p1363', bytes: signDigestWithScalar(data, d) };
-    } finally {
-      sec1.fill(0);
-    }
-  }
-
-  async ecdh(peerPoint: Buffer): Promise<Buffer> {
-    return crypto.diffieHellman({
-      privateKey: this.#privateKey,
-      publicKey: publicKeyObjectFromRaw(peerPoint),
-    });
-  }
 }
 
 class EncryptedFileBackend implements Backend {
@@ -120,7 +80,7 @@ class EncryptedFileBackend implements Backend {
     return {
       publicKey: raw,
       backendData: boxToJson(master.dataKeyId, box),
-      handle: new FileKeyHandle(privateKey),
+      handle: new SoftwareKeyHandle(privateKey),
     };
   }
 
@@ -143,7 +103,7 @@ class EncryptedFileBackend implements Backend {
     const derived = rawFromPublicKeyObject(crypto.createPublicKey(privateKey));
     if (!derived.equals(record.publicKey))
       throw corrupt(file, 'the private key does not match the public key');
-    return new FileKeyHandle(privateKey);
+    return new SoftwareKeyHandle(privateKey);
   }
 
   async destroyKey(): Promise<void> {

@@ -20,8 +20,11 @@ import {
   readInput,
   readStdin,
   writeOutput,
+  writePrivateFile,
   type Encoding,
 } from './io';
+import { deviceCertificateDays } from '../delegation/device-certificate';
+import { purposeOid, sessionTtl } from '../delegation/options';
 
 export interface CommandContext {
   values: Record<string, string | boolean | undefined>;
@@ -458,6 +461,119 @@ const secret: Command = {
     }),
 };
 
+/** --alias A (or --key A, as sign and public-key spell it), else the identity key. */
+async function keyByAlias(ks: Keystore, ctx: CommandContext): Promise<DeviceKey> {
+  const alias = str(ctx, 'alias') ?? str(ctx, 'key');
+  return alias === undefined ? ks.identityKey() : ks.getKey(alias);
+}
+
+const ALIAS_OPTIONS = { alias: { type: 'string' }, key: { type: 'string' } } as const;
+
+const certificate: Command = {
+  options: { ...ALIAS_OPTIONS, days: { type: 'string' }, out: { type: 'string' } },
+  positionals: 0,
+  async run(ctx) {
+    const daysText = str(ctx, 'days');
+    if (daysText !== undefined && !/^\d{1,5}$/.test(daysText)) {
+      throw invalidArgument(`--days takes a whole number of days, not "${daysText}"`);
+    }
+    const days = deviceCertificateDays(daysText === undefined ? {} : { days: Number(daysText) });
+    return withStore(ctx, async (ks) => {
+      const key = await keyByAlias(ks, ctx);
+      const cert = await key.certificate({ days });
+      const pem = cert.toString();
+      if (!ctx.json || str(ctx, 'out') !== undefined) await writeOutput(str(ctx, 'out'), pem);
+      const json = {
+        alias: key.alias,
+        tier: key.tier,
+        subject: cert.subject,
+        serialNumber: cert.serialNumber,
+        notBefore: new Date(cert.validFrom).toISOString(),
+        notAfter: new Date(cert.validTo).toISOString(),
+        fingerprint256: cert.fingerprint256,
+        certificate: pem,
+      };
+      const out = str(ctx, 'out');
+      return {
+        ok: true,
+        json,
+        ...(out === undefined || out === '-'
+          ? {}
+          : {
+              text: lines(
+                `wrote the device certificate of key "${key.alias}" (${key.tier}) to ${out}`,
+                `  subject:     ${cert.subject.replace(/\n/g, ', ')}`,
+                `  valid until: ${json.notAfter}`,
+                `  SHA-256:     ${cert.fingerprint256}`,
+              ),
+            }),
+      };
+    });
+  },
+};
+
+const delegate: Command = {
+  options: {
+    ...ALIAS_OPTIONS,
+    ttl: { type: 'string' },
+    purpose: { type: 'string' },
+    'cert-out': { type: 'string' },
+    'key-out': { type: 'string' },
+  },
+  positionals: 0,
+  async run(ctx) {
+    const ttl = str(ctx, 'ttl');
+    const certOut = str(ctx, 'cert-out');
+    const keyOut = str(ctx, 'key-out');
+    if (ttl === undefined) throw invalidArgument('delegate needs --ttl <duration>, such as 15m');
+    if (certOut === undefined || keyOut === undefined) {
+      throw invalidArgument('delegate needs --cert-out <file> and --key-out <file>');
+    }
+    if (keyOut === '-' || certOut === '-') {
+      throw invalidArgument('delegate writes files: --cert-out and --key-out cannot be "-"');
+    }
+    sessionTtl(ttl);
+    const purpose = str(ctx, 'purpose') ?? 'clientAuth';
+    purposeOid(purpose);
+    return withStore(ctx, async (ks) => {
+      const key = await keyByAlias(ks, ctx);
+      const session = await key.delegate({ ttl, purpose });
+      try {
+        await writePrivateFile(keyOut, session.exportPrivateKey());
+        await writeOutput(certOut, session.certificateChain('pem'));
+        const notAfter = session.notAfter.toISOString();
+        const warning =
+          `${keyOut} holds the session's private key unencrypted (mode 0600): whoever can read it ` +
+          `can act as this device, for ${session.describe().extendedKeyUsage.join(' and ')}, until ${notAfter}. ` +
+          'Delete it when the job is done';
+        ctx.warnings.push(warning);
+        if (!ctx.json) process.stderr.write(`warning: ${warning}\n`);
+        return {
+          ok: true,
+          json: {
+            alias: key.alias,
+            tier: key.tier,
+            deviceId: session.root.deviceId,
+            serialNumber: session.certificate.serialNumber,
+            notBefore: session.notBefore.toISOString(),
+            notAfter,
+            extendedKeyUsage: session.describe().extendedKeyUsage,
+            certOut,
+            keyOut,
+          },
+          text: lines(
+            `wrote a session certificate chain to ${certOut} and its private key to ${keyOut}`,
+            `  certified by: key "${key.alias}" (${key.tier}), deviceId ${session.root.deviceId}`,
+            `  valid until:  ${notAfter}`,
+          ),
+        };
+      } finally {
+        session.close();
+      }
+    });
+  },
+};
+
 export const COMMANDS: Record<string, Command> = {
   init,
   info,
@@ -471,4 +587,6 @@ export const COMMANDS: Record<string, Command> = {
   'export-identity': exportIdentity,
   'change-passphrase': changePassphrase,
   secret,
+  certificate,
+  delegate,
 };

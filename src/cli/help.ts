@@ -15,6 +15,10 @@ Commands:
   export-identity                 print identity.json for sharing (no secrets)
   change-passphrase               re-wrap the encrypted-file tier's key under a new passphrase
   secret set|get|list|delete [name]   sealed secrets (values on stdin, never on argv)
+  certificate [--alias A] [--days N] --out F
+                                  the key's self-signed device certificate (X.509, PEM)
+  delegate [--alias A] --ttl D [--purpose P] --cert-out F --key-out F
+                                  a short-lived session key and certificate, written to files
 
 Global options (before or after the command):
   --dir <dir>             store directory (default: $DEVICE_KEYSTORE_DIR or ~/.device-keystore)
@@ -75,6 +79,23 @@ const COMMAND_HELP: Record<string, string> = {
 device-keystore secret get <name> [--out <file>]
 device-keystore secret list
 device-keystore secret delete <name>
+`,
+  certificate: `device-keystore certificate [--alias <alias>] [--days <n>] [--out <file>] [--json]
+  Writes the key's device certificate (PEM): self-signed X.509 v3, signed by the key inside its
+  tier, subject CN = its deviceId, a CA for session certificates only (pathlen 0). A server pins
+  it at enrollment. --alias (or --key): default the identity key. --days: 1-3650, default 365.
+  Without --out it goes to stdout.
+`,
+  delegate: `device-keystore delegate [--alias <alias>] --ttl <duration> [--purpose <purpose>]
+                         --cert-out <file> --key-out <file> [--json]
+  Makes a session key: a fresh software P-256 key with a certificate signed by the device key
+  (valid for --ttl, 1s to 24h: e.g. 90s, 15m, 1h30m), for TLS client authentication (clientAuth)
+  and --purpose (clientAuth, serverAuth, codeSigning, emailProtection, timeStamping, or a dotted
+  OID). --cert-out gets the chain (session then device certificate, PEM).
+  --key-out gets the session's PRIVATE KEY, unencrypted PKCS#8 PEM, mode 0600. This is the one
+  command that puts a software key on disk: whoever can read that file can act as this device
+  for that purpose until the certificate expires, and nothing can revoke it sooner. Keep the ttl
+  short and delete the file when done. In a program, deviceKey.delegate() keeps the key in memory.
 `,
 };
 COMMAND_HELP.doctor = COMMAND_HELP.info!;

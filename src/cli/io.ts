@@ -68,6 +68,23 @@ export async function writeOutput(file: string | undefined, data: Buffer | strin
   }
 }
 
+/**
+ * Writes a file only its owner can read (0600), for a private key the user asked for. The mode
+ * is set before any byte is written, also on a file that already existed with a wider one.
+ */
+export async function writePrivateFile(file: string, data: string): Promise<void> {
+  let handle: fsp.FileHandle | undefined;
+  try {
+    handle = await fsp.open(file, 'w', 0o600);
+    await handle.chmod(0o600);
+    await handle.writeFile(data);
+  } catch (err) {
+    throw fromFsError(err, file, 'write');
+  } finally {
+    await handle?.close();
+  }
+}
+
 /** A spinner on stderr while a slow step runs, only when a person is watching. */
 export function progressReporter(
   enabled: boolean,

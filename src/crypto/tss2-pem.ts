@@ -1,4 +1,5 @@
 import { KeystoreError, invalidArgument, isKeystoreError } from '../errors';
+import { tlv } from './der';
 import { readDerElement, type DerElement } from './p256';
 import { unwrapTpm2b } from './tpm2-structures';
 
@@ -95,17 +96,6 @@ export interface DecodedTss2Key extends Tss2KeyFields {
 
 // ---------------------------------------------------------------------------------------------
 // Writing
-
-function derLength(n: number): Buffer {
-  if (n < 0x80) return Buffer.of(n);
-  const bytes: number[] = [];
-  for (let v = n; v > 0; v = Math.floor(v / 256)) bytes.unshift(v & 0xff);
-  return Buffer.from([0x80 | bytes.length, ...bytes]);
-}
-
-function tlv(tag: number, body: Uint8Array): Buffer {
-  return Buffer.concat([Buffer.of(tag), derLength(body.length), body]);
-}
 
 /** Minimal two's-complement INTEGER body of an unsigned 32-bit value (0x81000001 → 00 81 00 00 01). */
 function unsignedIntegerBody(value: number): Buffer {

@@ -10,6 +10,7 @@ export class Lifecycle {
   #inFlight = 0;
   #drained: (() => void) | undefined;
   #closing: Promise<void> | undefined;
+  readonly #onClose = new Set<() => void>();
 
   assertOpen(): void {
     if (this.#closed)
@@ -35,9 +36,24 @@ export class Lifecycle {
     }
   }
 
+  /**
+   * Runs `drop` when close() begins, before the wait: for what lives only in memory and must go
+   * with the store (session keys). Returns the function that unregisters it.
+   */
+  onClose(drop: () => void): () => void {
+    if (this.#closed) {
+      drop();
+      return () => {};
+    }
+    this.#onClose.add(drop);
+    return () => this.#onClose.delete(drop);
+  }
+
   /** Resolves once nothing is in flight; `then` runs once, after that. */
   close(then: () => Promise<void>): Promise<void> {
     this.#closed = true;
+    for (const drop of this.#onClose) drop();
+    this.#onClose.clear();
     this.#closing ??= (async () => {
       if (this.#inFlight > 0) await new Promise<void>((resolve) => (this.#drained = resolve));
       await then();

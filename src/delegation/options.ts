@@ -1,0 +1,84 @@
+import { invalidArgument, received, shown } from '../errors';
+
+/** The longest a session certificate may live: a stolen session key is good until it expires. */
+export const MAX_SESSION_TTL_MS = 24 * 60 * 60 * 1000;
+/** X.509 times have whole seconds, so nothing shorter can be written down. */
+export const MIN_SESSION_TTL_MS = 1000;
+
+const UNIT_MS: Readonly<Record<string, number>> = {
+  s: 1000,
+  m: 60_000,
+  h: 3_600_000,
+  d: 86_400_000,
+};
+
+/**
+ * A duration as milliseconds, from a number of milliseconds or a string of whole units:
+ * "90s", "15m", "1h30m", "1d". Whole seconds only.
+ */
+export function parseDuration(input: unknown, what: string): number {
+  let ms: number;
+  if (typeof input === 'number') {
+    ms = input;
+  } else if (typeof input === 'string' && /^(\d+[smhd])+$/.test(input)) {
+    ms = 0;
+    for (const [, n, unit] of input.matchAll(/(\d+)([smhd])/g)) ms += Number(n) * UNIT_MS[unit!]!;
+  } else {
+    throw invalidArgument(
+      `${what} must be milliseconds or a duration such as "15m", "1h30m", not ${typeof input === 'string' ? shown(input) : received(input)}`,
+    );
+  }
+  if (!Number.isSafeInteger(ms) || ms <= 0 || ms % 1000 !== 0) {
+    throw invalidArgument(`${what} must be a positive whole number of seconds, not ${ms} ms`);
+  }
+  return ms;
+}
+
+export function sessionTtl(input: unknown): number {
+  const ms = parseDuration(input, 'ttl');
+  if (ms < MIN_SESSION_TTL_MS || ms > MAX_SESSION_TTL_MS) {
+    throw invalidArgument(
+      `ttl must be between 1 s and 24 h, not ${ms / 1000} s`,
+      'a session key is a software key: keep it short-lived, and renew it instead',
+    );
+  }
+  return ms;
+}
+
+/** The extended key usages openssl and node know by name (RFC 5280 §4.2.1.12). */
+export const NAMED_PURPOSES: Readonly<Record<string, string>> = Object.freeze({
+  clientAuth: '1.3.6.1.5.5.7.3.2',
+  serverAuth: '1.3.6.1.5.5.7.3.1',
+  codeSigning: '1.3.6.1.5.5.7.3.3',
+  emailProtection: '1.3.6.1.5.5.7.3.4',
+  timeStamping: '1.3.6.1.5.5.7.3.8',
+});
+
+export const CLIENT_AUTH = NAMED_PURPOSES.clientAuth!;
+
+/** A purpose name or a dotted OID (your own, e.g. under your organisation's arc) as an OID. */
+export function purposeOid(purpose: unknown): string {
+  if (typeof purpose === 'string') {
+    const named = NAMED_PURPOSES[purpose];
+    if (named) return named;
+    if (
+      /^[0-2](\.(0|[1-9]\d{0,9})){1,30}$/.test(purpose) &&
+      !/^[01]\.([4-9]\d|\d{3,})/.test(purpose)
+    )
+      return purpose;
+  }
+  throw invalidArgument(
+    `purpose must be one of ${Object.keys(NAMED_PURPOSES).join(', ')} or a dotted OID such as "1.3.6.1.4.1.99999.1", not ${typeof purpose === 'string' ? shown(purpose) : received(purpose)}`,
+  );
+}
+
+export function checkOptionKeys(opts: unknown, allowed: readonly string[], what: string): void {
+  if (opts === null || typeof opts !== 'object') {
+    throw invalidArgument(`${what} options must be an object. ${received(opts)}`);
+  }
+  for (const k of Object.keys(opts)) {
+    if (!allowed.includes(k)) {
+      throw invalidArgument(`unknown ${what} option "${k}"`, `use ${allowed.join(', ')}`);
+    }
+  }
+}

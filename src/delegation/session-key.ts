@@ -1,0 +1,404 @@
+import {
+  generateKeyPairSync,
+  type JsonWebKey,
+  type KeyObject,
+  type X509Certificate,
+} from 'node:crypto';
+import { X509Certificate as X509 } from 'node:crypto';
+import { inspect } from 'node:util';
+import type { TierName } from '../backends/backend';
+import { KeystoreError, invalidArgument } from '../errors';
+import { finishSignature, verifySignature } from '../crypto/ecdsa';
+import { exportPublicKey, rawFromPublicKeyObject, type PublicKeyFormat } from '../crypto/p256';
+import { SoftwareKeyHandle } from '../crypto/software-key';
+import { issueCertificate } from '../crypto/x509';
+import type { Lifecycle } from '../store/lifecycle';
+import { checkDigest, signOptions, toBytes, type DataInput, type SignOptions } from '../device-key';
+import {
+  deviceName,
+  randomSerial,
+  wholeSecondNow,
+  type CertificateSigner,
+} from './device-certificate';
+import { CLIENT_AUTH, checkOptionKeys, parseDuration, purposeOid, sessionTtl } from './options';
+
+/**
+ * Delegated session keys: a fresh software P-256 key in this process's memory, certified for a
+ * short time by a device key (which may be in a TPM or the Secure Enclave), so that hot-path
+ * signing runs at node:crypto's speed. The private key is never written anywhere by this code;
+ * it is dropped at expiry and at close(), and whoever can read this process's memory can use it
+ * until then (docs/delegation.md).
+ */
+
+export interface DelegateOptions {
+  /** How long each certificate is valid: milliseconds or "15m", "1h30m"; 1 s to 24 h. */
+  ttl: number | string;
+  /**
+   * What the key is for, as an extended key usage: a name (clientAuth, serverAuth, codeSigning,
+   * emailProtection, timeStamping) or a dotted OID of your own. clientAuth is always added, so
+   * the key works as a TLS client certificate. Default clientAuth.
+   */
+  purpose?: string;
+  /** Renew (new key, new certificate) ahead of expiry, in the background. Default false. */
+  renew?: boolean;
+  /** How long before expiry to renew: milliseconds or a duration. Default a fifth of the ttl. */
+  renewBefore?: number | string;
+  /** Told when a background renewal fails; it is retried until the current key expires. */
+  onRenewError?: (err: unknown) => void;
+}
+
+const DELEGATE_OPTION_KEYS = ['ttl', 'purpose', 'renew', 'renewBefore', 'onRenewError'] as const;
+
+/** The device key a session is rooted in, as far as a session needs it. */
+export interface SessionRoot extends CertificateSigner {
+  readonly alias: string;
+  readonly tier: TierName;
+  readonly hardwareBacked: boolean;
+  readonly deviceId: string;
+  /** The store's: its close() drops every session key made from its keys. */
+  readonly life: Lifecycle;
+  /** The device certificate, valid at least until `until`. */
+  deviceCertificate(until: Date): Promise<X509Certificate>;
+}
+
+export interface SessionKeyDescription {
+  kind: 'session-key';
+  algorithm: 'ECDSA-P256';
+  /** Where the private key is: only in this process's memory. */
+  storage: 'process-memory';
+  hardwareBacked: false;
+  /** Anyone who controls this process can read the key until it expires. */
+  extractable: true;
+  /** Whether the library ever wrote the private key to disk: never. */
+  persisted: false;
+  state: 'active' | 'expired' | 'closed';
+  notBefore: string;
+  notAfter: string;
+  /** The purpose's OID, and clientAuth's. */
+  extendedKeyUsage: string[];
+  serialNumber: string;
+  autoRenew: boolean;
+  root: { alias: string; tier: TierName; hardwareBacked: boolean; deviceId: string };
+  /** The same, in one sentence for a person. */
+  summary: string;
+}
+
+interface Session {
+  readonly privateKey: KeyObject;
+  readonly handle: SoftwareKeyHandle;
+  readonly raw: Buffer;
+  readonly publicKey: KeyObject;
+  readonly certificate: X509Certificate;
+  readonly deviceCertificate: X509Certificate;
+  readonly notBefore: Date;
+  readonly notAfter: Date;
+  /** notAfter in ms: the one comparison on the signing path. */
+  readonly expiresAt: number;
+}
+
+interface Settings {
+  ttlMs: number;
+  purpose: string;
+  renew: boolean;
+  renewBeforeMs: number;
+  onRenewError: ((err: unknown) => void) | undefined;
+}
+
+function settingsFrom(opts: DelegateOptions): Settings {
+  checkOptionKeys(opts, DELEGATE_OPTION_KEYS, 'delegate');
+  if (opts.ttl === undefined) throw invalidArgument('delegate needs a ttl, such as "15m"');
+  const ttlMs = sessionTtl(opts.ttl);
+  const purpose = purposeOid(opts.purpose ?? 'clientAuth');
+  if (opts.renew !== undefined && typeof opts.renew !== 'boolean') {
+    throw invalidArgument('renew must be a boolean');
+  }
+  if (opts.onRenewError !== undefined && typeof opts.onRenewError !== 'function') {
+    throw invalidArgument('onRenewError must be a function');
+  }
+  const renewBeforeMs =
+    opts.renewBefore === undefined
+      ? Math.floor(ttlMs / 5)
+      : parseDuration(opts.renewBefore, 'renewBefore');
+  if (renewBeforeMs >= ttlMs) throw invalidArgument('renewBefore must be shorter than the ttl');
+  return {
+    ttlMs,
+    purpose,
+    renew: opts.renew ?? false,
+    renewBeforeMs,
+    onRenewError: opts.onRenewError,
+  };
+}
+
+/** After a failed renewal, try again this soon (or at half the time left, if that is sooner). */
+const RENEW_RETRY_MS = 5000;
+
+async function newSession(root: SessionRoot, s: Settings): Promise<Session> {
+  const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+  const raw = rawFromPublicKeyObject(publicKey);
+  const notBefore = wholeSecondNow();
+  const notAfter = new Date(notBefore.getTime() + s.ttlMs);
+  const deviceCertificate = await root.deviceCertificate(notAfter);
+  const der = await issueCertificate(
+    {
+      serial: randomSerial(),
+      issuer: deviceName(root.deviceId),
+      subject: { ...deviceName(root.deviceId), organizationalUnit: 'session key' },
+      notBefore,
+      notAfter,
+      subjectKey: raw,
+      issuerKey: root.rawPublicKey,
+      ca: false,
+      keyUsage: ['digitalSignature'],
+      extendedKeyUsage: s.purpose === CLIENT_AUTH ? [CLIENT_AUTH] : [s.purpose, CLIENT_AUTH],
+    },
+    (tbs) => root.signCertificate(tbs),
+  );
+  return {
+    privateKey,
+    handle: new SoftwareKeyHandle(privateKey),
+    raw,
+    publicKey,
+    certificate: new X509(der),
+    deviceCertificate,
+    notBefore,
+    notAfter,
+    expiresAt: notAfter.getTime(),
+  };
+}
+
+/**
+ * A short-lived software key certified by a device key. Signs like a DeviceKey (DER or P1363,
+ * low-S), refuses once its certificate has expired (E_SESSION_EXPIRED), and can renew itself in
+ * the background: signers keep the old key until the new one is ready, then switch.
+ * Made by `deviceKey.delegate()`.
+ */
+export class SessionKey {
+  readonly #root: SessionRoot;
+  readonly #settings: Settings;
+  /** The current key and certificate; undefined once dropped (expiry, close()). */
+  #session: Session | undefined;
+  /** What describe() and the accessors show after the key is gone. */
+  #last: Session;
+  #closed = false;
+  #renewing: Promise<void> | undefined;
+  #renewTimer: NodeJS.Timeout | undefined;
+  #expiryTimer: NodeJS.Timeout | undefined;
+  #unregister: (() => void) | undefined;
+
+  private constructor(root: SessionRoot, settings: Settings, session: Session) {
+    this.#root = root;
+    this.#settings = settings;
+    this.#session = session;
+    this.#last = session;
+    this.#unregister = root.life.onClose(() => this.close());
+    this.#schedule();
+  }
+
+  /** @internal Used by DeviceKey.delegate. */
+  static async issue(root: SessionRoot, opts: DelegateOptions): Promise<SessionKey> {
+    if (opts === undefined) throw invalidArgument('delegate needs options, at least { ttl }');
+    const settings = settingsFrom(opts);
+    const session = await newSession(root, settings);
+    // The store may have closed while the device key signed: it would drop this at once.
+    root.life.assertOpen();
+    return new SessionKey(root, settings, session);
+  }
+
+  /** The current public key. It changes when the key renews. */
+  get publicKey(): KeyObject {
+    return this.#last.publicKey;
+  }
+
+  /** The current session certificate (X.509, issued by the device key). */
+  get certificate(): X509Certificate {
+    return this.#last.certificate;
+  }
+
+  /** The device certificate that issued it: the trust anchor a server pins. */
+  get deviceCertificate(): X509Certificate {
+    return this.#last.deviceCertificate;
+  }
+
+  get notBefore(): Date {
+    return new Date(this.#last.notBefore);
+  }
+
+  get notAfter(): Date {
+    return new Date(this.#last.notAfter);
+  }
+
+  /** True once the current certificate's validity has ended (or the key was closed). */
+  get expired(): boolean {
+    return this.#session === undefined || Date.now() >= this.#session.expiresAt;
+  }
+
+  /** The purpose's OID (clientAuth is in every session certificate as well). */
+  get purpose(): string {
+    return this.#settings.purpose;
+  }
+
+  /** The device key's alias, tier and deviceId. */
+  get root(): { alias: string; tier: TierName; hardwareBacked: boolean; deviceId: string } {
+    const { alias, tier, hardwareBacked, deviceId } = this.#root;
+    return { alias, tier, hardwareBacked, deviceId };
+  }
+
+  /** The session certificate then the device certificate: PEM text, or one DER Buffer each. */
+  certificateChain(format?: 'pem'): string;
+  certificateChain(format: 'der'): Buffer[];
+  certificateChain(format: 'pem' | 'der' = 'pem'): string | Buffer[] {
+    const { certificate, deviceCertificate } = this.#last;
+    if (format === 'der') return [Buffer.from(certificate.raw), Buffer.from(deviceCertificate.raw)];
+    if (format !== 'pem') throw invalidArgument('format must be "pem" or "der"');
+    return certificate.toString() + deviceCertificate.toString();
+  }
+
+  /** ECDSA P-256 with SHA-256, in node:crypto; always low-S. E_SESSION_EXPIRED once expired. */
+  async sign(data: DataInput, opts?: SignOptions): Promise<Buffer> {
+    const { format, prehashed } = signOptions(opts);
+    const bytes = toBytes(data, 'data');
+    checkDigest(bytes, prehashed);
+    const { handle } = this.#usable();
+    // A message is signed in line: no promise but the one this method returns.
+    if (!prehashed) return finishSignature(handle.signMessage(bytes), format, 'der');
+    const raw = await handle.signRaw(bytes, true);
+    return finishSignature(raw.bytes, format, raw.encoding);
+  }
+
+  /** Verifies with the current public key; false for a wrong or malformed signature. */
+  verify(data: DataInput, signature: ArrayBufferView | ArrayBuffer, opts?: SignOptions): boolean {
+    const { format, prehashed } = signOptions(opts);
+    const bytes = toBytes(data, 'data');
+    checkDigest(bytes, prehashed);
+    return verifySignature(this.#last.publicKey, bytes, toBytes(signature, 'signature', false), {
+      format,
+      prehashed,
+    });
+  }
+
+  exportPublicKey(format: 'pem'): string;
+  exportPublicKey(format: 'jwk'): JsonWebKey;
+  exportPublicKey(format: 'spki' | 'raw'): Buffer;
+  exportPublicKey(format: PublicKeyFormat): string | Buffer | JsonWebKey;
+  exportPublicKey(format: PublicKeyFormat): string | Buffer | JsonWebKey {
+    return exportPublicKey(this.#last.raw, format);
+  }
+
+  /**
+   * The private key as PKCS#8 PEM, for what needs it as text (a TLS stack, a file you chose to
+   * write). From here on its safekeeping is yours; the library never writes it.
+   */
+  exportPrivateKey(): string {
+    return this.#usable().privateKey.export({ format: 'pem', type: 'pkcs8' }) as string;
+  }
+
+  /** `{ key, cert }` for https.request / tls.connect: the private key and the chain, as PEM. */
+  tlsOptions(): { key: string; cert: string } {
+    return { key: this.exportPrivateKey(), cert: this.certificateChain('pem') };
+  }
+
+  /** A new key and certificate now; signers switch once they are ready. */
+  renew(): Promise<void> {
+    if (this.#closed) return Promise.reject(closedError());
+    this.#renewing ??= (async () => {
+      try {
+        const next = await newSession(this.#root, this.#settings);
+        if (this.#closed) return;
+        this.#session = next;
+        this.#last = next;
+        this.#schedule();
+      } finally {
+        this.#renewing = undefined;
+      }
+    })();
+    return this.#renewing;
+  }
+
+  /** What it is, honestly: a software key in this process's memory, until when, rooted where. */
+  describe(): SessionKeyDescription {
+    const s = this.#last;
+    const root = this.root;
+    const state = this.#closed ? 'closed' : this.expired ? 'expired' : 'active';
+    const notAfter = s.notAfter.toISOString();
+    return {
+      kind: 'session-key',
+      algorithm: 'ECDSA-P256',
+      storage: 'process-memory',
+      hardwareBacked: false,
+      extractable: true,
+      persisted: false,
+      state,
+      notBefore: s.notBefore.toISOString(),
+      notAfter,
+      extendedKeyUsage: [...(s.certificate.keyUsage ?? [])],
+      serialNumber: s.certificate.serialNumber,
+      autoRenew: this.#settings.renew,
+      root,
+      summary:
+        `a software P-256 key in this process's memory only (never written to disk by device-keystore), ` +
+        `${state === 'active' ? 'valid until' : state === 'expired' ? 'expired at' : 'closed; it was valid until'} ${notAfter}` +
+        `${this.#settings.renew && state === 'active' ? ' and renewed ahead of that' : ''}, ` +
+        `certified by device key "${root.alias}" (${root.tier}, ${root.hardwareBacked ? 'hardware-backed' : 'not hardware-backed'}, deviceId ${root.deviceId}); ` +
+        'anyone who can read this process can use it until it expires',
+    };
+  }
+
+  /** Drops the private key and stops renewing. Signing afterwards fails with E_CLOSED. */
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#session = undefined;
+    clearTimeout(this.#renewTimer);
+    clearTimeout(this.#expiryTimer);
+    this.#unregister?.();
+  }
+
+  [inspect.custom](): string {
+    const { alias, tier } = this.#root;
+    return `SessionKey { root: '${alias}' (${tier}), notAfter: '${this.#last.notAfter.toISOString()}', state: '${this.describe().state}' }`;
+  }
+
+  #usable(): Session {
+    const s = this.#session;
+    if (s !== undefined && Date.now() < s.expiresAt) return s;
+    if (this.#closed) throw closedError();
+    throw new KeystoreError(
+      'E_SESSION_EXPIRED',
+      `this session key expired at ${this.#last.notAfter.toISOString()}`,
+      { hint: 'make a new one with deviceKey.delegate(), or pass renew: true' },
+    );
+  }
+
+  /** Timers for the current session: drop it at expiry, renew it ahead of that. */
+  #schedule(delayRenewMs?: number): void {
+    const s = this.#session;
+    if (s === undefined) return;
+    clearTimeout(this.#expiryTimer);
+    this.#expiryTimer = setTimeout(() => {
+      if (this.#session === s) this.#session = undefined;
+    }, s.expiresAt - Date.now());
+    this.#expiryTimer.unref();
+    if (!this.#settings.renew) return;
+    clearTimeout(this.#renewTimer);
+    const at = delayRenewMs ?? s.expiresAt - this.#settings.renewBeforeMs - Date.now();
+    this.#renewTimer = setTimeout(
+      () => {
+        this.renew().catch((err: unknown) => {
+          this.#settings.onRenewError?.(err);
+          const left = s.expiresAt - Date.now();
+          if (!this.#closed && this.#session === s && left > 0) {
+            this.#schedule(Math.min(RENEW_RETRY_MS, Math.floor(left / 2)));
+          }
+        });
+      },
+      Math.max(0, at),
+    );
+    this.#renewTimer.unref();
+  }
+}
+
+function closedError(): KeystoreError {
+  return new KeystoreError('E_CLOSED', 'this session key was closed', {
+    hint: 'make a new one with deviceKey.delegate()',
+  });
+}
