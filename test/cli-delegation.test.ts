@@ -5,7 +5,15 @@
  * (test/api/delegation.test.ts).
  */
 import { X509Certificate, createPublicKey, verify as cryptoVerify } from 'node:crypto';
-import { readFileSync, statSync, writeFileSync, existsSync } from 'node:fs';
+import {
+  existsSync,
+  lstatSync,
+  readFileSync,
+  readdirSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TempDirs, describeResult, jsonOf, runCli, runTool } from './helpers-proc';
@@ -130,6 +138,30 @@ describe('device-keystore delegate', () => {
     expect(cryptoVerify('sha256', readFileSync(data), session.publicKey, readFileSync(sig))).toBe(
       true,
     );
+  });
+
+  it('replaces a symlink at --key-out instead of writing the key through it', async () => {
+    const victim = path.join(work, 'someone-elses-file');
+    writeFileSync(victim, 'not yours\n', { mode: 0o644 });
+    const keyOut = path.join(work, 'planted.key');
+    symlinkSync(victim, keyOut);
+    const r = await cli([
+      'delegate',
+      '--ttl',
+      '5m',
+      '--cert-out',
+      path.join(work, 'planted-chain.pem'),
+      '--key-out',
+      keyOut,
+    ]);
+    expect(r.code, describeResult(r)).toBe(0);
+    expect(readFileSync(victim, 'utf8')).toBe('not yours\n');
+    const st = lstatSync(keyOut);
+    expect(st.isFile()).toBe(true);
+    expect(st.mode & 0o777).toBe(0o600);
+    expect(readFileSync(keyOut, 'utf8')).toMatch(/^-----BEGIN PRIVATE KEY-----\n/);
+    // The atomic write leaves no temp file beside it.
+    expect(readdirSync(work).filter((n) => n.endsWith('.tmp'))).toEqual([]);
   });
 
   it('--json reports the session, and the warning about the key file', async () => {

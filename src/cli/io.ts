@@ -1,5 +1,6 @@
 import { promises as fsp } from 'node:fs';
 import { KeystoreError, fromFsError, invalidArgument } from '../errors';
+import { writeFileAtomic } from '../store/atomic';
 
 /** Reading inputs and writing outputs for the CLI: files, stdin, base64 or binary. */
 
@@ -69,20 +70,14 @@ export async function writeOutput(file: string | undefined, data: Buffer | strin
 }
 
 /**
- * Writes a file only its owner can read (0600), for a private key the user asked for. The mode
- * is set before any byte is written, also on a file that already existed with a wider one.
+ * Writes a file only its owner can read (0600, and the store's private DACL on Windows), for a
+ * private key the user asked for. It goes through the store's atomic write: a new file made with
+ * O_EXCL and that mode, flushed, then renamed over the target. So the key never sits in a file
+ * with a wider mode, a symlink planted at the target is replaced rather than followed, and a full
+ * disk leaves the old file (or none), never half a key.
  */
 export async function writePrivateFile(file: string, data: string): Promise<void> {
-  let handle: fsp.FileHandle | undefined;
-  try {
-    handle = await fsp.open(file, 'w', 0o600);
-    await handle.chmod(0o600);
-    await handle.writeFile(data);
-  } catch (err) {
-    throw fromFsError(err, file, 'write');
-  } finally {
-    await handle?.close();
-  }
+  await writeFileAtomic(file, data, 0o600);
 }
 
 /** A spinner on stderr while a slow step runs, only when a person is watching. */
