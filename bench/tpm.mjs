@@ -7,15 +7,15 @@
 //   - what checking each TPM signature against the key costs (src/backends/tpm2.ts verifies
 //     every signature before returning it), next to one sign's latency.
 // Run: npm run bench:tpm   (needs swtpm, tpm2-tools, libtss2-dev and a C compiler; builds first)
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import * as net from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
+import { startSwtpm } from './swtpm.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const require = createRequire(import.meta.url);
@@ -24,52 +24,6 @@ const { createHash, verify: cryptoVerify } = require('node:crypto');
 const asJson = process.argv.includes('--json');
 const log = (...a) => !asJson && console.log(...a);
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-
-function listen(port) {
-  return new Promise((resolve) => {
-    const srv = net.createServer();
-    srv.once('error', () => resolve(null));
-    srv.listen(port, '127.0.0.1', () => {
-      const { port: p } = srv.address();
-      srv.close(() => resolve(p));
-    });
-  });
-}
-
-async function startSwtpm(stateDir) {
-  for (let attempt = 0; attempt < 10; attempt++) {
-    // Below the ephemeral range (32768+): the C loop's per-command connections leave thousands
-    // of TIME_WAITs there.
-    const port = 20000 + 2 * Math.floor(Math.random() * 6000);
-    if (!(await listen(port)) || !(await listen(port + 1))) continue;
-    const child = spawn(
-      'swtpm',
-      [
-        'socket',
-        '--tpm2',
-        '--tpmstate',
-        `dir=${stateDir}`,
-        '--server',
-        `type=tcp,port=${port},bindaddr=127.0.0.1`,
-        '--ctrl',
-        `type=tcp,port=${port + 1},bindaddr=127.0.0.1`,
-        '--flags',
-        'not-need-init,startup-clear',
-      ],
-      { stdio: 'ignore' },
-    );
-    for (let i = 0; i < 200 && child.exitCode === null; i++) {
-      const up = await new Promise((resolve) => {
-        const s = net.connect(port + 1, '127.0.0.1', () => s.end(() => resolve(true)));
-        s.on('error', () => resolve(false));
-      });
-      if (up) return { child, tcti: `swtpm:host=127.0.0.1,port=${port}` };
-      await new Promise((r) => setTimeout(r, 10));
-    }
-    child.kill('SIGKILL');
-  }
-  throw new Error('swtpm did not start');
-}
 
 function cLoop(binary, tcti, count) {
   return JSON.parse(execFileSync(binary, [tcti, String(count)], { encoding: 'utf8' }));
