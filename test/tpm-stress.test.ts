@@ -91,7 +91,7 @@ describe('workers terminated at random, connections dropped, gc() between rounds
     // The faults really happened, and signing went on between them. (The native layer
     // reconnects and retries once, so a drop between commands costs no failure at all.)
     expect(proxy.dropped).toBeGreaterThan(5);
-    expect(summary.mainSigned).toBeGreaterThan(50);
+    expect(summary.mainSigned).toBeGreaterThan(10);
     expect(summary.workerSigned).toBeGreaterThan(0);
     // A dropped link is the one failure there is: E_TPM_UNAVAILABLE, a KeystoreError.
     const codes = new Set([
