@@ -11,7 +11,7 @@
 // sample follows a full GC and the heap figure is what is live, not what is not yet collected).
 // Allocator experiments go through the environment, e.g. MALLOC_ARENA_MAX=2 npm run bench:soak.
 import { once } from 'node:events';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -82,21 +82,40 @@ if (!isMainThread) {
   const work = mkdtempSync(join(tmpdir(), 'dk-soak-'));
   const swtpm = tier === 'file' ? undefined : await startSwtpm(work);
   const samples = [];
+  let signaturesByTier;
   const started = performance.now();
+  // Linux splits RSS: RssAnon is what the process allocated (heaps, stacks, arenas); RssFile is
+  // mapped files (node's binary, libraries), which the kernel pages out and back in under
+  // memory pressure from other processes, and which therefore says nothing about a leak.
+  const procStatus = () => {
+    try {
+      const text = readFileSync('/proc/self/status', 'utf8');
+      const kib = (field) => Number(new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(text)?.[1]);
+      return { anon: kib('RssAnon') / 1024, file: kib('RssFile') / 1024 };
+    } catch {
+      return { anon: NaN, file: NaN };
+    }
+  };
   const sample = (n) => {
     globalThis.gc?.();
     const m = process.memoryUsage();
+    const rss = procStatus();
     const s = {
       signatures: n,
       seconds: +((performance.now() - started) / 1000).toFixed(1),
       rssMiB: +(m.rss / MiB).toFixed(2),
+      rssAnonMiB: +rss.anon.toFixed(2),
+      rssFileMiB: +rss.file.toFixed(2),
       heapUsedMiB: +(m.heapUsed / MiB).toFixed(2),
+      // What V8 has committed for the heap (the young generation grows and shrinks with the
+      // allocation rate): part of RSS that heapUsed does not show.
+      heapTotalMiB: +(m.heapTotal / MiB).toFixed(2),
       externalMiB: +(m.external / MiB).toFixed(2),
     };
     samples.push(s);
     if (!asJson)
       console.log(
-        `${String(n).padStart(9)} sigs  ${String(s.seconds).padStart(7)} s  rss ${s.rssMiB.toFixed(2)} MiB  heap ${s.heapUsedMiB.toFixed(2)} MiB  external ${s.externalMiB.toFixed(2)} MiB`,
+        `${String(n).padStart(9)} sigs  ${String(s.seconds).padStart(7)} s  rss ${s.rssMiB.toFixed(2)} MiB (anon ${s.rssAnonMiB.toFixed(2)}, file ${s.rssFileMiB.toFixed(2)})  heap ${s.heapUsedMiB.toFixed(2)}/${s.heapTotalMiB.toFixed(2)} MiB  external ${s.externalMiB.toFixed(2)} MiB`,
       );
   };
   try {
@@ -119,6 +138,7 @@ if (!isMainThread) {
       );
       let total = 0;
       let nextSample = every;
+      const byTier = { file: 0, tpm: 0 };
       await Promise.all(
         threads.map(
           (w) =>
@@ -132,19 +152,21 @@ if (!isMainThread) {
       );
       sample(0);
       await new Promise((resolve, reject) => {
-        for (const w of threads) {
+        threads.forEach((w, i) => {
           w.on('error', reject);
           w.on('message', (m) => {
             if (typeof m !== 'number' || total >= count) return;
             total += m;
+            byTier[i % 2 ? 'tpm' : 'file'] += m;
             if (total >= nextSample) {
               sample(nextSample);
               nextSample += every;
             }
             if (total >= count) resolve();
           });
-        }
+        });
       });
+      signaturesByTier = byTier;
       for (const w of threads) w.postMessage('stop');
       await Promise.all(threads.map((w) => once(w, 'exit')));
     }
@@ -156,11 +178,18 @@ if (!isMainThread) {
       node: process.version,
       signatures: samples.at(-1).signatures,
       perSecond: Math.round(samples.at(-1).signatures / samples.at(-1).seconds),
+      signaturesByTier,
       warmup: base.signatures,
       rssAtWarmupMiB: base.rssMiB,
       rssEndMiB: samples.at(-1).rssMiB,
       rssDriftMiB: +(samples.at(-1).rssMiB - base.rssMiB).toFixed(2),
       rssSpreadAfterWarmupMiB: +(Math.max(...rss) - Math.min(...rss)).toFixed(2),
+      rssAnonDriftMiB: +(samples.at(-1).rssAnonMiB - base.rssAnonMiB).toFixed(2),
+      rssAnonMaxOverWarmupMiB: +(
+        Math.max(...after.map((s) => s.rssAnonMiB)) - base.rssAnonMiB
+      ).toFixed(2),
+      rssFileDriftMiB: +(samples.at(-1).rssFileMiB - base.rssFileMiB).toFixed(2),
+      heapTotalDriftMiB: +(samples.at(-1).heapTotalMiB - base.heapTotalMiB).toFixed(2),
       heapDriftMiB: +(samples.at(-1).heapUsedMiB - base.heapUsedMiB).toFixed(2),
       mallocArenaMax: process.env.MALLOC_ARENA_MAX ?? null,
       samples,
@@ -168,7 +197,7 @@ if (!isMainThread) {
     if (asJson) console.log(JSON.stringify(result, null, 2));
     else
       console.log(
-        `${tier}: ${result.signatures} signatures at ${result.perSecond}/s; RSS after warm-up (${result.warmup}) ${result.rssAtWarmupMiB} -> ${result.rssEndMiB} MiB: drift ${result.rssDriftMiB} MiB (spread ${result.rssSpreadAfterWarmupMiB}; goal < 5), JS heap drift ${result.heapDriftMiB} MiB`,
+        `${tier}: ${result.signatures} signatures${signaturesByTier ? ` (file ${signaturesByTier.file}, TPM ${signaturesByTier.tpm})` : ''} at ${result.perSecond}/s; RSS after warm-up (${result.warmup}) ${result.rssAtWarmupMiB} -> ${result.rssEndMiB} MiB: drift ${result.rssDriftMiB} MiB (spread ${result.rssSpreadAfterWarmupMiB}; goal < 5); anonymous RSS drift ${result.rssAnonDriftMiB} MiB (highest ${result.rssAnonMaxOverWarmupMiB} over), file-backed ${result.rssFileDriftMiB} MiB; JS heap drift ${result.heapDriftMiB} MiB, V8's committed heap ${result.heapTotalDriftMiB} MiB`,
       );
   } finally {
     if (swtpm) {
