@@ -1,5 +1,6 @@
-// A private swtpm on a free loopback port pair, for the benchmarks (bench/tpm.mjs,
-// bench/delegation.mjs). Returns the child and its TCTI string.
+// A private swtpm for the benchmarks (bench/tpm.mjs, bench/delegation.mjs, bench/soak.mjs): a free
+// loopback port pair below the ephemeral range and a state directory the caller owns. Returns the
+// child and its TCTI string.
 import { spawn } from 'node:child_process';
 import * as net from 'node:net';
 

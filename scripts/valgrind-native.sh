@@ -12,22 +12,10 @@ command -v valgrind >/dev/null || { echo "valgrind-native: valgrind is not insta
 work=$(mktemp -d)
 trap 'kill "$swtpm_pid" 2>/dev/null || true; rm -rf "$work"' EXIT
 
-# A port pair below the ephemeral range (32768+), which the earlier TPM tests fill with TIME_WAITs.
-port=$(node -e '
-  const net = require("net");
-  const free = (p) => new Promise((r) => { const s = net.createServer(); s.once("error", () => r(false));
-    s.listen(p, "127.0.0.1", () => s.close(() => r(true))); });
-  (async () => { for (;;) { const p = 20000 + 2 * Math.floor(Math.random() * 6000);
-    if ((await free(p)) && (await free(p + 1))) { console.log(p); return; } } })();')
-swtpm socket --tpm2 --tpmstate dir="$work" --server type=tcp,port="$port",bindaddr=127.0.0.1 \
-  --ctrl type=tcp,port=$((port + 1)),bindaddr=127.0.0.1 --flags not-need-init,startup-clear &
-swtpm_pid=$!
-for _ in $(seq 100); do
-  (exec 3<>/dev/tcp/127.0.0.1/$((port + 1))) 2>/dev/null && break
-  sleep 0.05
-done
+source scripts/swtpm-lib.sh
+start_swtpm "$work"
 
-export DEVICE_KEYSTORE_TCTI="swtpm:host=127.0.0.1,port=$port"
+export DEVICE_KEYSTORE_TCTI="$swtpm_tcti"
 valgrind --tool=memcheck --leak-check=full --show-leak-kinds=definite --errors-for-leak-kinds=definite \
   --track-origins=no --num-callers=30 --log-file="$work/vg.log" \
   node test/fixtures/native/exercise.cjs

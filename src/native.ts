@@ -34,6 +34,8 @@ export interface Tss2Status {
   ok: boolean;
   error?: string;
   libraries: { soname: string; path: string }[];
+  /** dlopen'ed with RTLD_DEEPBIND: always, except in the sanitizer build (DK_TSS2_NO_DEEPBIND). */
+  deepBind: boolean;
 }
 
 /** One access-control entry of a Windows DACL, as native/windows/ reads it. */

@@ -107,6 +107,85 @@ export class Swtpm {
   }
 }
 
+/**
+ * A TCP relay in front of a swtpm (its command and control ports, as a pair), which can drop
+ * the connections passing through it: both sides destroyed at once, mid-command or between
+ * commands, the way a TPM's link goes away. `tcti` reaches the swtpm through it.
+ *
+ * swtpm has no resource manager: what a dropped client had loaded (its SRK, its keys, its
+ * sessions) would stay in the TPM's few slots for good. On Linux the kernel's /dev/tpmrm0 (and
+ * tpm2-abrmd) flush a client's objects when it goes away; `afterDrop` plays that part, and new
+ * connections wait until it is done.
+ */
+export class DroppingProxy {
+  dropped = 0;
+  private gate: Promise<void> = Promise.resolve();
+
+  private constructor(
+    readonly port: number,
+    private readonly servers: net.Server[],
+    private readonly live: Set<net.Socket>,
+    private readonly afterDrop: () => Promise<void>,
+  ) {}
+
+  get tcti(): string {
+    return `swtpm:host=127.0.0.1,port=${this.port}`;
+  }
+
+  static async start(tpm: Swtpm, afterDrop: () => Promise<void>): Promise<DroppingProxy> {
+    const port = await freePortPair();
+    const live = new Set<net.Socket>();
+    const servers: net.Server[] = [];
+    const proxy = new DroppingProxy(port, servers, live, afterDrop);
+    for (const i of [0, 1]) {
+      const server = net.createServer({ pauseOnConnect: true }, (client) => {
+        live.add(client);
+        client.on('error', () => {});
+        void proxy.gate.then(() => {
+          const upstream = net.connect(tpm.port + i, '127.0.0.1');
+          live.add(upstream);
+          const pair = [client, upstream];
+          for (const s of pair) {
+            s.on('error', () => {});
+            s.on('close', () => {
+              live.delete(s);
+              for (const other of pair) other.destroy();
+            });
+          }
+          if (client.destroyed) upstream.destroy();
+          client.pipe(upstream);
+          upstream.pipe(client);
+        });
+      });
+      await new Promise<void>((r) => server.listen(port + i, '127.0.0.1', r));
+      servers.push(server);
+    }
+    return proxy;
+  }
+
+  /**
+   * The link dies: every connection through the relay is destroyed (swtpm serves one client at
+   * a time, so a half-dropped link would keep it busy), then afterDrop runs; connections made
+   * meanwhile wait for it.
+   */
+  async drop(): Promise<void> {
+    let open!: () => void;
+    this.gate = new Promise((r) => (open = r));
+    if (this.live.size > 0) this.dropped++; // counts only the drops that cut a live link
+    for (const s of this.live) s.destroy();
+    try {
+      await this.afterDrop();
+    } finally {
+      open();
+    }
+  }
+
+  async stop(): Promise<void> {
+    for (const s of this.live) s.destroy();
+    await Promise.all(this.servers.map((srv) => new Promise((r) => srv.close(r))));
+  }
+}
+
 function listenOnce(port: number): Promise<boolean> {
   return new Promise((resolve) => {
     const srv = net.createServer();

@@ -84,6 +84,11 @@ describe('the native addon', () => {
 });
 
 describe.runIf(tss2Runtime)('tss2 loaded with RTLD_DEEPBIND', () => {
+  it('the loader reports DEEPBIND (only the sanitizer build, DK_TSS2_NO_DEEPBIND, goes without)', () => {
+    const native = loadNative();
+    expect(native.ok && native.addon.tss2Status!('').deepBind).toBe(true);
+  });
+
   it("binds libtss2-esys's OpenSSL calls to the system libcrypto, none to the node binary", () => {
     const ours = bindingsOf(
       'libtss2-esys',

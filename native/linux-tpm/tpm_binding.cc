@@ -174,6 +174,7 @@ Napi::Value Tss2Status(const Napi::CallbackInfo& info) {
     libs.Set(i, l);
   }
   o.Set("libraries", libs);
+  o.Set("deepBind", tss2.deepBind);
   return o;
 }
 

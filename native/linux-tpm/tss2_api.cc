@@ -29,16 +29,26 @@ std::string LoadedPath(void* handle) {
   return "";
 }
 
-#ifdef RTLD_DEEPBIND
+#if defined(RTLD_DEEPBIND) && !defined(DK_TSS2_NO_DEEPBIND)
 constexpr int kDlopenFlags = RTLD_NOW | RTLD_LOCAL | RTLD_DEEPBIND;
+constexpr bool kDeepBind = true;
+#elif defined(RTLD_DEEPBIND)
+// The sanitizer build only (scripts/sanitize-native.sh defines DK_TSS2_NO_DEEPBIND): ASan's
+// runtime refuses to dlopen anything with RTLD_DEEPBIND, which would hide malloc and friends
+// from its interceptors. A build shipped to users never defines it; test/native-load.test.ts
+// checks that the normal build reports DEEPBIND and binds tss2 to the system libcrypto.
+constexpr int kDlopenFlags = RTLD_NOW | RTLD_LOCAL;
+constexpr bool kDeepBind = false;
 #else
 // musl has no RTLD_DEEPBIND. There tss2's OpenSSL references resolve in the usual order; on
 // Alpine's own nodejs package links the system OpenSSL, so they reach the same libcrypto.
 constexpr int kDlopenFlags = RTLD_NOW | RTLD_LOCAL;
+constexpr bool kDeepBind = false;
 #endif
 
 Tss2Load DoLoad(const std::string& libDir) {
   Tss2Load result;
+  result.deepBind = kDeepBind;
   void* handles[sizeof(kLibs) / sizeof(kLibs[0])] = {};
   for (size_t i = 0; i < sizeof(kLibs) / sizeof(kLibs[0]); i++) {
     std::string name = libDir.empty() ? kLibs[i].soname : libDir + "/" + kLibs[i].soname;

@@ -57,6 +57,7 @@ struct Tss2Load {
   bool ok = false;
   std::string error;
   std::vector<Tss2Library> libraries;
+  bool deepBind = false;  // the libraries were opened with RTLD_DEEPBIND
   std::shared_ptr<const Tss2Api> api;
 };
 
