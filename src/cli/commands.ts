@@ -12,6 +12,7 @@ import { storePaths } from '../store/paths';
 import { describeSource } from '../store/file-master';
 import { formatTpmDiagnostics } from '../doctor';
 import { secureEnclaveFacts } from '../backends/macos';
+import { formatWindowsFacts, windowsFacts } from '../backends/windows';
 import {
   decodeText,
   promptNewPassphrase,
@@ -138,6 +139,9 @@ const info: Command = {
         process.platform === 'darwin'
           ? await secureEnclaveFacts().catch((err: Error) => ({ error: err.message }))
           : undefined;
+      // On Windows: the build, the TPM as TBS reports it, and whether each NCrypt provider made,
+      // used and deleted a throwaway key (the reason, with the raw status, if not).
+      const windows = process.platform === 'win32' ? await windowsFacts() : undefined;
       const tierLines = d.tiers.map(
         (t) =>
           `  ${t.chosen ? '*' : ' '} ${t.tier.padEnd(15)} ${t.status}${t.reason ? `: ${t.reason}` : ''}`,
@@ -150,6 +154,7 @@ const info: Command = {
           environment,
           tpm,
           ...(secureEnclave ? { secureEnclave } : {}),
+          ...(windows ? { windows } : {}),
         },
         text: lines(
           `keystore:        ${d.dir}`,
@@ -162,6 +167,7 @@ const info: Command = {
           `  node ${environment.node} on ${environment.platform}; Argon2id: ${environment.argon2}`,
           `  passphrase source: ${passphrase}`,
           ...(secureEnclave ? ['Secure Enclave:', `  ${JSON.stringify(secureEnclave)}`] : []),
+          ...(windows ? ['Windows:', ...formatWindowsFacts(windows)] : []),
           'TPM 2.0:',
           ...formatTpmDiagnostics(tpm),
           ...(d.warnings.length ? ['warnings:', ...d.warnings.map((w) => `  - ${w}`)] : []),
