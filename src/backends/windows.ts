@@ -434,12 +434,16 @@ export interface WindowsFacts {
 export async function windowsFacts(
   support: NcryptSupport = ncryptSupport(),
 ): Promise<WindowsFacts> {
-  const base = { build: os.release(), version: os.version() };
+  const native = loadNative();
+  const base = {
+    build: os.release(),
+    version: os.version(),
+    addon: native.ok ? { loaded: true } : { loaded: false, error: native.error },
+  };
   if (!support.ok) {
     const none = { usable: false, reason: support.reason };
     return {
       ...base,
-      addon: { loaded: false, error: support.reason },
       tpm: { present: false, reason: support.reason },
       platformCryptoProvider: none,
       softwareKsp: none,
@@ -472,7 +476,6 @@ export async function windowsFacts(
   return {
     ...base,
     ...(support.wineVersion ? { wine: support.wineVersion } : {}),
-    addon: { loaded: true },
     tpm,
     platformCryptoProvider: await usable('platform', PCP_NAME),
     softwareKsp: await usable('software', KSP_NAME),
