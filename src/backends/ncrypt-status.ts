@@ -112,7 +112,8 @@ const BY_STATUS = new Map(NCRYPT_STATUS_TABLE.map((x) => [x.status, x]));
 
 /** TPM 2.0 response codes as the PCP reports them: 0x80280000 | TPM_RC (not TBS's 0x802840xx). */
 const TPM20_BASE = 0x80280000;
-const TPM_RC = { AUTH_FAIL: 0x98e, BAD_AUTH: 0x9a2, LOCKOUT: 0x921, OBJECT_MEMORY: 0x902 };
+// As tpmCode() returns them: format-one codes without their handle, session or parameter number.
+const TPM_RC = { AUTH_FAIL: 0x08e, BAD_AUTH: 0x0a2, LOCKOUT: 0x921, OBJECT_MEMORY: 0x902 };
 const TPM_INTEGRITY = 0x09f;
 
 function tpm20Entry(status: number): NcryptStatusEntry | undefined {
