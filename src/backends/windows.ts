@@ -533,12 +533,12 @@ export const windowsTpmTier: TierProvider = provider(
   WINDOWS_TPM_GUARANTEES,
   'platform',
   PCP_NAME,
-  `${PCP_NAME}: P-256 keys inside the TPM, kept as TPM-wrapped blobs in the key files`,
+  `${PCP_NAME}: P-256 keys inside the TPM, kept as TPM-wrapped blobs in the key files; one key signs and runs ECDH (the probe checked both)`,
 );
 
 export const windowsKspTier: TierProvider = provider(
   WINDOWS_KSP_GUARANTEES,
   'software',
   KSP_NAME,
-  `${KSP_NAME}: software keys of this Windows account, which its owner can extract`,
+  `${KSP_NAME}: software keys of this Windows account, which its owner can extract; one key signs and runs ECDH (the probe checked both)`,
 );
