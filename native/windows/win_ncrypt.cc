@@ -119,7 +119,9 @@ Key::~Key() {
 
 Status Key::Delete() {
   NCRYPT_KEY_HANDLE h = handle_;
-  handle_ = 0;  // NCryptDeleteKey frees the handle, also when it fails
+  // NCryptDeleteKey frees the handle. Whether it does when it fails is not documented; the
+  // handle is dropped either way, since a leaked handle is safer than one freed twice.
+  handle_ = 0;
   if (!h) return Unexpected("NCryptDeleteKey", "the key was already deleted");
   SECURITY_STATUS s = NCryptDeleteKey(h, NCRYPT_SILENT_FLAG);
   return s == ERROR_SUCCESS ? Status{} : NcryptFailed("NCryptDeleteKey", s);

@@ -51,7 +51,8 @@ class Key {
   NCRYPT_KEY_HANDLE get() const { return handle_; }
   const std::shared_ptr<Provider>& provider() const { return provider_; }
   // NCryptDeleteKey: removes the key from its provider (a persisted key's file, a TPM key's
-  // handle) and frees the handle, whether or not it succeeds; later calls on it fail.
+  // handle) and frees the handle; the handle is dropped even if it fails, and later calls on
+  // this key fail.
   Status Delete();
 
  private:
