@@ -48,11 +48,18 @@
           "OS=='win'",
           {
             "sources": [
+              "native/windows/win_text.cc",
               "native/windows/win_acl.cc",
+              "native/windows/win_ncrypt.cc",
+              "native/windows/ncrypt_binding.cc",
               "native/windows/win_binding.cc"
             ],
             "defines": ["_WIN32_WINNT=0x0A00", "WIN32_LEAN_AND_MEAN", "NOMINMAX"],
-            "libraries": ["-ladvapi32"]
+            "libraries": ["-ladvapi32", "-lncrypt", "-ltbs"],
+            "msvs_settings": {
+              "VCCLCompilerTool": { "AdditionalOptions": ["/guard:cf", "/W3"] },
+              "VCLinkerTool": { "AdditionalOptions": ["/guard:cf", "/DYNAMICBASE", "/NXCOMPAT"] }
+            }
           }
         ],
         [

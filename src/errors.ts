@@ -36,6 +36,10 @@ export const ErrorCodes = [
   'E_AUTH_FAILED',
   'E_USER_CANCELED',
   'E_MACOS',
+  // Windows NCrypt tiers (Platform Crypto Provider, Software KSP); `osStatus` carries the raw
+  // SECURITY_STATUS / TBS_RESULT.
+  'E_PERMISSION',
+  'E_WINDOWS',
 ] as const;
 
 export type ErrorCode = (typeof ErrorCodes)[number];

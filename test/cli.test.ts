@@ -285,6 +285,8 @@ describe('init, info / doctor, list, export-identity', () => {
       'secure-enclave',
       'keychain',
       'tpm2',
+      'windows-tpm',
+      'windows-ksp',
       'encrypted-file',
     ]);
     expect(d.tiers.filter((t: { chosen: boolean }) => t.chosen)).toHaveLength(1);

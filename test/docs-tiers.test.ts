@@ -25,7 +25,7 @@ const WHO = {
 
 describe('docs/security.md, per tier', () => {
   it('states the guarantees describe() reports, and covers sealed secrets on every tier', () => {
-    expect(TIER_PROVIDERS.length).toBe(4);
+    expect(TIER_PROVIDERS.length).toBe(6);
     for (const p of TIER_PROVIDERS) {
       const mine = rows.filter((r) => r[1] === `\`${p.tier}\``);
       const keys = mine.find((r) => r[2] === 'keys');

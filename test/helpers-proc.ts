@@ -38,6 +38,8 @@ export function childEnv(extra: Record<string, string | undefined> = {}): NodeJS
   }
   // The same answer on any machine: no TPM, even where /dev/tpmrm0 exists.
   env.DEVICE_KEYSTORE_TCTI = 'device:/dev/device-keystore-tests-have-no-tpm';
+  // And on Windows, no NCrypt tier: the file tier, also where the TPM or software KSP works.
+  env.DEVICE_KEYSTORE_NCRYPT_PROVIDERS = 'none';
   for (const [k, v] of Object.entries(extra)) {
     if (v === undefined) delete env[k];
     else env[k] = v;

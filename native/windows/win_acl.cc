@@ -1,4 +1,5 @@
 #include "win_acl.h"
+#include "win_text.h"
 
 #include <windows.h>
 #include <aclapi.h>
@@ -9,45 +10,7 @@
 namespace dk {
 namespace {
 
-std::wstring Wide(const std::string& s) {
-  if (s.empty()) return std::wstring();
-  int n = MultiByteToWideChar(CP_UTF8, 0, s.data(), static_cast<int>(s.size()), nullptr, 0);
-  std::wstring w(static_cast<size_t>(n), L'\0');
-  MultiByteToWideChar(CP_UTF8, 0, s.data(), static_cast<int>(s.size()), &w[0], n);
-  return w;
-}
-
-std::string Narrow(const wchar_t* w) {
-  if (!w || !*w) return std::string();
-  int n = WideCharToMultiByte(CP_UTF8, 0, w, -1, nullptr, 0, nullptr, nullptr);
-  std::string s(static_cast<size_t>(n > 0 ? n - 1 : 0), '\0');
-  if (n > 1) WideCharToMultiByte(CP_UTF8, 0, w, -1, &s[0], n, nullptr, nullptr);
-  return s;
-}
-
-// FormatMessageW's text for a Win32 error, without the trailing CR LF.
-std::string ErrorText(DWORD code) {
-  wchar_t* buf = nullptr;
-  DWORD n = FormatMessageW(FORMAT_MESSAGE_ALLOCATE_BUFFER | FORMAT_MESSAGE_FROM_SYSTEM |
-                               FORMAT_MESSAGE_IGNORE_INSERTS,
-                           nullptr, code, 0, reinterpret_cast<wchar_t*>(&buf), 0, nullptr);
-  std::string text = n ? Narrow(buf) : std::string();
-  if (buf) LocalFree(buf);
-  while (!text.empty() && (text.back() == '\n' || text.back() == '\r' || text.back() == ' ')) {
-    text.pop_back();
-  }
-  return text;
-}
-
-Status Failed(const char* call, DWORD code) {
-  Status s;
-  s.ok = false;
-  s.error.call = call;
-  s.error.domain = "win32";
-  s.error.status = static_cast<int64_t>(code);
-  s.error.statusText = ErrorText(code);
-  return s;
-}
+Status Win32Failed(const char* call, DWORD code) { return Failed(call, "win32", code); }
 
 struct LocalFreer {
   void operator()(void* p) const {
@@ -86,7 +49,7 @@ Status ReadFileSecurity(const std::string& path, WinFileSecurity* out) {
   DWORD rc = GetNamedSecurityInfoW(wpath.c_str(), SE_FILE_OBJECT,
                                    OWNER_SECURITY_INFORMATION | DACL_SECURITY_INFORMATION, &owner,
                                    nullptr, &dacl, nullptr, &sd);
-  if (rc != ERROR_SUCCESS) return Failed("GetNamedSecurityInfoW", rc);
+  if (rc != ERROR_SUCCESS) return Win32Failed("GetNamedSecurityInfoW", rc);
   std::unique_ptr<void, LocalFreer> sdOwner(sd);
   out->owner = SidString(owner);
   out->daclPresent = dacl != nullptr;
@@ -94,7 +57,7 @@ Status ReadFileSecurity(const std::string& path, WinFileSecurity* out) {
   if (dacl) {
     for (DWORD i = 0; i < dacl->AceCount; i++) {
       void* raw = nullptr;
-      if (!GetAce(dacl, i, &raw)) return Failed("GetAce", GetLastError());
+      if (!GetAce(dacl, i, &raw)) return Win32Failed("GetAce", GetLastError());
       auto* header = static_cast<ACE_HEADER*>(raw);
       WinAce ace;
       ace.inherited = (header->AceFlags & INHERITED_ACE) != 0;
@@ -126,7 +89,7 @@ Status ReadFileSecurity(const std::string& path, WinFileSecurity* out) {
 Status SetPrivateAcl(const std::string& path, bool directory) {
   HANDLE token = nullptr;
   if (!OpenProcessToken(GetCurrentProcess(), TOKEN_QUERY, &token)) {
-    return Failed("OpenProcessToken", GetLastError());
+    return Win32Failed("OpenProcessToken", GetLastError());
   }
   DWORD size = 0;
   GetTokenInformation(token, TokenUser, nullptr, 0, &size);
@@ -134,7 +97,7 @@ Status SetPrivateAcl(const std::string& path, bool directory) {
   if (!GetTokenInformation(token, TokenUser, userBuf.get(), size, &size)) {
     DWORD err = GetLastError();
     CloseHandle(token);
-    return Failed("GetTokenInformation", err);
+    return Win32Failed("GetTokenInformation", err);
   }
   CloseHandle(token);
   PSID user = reinterpret_cast<TOKEN_USER*>(userBuf.get())->User.Sid;
@@ -144,7 +107,7 @@ Status SetPrivateAcl(const std::string& path, bool directory) {
   DWORD n1 = sizeof systemSid, n2 = sizeof adminsSid;
   if (!CreateWellKnownSid(WinLocalSystemSid, nullptr, systemSid, &n1) ||
       !CreateWellKnownSid(WinBuiltinAdministratorsSid, nullptr, adminsSid, &n2)) {
-    return Failed("CreateWellKnownSid", GetLastError());
+    return Win32Failed("CreateWellKnownSid", GetLastError());
   }
 
   EXPLICIT_ACCESS_W ea[3] = {};
@@ -159,13 +122,13 @@ Status SetPrivateAcl(const std::string& path, bool directory) {
   }
   PACL acl = nullptr;
   DWORD rc = SetEntriesInAclW(3, ea, nullptr, &acl);
-  if (rc != ERROR_SUCCESS) return Failed("SetEntriesInAclW", rc);
+  if (rc != ERROR_SUCCESS) return Win32Failed("SetEntriesInAclW", rc);
   std::unique_ptr<void, LocalFreer> aclOwner(acl);
   std::wstring wpath = Wide(path);
   rc = SetNamedSecurityInfoW(&wpath[0], SE_FILE_OBJECT,
                              DACL_SECURITY_INFORMATION | PROTECTED_DACL_SECURITY_INFORMATION,
                              nullptr, nullptr, acl, nullptr);
-  if (rc != ERROR_SUCCESS) return Failed("SetNamedSecurityInfoW", rc);
+  if (rc != ERROR_SUCCESS) return Win32Failed("SetNamedSecurityInfoW", rc);
   return Status{};
 }
 

@@ -76,6 +76,7 @@ void InitWindows(Napi::Env env, Napi::Object exports) {
   if (wineGetVersion) exports.Set("wineVersion", std::string(wineGetVersion()));
   exports.Set("win32FileSecurity", Napi::Function::New(env, FileSecurity, "win32FileSecurity"));
   exports.Set("win32SetPrivateAcl", Napi::Function::New(env, SetPrivate, "win32SetPrivateAcl"));
+  InitNcrypt(env, exports);
 }
 
 }  // namespace dk

@@ -10,7 +10,14 @@ import type { SecretBytes } from '../crypto/secret-bytes';
  */
 
 /** The tiers, in detection order: the first available one wins. */
-export const TIERS = ['secure-enclave', 'keychain', 'tpm2', 'encrypted-file'] as const;
+export const TIERS = [
+  'secure-enclave',
+  'keychain',
+  'tpm2',
+  'windows-tpm',
+  'windows-ksp',
+  'encrypted-file',
+] as const;
 export type TierName = (typeof TIERS)[number];
 
 /**

@@ -3,12 +3,15 @@ import type { BackendContext, TierName, TierProvider } from './backend';
 import { encryptedFileTier } from './encrypted-file';
 import { tpm2Tier } from './tpm2';
 import { keychainTier, secureEnclaveTier } from './macos';
+import { windowsKspTier, windowsTpmTier } from './windows';
 
 /** Every tier, in detection order. */
 export const TIER_PROVIDERS: readonly TierProvider[] = [
   secureEnclaveTier,
   keychainTier,
   tpm2Tier,
+  windowsTpmTier,
+  windowsKspTier,
   encryptedFileTier,
 ];
 

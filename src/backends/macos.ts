@@ -1,6 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { KeystoreError, corrupt, invalidArgument, isKeystoreError } from '../errors';
 import { parsePeerPublicKey } from '../crypto/p256';
+import { asBuffer, onlyCopyCorrupt, tierUnavailable, withOpened } from './tier-common';
 import { loadNative, type NativeLoad } from '../native';
 import { RecordReader, type Json } from '../store/records';
 import { secretAad } from '../store/key-records';
@@ -318,10 +319,6 @@ function tagBytes(tag: string): Buffer {
   return Buffer.from(tag, 'utf8');
 }
 
-function asBuffer(data: Uint8Array): Buffer {
-  return Buffer.isBuffer(data) ? data : Buffer.from(data.buffer, data.byteOffset, data.byteLength);
-}
-
 /**
  * The key file of a blob-form Secure Enclave key holds the only copy of that key: the generic
  * E_CORRUPT hint ("delete it and create the key again") would tell the user to destroy it.
@@ -330,11 +327,7 @@ export const BLOB_CORRUPT_HINT =
   'the key file holds the only copy of this Secure Enclave key: restore the file from a backup if you have one; deleting it destroys the key for good';
 
 function blobCorrupt(file: string, what: string, cause?: unknown): KeystoreError {
-  return new KeystoreError('E_CORRUPT', `${file} is corrupt: ${what}`, {
-    path: file,
-    hint: BLOB_CORRUPT_HINT,
-    ...(cause === undefined ? {} : { cause }),
-  });
+  return onlyCopyCorrupt(file, what, BLOB_CORRUPT_HINT, cause);
 }
 
 /**
@@ -577,24 +570,6 @@ export function macBackend(
 
 // ---- providers ------------------------------------------------------------------------------
 
-async function withNative<T>(
-  open: () => NativeMacSecurity,
-  fn: (n: NativeMacSecurity) => Promise<T>,
-): Promise<T> {
-  const native = open();
-  try {
-    return await fn(native);
-  } finally {
-    await native.close();
-  }
-}
-
-function unavailable(tier: string, reason: string): KeystoreError {
-  return new KeystoreError('E_BACKEND_UNAVAILABLE', `the ${tier} tier is unavailable: ${reason}`, {
-    hint: 'omit the backend option to use the best available tier',
-  });
-}
-
 export interface SecureEnclaveFacts {
   available: boolean;
   /** Why not, with the OSStatus, when unavailable. */
@@ -611,9 +586,9 @@ export interface SecureEnclaveFacts {
 export async function secureEnclaveFacts(
   support: MacSupport = macosSupport(),
 ): Promise<SecureEnclaveFacts> {
-  if (!support.ok) throw unavailable('secure-enclave', support.reason);
+  if (!support.ok) throw tierUnavailable('secure-enclave', support.reason);
   const accessibility = accessibilityFrom(process.env[ACCESSIBILITY_ENV]);
-  return withNative(support.open, async (n) => {
+  return withOpened(support.open, async (n) => {
     const host = await n.hostInfo();
     const probe = await n.probeSecureEnclave(accessibility === 'after-first-unlock');
     return {
@@ -645,7 +620,7 @@ function provider(
     },
     async open(ctx) {
       const support = macosSupport();
-      if (!support.ok) throw unavailable(guarantees.tier, support.reason);
+      if (!support.ok) throw tierUnavailable(guarantees.tier, support.reason);
       return macBackend(ctx, support.open(), guarantees);
     },
   };
@@ -664,7 +639,7 @@ export const secureEnclaveTier: TierProvider = provider(SE_GUARANTEES, async (su
 });
 
 export const keychainTier: TierProvider = provider(KEYCHAIN_GUARANTEES, async (support) => {
-  const probe = await withNative(support.open, (n) => n.probeKeychain());
+  const probe = await withOpened(support.open, (n) => n.probeKeychain());
   if (!probe.ok)
     return { available: false, reason: `the keychain did not answer: ${reasonOf(probe.error)}` };
   return {

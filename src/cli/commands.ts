@@ -14,6 +14,7 @@ import { formatTpmDiagnostics } from '../doctor';
 import { addonSummary } from '../native';
 import { cryptoFeatures } from '../crypto/features';
 import { secureEnclaveFacts } from '../backends/macos';
+import { formatWindowsFacts, windowsFacts } from '../backends/windows';
 import {
   decodeText,
   promptNewPassphrase,
@@ -146,6 +147,9 @@ const info: Command = {
         process.platform === 'darwin'
           ? await secureEnclaveFacts().catch((err: Error) => ({ error: err.message }))
           : undefined;
+      // On Windows: the build, the TPM as TBS reports it, and whether each NCrypt provider made,
+      // used and deleted a throwaway key (the reason, with the raw status, if not).
+      const windows = process.platform === 'win32' ? await windowsFacts() : undefined;
       const tierLines = d.tiers.map(
         (t) =>
           `  ${t.chosen ? '*' : ' '} ${t.tier.padEnd(15)} ${t.status}${t.reason ? `: ${t.reason}` : ''}`,
@@ -158,6 +162,7 @@ const info: Command = {
           environment,
           tpm,
           ...(secureEnclave ? { secureEnclave } : {}),
+          ...(windows ? { windows } : {}),
         },
         text: lines(
           `keystore:        ${d.dir}`,
@@ -174,6 +179,7 @@ const info: Command = {
             : `  native addon: not loaded (${addon.error}); ${addon.hint}`,
           `  node:crypto features: ${environment.cryptoFeatures.map((f) => `${f.feature} ${f.ok ? 'ok' : `MISSING (${f.error})`}`).join(', ')}`,
           ...(secureEnclave ? ['Secure Enclave:', `  ${JSON.stringify(secureEnclave)}`] : []),
+          ...(windows ? ['Windows:', ...formatWindowsFacts(windows)] : []),
           'TPM 2.0:',
           ...formatTpmDiagnostics(tpm),
           ...(d.warnings.length ? ['warnings:', ...d.warnings.map((w) => `  - ${w}`)] : []),

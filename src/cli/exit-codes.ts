@@ -41,6 +41,8 @@ const BY_CODE: Record<ErrorCode, number> = {
   E_AUTH_FAILED: 11,
   E_USER_CANCELED: 11,
   E_MACOS: 12,
+  E_PERMISSION: 10,
+  E_WINDOWS: 12,
 };
 
 export function exitCodeFor(code: ErrorCode): number {

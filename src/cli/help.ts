@@ -22,7 +22,8 @@ Commands:
 
 Global options (before or after the command):
   --dir <dir>             store directory (default: $DEVICE_KEYSTORE_DIR or ~/.device-keystore)
-  --backend <tier>        auto (default), secure-enclave, keychain, tpm2 or encrypted-file
+  --backend <tier>        auto (default), secure-enclave, keychain, tpm2, windows-tpm,
+                          windows-ksp or encrypted-file
   --require-hardware      refuse software tiers
   --json                  machine-readable output on stdout
   --lock-timeout <ms>     how long to wait for another process holding the store (default 30000)

@@ -34,17 +34,19 @@ describe('describe() and open()', () => {
       'secure-enclave',
       'keychain',
       'tpm2',
+      'windows-tpm',
+      'windows-ksp',
       'encrypted-file',
     ]);
     expect(d.tiers.map((t) => t.tier)).toEqual([...TIERS]);
-    expect(d.tiers.map((t) => t.hardwareBacked)).toEqual([true, false, true, false]);
-    for (const t of d.tiers.slice(0, 3)) {
+    expect(d.tiers.map((t) => t.hardwareBacked)).toEqual([true, false, true, true, false, false]);
+    for (const t of d.tiers.slice(0, 5)) {
       expect(t.status, t.tier).toBe('unavailable');
       expect(t.chosen).toBe(false);
       expect(typeof t.reason).toBe('string');
       expect(t.reason!.length, t.tier).toBeGreaterThan(5);
     }
-    expect(d.tiers[3]).toMatchObject({ tier: 'encrypted-file', status: 'available', chosen: true });
+    expect(d.tiers[5]).toMatchObject({ tier: 'encrypted-file', status: 'available', chosen: true });
 
     expect(
       d.warnings.some((w) => /software/i.test(w)),
@@ -113,9 +115,11 @@ describe('describe() and open()', () => {
         'not tried',
         'not tried',
         'not tried',
+        'not tried',
+        'not tried',
         'available',
       ]);
-      expect(d.tiers.slice(0, 3).every((t) => (t.reason ?? '').length > 0)).toBe(true);
+      expect(d.tiers.slice(0, 5).every((t) => (t.reason ?? '').length > 0)).toBe(true);
     } finally {
       await forced.close();
     }
