@@ -496,6 +496,9 @@ export function formatWindowsFacts(f: WindowsFacts): string[] {
 
 // ---- providers ------------------------------------------------------------------------------
 
+/** The providers whose probe passed in this process. */
+const provenThisProcess = new Set<NcryptKind>();
+
 function provider(
   guarantees: typeof WINDOWS_TPM_GUARANTEES | typeof WINDOWS_KSP_GUARANTEES,
   kind: NcryptKind,
@@ -515,10 +518,16 @@ function provider(
           reason: `${name}: not used (${NCRYPT_PROVIDERS_ENV}=${process.env[NCRYPT_PROVIDERS_ENV]})`,
         };
       }
+      // A passing probe is remembered for the life of the process: on a real TPM it costs a key
+      // creation, and a server that opens stores often should pay that once. A failing probe is
+      // not remembered (the TPM may become ready), and a provider that breaks later fails the
+      // key's own calls with their typed error.
+      if (provenThisProcess.has(kind)) return { available: true, detail };
       const r = await withProvider(support, kind, (n) => probeProvider(n, kind)).catch(
         (error: unknown) => ({ ok: false as const, step: 'be probed', error }),
       );
       if (!r.ok) return { available: false, reason: probeReason(name, r, support.wineVersion) };
+      provenThisProcess.add(kind);
       return { available: true, detail };
     },
     async open(_ctx: BackendContext): Promise<Backend> {
