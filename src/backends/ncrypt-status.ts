@@ -9,8 +9,10 @@ import { tpmCode } from './tss2-status';
  * KeystoreError with a stable code, a hint, the raw status as `osStatus` and the system's text
  * in the message. The table never travels into C++.
  *
- * Values are those of the Windows SDK's winerror.h (mingw-w64's has the NTE_* and TBS_E_* ones
- * but not TPM_E_PCP_* or TPM_20_E_*). TPM 2.0 response codes arrive from the Platform Crypto
+ * Values are those of the Windows SDK's winerror.h. mingw-w64's copy has the NTE_* and TBS_E_*
+ * ones (test/ncrypt-unit.test.ts checks them against it) but not TPM_E_PCP_* or TPM_20_E_*; the
+ * TPM_E_PCP_* and TPM_E_LOCKED_OUT values here were checked by hand against public listings of
+ * the SDK's winerror.h (0x80290401, 0x80290405, 0x80290408, 0x8029040E, 0x8029041B). TPM 2.0 response codes arrive from the Platform Crypto
  * Provider as 0x80280000 | TPM_RC; they are decoded like the Linux tier's (tss2-status.ts).
  */
 
