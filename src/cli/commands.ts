@@ -177,7 +177,7 @@ const info: Command = {
           addon.loaded
             ? `  native addon: ${addon.path} (from ${addon.origin})`
             : `  native addon: not loaded (${addon.error}); ${addon.hint}`,
-          `  node:crypto features: ${environment.cryptoFeatures.map((f) => `${f.feature} ${f.ok ? 'ok' : `MISSING (${f.error})`}`).join(', ')}`,
+          `  node:crypto features: ${environment.cryptoFeatures.map((f) => `${f.feature} ${f.ok ? 'ok' : `${f.fileTier ? 'MISSING' : 'not available'} (${f.error})`}`).join(', ')}`,
           ...(secureEnclave ? ['Secure Enclave:', `  ${JSON.stringify(secureEnclave)}`] : []),
           ...(windows ? ['Windows:', ...formatWindowsFacts(windows)] : []),
           'TPM 2.0:',
