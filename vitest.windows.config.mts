@@ -17,6 +17,23 @@ export default defineConfig({
       'test/abort.test.ts',
       'test/close.test.ts',
       'test/windows-ncrypt.test.ts',
+      // The platform-neutral units: crypto, encodings, status tables, docs and layering.
+      'test/aead.test.ts',
+      'test/argon2.test.ts',
+      'test/crypto-features.test.ts',
+      'test/der.test.ts',
+      'test/digest-check.test.ts',
+      'test/docs.test.ts',
+      'test/docs-tiers.test.ts',
+      'test/ecdsa.test.ts',
+      'test/layering.test.ts',
+      'test/macos-unit.test.ts',
+      'test/ncrypt-unit.test.ts',
+      'test/p256.test.ts',
+      'test/public-key-inputs.test.ts',
+      'test/tss2-pem.test.ts',
+      'test/tss2-status.test.ts',
+      'test/wycheproof.test.ts',
     ],
     // The file-tier tests must get the file tier on any Windows, also where the TPM or the
     // software KSP works (windows-latest); test/windows-ncrypt.test.ts sets its own value.

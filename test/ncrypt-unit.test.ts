@@ -392,7 +392,14 @@ describe('the probe', () => {
   });
 
   it('DEVICE_KEYSTORE_NCRYPT_PROVIDERS: both by default, a list, none, or a refusal', () => {
-    expect(allowedProviders(undefined)).toEqual({ ok: true, kinds: ['platform', 'software'] });
+    // The default comes from the environment, which the Windows leg sets to `none`.
+    const saved = process.env.DEVICE_KEYSTORE_NCRYPT_PROVIDERS;
+    delete process.env.DEVICE_KEYSTORE_NCRYPT_PROVIDERS;
+    try {
+      expect(allowedProviders()).toEqual({ ok: true, kinds: ['platform', 'software'] });
+    } finally {
+      if (saved !== undefined) process.env.DEVICE_KEYSTORE_NCRYPT_PROVIDERS = saved;
+    }
     expect(allowedProviders(' ')).toEqual({ ok: true, kinds: ['platform', 'software'] });
     expect(allowedProviders('software')).toEqual({ ok: true, kinds: ['software'] });
     expect(allowedProviders('platform, software')).toEqual({

@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Swtpm } from './helpers-swtpm';
+import { WINDOWS } from './windows-skips';
 import { isKeystoreError, type ErrorCode } from '../src/errors';
 import { spkiDerFromRaw } from '../src/crypto/p256';
 import {
@@ -848,7 +849,7 @@ const fmt1 = (rc: number) => {
 const TPM_RC_INTEGRITY = 0x09f;
 const TPM_RC_ATTRIBUTES = 0x082;
 
-describe('live swtpm + tpm2-openssl', () => {
+describe.skipIf(WINDOWS)('live swtpm + tpm2-openssl', () => {
   let swtpm: Swtpm;
   let work: string;
 

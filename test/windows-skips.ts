@@ -16,6 +16,26 @@ export const WINE = WINDOWS && process.env.DK_WIN_WINE === '1';
 
 export const WINDOWS_SKIPS: readonly WindowsSkip[] = [
   {
+    test: 'test/tss2-pem.test.ts > live swtpm + tpm2-openssl > decodes a key tpm2-openssl just generated, and tpm2-openssl accepts our re-encoding',
+    reason: 'needs swtpm and the tpm2-openssl provider, which are Linux packages',
+  },
+  {
+    test: 'test/tss2-pem.test.ts > live swtpm + tpm2-openssl > CreatePrimary with H2_SRK_TEMPLATE recreates the parent tpm2-openssl used',
+    reason: 'needs swtpm and the tpm2-openssl provider, which are Linux packages',
+  },
+  {
+    test: 'test/tss2-pem.test.ts > live swtpm + tpm2-openssl > a key made from marshalEccKeyTemplate and written by encodeTss2Pem works in tpm2-openssl',
+    reason: 'needs swtpm and the tpm2-openssl provider, which are Linux packages',
+  },
+  {
+    test: 'test/tss2-pem.test.ts > live swtpm + tpm2-openssl > a sealed object from marshalSealTemplate unseals; sensitiveDataOrigin would be refused',
+    reason: 'needs swtpm and the tpm2-openssl provider, which are Linux packages',
+  },
+  {
+    test: 'test/tss2-pem.test.ts > live swtpm + tpm2-openssl > tpm2-openssl reads our parent 0x81000001 (written with a leading 00)',
+    reason: 'needs swtpm and the tpm2-openssl provider, which are Linux packages',
+  },
+  {
     test: 'test/file-tier.test.ts > permissions > refuses a key, passphrase, master or secret file that group or others can access',
     reason:
       'POSIX group/other modes: Windows has none (chmod sets only the read-only attribute); the DACL check is tested in test/windows-store.test.ts',
