@@ -84,7 +84,8 @@ class AsyncOps::Link {
     liveLinks++;
   }
 
-  // JS thread; or a worker thread, but only once the environment is gone (see Deliver).
+  // JS thread; or a worker thread, but only once the environment is gone (see Deliver and the
+  // task in Run, which hands its reference to the JS thread instead of dropping it).
   ~Link() {
     liveLinks--;
     std::lock_guard<std::mutex> lock(mutex_);
@@ -183,11 +184,15 @@ Napi::Value AsyncOps::Run(Napi::Env env, SerialQueue* queue, Work work) {
   auto* completion = new Completion(env);
   Napi::Promise promise = completion->deferred.Promise();
   link_->Begin(env);
-  queue->Post([link = link_, completion, work = std::move(work)] {
+  queue->Post([link = link_, completion, work = std::move(work)]() mutable {
     // Work whose environment is gone is not started: nobody waits for it, and a keychain or TPM
     // call that nobody records (a new key) must not happen behind the caller's back.
     if (!link->Gone()) completion->outcome = work();
-    Link::Deliver(link, completion);
+    // The task gives its reference away rather than copying it: a copy would die with the task,
+    // on this thread, after the JS thread may have dropped every other one. ~Link would then
+    // call napi_remove_env_cleanup_hook here, which enters V8 (a HandleScope) off the JS thread:
+    // V8's fatal "Entering the V8 API without proper locking" under worker_threads.
+    Link::Deliver(std::move(link), completion);
   });
   return promise;
 }
