@@ -26,8 +26,22 @@ echo '{}' >"$fixtures/everyone.json"
 chmod 0644 "$fixtures/everyone.json"
 export DK_WIN_EVERYONE_FILE
 DK_WIN_EVERYONE_FILE=$(winpath "$fixtures/everyone.json")
-bash "$HERE/node.sh" "$(winpath "$PWD/node_modules/vitest/vitest.mjs")" run \
-  --config vitest.windows.config.mts "$@"
+run_leg() {
+  bash "$HERE/node.sh" "$(winpath "$PWD/node_modules/vitest/vitest.mjs")" run \
+    --config vitest.windows.config.mts "$@" 2>&1 | tee "$fixtures/leg.log"
+  return "${PIPESTATUS[0]}"
+}
+run_leg "$@"
 rc=$?
+# Wine sometimes fails the very first process vitest forks ("spawn UNKNOWN"), before any test
+# file runs. That is Wine's start-up, not a test: then, and only then, restart wineserver and run
+# the leg once more, saying so. A run in which any test ran is never repeated.
+if [ "$rc" -ne 0 ] && grep -q 'spawn UNKNOWN' "$fixtures/leg.log" && grep -q 'windows leg: 0 passed' "$fixtures/leg.log"; then
+  echo "windows leg: Wine could not start vitest's first worker (spawn UNKNOWN) and no test ran; restarting wineserver and running the leg again" >&2
+  "${WINESERVER:-$(dirname "$WINE")/wineserver}" -k 2>/dev/null || true
+  sleep 2
+  run_leg "$@"
+  rc=$?
+fi
 "${WINESERVER:-$(dirname "$WINE")/wineserver}" -k 2>/dev/null || true
 exit $rc
