@@ -54,8 +54,8 @@
               "native/windows/ncrypt_binding.cc",
               "native/windows/win_binding.cc"
             ],
-            "defines": ["_WIN32_WINNT=0x0A00", "WIN32_LEAN_AND_MEAN", "NOMINMAX"],
-            "libraries": ["-ladvapi32", "-lncrypt", "-ltbs"],
+            "defines": ["_WIN32_WINNT=0x0A00", "WIN32_LEAN_AND_MEAN", "NOMINMAX", "_HAS_EXCEPTIONS=1"],
+            "libraries": ["-ladvapi32", "-lncrypt"],
             "msvs_settings": {
               "VCCLCompilerTool": { "AdditionalOptions": ["/guard:cf", "/W3"] },
               "VCLinkerTool": { "AdditionalOptions": ["/guard:cf", "/DYNAMICBASE", "/NXCOMPAT"] }

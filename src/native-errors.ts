@@ -16,7 +16,7 @@ export interface RawNativeError extends Error {
   statusText?: string;
   /**
    * Set instead of a status when the failure is ours to name: "closed", "bad-argument",
-   * "corrupt", "unexpected-response", "unsupported-parent", "tss2-missing".
+   * "corrupt", "unexpected-response", "unsupported-parent", "tss2-missing", "tbs-missing".
    */
   reason?: NativeReason;
   /** What went wrong, in words (for a reason above all). */
@@ -30,6 +30,7 @@ export const NATIVE_REASONS = [
   'unexpected-response',
   'unsupported-parent',
   'tss2-missing',
+  'tbs-missing',
 ] as const;
 export type NativeReason = (typeof NATIVE_REASONS)[number];
 

@@ -36,7 +36,7 @@ for s in $srcs; do
   "$GXX" "${flags[@]}" -c -o "$o" "$s"
   objs+=("$o")
 done
-"$GXX" -shared -o "$out/node.napi.node.partial" "${objs[@]}" -L"$obj" -lnode -ladvapi32 -lncrypt -ltbs \
+"$GXX" -shared -o "$out/node.napi.node.partial" "${objs[@]}" -L"$obj" -lnode -ladvapi32 -lncrypt \
   -static -static-libgcc -static-libstdc++ -Wl,--no-undefined -s
 mv "$out/node.napi.node.partial" "$out/node.napi.node"
 echo "build-addon: $out/node.napi.node ($(x86_64-w64-mingw32-objdump -p "$out/node.napi.node" | awk '/DLL Name/{printf "%s ", $3}'))"
