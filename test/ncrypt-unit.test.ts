@@ -16,6 +16,7 @@ import {
   type KeyObject,
 } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
+import * as path from 'node:path';
 import { p256 } from '@noble/curves/p256';
 import { describe, expect, it } from 'vitest';
 import { KeystoreError } from '../src/errors';
@@ -598,5 +599,27 @@ describe('the probe', () => {
     expect(allowedProviders('none')).toEqual({ ok: true, kinds: [] });
     expect(allowedProviders('tpm')).toMatchObject({ ok: false });
     expect(allowedProviders('none,software')).toMatchObject({ ok: false });
+  });
+});
+
+describe('the Windows build (binding.gyp and the cross-build read as text)', () => {
+  const root = path.join(__dirname, '..') + path.sep;
+  const gyp = JSON.parse(readFileSync(`${root}binding.gyp`, 'utf8').replace(/#.*$/gm, ''));
+  const target = gyp.targets[0];
+  const win = target.conditions.find(([c]: [string]) => /OS==["']win["']/.test(c))[1];
+
+  it('MSVC keeps C++ exceptions on (_HAS_EXCEPTIONS=1, as node-addon-api except.gypi sets it)', () => {
+    expect(win.defines).toContain('_HAS_EXCEPTIONS=1');
+    expect(target.defines).toContain('NAPI_CPP_EXCEPTIONS');
+    // Any C++ exception out of a JS call becomes a JS error, not a terminated process.
+    expect(target.defines).toContain('NODE_ADDON_API_CPP_EXCEPTIONS_ALL');
+  });
+
+  it('does not import tbs.dll: it is loaded at run time (win_ncrypt.cc)', () => {
+    expect(win.libraries).not.toContain('-ltbs');
+    expect(readFileSync(`${root}scripts/windows/build-addon.sh`, 'utf8')).not.toMatch(/-ltbs\b/);
+    expect(readFileSync(`${root}native/windows/win_ncrypt.cc`, 'utf8')).toContain(
+      'LoadLibraryExW(L"tbs.dll", nullptr, LOAD_LIBRARY_SEARCH_SYSTEM32)',
+    );
   });
 });
