@@ -11,6 +11,7 @@
       "defines": [
         "NAPI_VERSION=8",
         "NAPI_CPP_EXCEPTIONS",
+        "NODE_ADDON_API_CPP_EXCEPTIONS_ALL",
         "NODE_ADDON_API_DISABLE_DEPRECATED",
         "NODE_API_NO_EXTERNAL_BUFFERS_ALLOWED"
       ],
@@ -54,8 +55,8 @@
               "native/windows/ncrypt_binding.cc",
               "native/windows/win_binding.cc"
             ],
-            "defines": ["_WIN32_WINNT=0x0A00", "WIN32_LEAN_AND_MEAN", "NOMINMAX"],
-            "libraries": ["-ladvapi32", "-lncrypt", "-ltbs"],
+            "defines": ["_WIN32_WINNT=0x0A00", "WIN32_LEAN_AND_MEAN", "NOMINMAX", "_HAS_EXCEPTIONS=1"],
+            "libraries": ["-ladvapi32", "-lncrypt"],
             "msvs_settings": {
               "VCCLCompilerTool": { "AdditionalOptions": ["/guard:cf", "/W3"] },
               "VCLinkerTool": { "AdditionalOptions": ["/guard:cf", "/DYNAMICBASE", "/NXCOMPAT"] }

@@ -3,7 +3,8 @@
 # for x86_64-w64-mingw32 with the cross-check tool (scripts/windows/cross-check.sh, a copy of
 # the shared one): mingw-w64 g++ (and clang, when present), then XCHECK_LINK=1 (a .node DLL
 # linked with --no-undefined against node.exe's Node-API import library and the import
-# libraries of ncrypt, bcrypt, tbs and advapi32, so every NCrypt/TBS symbol must exist there).
+# libraries of ncrypt, bcrypt and advapi32, so every NCrypt symbol must exist there; tbs.dll is
+# loaded at run time, not linked).
 # It needs only apt (g++-mingw-w64-x86-64), so CI runs it (.ci/run).
 #
 #   npm run check:windows
@@ -22,9 +23,9 @@ cd "$ROOT"
 export XCHECK_NAPI_DIR=${XCHECK_NAPI_DIR:-$ROOT/node_modules/node-addon-api}
 export XCHECK_NODE_INC=${XCHECK_NODE_INC:-$(node -p "require('path').join(process.execPath, '..', '..', 'include', 'node')")}
 # The defines binding.gyp gives the Windows build.
-FLAGS=(-Inative/common -DNAPI_VERSION=8 -DNAPI_CPP_EXCEPTIONS -DNODE_ADDON_API_DISABLE_DEPRECATED
+FLAGS=(-Inative/common -DNAPI_VERSION=8 -DNAPI_CPP_EXCEPTIONS -DNODE_ADDON_API_CPP_EXCEPTIONS_ALL -DNODE_ADDON_API_DISABLE_DEPRECATED
        -DNODE_API_NO_EXTERNAL_BUFFERS_ALLOWED
-       -DWIN32_LEAN_AND_MEAN -DNOMINMAX -ladvapi32 -lncrypt -ltbs)
+       -DWIN32_LEAN_AND_MEAN -DNOMINMAX -D_HAS_EXCEPTIONS=1 -ladvapi32 -lncrypt)
 FILES=(native/common/*.cc native/windows/*.cc)
 # One pass: g++ builds the objects and links the .node (clang, when present, checks the syntax).
 XCHECK_LINK=1 bash "$CHECKER" "${FLAGS[@]}" "${FILES[@]}"

@@ -16,7 +16,8 @@ export interface RawNativeError extends Error {
   statusText?: string;
   /**
    * Set instead of a status when the failure is ours to name: "closed", "bad-argument",
-   * "corrupt", "unexpected-response", "unsupported-parent", "tss2-missing".
+   * "corrupt", "unexpected-response", "unsupported-parent", "tss2-missing", "tbs-missing",
+   * "out-of-memory", "internal-error" (an exception below the platform call, native/common).
    */
   reason?: NativeReason;
   /** What went wrong, in words (for a reason above all). */
@@ -30,6 +31,9 @@ export const NATIVE_REASONS = [
   'unexpected-response',
   'unsupported-parent',
   'tss2-missing',
+  'tbs-missing',
+  'out-of-memory',
+  'internal-error',
 ] as const;
 export type NativeReason = (typeof NATIVE_REASONS)[number];
 

@@ -36,6 +36,9 @@ import {
   secretDataToJson,
   secureEnclaveTier,
   unframeSecret,
+  probeSecureEnclave,
+  secureEnclaveFacts,
+  type MacEcdhAlgorithm,
   type MacKeyData,
   type NativeMacSecurity,
 } from '../src/backends/macos';
@@ -67,10 +70,12 @@ import { loadNative } from '../src/native';
 import { readKeyRecord, writeKeyRecord } from '../src/store/key-records';
 import { ensureStoreId } from '../src/store/store-id';
 import { storePaths } from '../src/store/paths';
+import { writeRecord } from '../src/store/records';
 import {
   SEALING_SCHEME,
   SealingKeys,
   deriveSecretKey,
+  migrateLegacySecrets,
   sealSecret,
   sealingKeyIdOf,
   sealingPoint,
@@ -148,6 +153,9 @@ describe('the OSStatus table', () => {
       ['errSecInDarkWake', -25320],
       ['errSecDecode', -26275],
       ['errSecInternal', -26276],
+      ['errSecParam', -50],
+      ['errSecInternalComponent', -2070],
+      ['errSecNoAccessForItem', -25243],
     ];
     for (const [name, status] of sdk) expect(statusEntry(status)?.name, name).toBe(name);
     const osEntries = STATUS_TABLE.filter((e) => e.domain === OSSTATUS_DOMAIN);
@@ -181,6 +189,11 @@ describe('the OSStatus table', () => {
     expect(codeForStatus(-4, CRYPTOTOKENKIT_DOMAIN)).toBe('E_USER_CANCELED');
     expect(codeForStatus(-2, LOCAL_AUTHENTICATION_DOMAIN)).toBe('E_USER_CANCELED');
     expect(codeForStatus(-25300, 'SomeOtherDomain')).toBe('E_MACOS');
+    // CryptoTokenKit's TKErrorCode (TKError.h): -6 object not found, -8 bad parameter.
+    expect(statusEntry(-6, CRYPTOTOKENKIT_DOMAIN)?.name).toBe('TKErrorCodeObjectNotFound');
+    expect(codeForStatus(-6, CRYPTOTOKENKIT_DOMAIN)).toBe('E_NOT_FOUND');
+    expect(statusEntry(-8, CRYPTOTOKENKIT_DOMAIN)?.name).toBe('TKErrorCodeBadParameter');
+    expect(codeForStatus(-25243)).toBe('E_PERMISSION');
   });
 
   it('turns every raw status of the addon into its KeystoreError: code, hint, osStatus, text', () => {
@@ -246,11 +259,7 @@ describe('the OSStatus table', () => {
     });
     const bad = new KeystoreError('E_INVALID_ARGUMENT', 'key must be a key handle');
     const native = withMacErrors({
-      probeSecureEnclave: async (_afterFirstUnlock: boolean) => ({
-        ok: false,
-        error: raw as unknown,
-      }),
-      probeKeychain: async () => ({ ok: true }),
+      probeKeychain: async () => ({ ok: false, error: raw as unknown }),
       sign: async () => {
         throw raw;
       },
@@ -258,9 +267,8 @@ describe('the OSStatus table', () => {
         throw bad;
       },
     });
-    const probe = await native.probeSecureEnclave(false);
+    const probe = await native.probeKeychain();
     expect((probe.error as KeystoreError).code).toBe('E_MISSING_ENTITLEMENT');
-    expect(await native.probeKeychain()).toEqual({ ok: true });
     await expect(native.sign()).rejects.toMatchObject({
       code: 'E_MISSING_ENTITLEMENT',
       osStatus: -34018,
@@ -929,5 +937,237 @@ describe('the keychain calls (native/macos/mac_keys.cc, read as text: no Mac her
     expect(del).not.toMatch(/\+\+\*deleted/);
     expect(del).toMatch(/CountItems\(q\.get\(\), &before\)/);
     expect(del).toMatch(/\*deleted = static_cast<int>\(before\)/);
+  });
+});
+
+// ---- the Secure Enclave probe, the -34018 fallback and the 0.1.0 migration, over a scripted
+// MacSecurity (software keys behind the addon's interface, raw errors as the addon makes them)
+
+interface MacFaults {
+  /** ECDH with these algorithms fails with errSecParam. */
+  refuseEcdh?: MacEcdhAlgorithm[];
+  /** The blob rebuilds some other key (what a missing "toid" does). */
+  rebuildOther?: boolean;
+  badSignature?: boolean;
+  /** An entitled host whose data-protection keychain answers -34018. */
+  entitledButRefused?: boolean;
+  /** What decrypt (a 0.1.0 secret) does. */
+  decrypt?: (ciphertext: Buffer) => Promise<Buffer>;
+}
+
+const newKeyHeader = (tier: 'secure-enclave' | 'keychain') => ({
+  alias: 'k',
+  tier,
+  algorithm: 'ECDSA-P256' as const,
+  createdAt: CREATED,
+  storeId: STORE_ID,
+});
+
+function scriptedMac(faults: MacFaults = {}) {
+  const keys = new Map<object, ReturnType<typeof nodeKey>>();
+  const blobs = new Map<string, object>();
+  const ecdhCalls: (MacEcdhAlgorithm | undefined)[] = [];
+  const fresh = () => {
+    const ref = {};
+    keys.set(ref, nodeKey());
+    return ref;
+  };
+  const view = (ref: object) => ({ key: ref, publicKey: keys.get(ref)!.x963 });
+  const raw = {
+    hostInfo: async () =>
+      faults.entitledButRefused
+        ? { entitled: true, accessGroups: ['TEAMID.com.example.app'] }
+        : { entitled: false, accessGroups: [] },
+    probeKeychain: async () => ({ ok: true }),
+    createKey: async (spec: { kind: string }) => {
+      if (spec.kind === 'se-keychain' && faults.entitledButRefused) throw rawStatus(-34018);
+      const ref = fresh();
+      if (spec.kind !== 'se-blob') return view(ref);
+      const blob = randomBytes(48);
+      blobs.set(blob.toString('hex'), ref);
+      return { ...view(ref), blob };
+    },
+    rebuildKey: async (blob: Buffer) => {
+      const ref = faults.rebuildOther ? fresh() : blobs.get(blob.toString('hex'));
+      if (!ref) throw rawStatus(-26275);
+      return view(ref);
+    },
+    findKeys: async () => [...keys.keys()].map(view),
+    sign: async (key: object, data: Buffer) =>
+      nodeSign('sha256', faults.badSignature ? Buffer.from('other') : data, {
+        key: keys.get(key)!.privateKey,
+      }),
+    ecdh: async (key: object, peer: Buffer, alg?: MacEcdhAlgorithm) => {
+      ecdhCalls.push(alg);
+      if (alg && faults.refuseEcdh?.includes(alg)) throw rawStatus(-50);
+      return diffieHellman({
+        privateKey: keys.get(key)!.privateKey,
+        publicKey: publicKeyObjectFromRaw(peer),
+      });
+    },
+    decrypt: (_key: object, ciphertext: Buffer) =>
+      faults.decrypt ? faults.decrypt(ciphertext) : Promise.reject(new Error('unused')),
+    close: async () => {},
+  };
+  const native = withMacErrors(raw) as unknown as NativeMacSecurity;
+  return { native, keys, ecdhCalls };
+}
+
+describe('the Secure Enclave probe: the round trip, not just a creation', () => {
+  it('creates, rebuilds from the blob, signs, and agrees with both ECDH algorithms', async () => {
+    const { native, keys } = scriptedMac();
+    const r = await probeSecureEnclave(native, false);
+    expect(r).toEqual({
+      ok: true,
+      ecdh: { cofactor: 'ok', standard: 'ok' },
+      ecdhAlgorithm: 'cofactor',
+    });
+    expect(keys.size).toBe(1); // one key, rebuilt from its own blob
+  });
+
+  it('uses the algorithm the Secure Enclave takes, and says which one failed', async () => {
+    const r = await probeSecureEnclave(scriptedMac({ refuseEcdh: ['cofactor'] }).native, false);
+    expect(r).toMatchObject({ ok: true, ecdhAlgorithm: 'standard' });
+    expect((r as { ecdh: { cofactor: string } }).ecdh.cofactor).toContain('OSStatus -50');
+  });
+
+  it('names the step that failed: rebuild, sign, or an ECDH that no algorithm does', async () => {
+    const cases: [MacFaults, string, string][] = [
+      [{ rebuildOther: true }, 'rebuild it from its blob', 'rebuilt a different key'],
+      [{ badSignature: true }, 'sign with it', 'does not verify with node:crypto'],
+      [{ refuseEcdh: ['cofactor', 'standard'] }, 'run ECDH with it', 'neither ECDH algorithm'],
+    ];
+    for (const [faults, step, text] of cases) {
+      const r = await probeSecureEnclave(scriptedMac(faults).native, false);
+      expect(r, step).toMatchObject({ ok: false, step });
+      expect(String((r as { error: Error }).error.message), step).toContain(text);
+    }
+  });
+
+  it('doctor and detection report the round trip; SE keys then use the algorithm that held', async () => {
+    const mac = scriptedMac({ refuseEcdh: ['cofactor'] });
+    const facts = await secureEnclaveFacts({ ok: true, open: () => mac.native });
+    expect(facts).toMatchObject({
+      available: true,
+      ecdhAlgorithm: 'standard',
+      keyStorage: 'key-file-blob',
+    });
+    const ctx = { storeDir: '/store', warn: () => {} } as unknown as BackendContext;
+    const backend = macBackend(ctx, mac.native, SE_GUARANTEES);
+    const made = await backend.generateKey(newKeyHeader('secure-enclave'));
+    mac.ecdhCalls.length = 0;
+    await made.handle.ecdh(nodeKey().x963);
+    expect(mac.ecdhCalls).toEqual(['standard']);
+    // Keychain keys keep the standard algorithm whatever the Secure Enclave does.
+    const kc = macBackend(ctx, mac.native, KEYCHAIN_GUARANTEES);
+    const kmade = await kc.generateKey(newKeyHeader('keychain'));
+    mac.ecdhCalls.length = 0;
+    await kmade.handle.ecdh(nodeKey().x963);
+    expect(mac.ecdhCalls).toEqual(['standard']);
+  });
+
+  it('after the -34018 fallback, doctor and detection say keys are blobs, not keychain items', async () => {
+    const mac = scriptedMac({ entitledButRefused: true });
+    const warnings: string[] = [];
+    const ctx = { storeDir: '/store', warn: (m: string) => warnings.push(m) };
+    const backend = macBackend(ctx as unknown as BackendContext, mac.native, SE_GUARANTEES);
+    const made = await backend.generateKey(newKeyHeader('secure-enclave'));
+    expect(made.backendData.kind).toBe('se-blob');
+    expect(warnings.join('\n')).toContain('OSStatus -34018');
+    const facts = await secureEnclaveFacts({ ok: true, open: () => mac.native });
+    expect(facts).toMatchObject({ entitled: true, keyStorage: 'key-file-blob' });
+    expect(facts.keyStorageNote).toContain('the data-protection keychain refused it');
+  });
+});
+
+describe('the 0.1.0 migration when a secret does not decrypt', () => {
+  const legacyHeader = { name: 'api-token', tier: 'keychain' as const, createdAt: CREATED };
+  const storeId = 'AAECAwQFBgcICQoLDA0ODw';
+
+  /** A store with one 0.1.0 keychain secret; `decrypt` decides what its decryption does. */
+  async function legacyStore(dir: string, decrypt: MacFaults['decrypt']) {
+    const mac = scriptedMac({ decrypt });
+    const paths = storePaths(dir);
+    await fsp.mkdir(paths.secretsDir, { recursive: true, mode: 0o700 });
+    await fsp.mkdir(paths.sealingDir, { recursive: true, mode: 0o700 });
+    const sealKey = await mac.native.createKey({ kind: 'keychain' });
+    const ciphertext = Buffer.concat([Buffer.of(4), randomBytes(160)]);
+    const file = path.join(paths.secretsDir, 'api-token.json');
+    await writeRecord(file, {
+      format: 'device-keystore/secret',
+      version: 1,
+      ...legacyHeader,
+      backendData: secretDataToJson({
+        kind: 'keychain',
+        tag: sealTagFor(dir),
+        publicKey: sealKey.publicKey,
+        ciphertext,
+      }),
+    });
+    const warnings: string[] = [];
+    const ctx = { storeDir: dir, warn: (m: string) => warnings.push(m) };
+    const backend = macBackend(ctx as unknown as BackendContext, mac.native, KEYCHAIN_GUARANTEES);
+    const host = { paths, backend: async () => backend, warn: (m: string) => warnings.push(m) };
+    const migrate = () => migrateLegacySecrets(host, new SealingKeys(host), storeId);
+    return { file, warnings, migrate };
+  }
+
+  it('skips it for good only when the status means damage: -50, -26275, CryptoTokenKit -3', async () => {
+    const damage: [Error, string][] = [
+      [rawStatus(-50), 'errSecParam'],
+      [rawStatus(-26275), 'errSecDecode'],
+      [rawStatus(-3, CRYPTOTOKENKIT_DOMAIN), 'TKErrorCodeCorruptedData'],
+    ];
+    for (const [cause, name] of damage) {
+      const dir = await makeTempDir('mac-migrate');
+      try {
+        const s = await legacyStore(dir, () => Promise.reject(cause));
+        const before = await fsp.readFile(s.file, 'utf8');
+        await s.migrate();
+        expect(await fsp.readFile(s.file, 'utf8'), name).toBe(before);
+        expect(s.warnings.join('\n'), name).toMatch(
+          /left .* as it is, not migrated: .*it does not decrypt/,
+        );
+      } finally {
+        await removeDir(dir);
+      }
+    }
+  });
+
+  it('leaves it in place and fails the migration for anything else, which then retries and succeeds', async () => {
+    const value = Buffer.from('a capability token');
+    const others: [Error, string][] = [
+      [rawStatus(-25308), 'E_INTERACTION_NOT_ALLOWED'], // locked, no UI
+      [rawStatus(-25293), 'E_AUTH_FAILED'],
+      [rawStatus(-128), 'E_USER_CANCELED'],
+      [rawStatus(-25243), 'E_PERMISSION'], // not on the item's access list
+      [rawStatus(-34018), 'E_MISSING_ENTITLEMENT'],
+      [rawStatus(-2070), 'E_MACOS'],
+      [rawStatus(-99999), 'E_MACOS'], // a status nobody named
+      [rawStatus(-9, CRYPTOTOKENKIT_DOMAIN), 'E_INTERACTION_NOT_ALLOWED'],
+      [rawStatus(-8, CRYPTOTOKENKIT_DOMAIN), 'E_MACOS'],
+    ];
+    for (const [cause, code] of others) {
+      const dir = await makeTempDir('mac-migrate');
+      try {
+        let failing = true;
+        const s = await legacyStore(dir, async () => {
+          if (failing) throw cause;
+          return frameSecret(legacyHeader, value);
+        });
+        const before = await fsp.readFile(s.file, 'utf8');
+        const err = await caught(() => s.migrate());
+        expect(err.code, `${code} ${cause.message}`).toBe(code);
+        expect(await fsp.readFile(s.file, 'utf8'), code).toBe(before);
+        // The keychain is unlocked, access allowed...: the next try migrates it.
+        failing = false;
+        await s.migrate();
+        const migrated = JSON.parse(await fsp.readFile(s.file, 'utf8'));
+        expect(migrated.storeId, code).toBe(storeId);
+        expect(migrated.version, code).toBe(2);
+      } finally {
+        await removeDir(dir);
+      }
+    }
   });
 });

@@ -16,11 +16,13 @@ import {
   type KeyObject,
 } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
+import * as path from 'node:path';
 import { p256 } from '@noble/curves/p256';
 import { describe, expect, it } from 'vitest';
 import { KeystoreError } from '../src/errors';
 import {
   NCRYPT_STATUS_TABLE,
+  isTbsMissing,
   ncryptError,
   ncryptStatusEntry,
   withNcryptErrors,
@@ -40,6 +42,7 @@ import {
 } from '../src/backends/windows';
 import type { KeyRecord } from '../src/backends/backend';
 import { publicKeyObjectFromRaw, rawFromPublicKeyObject } from '../src/crypto/p256';
+import { eccPublicBlob, publicPointOf } from '../src/backends/ncrypt-key-facts';
 import { caught } from './helpers-file';
 
 const raw = (status: number, call = 'NCryptSignHash', domain = 'ncrypt') =>
@@ -117,6 +120,71 @@ describe('the NCrypt status table', () => {
   });
 });
 
+describe('statuses read per operation and call', () => {
+  const mapped = (status: number, call: string, op?: string) =>
+    ncryptError(raw(status, call), op) as KeystoreError;
+
+  it('NTE_BAD_DATA: a damaged blob on importKey, the peer key on ecdh', () => {
+    expect(mapped(0x80090005, 'NCryptImportKey', 'importKey')).toMatchObject({
+      code: 'E_CORRUPT',
+    });
+    const peer = mapped(0x80090005, 'NCryptImportKey', 'ecdh');
+    expect(peer.code).toBe('E_INVALID_ARGUMENT');
+    expect(peer.hint).toContain("peer's public key");
+  });
+
+  it('NTE_NOT_FOUND: a gone key on openKey, a missing provider on NCryptOpenStorageProvider', () => {
+    expect(mapped(0x80090011, 'NCryptOpenKey', 'openKey')).toMatchObject({ code: 'E_NOT_FOUND' });
+    expect(mapped(0x80090011, 'NCryptOpenStorageProvider', 'openKey')).toMatchObject({
+      code: 'E_BACKEND_UNAVAILABLE',
+      hint: 'this key storage provider is not installed or registered on this Windows',
+    });
+  });
+
+  it('NTE_BAD_KEY on sign and ecdh points at the key usage, not at a damaged blob', () => {
+    for (const [op, call] of [
+      ['sign', 'NCryptSignHash'],
+      ['ecdh', 'NCryptSecretAgreement'],
+    ] as const) {
+      const err = mapped(0x80090003, call, op);
+      expect(err.code, op).toBe('E_WINDOWS');
+      expect(err.hint, op).toContain('does not allow');
+    }
+    expect(mapped(0x80090003, 'NCryptImportKey', 'importKey').code).toBe('E_CORRUPT');
+  });
+
+  it('withNcryptErrors passes the method name on', async () => {
+    const p = withNcryptErrors({
+      ecdh: () => Promise.reject(raw(0x80090005, 'NCryptImportKey')),
+      importKey: () => Promise.reject(raw(0x80090005, 'NCryptImportKey')),
+    });
+    expect(await caught(() => p.ecdh())).toMatchObject({ code: 'E_INVALID_ARGUMENT' });
+    expect(await caught(() => p.importKey())).toMatchObject({ code: 'E_CORRUPT' });
+  });
+
+  it('a missing tbs.dll is E_TPM_UNAVAILABLE that says so', () => {
+    const err = ncryptError(
+      Object.assign(new Error('x'), {
+        call: 'LoadLibraryExW(tbs.dll)',
+        reason: 'tbs-missing',
+        detail: 'TPM Base Services (tbs.dll) is not on this Windows (Win32 error 126: not found)',
+      }),
+    ) as KeystoreError;
+    expect(err.code).toBe('E_TPM_UNAVAILABLE');
+    expect(isTbsMissing(err)).toBe(true);
+    expect(err.message).toContain('LoadLibraryExW(tbs.dll) failed: TPM Base Services (tbs.dll)');
+    expect(isTbsMissing(ncryptError(raw(0x8028400f, 'Tbsi_GetDeviceInfo', 'tbs')))).toBe(false);
+  });
+
+  it('names the PCP statuses a usage-policy refusal brings', () => {
+    expect(ncryptStatusEntry(0x80290415)?.name).toBe('TPM_E_KEY_USAGE_POLICY_NOT_SUPPORTED');
+    expect(ncryptStatusEntry(0x80290404)?.name).toBe('TPM_E_PCP_FLAG_NOT_SUPPORTED');
+    expect(ncryptStatusEntry(0x80290422)?.code).toBe('E_TPM_UNAVAILABLE');
+    const statuses = NCRYPT_STATUS_TABLE.map((e) => e.status);
+    expect(new Set(statuses).size).toBe(statuses.length);
+  });
+});
+
 describe('key records', () => {
   const record = (tier: 'windows-tpm' | 'windows-ksp', backendData: object): KeyRecord =>
     ({
@@ -185,11 +253,31 @@ function scriptedProvider(
     importStatus?: number;
     openStatus?: number;
     otherKeyOnLoad?: boolean;
+    /** Answer with this dwMagic in the public blob (Chromium: a generic one for a P-256 key). */
+    magic?: number;
+    /** NCRYPT_ECC_CURVE_NAME_PROPERTY; null: the provider has none. */
+    curveName?: string | null;
+    /** NCryptDeleteKey of a key without a name fails with this status (a PCP may). */
+    unnamedDeleteStatus?: number;
+    /** NCRYPT_KEY_USAGE_PROPERTY = signing | key agreement is refused at NCryptSetProperty. */
+    refuseKeyUsage?: boolean;
+    /** The generic PCP policy is refused too. */
+    refusePcpGeneric?: boolean;
+    /** openKey reports this NCRYPT_KEY_USAGE_PROPERTY (a key stored without its usage). */
+    usageOnOpen?: number;
   } = {},
 ) {
   const keys = new Map<object, { priv: KeyObject; pub: Buffer; name?: string }>();
   const byName = new Map<string, object>();
   const deleted: object[] = [];
+  const released: object[] = [];
+  const usages: (string | undefined)[] = [];
+  const report = (pub: Buffer, usage = 0x6) => ({
+    publicBlob: eccPublicBlob(pub, faults.magic),
+    ...(faults.curveName === null ? {} : { curveName: faults.curveName ?? 'nistP256' }),
+    algorithm: 'ECDH_P256',
+    usage,
+  });
   const make = (name?: string): NativeNcryptKey => {
     const pair = generateKeyPairSync('ec', { namedCurve: 'P-256' });
     const key = {};
@@ -198,13 +286,18 @@ function scriptedProvider(
     if (name) byName.set(name, key);
     return {
       key,
-      publicKey: pub,
+      ...report(pub),
       ...(name ? {} : { blob: Buffer.from(JSON.stringify({ pub: pub.toString('hex') })) }),
     };
   };
   const privateScalar = (k: KeyObject) => Buffer.from(k.export({ format: 'jwk' }).d!, 'base64url');
   const native: NativeNcryptProvider = {
-    async createKey(name) {
+    async createKey(name, usage) {
+      usages.push(usage);
+      if (usage === 'key-usage' && faults.refuseKeyUsage)
+        throw raw(0x80090029, 'NCryptSetProperty');
+      if (usage === 'pcp-generic' && faults.refusePcpGeneric)
+        throw raw(0x80290415, 'NCryptSetProperty');
       return make(name);
     },
     async importKey(blob) {
@@ -212,13 +305,13 @@ function scriptedProvider(
       const pub = Buffer.from(JSON.parse(blob.toString()).pub, 'hex');
       const found = [...keys.entries()].find(([, v]) => v.pub.equals(pub));
       if (!found) throw raw(0x80090005, 'NCryptImportKey');
-      return faults.otherKeyOnLoad ? make() : { key: found[0], publicKey: found[1].pub };
+      return faults.otherKeyOnLoad ? make() : { key: found[0], ...report(found[1].pub) };
     },
     async openKey(name) {
       if (faults.openStatus) throw raw(faults.openStatus, 'NCryptOpenKey');
       const key = byName.get(name);
       if (!key) throw raw(0x80090016, 'NCryptOpenKey');
-      return { key, publicKey: keys.get(key)!.pub };
+      return { key, ...report(keys.get(key)!.pub, faults.usageOnOpen) };
     },
     async sign(key, digest) {
       const k = keys.get(key)!;
@@ -243,16 +336,22 @@ function scriptedProvider(
     },
     async deleteKey(key) {
       const k = keys.get(key);
+      if (k && !k.name && faults.unnamedDeleteStatus)
+        throw raw(faults.unnamedDeleteStatus, 'NCryptDeleteKey');
       if (k?.name) byName.delete(k.name);
       keys.delete(key);
       deleted.push(key);
+    },
+    async releaseKey(key) {
+      keys.delete(key);
+      released.push(key);
     },
     async tpmInfo() {
       throw raw(0x8028400f, 'Tbsi_GetDeviceInfo', 'tbs');
     },
     async close() {},
   };
-  return { native: withNcryptErrors(native), keys, byName, deleted };
+  return { native: withNcryptErrors(native), keys, byName, deleted, released, usages };
 }
 
 const header = (alias: string, tier: 'windows-tpm' | 'windows-ksp') => ({
@@ -263,17 +362,19 @@ const header = (alias: string, tier: 'windows-tpm' | 'windows-ksp') => ({
   storeId: 'AAAAAAAAAAAAAAAAAAAAAA',
 });
 
+/** The key record the store would write for a key the backend made. */
+const recordOf = (
+  made: { publicKey: Buffer; backendData: KeyRecord['backendData'] },
+  tier: 'windows-tpm' | 'windows-ksp',
+) => ({ ...header('k', tier), publicKey: made.publicKey, backendData: made.backendData });
+
 describe('the backend over a scripted provider', () => {
   it('windows-tpm keeps only the blob: loads it again, checks the key, hashes messages', async () => {
     const p = scriptedProvider();
     const backend = ncryptBackend(p.native, WINDOWS_TPM_GUARANTEES);
     const made = await backend.generateKey(header('k', 'windows-tpm'));
     expect(made.backendData.kind).toBe('pcp-blob');
-    const record = {
-      ...header('k', 'windows-tpm'),
-      publicKey: made.publicKey,
-      backendData: made.backendData,
-    };
+    const record = recordOf(made, 'windows-tpm');
     const handle = await backend.loadKey(record, 'k.json');
     const message = Buffer.from('a message');
     const sig = await handle.signRaw(message, false);
@@ -297,11 +398,7 @@ describe('the backend over a scripted provider', () => {
       const p = scriptedProvider(faults);
       const backend = ncryptBackend(p.native, WINDOWS_TPM_GUARANTEES);
       const made = await backend.generateKey(header('k', 'windows-tpm'));
-      const record = {
-        ...header('k', 'windows-tpm'),
-        publicKey: made.publicKey,
-        backendData: made.backendData,
-      };
+      const record = recordOf(made, 'windows-tpm');
       const err = await caught(() => backend.loadKey(record, 'k.json'));
       expect(err, JSON.stringify(faults)).toMatchObject({
         code: 'E_CORRUPT',
@@ -312,11 +409,7 @@ describe('the backend over a scripted provider', () => {
     const p = scriptedProvider({ importStatus: 0x80290401 });
     const backend = ncryptBackend(p.native, WINDOWS_TPM_GUARANTEES);
     const made = await backend.generateKey(header('k', 'windows-tpm'));
-    const record = {
-      ...header('k', 'windows-tpm'),
-      publicKey: made.publicKey,
-      backendData: made.backendData,
-    };
+    const record = recordOf(made, 'windows-tpm');
     expect(await caught(() => backend.loadKey(record, 'k.json'))).toMatchObject({
       code: 'E_TPM_UNAVAILABLE',
       osStatus: 0x80290401,
@@ -329,11 +422,7 @@ describe('the backend over a scripted provider', () => {
     const made = await backend.generateKey(header('k', 'windows-ksp'));
     const name = made.backendData.name as string;
     expect(p.byName.has(name)).toBe(true);
-    const record = {
-      ...header('k', 'windows-ksp'),
-      publicKey: made.publicKey,
-      backendData: made.backendData,
-    };
+    const record = recordOf(made, 'windows-ksp');
     const peer = generateKeyPairSync('ec', { namedCurve: 'P-256' });
     const handle = await backend.loadKey(record, 'k.json');
     const pub = publicKeyObjectFromRaw(made.publicKey);
@@ -371,10 +460,111 @@ describe('the probe', () => {
   it('passes when the throwaway key signs and agrees, and leaves nothing behind', async () => {
     for (const kind of ['platform', 'software'] as const) {
       const p = scriptedProvider();
-      expect(await probeProvider(p.native, kind)).toEqual({ ok: true });
+      expect(await probeProvider(p.native, kind)).toEqual({
+        ok: true,
+        usage: 'key-usage',
+        key: {
+          magic: 'BCRYPT_ECDH_PUBLIC_P256_MAGIC (0x314B4345)',
+          curveName: 'nistP256',
+          algorithm: 'ECDH_P256',
+          usage: 6,
+        },
+        attempts: [{ usage: 'key-usage' }],
+      });
       expect(p.keys.size).toBe(0);
-      expect(p.deleted).toHaveLength(1);
+      // The named KSP key is deleted; the PCP key, which has no name, is only freed.
+      expect(p.deleted).toHaveLength(kind === 'software' ? 1 : 0);
+      expect(p.released).toHaveLength(kind === 'platform' ? 1 : 0);
     }
+  });
+
+  it('frees, never deletes, the PCP key: a PCP that refuses to delete an unnamed key still passes', async () => {
+    const p = scriptedProvider({ unnamedDeleteStatus: 0x80090029 });
+    expect(await probeProvider(p.native, 'platform')).toMatchObject({ ok: true });
+    expect(p.released).toHaveLength(1);
+    // A failed probe frees its key too.
+    const bad = scriptedProvider({ unnamedDeleteStatus: 0x80090029, wrongEcdh: true });
+    expect(await probeProvider(bad.native, 'platform')).toMatchObject({ ok: false });
+    expect(bad.keys.size).toBe(0);
+  });
+
+  it('accepts a generic dwMagic when the curve property says nistP256, and says so', async () => {
+    for (const magic of [0x50444345, 0x504b4345]) {
+      const p = scriptedProvider({ magic });
+      const r = await probeProvider(p.native, 'platform');
+      expect(r, magic.toString(16)).toMatchObject({ ok: true });
+      expect((r as { key: { magic: string } }).key.magic).toMatch(/_PUBLIC_GENERIC_MAGIC \(0x50/);
+      // The backend takes such keys too, and loads them again.
+      const backend = ncryptBackend(p.native, WINDOWS_TPM_GUARANTEES);
+      const made = await backend.generateKey(header('k', 'windows-tpm'));
+      const record = recordOf(made, 'windows-tpm');
+      await backend.loadKey(record, 'k.json');
+    }
+  });
+
+  it('refuses a generic dwMagic on another curve or without one, and unknown magics', async () => {
+    const cases = [
+      [{ magic: 0x50444345, curveName: 'nistP384' }, 'curve is "nistP384", not nistP256'],
+      [{ magic: 0x504b4345, curveName: null }, 'curve is not reported'],
+      [{ magic: 0x32534345 }, 'an unknown magic (0x32534345)'],
+    ] as const;
+    for (const [faults, text] of cases) {
+      const p = scriptedProvider(faults);
+      const r = await probeProvider(p.native, 'software');
+      expect(r, text).toMatchObject({ ok: false, step: 'read its public key' });
+      const err = (r as { error: KeystoreError }).error;
+      expect(err.code).toBe('E_WINDOWS');
+      expect(err.message).toContain(text);
+      expect(p.keys.size).toBe(0);
+    }
+    const point = rawFromPublicKeyObject(
+      generateKeyPairSync('ec', { namedCurve: 'P-256' }).publicKey,
+    );
+    expect(publicPointOf({ publicBlob: eccPublicBlob(point) })).toEqual(point);
+    const short = eccPublicBlob(point).subarray(0, 40);
+    expect(() => publicPointOf({ publicBlob: short })).toThrow(/cbKey is 32 and the blob 40 bytes/);
+    const offCurve = eccPublicBlob(point);
+    offCurve[offCurve.length - 1]! ^= 1;
+    expect(() => publicPointOf({ publicBlob: offCurve })).toThrow(/not a point on P-256/);
+  });
+
+  it('PCP: when the key usage property is refused, the generic usage policy is tried, and reported', async () => {
+    const p = scriptedProvider({ refuseKeyUsage: true });
+    const r = await probeProvider(p.native, 'platform');
+    expect(r).toMatchObject({ ok: true, usage: 'pcp-generic' });
+    expect(r.attempts.map((a) => [a.usage, a.step])).toEqual([
+      ['key-usage', 'make a throwaway P-256 key'],
+      ['pcp-generic', undefined],
+    ]);
+    // The backend then makes its keys with the policy that held.
+    const backend = ncryptBackend(p.native, WINDOWS_TPM_GUARANTEES, 'pcp-generic');
+    await backend.generateKey(header('k', 'windows-tpm'));
+    expect(p.usages.at(-1)).toBe('pcp-generic');
+    // The software KSP has no such policy: its probe fails with the first reason.
+    const ksp = scriptedProvider({ refuseKeyUsage: true });
+    const k = await probeProvider(ksp.native, 'software');
+    expect(k).toMatchObject({ ok: false, step: 'make a throwaway P-256 key' });
+    expect(ksp.usages).toEqual(['key-usage']);
+    // Both refused: unavailable, with both reasons.
+    const both = scriptedProvider({ refuseKeyUsage: true, refusePcpGeneric: true });
+    const b = await probeProvider(both.native, 'platform');
+    expect(b).toMatchObject({ ok: false });
+    expect(b.attempts.map((a) => (a.error as KeystoreError).osStatus)).toEqual([
+      0x80090029, 0x80290415,
+    ]);
+    expect((b.attempts[1]!.error as KeystoreError).message).toContain(
+      'TPM_E_KEY_USAGE_POLICY_NOT_SUPPORTED',
+    );
+  });
+
+  it('a KSP key that comes back without its usage (stored without NCRYPT_PERSIST_FLAG) is refused by name', async () => {
+    const p = scriptedProvider({ usageOnOpen: 0x4 });
+    const backend = ncryptBackend(p.native, WINDOWS_KSP_GUARANTEES);
+    const made = await backend.generateKey(header('k', 'windows-ksp'));
+    const record = recordOf(made, 'windows-ksp');
+    const err = await caught(() => backend.loadKey(record, 'k.json'));
+    expect(err).toMatchObject({ code: 'E_WINDOWS' });
+    expect(err.message).toContain('allows usage 0x4, not signing and key agreement (0x6)');
   });
 
   it('names the step that failed, and still deletes the key', async () => {
@@ -409,5 +599,27 @@ describe('the probe', () => {
     expect(allowedProviders('none')).toEqual({ ok: true, kinds: [] });
     expect(allowedProviders('tpm')).toMatchObject({ ok: false });
     expect(allowedProviders('none,software')).toMatchObject({ ok: false });
+  });
+});
+
+describe('the Windows build (binding.gyp and the cross-build read as text)', () => {
+  const root = path.join(__dirname, '..') + path.sep;
+  const gyp = JSON.parse(readFileSync(`${root}binding.gyp`, 'utf8').replace(/#.*$/gm, ''));
+  const target = gyp.targets[0];
+  const win = target.conditions.find(([c]: [string]) => /OS==["']win["']/.test(c))[1];
+
+  it('MSVC keeps C++ exceptions on (_HAS_EXCEPTIONS=1, as node-addon-api except.gypi sets it)', () => {
+    expect(win.defines).toContain('_HAS_EXCEPTIONS=1');
+    expect(target.defines).toContain('NAPI_CPP_EXCEPTIONS');
+    // Any C++ exception out of a JS call becomes a JS error, not a terminated process.
+    expect(target.defines).toContain('NODE_ADDON_API_CPP_EXCEPTIONS_ALL');
+  });
+
+  it('does not import tbs.dll: it is loaded at run time (win_ncrypt.cc)', () => {
+    expect(win.libraries).not.toContain('-ltbs');
+    expect(readFileSync(`${root}scripts/windows/build-addon.sh`, 'utf8')).not.toMatch(/-ltbs\b/);
+    expect(readFileSync(`${root}native/windows/win_ncrypt.cc`, 'utf8')).toContain(
+      'LoadLibraryExW(L"tbs.dll", nullptr, LOAD_LIBRARY_SEARCH_SYSTEM32)',
+    );
   });
 });

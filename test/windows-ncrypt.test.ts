@@ -10,8 +10,14 @@
  * The PCP cannot be asserted on hosted runners (they may have no TPM): the workflow's
  * report-only step (scripts/windows/pcp-report.cjs) prints what it finds.
  */
-import { diffieHellman, generateKeyPairSync, createHash, verify } from 'node:crypto';
-import { promises as fsp } from 'node:fs';
+import {
+  createHash,
+  createPublicKey,
+  diffieHellman,
+  generateKeyPairSync,
+  verify,
+} from 'node:crypto';
+import { existsSync, promises as fsp, renameSync } from 'node:fs';
 import * as path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { Keystore } from '../src/keystore';
@@ -207,7 +213,7 @@ describe('raw statuses', () => {
       expect(json.windows.platformCryptoProvider.reason).toContain('0x80090029');
       expect(json.windows.softwareKsp.usable).toBe(false);
     } else {
-      expect(json.windows.softwareKsp).toEqual({ usable: true });
+      expect(json.windows.softwareKsp).toMatchObject({ usable: true, usagePolicy: 'key-usage' });
       console.log(`doctor on this machine: ${JSON.stringify(json.windows)}`);
     }
     const text = await runCli(['info', '--dir', dir!], {
@@ -216,6 +222,59 @@ describe('raw statuses', () => {
     expect(text.out).toMatch(/Windows:\n {2}Windows \d+\.\d+\.\d+/);
     expect(text.out).toContain('Microsoft Platform Crypto Provider: ');
   });
+});
+
+describe('without TPM Base Services', () => {
+  // tbs.dll is loaded when first needed, not imported: a Windows without it (Server Core, some
+  // VMs) still loads the addon, and with it the store's DACL checks. Under Wine the test renames
+  // tbs.dll away from the prefix's system32 while a child process runs (the other test files of
+  // the leg run with DEVICE_KEYSTORE_NCRYPT_PROVIDERS=none and never probe the PCP); the build
+  // before this, which imported tbs.dll, then failed to load at all ("Module not found").
+  it.runIf(WINE)(
+    'the addon loads without tbs.dll; the windows-tpm tier says it is missing, the rest works',
+    async () => {
+      const system32 = path.join(process.env.SystemRoot ?? 'C:\\windows', 'system32');
+      const tbs = path.join(system32, 'tbs.dll');
+      const away = `${tbs}.dk-away`;
+      if (existsSync(away) && !existsSync(tbs)) renameSync(away, tbs); // an interrupted run
+      const dist = path.resolve(__dirname, '..', 'dist');
+      const script = `
+        const path = require('path');
+        const { Keystore } = require(path.join(${JSON.stringify(dist)}, 'index.js'));
+        const { windowsTpmTier } = require(path.join(${JSON.stringify(dist)}, 'backends', 'windows.js'));
+        (async () => {
+          const probe = await windowsTpmTier.probe({});
+          const ks = await Keystore.open({ dir: process.argv[1] });
+          const d = await ks.describe();
+          const key = await ks.createKey('k');
+          const sig = (await key.sign('without tbs')).toString('base64');
+          await ks.close();
+          process.stdout.write(JSON.stringify({ probe, tier: d.tier, sig, publicKey: key.publicKey.export({ format: 'jwk' }) }));
+        })().catch((e) => { process.stderr.write(String(e.code) + ' ' + e.stack); process.exit(1); });`;
+      renameSync(tbs, away);
+      let r;
+      try {
+        r = await startNode(['-e', script, dir!], {
+          env: { [NCRYPT_PROVIDERS_ENV]: 'platform' },
+          timeoutMs: 60_000,
+        }).done;
+      } finally {
+        renameSync(away, tbs);
+      }
+      expect(r.code, describeResult(r)).toBe(0);
+      const out = JSON.parse(r.out);
+      expect(out.probe.available).toBe(false);
+      expect(out.probe.reason).toMatch(
+        /^Microsoft Platform Crypto Provider: LoadLibraryExW\(tbs\.dll\) failed: TPM Base Services \(tbs\.dll\) is not on this Windows \(Win32 error 126/,
+      );
+      expect(out.probe.reason).toContain('the windows-tpm tier is unavailable');
+      expect(out.tier).toBe('encrypted-file');
+      const pub = createPublicKey({ key: out.publicKey, format: 'jwk' });
+      expect(
+        verify('sha256', Buffer.from('without tbs'), pub, Buffer.from(out.sig, 'base64')),
+      ).toBe(true);
+    },
+  );
 });
 
 /** Signs `message` with `alias` in a new process: the key is found again from the store alone. */

@@ -3,7 +3,9 @@
 #if defined(__linux__)
 #include "../linux-tpm/glibc_compat.h"
 #endif
-#if !defined(_WIN32)
+#if defined(_WIN32)
+#include <windows.h>
+#else
 #include <dlfcn.h>
 #endif
 
@@ -26,7 +28,12 @@ namespace {
 // ending), so take one reference to ourselves that is never dropped: the code stays mapped for
 // as long as any such thread runs.
 void PinAddon() {
-#if !defined(_WIN32)
+#if defined(_WIN32)
+  // The Windows counterpart of RTLD_NODELETE: the module stays loaded until the process ends.
+  HMODULE self = nullptr;
+  GetModuleHandleExW(GET_MODULE_HANDLE_EX_FLAG_FROM_ADDRESS | GET_MODULE_HANDLE_EX_FLAG_PIN,
+                     reinterpret_cast<LPCWSTR>(reinterpret_cast<void*>(&PinAddon)), &self);
+#else
   Dl_info self;
   if (dladdr(reinterpret_cast<void*>(&PinAddon), &self) && self.dli_fname) {
     dlopen(self.dli_fname, RTLD_NOW | RTLD_NOLOAD | RTLD_NODELETE);

@@ -1,7 +1,9 @@
 #include "async_work.h"
 
 #include <atomic>
+#include <exception>
 #include <mutex>
+#include <new>
 #include <utility>
 
 namespace dk {
@@ -30,6 +32,28 @@ ValueBuilder SecretBufferOf(std::shared_ptr<SecretBytes> b) {
 }
 
 namespace {
+
+// An exception that leaves a task on the worker thread would end the process (std::terminate):
+// out of memory, or anything else thrown below the platform call, becomes a failed operation.
+Outcome RunGuarded(const AsyncOps::Work& work) {
+  NativeError e;
+  try {
+    return work();
+  } catch (const std::bad_alloc&) {
+    e.reason = "out-of-memory";
+    e.detail = "the native addon ran out of memory";
+  } catch (const std::exception& x) {
+    e.reason = "internal-error";
+    e.detail = x.what();
+  } catch (...) {
+    e.reason = "internal-error";
+    e.detail = "an unknown native exception";
+  }
+  Status s;
+  s.ok = false;
+  s.error = std::move(e);
+  return Done(s);
+}
 
 std::atomic<int64_t> liveLinks{0};
 std::atomic<int64_t> liveCompletions{0};
@@ -149,8 +173,25 @@ class AsyncOps::Link {
         completion->deferred.Reject(e.Value());
       } catch (...) {
       }
+    } catch (const std::bad_alloc&) {
+      // Out of memory building the result (a copy of its bytes): the same, saying so.
+      RejectQuietly(env, completion.get(), "out-of-memory", "the native addon ran out of memory");
+    } catch (const std::exception& x) {
+      RejectQuietly(env, completion.get(), "internal-error", x.what());
     }
     if (--owner->pending_ == 0) napi_unref_threadsafe_function(raw, owner->tsfn_);
+  }
+
+  // Rejects with one of our reasons, if JS can still run; never throws.
+  static void RejectQuietly(Napi::Env env, Completion* completion, const char* reason,
+                            const char* detail) {
+    try {
+      NativeError e;
+      e.reason = reason;
+      e.detail = detail;
+      completion->deferred.Reject(MakeJsError(env, e));
+    } catch (...) {
+    }
   }
 
   // The environment is being torn down: the thread-safe function is about to be deleted by
@@ -187,7 +228,7 @@ Napi::Value AsyncOps::Run(Napi::Env env, SerialQueue* queue, Work work) {
   queue->Post([link = link_, completion, work = std::move(work)]() mutable {
     // Work whose environment is gone is not started: nobody waits for it, and a keychain or TPM
     // call that nobody records (a new key) must not happen behind the caller's back.
-    if (!link->Gone()) completion->outcome = work();
+    if (!link->Gone()) completion->outcome = RunGuarded(work);
     // The task gives its reference away rather than copying it: a copy would die with the task,
     // on this thread, after the JS thread may have dropped every other one. ~Link would then
     // call napi_remove_env_cleanup_hook here, which enters V8 (a HandleScope) off the JS thread:

@@ -14,8 +14,9 @@ struct NativeError {
   int64_t status = 0;      // the raw status (TSS2_RC, OSStatus, CFError code); valid with domain
   std::string statusText;  // the platform's text for it (Tss2_RC_Decode, SecCopyErrorMessageString)
   // A failure that no platform status describes, named by us: "closed", "bad-argument",
-  // "corrupt", "unexpected-response", "unsupported-parent", "tss2-missing" (src/native-errors.ts
-  // lists them). Empty when `domain` is set.
+  // "corrupt", "unexpected-response", "unsupported-parent", "tss2-missing", "tbs-missing",
+  // "out-of-memory", "internal-error" (src/native-errors.ts lists them). Empty when `domain`
+  // is set.
   std::string reason;
   std::string detail;  // what went wrong, in words; for `reason` failures above all
 };

@@ -101,7 +101,6 @@ class MacSecurity : public Napi::ObjectWrap<MacSecurity> {
     return DefineClass(env, "MacSecurity",
                        {
                            InstanceMethod("hostInfo", &MacSecurity::HostInfoJs),
-                           InstanceMethod("probeSecureEnclave", &MacSecurity::ProbeSecureEnclaveJs),
                            InstanceMethod("probeKeychain", &MacSecurity::ProbeKeychainJs),
                            InstanceMethod("createKey", &MacSecurity::CreateKeyJs),
                            InstanceMethod("rebuildKey", &MacSecurity::RebuildKeyJs),
@@ -150,13 +149,6 @@ class MacSecurity : public Napi::ObjectWrap<MacSecurity> {
         return o;
       });
     });
-  }
-
-  // probeSecureEnclave(afterFirstUnlock: boolean) -> { ok, error? }
-  Napi::Value ProbeSecureEnclaveJs(const Napi::CallbackInfo& info) {
-    const bool afterFirstUnlock = info.Length() > 0 && info[0].ToBoolean().Value();
-    return Run(info.Env(),
-               [afterFirstUnlock] { return ProbeOutcome(ProbeSecureEnclave(afterFirstUnlock)); });
   }
 
   Napi::Value ProbeKeychainJs(const Napi::CallbackInfo& info) {
@@ -235,14 +227,24 @@ class MacSecurity : public Napi::ObjectWrap<MacSecurity> {
     });
   }
 
-  // ecdh(key, peerPoint: 65-byte Buffer, validated by the TS layer) -> 32-byte x-coordinate
+  // ecdh(key, peerPoint: 65-byte Buffer, validated by the TS layer, algorithm?: 'standard' |
+  // 'cofactor') -> 32-byte x-coordinate
   Napi::Value EcdhJs(const Napi::CallbackInfo& info) {
     KeyPtr key = UnwrapKey(info[0]);
     Bytes peer = CopyBytes(info[1], "peer point", 65);
     if (peer.size() != 65) ThrowInvalidArgument(info.Env(), "peer point must be 65 bytes");
-    return Run(info.Env(), [key, peer] {
+    EcdhAlgorithm alg = EcdhAlgorithm::kStandard;
+    if (info.Length() > 2 && !info[2].IsUndefined()) {
+      std::string a = info[2].IsString() ? info[2].As<Napi::String>().Utf8Value() : "";
+      if (a == "cofactor") {
+        alg = EcdhAlgorithm::kCofactor;
+      } else if (a != "standard") {
+        ThrowInvalidArgument(info.Env(), "the ECDH algorithm must be 'standard' or 'cofactor'");
+      }
+    }
+    return Run(info.Env(), [key, peer, alg] {
       auto z = std::make_shared<SecretBytes>();
-      MacResult r = Ecdh(key->key.get(), peer, &z->bytes);
+      MacResult r = Ecdh(key->key.get(), peer, alg, &z->bytes);
       return Done(r, SecretBufferOf(z));
     });
   }

@@ -177,17 +177,6 @@ HostInfo GetHostInfo() {
   return info;
 }
 
-MacResult ProbeSecureEnclave(bool afterFirstUnlock) {
-  KeySpec spec;
-  spec.kind = KeyKind::kSecureEnclaveBlob;
-  spec.afterFirstUnlock = afterFirstUnlock;
-  spec.label = "device-keystore probe";
-  NewKey key;
-  MacResult r = CreateKey(spec, &key);
-  Wipe(&key.blob);
-  return r;  // the key was never stored anywhere; releasing it destroys it
-}
-
 MacResult ProbeKeychain() {
   static const char kProbeTag[] = "device-keystore.probe.never-created";
   CFRef<CFMutableDictionaryRef> q = NewDictionary();
@@ -270,8 +259,8 @@ MacResult RebuildSecureEnclaveKey(const Bytes& blob, NewKey* out) {
   CFDictionarySetValue(attrs.get(), kSecAttrKeyType, kSecAttrKeyTypeECSECPrimeRandom);
   CFDictionarySetValue(attrs.get(), kSecAttrKeyClass, kSecAttrKeyClassPrivate);
   CFDictionarySetValue(attrs.get(), kSecAttrTokenID, kSecAttrTokenIDSecureEnclave);
-  // Without "toid", SecKeyCreateWithData makes a brand-new SE key instead of failing: the
-  // caller's public-key comparison is what catches that.
+  // Without "toid", SecKeyCreateWithData makes a brand-new SE key instead of failing (a
+  // damaged "toid" fails): the caller's public-key comparison is what catches the first.
   CFDictionarySetValue(attrs.get(), TokenOidKey(), data.get());
   CFRef<CFErrorRef> error;
   out->key = CFRef<SecKeyRef>::Adopt(SecKeyCreateWithData(data.get(), attrs.get(), error.OutParam()));
@@ -368,14 +357,17 @@ MacResult Sign(SecKeyRef key, const Bytes& data, bool prehashed, Bytes* der) {
   return Ok();
 }
 
-MacResult Ecdh(SecKeyRef key, const Bytes& peerPoint, Bytes* shared) {
+MacResult Ecdh(SecKeyRef key, const Bytes& peerPoint, EcdhAlgorithm algorithm, Bytes* shared) {
   CFRef<SecKeyRef> peer;
   MacResult r = PublicKeyFromPoint(peerPoint, &peer);
   if (!r.ok) return r;
-  CFRef<CFMutableDictionaryRef> params = NewDictionary();  // the standard algorithm takes none
+  CFRef<CFMutableDictionaryRef> params = NewDictionary();  // neither raw variant takes any
+  SecKeyAlgorithm alg = algorithm == EcdhAlgorithm::kCofactor
+                            ? kSecKeyAlgorithmECDHKeyExchangeCofactor
+                            : kSecKeyAlgorithmECDHKeyExchangeStandard;
   CFRef<CFErrorRef> error;
-  CFRef<CFDataRef> z = CFRef<CFDataRef>::Adopt(SecKeyCopyKeyExchangeResult(
-      key, kSecKeyAlgorithmECDHKeyExchangeStandard, peer.get(), params.get(), error.OutParam()));
+  CFRef<CFDataRef> z = CFRef<CFDataRef>::Adopt(
+      SecKeyCopyKeyExchangeResult(key, alg, peer.get(), params.get(), error.OutParam()));
   if (!z) return FromCFError("SecKeyCopyKeyExchangeResult", error.get());
   *shared = BytesFromData(z.get());
   if (shared->size() != 32) {

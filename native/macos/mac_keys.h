@@ -50,9 +50,6 @@ struct HostInfo {
 // The entitlements of this process (SecTaskCopyValueForEntitlement on our own task).
 HostInfo GetHostInfo();
 
-// Creates and discards a non-permanent Secure Enclave key. ok = this process can use the SE.
-MacResult ProbeSecureEnclave(bool afterFirstUnlock);
-
 // Searches the keychain for a tag nobody uses, reading no key. ok = the keychain answered
 // (errSecItemNotFound counts as an answer). A locked file keychain may still ask to be unlocked.
 MacResult ProbeKeychain();
@@ -62,8 +59,9 @@ MacResult ProbeKeychain();
 MacResult CreateKey(const KeySpec& spec, NewKey* out);
 
 // kSecureEnclaveBlob: rebuilds the key from its blob (SecKeyCreateWithData with "toid").
-// The caller must compare the public key it reports with the stored one: a garbled blob can
-// silently produce a brand-new key.
+// The caller must compare the public key it reports with the stored one: without a "toid"
+// SecKeyCreateWithData makes a brand-new key instead of failing (SecCTKKey.m); a damaged one
+// fails.
 MacResult RebuildSecureEnclaveKey(const Bytes& blob, NewKey* out);
 
 // Permanent kinds: every private key item with the spec's tag, with its public key.
@@ -79,9 +77,15 @@ MacResult PublicKeyOf(SecKeyRef key, Bytes* out);
 // ECDSA P-256 SHA-256, DER-encoded. prehashed: `data` is the 32-byte digest.
 MacResult Sign(SecKeyRef key, const Bytes& data, bool prehashed, Bytes* der);
 
-// ECDH (kSecKeyAlgorithmECDHKeyExchangeStandard) with a validated 65-byte peer point: the
-// 32-byte shared x-coordinate.
-MacResult Ecdh(SecKeyRef key, const Bytes& peerPoint, Bytes* shared);
+// Which SecKeyAlgorithm ECDH uses. For P-256 (cofactor 1) both give the same x-coordinate;
+// which one a Secure Enclave key accepts is what the probe checks (src/backends/macos.ts).
+enum class EcdhAlgorithm {
+  kStandard,  // kSecKeyAlgorithmECDHKeyExchangeStandard
+  kCofactor,  // kSecKeyAlgorithmECDHKeyExchangeCofactor
+};
+
+// ECDH with a validated 65-byte peer point: the 32-byte shared x-coordinate.
+MacResult Ecdh(SecKeyRef key, const Bytes& peerPoint, EcdhAlgorithm algorithm, Bytes* shared);
 
 // ECIES (kSecKeyAlgorithmECIESEncryptionCofactorVariableIVX963SHA256AESGCM) to a 65-byte public
 // key: ephemeral point || ciphertext || tag. Needs no private key, so no keychain access.

@@ -83,6 +83,7 @@ class NcryptProvider : public Napi::ObjectWrap<NcryptProvider> {
                            InstanceMethod("sign", &NcryptProvider::SignJs),
                            InstanceMethod("ecdh", &NcryptProvider::EcdhJs),
                            InstanceMethod("deleteKey", &NcryptProvider::DeleteKeyJs),
+                           InstanceMethod("releaseKey", &NcryptProvider::ReleaseKeyJs),
                            InstanceMethod("tpmInfo", &NcryptProvider::TpmInfoJs),
                            InstanceMethod("close", &NcryptProvider::Close),
                        });
@@ -127,25 +128,39 @@ class NcryptProvider : public Napi::ObjectWrap<NcryptProvider> {
     return [k, queue](Napi::Env env) -> Napi::Value {
       Napi::Object o = Napi::Object::New(env);
       o.Set("key", WrapKey(env, std::move(k->key), queue));
-      o.Set("publicKey", ToBuffer(env, k->publicKey));
+      o.Set("publicBlob", ToBuffer(env, k->publicBlob));
+      if (!k->curveName.empty()) o.Set("curveName", k->curveName);
+      if (!k->algorithm.empty()) o.Set("algorithm", k->algorithm);
+      if (k->hasUsage) o.Set("usage", Napi::Number::New(env, k->usage));
       if (!k->blob.empty()) o.Set("blob", ToBuffer(env, k->blob));
       return o;
     };
   }
 
-  // createKey(name?: string) -> { key, publicKey, blob? }: no name, a key kept by nobody but its
-  // blob (the PCP way); a name, a key persisted under it in the provider.
+  // createKey(name?: string, usage?: 'key-usage' | 'pcp-generic')
+  //   -> { key, publicBlob, curveName?, algorithm?, usage?, blob? }
+  // No name, a key kept by nobody but its blob (the PCP way); a name, a key persisted under it
+  // in the provider. The usage policy: win_ncrypt.h, UsagePolicy.
   Napi::Value CreateKeyJs(const Napi::CallbackInfo& info) {
     std::wstring name = info.Length() > 0 && !info[0].IsUndefined() ? NameArg(info[0]) : L"";
-    return Run(info.Env(), [queue = queue_, name](WorkerState& s) {
+    UsagePolicy usage = UsagePolicy::kKeyUsage;
+    if (info.Length() > 1 && !info[1].IsUndefined()) {
+      std::string u = info[1].IsString() ? info[1].As<Napi::String>().Utf8Value() : "";
+      if (u == "pcp-generic") {
+        usage = UsagePolicy::kPcpGeneric;
+      } else if (u != "key-usage") {
+        ThrowInvalidArgument(info.Env(), "the usage must be 'key-usage' or 'pcp-generic'");
+      }
+    }
+    return Run(info.Env(), [queue = queue_, name, usage](WorkerState& s) {
       auto k = std::make_shared<NewKey>();
       Status st = s.Ensure();
-      if (st.ok) st = CreateKey(s.provider, name, k.get());
+      if (st.ok) st = CreateKey(s.provider, name, usage, k.get());
       return Done(st, KeyValue(k, queue));
     });
   }
 
-  // importKey(blob) -> { key, publicKey }: the caller compares publicKey with its record.
+  // importKey(blob) -> as createKey: the caller compares the public key with its record.
   Napi::Value ImportKeyJs(const Napi::CallbackInfo& info) {
     Bytes blob = CopyBytes(info[0], "blob", kMaxBlob);
     if (blob.empty()) ThrowInvalidArgument(info.Env(), "blob must not be empty");
@@ -157,7 +172,7 @@ class NcryptProvider : public Napi::ObjectWrap<NcryptProvider> {
     });
   }
 
-  // openKey(name) -> { key, publicKey }
+  // openKey(name) -> as createKey
   Napi::Value OpenKeyJs(const Napi::CallbackInfo& info) {
     std::wstring name = NameArg(info[0]);
     return Run(info.Env(), [queue = queue_, name](WorkerState& s) {
@@ -196,6 +211,16 @@ class NcryptProvider : public Napi::ObjectWrap<NcryptProvider> {
   Napi::Value DeleteKeyJs(const Napi::CallbackInfo& info) {
     std::shared_ptr<Key> key = UnwrapKey(info[0]);
     return Run(info.Env(), [key](WorkerState&) { return Done(key->Delete()); });
+  }
+
+  // releaseKey(key): frees the handle now, deleting nothing (keys without a name); later calls
+  // on the key fail.
+  Napi::Value ReleaseKeyJs(const Napi::CallbackInfo& info) {
+    std::shared_ptr<Key> key = UnwrapKey(info[0]);
+    return Run(info.Env(), [key](WorkerState&) {
+      key->Release();
+      return Done(Status{});
+    });
   }
 
   // tpmInfo() -> { structVersion, tpmVersion, interfaceType, implementationRevision }

@@ -5,7 +5,9 @@
 #include <aclapi.h>
 #include <sddl.h>
 
+#include <map>
 #include <memory>
+#include <mutex>
 
 namespace dk {
 namespace {
@@ -26,7 +28,7 @@ std::string SidString(PSID sid) {
   return s;
 }
 
-std::string SidName(PSID sid) {
+std::string LookupName(PSID sid) {
   wchar_t name[256];
   wchar_t domain[256];
   DWORD nameLen = 256, domainLen = 256;
@@ -37,6 +39,24 @@ std::string SidName(PSID sid) {
   std::string d = Narrow(domain);
   std::string n = Narrow(name);
   return d.empty() ? n : d + "\\" + n;
+}
+
+// LookupAccountSidW runs on the JS thread (a file's security is read synchronously) and can
+// wait on a domain controller for a SID it has to resolve over the network. A name is only
+// used in messages, and a SID's name does not change under a running process, so each SID is
+// looked up once per process, failures included.
+std::string SidName(PSID sid, const std::string& sidString) {
+  static std::mutex mutex;
+  static std::map<std::string, std::string> names;
+  {
+    std::lock_guard<std::mutex> lock(mutex);
+    auto it = names.find(sidString);
+    if (it != names.end()) return it->second;
+  }
+  std::string name = LookupName(sid);
+  std::lock_guard<std::mutex> lock(mutex);
+  if (names.size() < 1024) names.emplace(sidString, name);
+  return name;
 }
 
 }  // namespace
@@ -78,7 +98,7 @@ Status ReadFileSecurity(const std::string& path, WinFileSecurity* out) {
       }
       if (sid) {
         ace.sid = SidString(sid);
-        ace.name = SidName(sid);
+        ace.name = SidName(sid, ace.sid);
       }
       out->aces.push_back(std::move(ace));
     }

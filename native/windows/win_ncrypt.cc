@@ -1,31 +1,41 @@
 #include "win_ncrypt.h"
 
 #include <bcrypt.h>
-#include <tbs.h>
 
 #include <algorithm>
 #include <cstring>
+#include <mutex>
 #include <vector>
 
 #include "win_text.h"
 
-// Tbsi_GetDeviceInfo is in tbs.dll since Windows 8, but mingw-w64's tbs.h does not declare it;
-// the layout is that of TPM_DEVICE_INFO in the Windows SDK's tbs.h.
-extern "C" {
-struct DkTpmDeviceInfo {
-  UINT32 structVersion;
-  UINT32 tpmVersion;
-  UINT32 tpmInterfaceType;
-  UINT32 tpmImpRevision;
-};
-TBS_RESULT WINAPI Tbsi_GetDeviceInfo(UINT32 Size, PVOID Info);
-}
+// The PCP's usage policy property and its "generic key" value (sign | decrypt), as the Windows
+// SDK's ncrypt.h names them; older mingw-w64 headers lack them.
+#ifndef NCRYPT_PCP_KEY_USAGE_POLICY_PROPERTY
+#define NCRYPT_PCP_KEY_USAGE_POLICY_PROPERTY L"PCP_KEY_USAGE_POLICY"
+#endif
+// BCRYPT_ECC_CURVE_NAME_PROPERTY's NCrypt name (ncrypt.h: NCRYPT_ECC_CURVE_NAME_PROPERTY).
+#ifndef NCRYPT_ECC_CURVE_NAME_PROPERTY
+#define NCRYPT_ECC_CURVE_NAME_PROPERTY L"ECCCurveName"
+#endif
+#ifndef NCRYPT_PCP_GENERIC_KEY
+#define NCRYPT_PCP_GENERIC_KEY 0x00000003
+#endif
 
 namespace dk {
 namespace win {
 namespace {
 
 constexpr ULONG kCoordBytes = 32;
+
+// The layout of TPM_DEVICE_INFO in the Windows SDK's tbs.h (mingw-w64's tbs.h lacks it).
+struct DkTpmDeviceInfo {
+  UINT32 structVersion;
+  UINT32 tpmVersion;
+  UINT32 tpmInterfaceType;
+  UINT32 tpmImpRevision;
+};
+using TBS_RESULT = UINT32;
 
 Status NcryptFailed(const char* call, SECURITY_STATUS s) {
   return Failed(call, "ncrypt", static_cast<uint32_t>(s));
@@ -48,36 +58,31 @@ struct ScopedObject {
   }
 };
 
-Status PublicKeyOf(NCRYPT_KEY_HANDLE key, Bytes* out) {
+Status ExportBlob(NCRYPT_KEY_HANDLE key, const wchar_t* type, Bytes* out) {
   DWORD size = 0;
-  SECURITY_STATUS s = NCryptExportKey(key, 0, BCRYPT_ECCPUBLIC_BLOB, nullptr, nullptr, 0, &size, 0);
+  SECURITY_STATUS s = NCryptExportKey(key, 0, type, nullptr, nullptr, 0, &size, NCRYPT_SILENT_FLAG);
   if (s != ERROR_SUCCESS) return NcryptFailed("NCryptExportKey", s);
-  Bytes blob(size);
-  s = NCryptExportKey(key, 0, BCRYPT_ECCPUBLIC_BLOB, nullptr, blob.data(), size, &size, 0);
+  out->resize(size);
+  s = NCryptExportKey(key, 0, type, nullptr, out->data(), size, &size, NCRYPT_SILENT_FLAG);
   if (s != ERROR_SUCCESS) return NcryptFailed("NCryptExportKey", s);
-  BCRYPT_ECCKEY_BLOB header;
-  if (size != sizeof header + 2 * kCoordBytes) {
-    return Unexpected("NCryptExportKey", "the public key blob is not a P-256 point");
-  }
-  std::memcpy(&header, blob.data(), sizeof header);
-  if (header.cbKey != kCoordBytes || (header.dwMagic != BCRYPT_ECDH_PUBLIC_P256_MAGIC &&
-                                      header.dwMagic != BCRYPT_ECDSA_PUBLIC_P256_MAGIC)) {
-    return Unexpected("NCryptExportKey", "the public key blob is not a P-256 point");
-  }
-  out->assign(1, 0x04);
-  out->insert(out->end(), blob.begin() + sizeof header, blob.begin() + size);
+  out->resize(size);
   return Status{};
 }
 
-Status ExportOpaque(NCRYPT_KEY_HANDLE key, Bytes* out) {
+// A string property, or empty when the provider has none to give (not every provider answers
+// every property; what is missing is reported as missing, and TypeScript decides).
+std::string StringProperty(NCRYPT_HANDLE h, const wchar_t* property) {
   DWORD size = 0;
-  SECURITY_STATUS s = NCryptExportKey(key, 0, BCRYPT_OPAQUE_KEY_BLOB, nullptr, nullptr, 0, &size, 0);
-  if (s != ERROR_SUCCESS) return NcryptFailed("NCryptExportKey", s);
-  out->resize(size);
-  s = NCryptExportKey(key, 0, BCRYPT_OPAQUE_KEY_BLOB, nullptr, out->data(), size, &size, 0);
-  if (s != ERROR_SUCCESS) return NcryptFailed("NCryptExportKey", s);
-  out->resize(size);
-  return Status{};
+  if (NCryptGetProperty(h, property, nullptr, 0, &size, NCRYPT_SILENT_FLAG) != ERROR_SUCCESS ||
+      size < sizeof(wchar_t) || size > 4096) {
+    return std::string();
+  }
+  std::vector<wchar_t> buf(size / sizeof(wchar_t) + 1, L'\0');
+  if (NCryptGetProperty(h, property, reinterpret_cast<PBYTE>(buf.data()), size, &size,
+                        NCRYPT_SILENT_FLAG) != ERROR_SUCCESS) {
+    return std::string();
+  }
+  return Narrow(buf.data());
 }
 
 Status SetDword(NCRYPT_KEY_HANDLE key, const wchar_t* property, DWORD value, DWORD flags) {
@@ -86,10 +91,18 @@ Status SetDword(NCRYPT_KEY_HANDLE key, const wchar_t* property, DWORD value, DWO
   return s == ERROR_SUCCESS ? Status{} : NcryptFailed("NCryptSetProperty", s);
 }
 
-// The key's public point, then the new-key result.
+// The key's public blob and what the provider says of its curve, algorithm and usage.
 Status Finish(std::shared_ptr<Key> key, NewKey* out) {
-  Status st = PublicKeyOf(key->get(), &out->publicKey);
+  Status st = ExportBlob(key->get(), BCRYPT_ECCPUBLIC_BLOB, &out->publicBlob);
   if (!st.ok) return st;
+  out->curveName = StringProperty(key->get(), NCRYPT_ECC_CURVE_NAME_PROPERTY);
+  out->algorithm = StringProperty(key->get(), NCRYPT_ALGORITHM_PROPERTY);
+  DWORD usage = 0, size = 0;
+  out->hasUsage = NCryptGetProperty(key->get(), NCRYPT_KEY_USAGE_PROPERTY,
+                                    reinterpret_cast<PBYTE>(&usage), sizeof usage, &size,
+                                    NCRYPT_SILENT_FLAG) == ERROR_SUCCESS &&
+                  size == sizeof usage;
+  out->usage = out->hasUsage ? usage : 0;
   out->key = std::move(key);
   return Status{};
 }
@@ -118,33 +131,50 @@ Key::~Key() {
 }
 
 Status Key::Delete() {
-  NCRYPT_KEY_HANDLE h = handle_;
-  // NCryptDeleteKey frees the handle. Whether it does when it fails is not documented; the
-  // handle is dropped either way, since a leaked handle is safer than one freed twice.
+  if (!handle_) return Unexpected("NCryptDeleteKey", "the key was already deleted or freed");
+  // NCryptDeleteKey frees the handle when it succeeds. When it fails the handle is still ours
+  // (.NET's CngKey.Delete marks its handle invalid only after success): keep it, so that the
+  // destructor frees it rather than leaking it.
+  SECURITY_STATUS s = NCryptDeleteKey(handle_, NCRYPT_SILENT_FLAG);
+  if (s != ERROR_SUCCESS) return NcryptFailed("NCryptDeleteKey", s);
   handle_ = 0;
-  if (!h) return Unexpected("NCryptDeleteKey", "the key was already deleted");
-  SECURITY_STATUS s = NCryptDeleteKey(h, NCRYPT_SILENT_FLAG);
-  return s == ERROR_SUCCESS ? Status{} : NcryptFailed("NCryptDeleteKey", s);
+  return Status{};
+}
+
+void Key::Release() {
+  if (handle_) NCryptFreeObject(handle_);
+  handle_ = 0;
 }
 
 Status CreateKey(const std::shared_ptr<Provider>& provider, const std::wstring& name,
-                 NewKey* out) {
+                 UsagePolicy usage, NewKey* out) {
   NCRYPT_KEY_HANDLE h = 0;
   SECURITY_STATUS s = NCryptCreatePersistedKey(provider->get(), &h, NCRYPT_ECDH_P256_ALGORITHM,
                                                name.empty() ? nullptr : name.c_str(), 0, 0);
   if (s != ERROR_SUCCESS) return NcryptFailed("NCryptCreatePersistedKey", s);
   auto key = std::make_shared<Key>(provider, h);
-  Status st = SetDword(h, NCRYPT_KEY_USAGE_PROPERTY,
-                       NCRYPT_ALLOW_SIGNING_FLAG | NCRYPT_ALLOW_KEY_AGREEMENT_FLAG, 0);
+  // A named (software) key's properties are stored with it only when set with
+  // NCRYPT_PERSIST_FLAG; without it a second process opening the key would not see them
+  // (.NET's CngKey.Create sets both its usage and its export policy with the flag).
+  const DWORD persist = name.empty() ? 0 : NCRYPT_PERSIST_FLAG;
+  Status st = usage == UsagePolicy::kKeyUsage
+                  ? SetDword(h, NCRYPT_KEY_USAGE_PROPERTY,
+                             NCRYPT_ALLOW_SIGNING_FLAG | NCRYPT_ALLOW_KEY_AGREEMENT_FLAG, persist)
+                  : SetDword(h, NCRYPT_PCP_KEY_USAGE_POLICY_PROPERTY, NCRYPT_PCP_GENERIC_KEY, 0);
   // A named (software) key must never be exportable; the PCP has no export policy to set.
   if (st.ok && !name.empty()) st = SetDword(h, NCRYPT_EXPORT_POLICY_PROPERTY, 0, NCRYPT_PERSIST_FLAG);
   if (st.ok) {
     s = NCryptFinalizeKey(h, NCRYPT_SILENT_FLAG);
     if (s != ERROR_SUCCESS) st = NcryptFailed("NCryptFinalizeKey", s);
   }
-  if (st.ok && name.empty()) st = ExportOpaque(h, &out->blob);
+  if (st.ok && name.empty()) st = ExportBlob(h, BCRYPT_OPAQUE_KEY_BLOB, &out->blob);
   if (st.ok) st = Finish(key, out);
-  if (!st.ok) key->Delete();  // leave nothing behind in the provider; the first failure stands
+  if (!st.ok) {
+    // Leave nothing behind in the provider; the first failure stands. A key without a name is
+    // kept by nobody, so freeing it is all there is to do (a PCP may refuse to delete it).
+    if (name.empty()) key->Release();
+    else key->Delete();
+  }
   return st;
 }
 
@@ -208,9 +238,53 @@ Status Agree(const Key& key, const Bytes& peerPoint, SecretBytes* shared) {
   return Status{};
 }
 
+namespace {
+
+// tbs.dll, loaded from System32 at the first call and kept (the way go-attestation's lazy
+// system DLL does): an import would keep the whole addon, and with it the store's file
+// permission checks, from loading on a Windows without it.
+using GetDeviceInfoFn = TBS_RESULT(WINAPI*)(UINT32, PVOID);
+struct TbsEntry {
+  GetDeviceInfoFn getDeviceInfo = nullptr;
+  DWORD loadError = 0;
+  const char* missing = nullptr;  // which step failed
+};
+
+const TbsEntry& Tbs() {
+  static TbsEntry entry;
+  static std::once_flag once;
+  std::call_once(once, [] {
+    HMODULE tbs = LoadLibraryExW(L"tbs.dll", nullptr, LOAD_LIBRARY_SEARCH_SYSTEM32);
+    if (!tbs) {
+      entry.loadError = GetLastError();
+      entry.missing = "LoadLibraryExW(tbs.dll)";
+      return;
+    }
+    entry.getDeviceInfo = reinterpret_cast<GetDeviceInfoFn>(
+        reinterpret_cast<void*>(GetProcAddress(tbs, "Tbsi_GetDeviceInfo")));
+    if (!entry.getDeviceInfo) {
+      entry.loadError = GetLastError();
+      entry.missing = "GetProcAddress(Tbsi_GetDeviceInfo)";
+    }
+  });
+  return entry;
+}
+
+}  // namespace
+
 Status GetTpmDeviceInfo(TpmDeviceInfo* out) {
+  const TbsEntry& tbs = Tbs();
+  if (!tbs.getDeviceInfo) {
+    Status st;
+    st.ok = false;
+    st.error.call = tbs.missing;
+    st.error.reason = "tbs-missing";
+    st.error.detail = "TPM Base Services (tbs.dll) is not on this Windows (Win32 error " +
+                      std::to_string(tbs.loadError) + ": " + ErrorText(tbs.loadError) + ")";
+    return st;
+  }
   DkTpmDeviceInfo info{};
-  TBS_RESULT r = Tbsi_GetDeviceInfo(sizeof info, &info);
+  TBS_RESULT r = tbs.getDeviceInfo(sizeof info, &info);
   if (r != 0) return Failed("Tbsi_GetDeviceInfo", "tbs", r);
   out->structVersion = info.structVersion;
   out->tpmVersion = info.tpmVersion;

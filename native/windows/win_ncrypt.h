@@ -50,29 +50,50 @@ class Key {
   Key& operator=(const Key&) = delete;
   NCRYPT_KEY_HANDLE get() const { return handle_; }
   const std::shared_ptr<Provider>& provider() const { return provider_; }
-  // NCryptDeleteKey: removes the key from its provider (a persisted key's file, a TPM key's
-  // handle) and frees the handle; the handle is dropped even if it fails, and later calls on
-  // this key fail.
+  // NCryptDeleteKey: removes the key from its provider (a persisted key's file) and frees the
+  // handle. The handle is freed only when the delete succeeds (as .NET's CngKey.Delete treats
+  // it); after a failure it stays valid and owned, and is freed with this object.
   Status Delete();
+  // NCryptFreeObject now: for keys that have no name, which the provider does not keep (a PCP
+  // key exists only as its blob), so there is nothing to delete; Chromium's unexportable keys
+  // only ever free them. Later calls on this key fail.
+  void Release();
 
  private:
   std::shared_ptr<Provider> provider_;
   NCRYPT_KEY_HANDLE handle_;
 };
 
+// What the provider says about a key. The public blob is passed on as it is: which magics and
+// curves are a P-256 point is decided in TypeScript (src/backends/ncrypt-key-facts.ts), which
+// also reports them (doctor, scripts/windows/pcp-report.cjs).
 struct NewKey {
   std::shared_ptr<Key> key;
-  Bytes publicKey;  // 65 bytes, uncompressed SEC1
-  Bytes blob;       // BCRYPT_OPAQUE_KEY_BLOB, for keys made without a name
+  Bytes publicBlob;        // BCRYPT_ECCPUBLIC_BLOB: BCRYPT_ECCKEY_BLOB header, X, Y
+  std::string curveName;   // NCRYPT_ECC_CURVE_NAME_PROPERTY; empty if the provider has none
+  std::string algorithm;   // NCRYPT_ALGORITHM_PROPERTY; empty if the provider has none
+  bool hasUsage = false;   // whether NCRYPT_KEY_USAGE_PROPERTY could be read back
+  uint32_t usage = 0;      // its value: NCRYPT_ALLOW_*_FLAG
+  Bytes blob;              // BCRYPT_OPAQUE_KEY_BLOB, for keys made without a name
 };
 
-// A P-256 key made as NCRYPT_ECDH_P256_ALGORITHM with usage signing | key agreement, so one key
-// both signs and agrees (docs/windows.md says why, and what a provider that refuses does).
+// How a new key is allowed to both sign and agree.
+enum class UsagePolicy {
+  // NCRYPT_KEY_USAGE_PROPERTY = NCRYPT_ALLOW_SIGNING_FLAG | NCRYPT_ALLOW_KEY_AGREEMENT_FLAG
+  kKeyUsage,
+  // NCRYPT_PCP_KEY_USAGE_POLICY_PROPERTY = NCRYPT_PCP_GENERIC_KEY (sign | decrypt in the TPM
+  // object's attributes): the PCP's own property, for a PCP that refuses the first.
+  kPcpGeneric,
+};
+
+// A P-256 key made as NCRYPT_ECDH_P256_ALGORITHM with the given usage policy, so one key both
+// signs and agrees (docs/windows.md says why, and what a provider that refuses does).
 // `name` empty: nothing is persisted in the provider, and the key is exported as an opaque blob
-// (on the PCP, wrapped by the TPM's storage key); else a persisted key of that name whose export
-// policy allows no export. A key that fails half-way is deleted again.
+// (on the PCP, wrapped by the TPM's storage key); else a persisted key of that name whose usage
+// and export policy (no export) are set with NCRYPT_PERSIST_FLAG, so that every process that
+// opens it sees them. A named key that fails half-way is deleted again; an unnamed one freed.
 Status CreateKey(const std::shared_ptr<Provider>& provider, const std::wstring& name,
-                 NewKey* out);
+                 UsagePolicy usage, NewKey* out);
 // Loads a key from the opaque blob CreateKey exported.
 Status ImportOpaqueKey(const std::shared_ptr<Provider>& provider, const Bytes& blob,
                        NewKey* out);
@@ -85,7 +106,9 @@ Status SignDigest(const Key& key, const Bytes& digest, Bytes* signature);
 // 32 bytes big-endian (BCRYPT_KDF_RAW_SECRET gives it little-endian).
 Status Agree(const Key& key, const Bytes& peerPoint, SecretBytes* shared);
 
-// What TBS says about the TPM (Tbsi_GetDeviceInfo).
+// What TBS says about the TPM (Tbsi_GetDeviceInfo). tbs.dll is loaded at the first call, not
+// imported: Windows without it (Server Core, some VMs) still loads the addon, and this fails
+// with reason "tbs-missing".
 struct TpmDeviceInfo {
   uint32_t structVersion = 0;
   uint32_t tpmVersion = 0;        // 1: TPM 1.2, 2: TPM 2.0

@@ -27,7 +27,7 @@ srcs=$(node -e '
   grep -ohE '\b(napi|node_api)_[a-z0-9_]+\s*\(' "$NODE_INC"/js_native_api.h "$NODE_INC"/node_api.h | tr -d '( ' | sort -u
 } >"$obj/node.def"
 x86_64-w64-mingw32-dlltool -d "$obj/node.def" -l "$obj/libnode.a" -D node.exe
-flags=(-std=c++17 -O2 -I"$NODE_INC" -I"$NAPI_INC" -DNAPI_VERSION=8 -DNAPI_CPP_EXCEPTIONS
+flags=(-std=c++17 -O2 -I"$NODE_INC" -I"$NAPI_INC" -DNAPI_VERSION=8 -DNAPI_CPP_EXCEPTIONS -DNODE_ADDON_API_CPP_EXCEPTIONS_ALL
        -DNODE_ADDON_API_DISABLE_DEPRECATED -DNODE_API_NO_EXTERNAL_BUFFERS_ALLOWED -DBUILDING_NODE_EXTENSION -DWIN32 -D_WIN32_WINNT=0x0A00
        '-DHOST_BINARY="node.exe"' -Wall -Wextra -Wno-unused-parameter -Wno-cast-function-type)
 objs=()
@@ -36,7 +36,7 @@ for s in $srcs; do
   "$GXX" "${flags[@]}" -c -o "$o" "$s"
   objs+=("$o")
 done
-"$GXX" -shared -o "$out/node.napi.node.partial" "${objs[@]}" -L"$obj" -lnode -ladvapi32 -lncrypt -ltbs \
+"$GXX" -shared -o "$out/node.napi.node.partial" "${objs[@]}" -L"$obj" -lnode -ladvapi32 -lncrypt \
   -static -static-libgcc -static-libstdc++ -Wl,--no-undefined -s
 mv "$out/node.napi.node.partial" "$out/node.napi.node"
 echo "build-addon: $out/node.napi.node ($(x86_64-w64-mingw32-objdump -p "$out/node.napi.node" | awk '/DLL Name/{printf "%s ", $3}'))"

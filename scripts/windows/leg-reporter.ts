@@ -3,7 +3,7 @@ import type {
   RunnerTask,
   RunnerTestFile,
 } from 'vitest/node' with { 'resolution-mode': 'import' };
-import { WINDOWS_SKIPS, WINE_SKIPS } from '../../test/windows-skips';
+import { NATIVE_WINDOWS_SKIPS, WINDOWS_SKIPS, WINE_SKIPS } from '../../test/windows-skips';
 
 /**
  * The Windows leg's summary: "windows leg: N passed, N failed, N skipped as listed (T s)".
@@ -25,9 +25,10 @@ export default class WindowsLegReporter implements Reporter {
         return;
       }
       const id = `${file} > ${[...names, task.name].join(' > ')}`;
-      const listed = [...WINDOWS_SKIPS, ...(process.env.DK_WIN_WINE ? WINE_SKIPS : [])].find(
-        (s) => s.test === id,
-      );
+      const listed = [
+        ...WINDOWS_SKIPS,
+        ...(process.env.DK_WIN_WINE ? WINE_SKIPS : NATIVE_WINDOWS_SKIPS),
+      ].find((s) => s.test === id);
       const state = task.result?.state;
       if (listed) seen.add(id);
       if (state === 'pass') {

@@ -1,6 +1,8 @@
 'use strict';
 // Report-only (.github/workflows/windows.yml): what the Microsoft Platform Crypto Provider does
-// on this machine. Prints doctor's Windows facts, then, if the PCP's probe passed, a windows-tpm
+// on this machine. Prints doctor's Windows facts (with, for each provider, the usage policy that
+// held and the public blob's dwMagic, curve, algorithm and usage), then, if the PCP's probe
+// passed, a windows-tpm
 // round trip step by step (create, sign verified by node:crypto, ECDH against node:crypto, a
 // second process, seal/unseal, delete). One JSON line per step; it always exits 0, because a
 // hosted runner may have no TPM: the output is the finding.
@@ -37,6 +39,19 @@ async function step(name, fn) {
 async function main() {
   const facts = await windowsFacts();
   print('doctor', { facts });
+  // What issue 19 waits for from a real PCP: which usage policy let one ECDH_P256 key both sign
+  // and agree, and what its public blob and properties say (dwMagic, curve, algorithm, usage).
+  for (const [name, p] of [
+    ['pcp key', facts.platformCryptoProvider],
+    ['ksp key', facts.softwareKsp],
+  ]) {
+    print(name, {
+      usable: p.usable,
+      usagePolicy: p.usagePolicy ?? null,
+      key: p.key ?? null,
+      ...(p.reason ? { reason: p.reason } : {}),
+    });
+  }
   if (!facts.platformCryptoProvider.usable) {
     print('windows-tpm round trip', { ok: false, skipped: 'the PCP probe did not pass (above)' });
     return;

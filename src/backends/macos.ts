@@ -1,6 +1,6 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash, diffieHellman, generateKeyPairSync, randomBytes, verify } from 'node:crypto';
 import { KeystoreError, corrupt, invalidArgument, isKeystoreError } from '../errors';
-import { parsePeerPublicKey } from '../crypto/p256';
+import { parsePeerPublicKey, publicKeyObjectFromRaw, rawFromPublicKeyObject } from '../crypto/p256';
 import { asBuffer, onlyCopyCorrupt, tierUnavailable, withOpened } from './tier-common';
 import { loadNative, type NativeLoad } from '../native';
 import { RecordReader, type Json } from '../store/records';
@@ -19,7 +19,7 @@ import type {
   TierGuarantees,
   TierProvider,
 } from './backend';
-import { withMacErrors } from './osstatus';
+import { CRYPTOTOKENKIT_DOMAIN, OSSTATUS_DOMAIN, withMacErrors } from './osstatus';
 
 /**
  * The two macOS tiers, over Security.framework through the native addon (native/macos/):
@@ -91,17 +91,22 @@ export interface NativeProbe {
   error?: KeystoreError;
 }
 
+/**
+ * kSecKeyAlgorithmECDHKeyExchangeStandard or …Cofactor. For P-256 (cofactor 1) both give the
+ * same x-coordinate; which one a Secure Enclave key takes is what its probe checks.
+ */
+export type MacEcdhAlgorithm = 'standard' | 'cofactor';
+
 /** One worker thread and its calls; see native/macos/mac_binding.cc. */
 export interface NativeMacSecurity {
   hostInfo(): Promise<{ entitled: boolean; accessGroups: string[] }>;
-  probeSecureEnclave(afterFirstUnlock: boolean): Promise<NativeProbe>;
   probeKeychain(): Promise<NativeProbe>;
   createKey(spec: NativeKeySpec): Promise<NativeMacKey>;
   rebuildKey(blob: Buffer): Promise<NativeMacKey>;
   findKeys(spec: NativeKeySpec): Promise<NativeMacKey[]>;
   deleteKeys(spec: NativeKeySpec): Promise<number>;
   sign(key: NativeKeyRef, data: Buffer, prehashed: boolean): Promise<Buffer>;
-  ecdh(key: NativeKeyRef, peerPoint: Buffer): Promise<Buffer>;
+  ecdh(key: NativeKeyRef, peerPoint: Buffer, algorithm?: MacEcdhAlgorithm): Promise<Buffer>;
   encryptTo(publicKey: Buffer, plaintext: Buffer): Promise<Buffer>;
   decrypt(key: NativeKeyRef, ciphertext: Buffer): Promise<Buffer>;
   close(): Promise<void>;
@@ -359,6 +364,7 @@ class MacKeyHandle implements KeyHandle {
   constructor(
     private readonly native: NativeMacSecurity,
     private readonly key: NativeKeyRef,
+    private readonly ecdhAlgorithm: MacEcdhAlgorithm,
   ) {}
 
   async signRaw(data: Uint8Array, prehashed: boolean): Promise<RawSignature> {
@@ -369,8 +375,30 @@ class MacKeyHandle implements KeyHandle {
 
   async ecdh(peerPoint: Buffer): Promise<Buffer> {
     // The peer point was validated in TypeScript (parsePeerPublicKey) before it got here.
-    return this.native.ecdh(this.key, peerPoint);
+    return this.native.ecdh(this.key, peerPoint, this.ecdhAlgorithm);
   }
+}
+
+/**
+ * Statuses of a failed 0.1.0 decrypt that may mean the stored secret is damaged: errSecParam,
+ * errSecDecode, and CryptoTokenKit's "corrupted data" (which Security maps to errSecDecode).
+ * Any other failure (a locked keychain, no access, interaction not allowed, a status nobody
+ * named) says nothing about the file: the migration then leaves the secret in place and runs
+ * again at the store's next write (sealing.ts, store-id.ts).
+ */
+const DAMAGE_STATUSES: readonly (readonly [string, number])[] = [
+  [OSSTATUS_DOMAIN, -50],
+  [OSSTATUS_DOMAIN, -26275],
+  [CRYPTOTOKENKIT_DOMAIN, -3],
+];
+
+/** Whether a failed decrypt of a stored ciphertext proves damage (see DAMAGE_STATUSES). */
+export function decryptProvesDamage(err: unknown): boolean {
+  if (!isKeystoreError(err)) return false;
+  // macosError keeps the addon's raw error (domain, status, reason) as the cause.
+  const raw = err.cause as { domain?: unknown; status?: unknown; reason?: unknown } | undefined;
+  if (raw?.reason === 'corrupt') return true;
+  return DAMAGE_STATUSES.some(([d, s]) => raw?.domain === d && raw.status === s);
 }
 
 class MacBackend implements Backend {
@@ -393,6 +421,16 @@ class MacBackend implements Backend {
 
   private get secureEnclave(): boolean {
     return this.tier === 'secure-enclave';
+  }
+
+  /**
+   * A key's handle. Keychain keys use the standard ECDH algorithm; Secure Enclave keys the one
+   * the probe found the Secure Enclave takes (the cofactor variant, which Apple's own code uses
+   * with these keys, until a probe says otherwise).
+   */
+  #handle(key: NativeKeyRef): MacKeyHandle {
+    const alg = this.secureEnclave ? (provenSeEcdh ?? 'cofactor') : 'standard';
+    return new MacKeyHandle(this.native, key, alg);
   }
 
   private host(): Promise<{ entitled: boolean; accessGroups: string[] }> {
@@ -423,6 +461,8 @@ class MacBackend implements Backend {
         // Entitled on paper but refused (no provisioning profile): the blob form is just as
         // bound to this Mac's Secure Enclave, so use it and say so.
         if (!isKeystoreError(err, 'E_MISSING_ENTITLEMENT')) throw err;
+        // From now on in this process, detection and doctor say where keys really go.
+        dataProtectionRefused = err.message;
         const note = `the host has a keychain-access-groups entitlement but the data-protection keychain refused it (${err.message}); Secure Enclave keys are kept as SE-wrapped blobs in the key files instead`;
         if (!this.#notes.includes(note)) {
           this.#notes.push(note);
@@ -439,7 +479,7 @@ class MacBackend implements Backend {
     return {
       publicKey: publicKeyFromX963(k.publicKey, 'the new key'),
       backendData: keyDataToJson(data),
-      handle: new MacKeyHandle(this.native, k.key),
+      handle: this.#handle(k.key),
     };
   }
 
@@ -449,14 +489,15 @@ class MacBackend implements Backend {
       const k = await this.native.rebuildKey(data.blob).catch((err: unknown) => {
         throw blobError(err, file);
       });
-      // A damaged "toid" makes macOS mint a fresh key instead of failing: only this catches it.
+      // A *missing* "toid" makes macOS mint a fresh key instead of failing (SecCTKKey.m; a
+      // damaged one fails): only this comparison catches that.
       if (!publicKeyFromX963(k.publicKey, file).equals(record.publicKey)) {
         throw blobCorrupt(
           file,
           'its Secure Enclave blob rebuilt a different key (the blob is damaged, or it was made on another Mac)',
         );
       }
-      return new MacKeyHandle(this.native, k.key);
+      return this.#handle(k.key);
     }
     const keys = await this.native.findKeys(this.#spec(data)).catch((err: unknown) => {
       if (isKeystoreError(err, 'E_NOT_FOUND')) {
@@ -469,7 +510,7 @@ class MacBackend implements Backend {
     });
     const match = keys.find((k) => k.publicKey.equals(record.publicKey));
     if (!match) throw corrupt(file, `the keychain item with tag ${data.tag} holds a different key`);
-    return new MacKeyHandle(this.native, match.key);
+    return this.#handle(match.key);
   }
 
   #spec(data: Exclude<MacKeyData, { kind: 'se-blob' }>): NativeKeySpec {
@@ -526,9 +567,10 @@ class MacBackend implements Backend {
     try {
       framed = await this.native.decrypt(key, data.ciphertext);
     } catch (err) {
-      // A GCM failure: the ciphertext was changed. Lock and prompt errors pass through.
-      if (isKeystoreError(err) && (err.code === 'E_MACOS' || err.code === 'E_CORRUPT')) {
-        throw corrupt(file, `it does not decrypt (${err.message})`);
+      // Only a status that means damage makes the secret E_CORRUPT, which the migration skips
+      // for good; anything else passes through, and the secret stays for the next try.
+      if (decryptProvesDamage(err)) {
+        throw corrupt(file, `it does not decrypt (${(err as Error).message})`);
       }
       throw err;
     }
@@ -570,6 +612,9 @@ export function macBackend(
 
 // ---- providers ------------------------------------------------------------------------------
 
+/** What the Secure Enclave's probe found each ECDH algorithm to do: "ok", or why not. */
+export type EcdhFindings = Record<MacEcdhAlgorithm, string>;
+
 export interface SecureEnclaveFacts {
   available: boolean;
   /** Why not, with the OSStatus, when unavailable. */
@@ -579,7 +624,85 @@ export interface SecureEnclaveFacts {
   accessGroups: string[];
   /** How new keys are kept: in the data-protection keychain, or as blobs in our key files. */
   keyStorage: 'data-protection-keychain' | 'key-file-blob';
+  /** Set when the host is entitled but the data-protection keychain refused a key (-34018). */
+  keyStorageNote?: string;
   accessibility: Accessibility;
+  /** Which ECDH algorithms the probe's key took, and the one the tier uses. */
+  ecdh?: EcdhFindings;
+  ecdhAlgorithm?: MacEcdhAlgorithm;
+}
+
+/** Set when an entitled host's data-protection keychain refused a key in this process. */
+let dataProtectionRefused: string | undefined;
+/** The ECDH algorithm the last passing Secure Enclave probe chose. */
+let provenSeEcdh: MacEcdhAlgorithm | undefined;
+
+export type SeProbe =
+  | { ok: true; ecdh: EcdhFindings; ecdhAlgorithm: MacEcdhAlgorithm }
+  | { ok: false; step: string; error: unknown; ecdh?: EcdhFindings };
+
+/**
+ * The Secure Enclave's probe: the round trip a key makes, not just its creation. A throwaway
+ * non-permanent SE key is created, rebuilt from its "toid" blob (and checked to be the same key),
+ * signs (node:crypto verifies), and agrees with both ECDH algorithms (each compared with
+ * node:crypto's). It is never stored anywhere, so there is nothing to delete: dropping the last
+ * reference to it destroys it.
+ */
+export async function probeSecureEnclave(
+  native: NativeMacSecurity,
+  afterFirstUnlock: boolean,
+): Promise<SeProbe> {
+  let step = 'create a Secure Enclave key';
+  let ecdh: EcdhFindings | undefined;
+  try {
+    const made = await native.createKey({
+      kind: 'se-blob',
+      label: 'device-keystore probe',
+      afterFirstUnlock,
+    });
+    if (!made.blob) throw new KeystoreError('E_MACOS', 'the new key has no "toid" blob');
+    const pub = publicKeyFromX963(made.publicKey, 'the probe key');
+    step = 'rebuild it from its blob';
+    const rebuilt = await native.rebuildKey(made.blob);
+    made.blob.fill(0);
+    if (!publicKeyFromX963(rebuilt.publicKey, 'the rebuilt probe key').equals(pub)) {
+      throw new KeystoreError('E_MACOS', 'its blob rebuilt a different key');
+    }
+    step = 'sign with it';
+    const message = randomBytes(32);
+    const der = await native.sign(rebuilt.key, message, false);
+    if (!verify('sha256', message, publicKeyObjectFromRaw(pub), der)) {
+      throw new KeystoreError('E_MACOS', 'its signature does not verify with node:crypto');
+    }
+    step = 'run ECDH with it';
+    const peer = generateKeyPairSync('ec', { namedCurve: 'prime256v1' });
+    const expected = diffieHellman({
+      privateKey: peer.privateKey,
+      publicKey: publicKeyObjectFromRaw(pub),
+    });
+    const point = rawFromPublicKeyObject(peer.publicKey);
+    const found: Partial<EcdhFindings> = {};
+    for (const alg of ['cofactor', 'standard'] as const) {
+      try {
+        const z = await native.ecdh(rebuilt.key, point, alg);
+        found[alg] = z.equals(expected) ? 'ok' : "differs from node:crypto's";
+      } catch (err) {
+        found[alg] = reasonOf(err);
+      }
+    }
+    const findings = found as EcdhFindings;
+    ecdh = findings;
+    const alg = (['cofactor', 'standard'] as const).find((a) => findings[a] === 'ok');
+    if (!alg) {
+      throw new KeystoreError(
+        'E_MACOS',
+        `neither ECDH algorithm works (cofactor: ${findings.cofactor}; standard: ${findings.standard})`,
+      );
+    }
+    return { ok: true, ecdh: findings, ecdhAlgorithm: alg };
+  } catch (err) {
+    return { ok: false, step, error: err, ...(ecdh ? { ecdh } : {}) };
+  }
 }
 
 /** What `doctor` can show about the Secure Enclave on this Mac. */
@@ -590,15 +713,25 @@ export async function secureEnclaveFacts(
   const accessibility = accessibilityFrom(process.env[ACCESSIBILITY_ENV]);
   return withOpened(support.open, async (n) => {
     const host = await n.hostInfo();
-    const probe = await n.probeSecureEnclave(accessibility === 'after-first-unlock');
+    const probe = await probeSecureEnclave(n, accessibility === 'after-first-unlock');
+    if (probe.ok) provenSeEcdh = probe.ecdhAlgorithm;
+    const error = probe.ok ? undefined : probe.error;
+    const refused = host.entitled ? dataProtectionRefused : undefined;
     return {
       available: probe.ok,
-      ...(probe.error ? { reason: reasonOf(probe.error) } : {}),
-      ...(probe.error?.osStatus !== undefined ? { osStatus: probe.error.osStatus } : {}),
+      ...(probe.ok ? {} : { reason: `could not ${probe.step}: ${reasonOf(error)}` }),
+      ...(isKeystoreError(error) && error.osStatus !== undefined
+        ? { osStatus: error.osStatus }
+        : {}),
       entitled: host.entitled,
       accessGroups: host.accessGroups,
-      keyStorage: host.entitled ? 'data-protection-keychain' : 'key-file-blob',
+      keyStorage: host.entitled && !refused ? 'data-protection-keychain' : 'key-file-blob',
+      ...(refused
+        ? { keyStorageNote: `the data-protection keychain refused it (${refused})` }
+        : {}),
       accessibility,
+      ...(probe.ecdh ? { ecdh: probe.ecdh } : {}),
+      ...(probe.ok ? { ecdhAlgorithm: probe.ecdhAlgorithm } : {}),
     };
   });
 }
@@ -630,11 +763,13 @@ export const secureEnclaveTier: TierProvider = provider(SE_GUARANTEES, async (su
   const facts = await secureEnclaveFacts(support);
   if (!facts.available)
     return { available: false, reason: `no usable Secure Enclave: ${facts.reason}` };
+  const storage =
+    facts.keyStorage === 'data-protection-keychain'
+      ? `entitled host (keychain-access-groups: ${facts.accessGroups.join(', ')}): permanent keys in the data-protection keychain`
+      : `${facts.keyStorageNote ? `entitled host, but ${facts.keyStorageNote}` : 'host not entitled (no keychain-access-groups)'}: non-permanent keys, their SE-wrapped blobs kept in the key files`;
   return {
     available: true,
-    detail: facts.entitled
-      ? `Secure Enclave; entitled host (keychain-access-groups: ${facts.accessGroups.join(', ')}): permanent keys in the data-protection keychain`
-      : 'Secure Enclave; host not entitled (no keychain-access-groups): non-permanent keys, their SE-wrapped blobs kept in the key files',
+    detail: `Secure Enclave; ${storage}; ECDH with the ${facts.ecdhAlgorithm} algorithm (the probe created, rebuilt, signed with and agreed with a key)`,
   };
 });
 

@@ -1,5 +1,5 @@
 import { KeystoreError, type ErrorCode } from '../errors';
-import { isRawNativeError, mapRejections, type RawNativeError } from '../native-errors';
+import { isRawNativeError, type RawNativeError } from '../native-errors';
 import { tpmCode } from './tss2-status';
 
 /**
@@ -11,9 +11,16 @@ import { tpmCode } from './tss2-status';
  *
  * Values are those of the Windows SDK's winerror.h. mingw-w64's copy has the NTE_* and TBS_E_*
  * ones (test/ncrypt-unit.test.ts checks them against it) but not TPM_E_PCP_* or TPM_20_E_*; the
- * TPM_E_PCP_* and TPM_E_LOCKED_OUT values here were checked by hand against public listings of
- * the SDK's winerror.h (0x80290401, 0x80290405, 0x80290408, 0x8029040E, 0x8029041B). TPM 2.0 response codes arrive from the Platform Crypto
- * Provider as 0x80280000 | TPM_RC; they are decoded like the Linux tier's (tss2-status.ts).
+ * TPM_E_PCP_*, TPM_E_KEY_* and TPM_E_LOCKED_OUT values here were read from public listings of
+ * the SDK's winerror.h (the ElMostafaIdrassi/pcpcrypto Go package's table, which matches the
+ * values go-attestation names); test/ncrypt-unit.test.ts pins them. TPM 2.0 response codes
+ * arrive from the Platform Crypto Provider as 0x80280000 | TPM_RC; they are decoded like the
+ * Linux tier's (tss2-status.ts).
+ *
+ * A number alone does not always say what happened: NTE_BAD_DATA from importing the stored key
+ * blob means a damaged file, from importing the peer's public key during ECDH it means the peer
+ * key; NTE_NOT_FOUND from opening a key means the key is gone, from opening the provider that
+ * the provider is not there. CALL_ENTRIES names those per operation and call, before the table.
  */
 
 export const NCRYPT_DOMAIN = 'ncrypt';
@@ -44,6 +51,9 @@ const GONE_HINT =
   'the key is gone from the provider (deleted outside device-keystore, or the Windows profile was reset)';
 const DAMAGED_BLOB_HINT =
   'the provider refused the stored key blob: it was damaged, or it belongs to another TPM (made on another PC, or before the TPM was cleared)';
+
+const PCP_REFUSED_HINT =
+  'the Platform Crypto Provider refused how the key was asked for; doctor says which usage policies it takes';
 
 function e(status: number, name: string, code: ErrorCode, hint?: string): NcryptStatusEntry {
   return { status, name, code, ...(hint ? { hint } : {}) };
@@ -101,6 +111,38 @@ export const NCRYPT_STATUS_TABLE: readonly NcryptStatusEntry[] = Object.freeze([
   ),
   e(0x8029040e, 'TPM_E_PCP_WRONG_PARENT', 'E_CORRUPT', DAMAGED_BLOB_HINT),
   e(0x8029041b, 'TPM_E_LOCKED_OUT', 'E_TPM_LOCKOUT', LOCKOUT_HINT),
+  e(0x80290402, 'TPM_E_PCP_INVALID_HANDLE', GENERIC_WINDOWS_CODE),
+  e(0x80290403, 'TPM_E_PCP_INVALID_PARAMETER', GENERIC_WINDOWS_CODE, PCP_REFUSED_HINT),
+  e(0x80290404, 'TPM_E_PCP_FLAG_NOT_SUPPORTED', GENERIC_WINDOWS_CODE, PCP_REFUSED_HINT),
+  e(0x80290406, 'TPM_E_PCP_BUFFER_TOO_SMALL', GENERIC_WINDOWS_CODE),
+  e(0x80290407, 'TPM_E_PCP_INTERNAL_ERROR', GENERIC_WINDOWS_CODE),
+  e(0x80290409, 'TPM_E_PCP_AUTHENTICATION_IGNORED', GENERIC_WINDOWS_CODE),
+  e(0x8029040a, 'TPM_E_PCP_POLICY_NOT_FOUND', GENERIC_WINDOWS_CODE),
+  e(0x8029040c, 'TPM_E_PCP_VALIDATION_FAILED', GENERIC_WINDOWS_CODE),
+  e(0x8029040f, 'TPM_E_KEY_NOT_LOADED', GENERIC_WINDOWS_CODE),
+  e(0x80290411, 'TPM_E_KEY_NOT_FINALIZED', GENERIC_WINDOWS_CODE),
+  e(0x80290414, 'TPM_E_KEY_ALREADY_FINALIZED', GENERIC_WINDOWS_CODE),
+  e(0x80290415, 'TPM_E_KEY_USAGE_POLICY_NOT_SUPPORTED', GENERIC_WINDOWS_CODE, PCP_REFUSED_HINT),
+  e(0x80290416, 'TPM_E_KEY_USAGE_POLICY_INVALID', GENERIC_WINDOWS_CODE, PCP_REFUSED_HINT),
+  e(0x80290417, 'TPM_E_SOFT_KEY_ERROR', GENERIC_WINDOWS_CODE),
+  e(
+    0x8029041a,
+    'TPM_E_KEY_NOT_SIGNING_KEY',
+    GENERIC_WINDOWS_CODE,
+    'the TPM key was made without the sign attribute, so it cannot sign',
+  ),
+  e(
+    0x80290422,
+    'TPM_E_PCP_KEY_HANDLE_INVALIDATED',
+    'E_TPM_UNAVAILABLE',
+    'the TPM was reset or cleared since the key was loaded; load it again',
+  ),
+  e(
+    0x80290600,
+    'TPM_E_PROVISIONING_INCOMPLETE',
+    'E_TPM_UNAVAILABLE',
+    'the TPM is not fully provisioned; open tpm.msc and prepare it',
+  ),
   // TPM Base Services.
   e(0x8028400f, 'TBS_E_TPM_NOT_FOUND', 'E_TPM_UNAVAILABLE', NO_TPM_HINT),
   e(0x80284016, 'TBS_E_DEACTIVATED', 'E_TPM_UNAVAILABLE', NO_TPM_HINT),
@@ -111,6 +153,81 @@ export const NCRYPT_STATUS_TABLE: readonly NcryptStatusEntry[] = Object.freeze([
 ]);
 
 const BY_STATUS = new Map(NCRYPT_STATUS_TABLE.map((x) => [x.status, x]));
+
+/** Statuses whose meaning depends on the operation (the provider method) and the call. */
+export interface NcryptCallEntry {
+  op?: string;
+  call?: string;
+  statuses: readonly number[];
+  code: ErrorCode;
+  hint: string;
+}
+
+const NTE = {
+  BAD_DATA: 0x80090005,
+  BAD_KEY: 0x80090003,
+  BAD_PUBLIC_KEY: 0x80090015,
+  INVALID_PARAMETER: 0x80090027,
+  NOT_FOUND: 0x80090011,
+  BAD_KEYSET: 0x80090016,
+  PROV_DLL_NOT_FOUND: 0x8009001e,
+  PROVIDER_DLL_FAIL: 0x8009001d,
+  NOT_SUPPORTED: 0x80090029,
+};
+
+export const CALL_ENTRIES: readonly NcryptCallEntry[] = Object.freeze(
+  [
+    {
+      call: 'NCryptOpenStorageProvider',
+      statuses: [NTE.NOT_FOUND, NTE.BAD_KEYSET, NTE.PROV_DLL_NOT_FOUND, NTE.PROVIDER_DLL_FAIL],
+      code: 'E_BACKEND_UNAVAILABLE',
+      hint: 'this key storage provider is not installed or registered on this Windows',
+    },
+    {
+      op: 'ecdh',
+      call: 'NCryptImportKey',
+      statuses: [NTE.BAD_DATA, NTE.BAD_KEY, NTE.BAD_PUBLIC_KEY, NTE.INVALID_PARAMETER],
+      code: 'E_INVALID_ARGUMENT',
+      hint: "the provider refused the peer's public key (it passed device-keystore's P-256 checks)",
+    },
+    {
+      op: 'ecdh',
+      call: 'NCryptSecretAgreement',
+      statuses: [NTE.BAD_KEY, NTE.NOT_SUPPORTED, NTE.INVALID_PARAMETER],
+      code: 'GENERIC',
+      hint: 'the key does not allow key agreement (its usage); doctor shows the usage the provider reports',
+    },
+    {
+      op: 'sign',
+      call: 'NCryptSignHash',
+      statuses: [NTE.BAD_KEY, NTE.NOT_SUPPORTED, NTE.INVALID_PARAMETER],
+      code: 'GENERIC',
+      hint: 'the key does not allow signing (its usage); doctor shows the usage the provider reports',
+    },
+    {
+      op: 'createKey',
+      statuses: [NTE.BAD_DATA, NTE.BAD_KEY],
+      code: 'GENERIC',
+      hint: 'the provider refused the new key as it was asked for; doctor says which usage policies it takes',
+    },
+  ].map((x) => ({
+    ...x,
+    code: x.code === 'GENERIC' ? GENERIC_WINDOWS_CODE : (x.code as ErrorCode),
+  })),
+);
+
+function callEntry(
+  op: string | undefined,
+  call: string,
+  status: number,
+): NcryptCallEntry | undefined {
+  return CALL_ENTRIES.find(
+    (c) =>
+      (c.op === undefined || c.op === op) &&
+      (c.call === undefined || c.call === call) &&
+      c.statuses.includes(status),
+  );
+}
 
 /** TPM 2.0 response codes as the PCP reports them: 0x80280000 | TPM_RC (not TBS's 0x802840xx). */
 const TPM20_BASE = 0x80280000;
@@ -156,10 +273,24 @@ const REASON_CODES: Readonly<Record<string, ErrorCode>> = {
   closed: 'E_CLOSED',
   'bad-argument': 'E_INVALID_ARGUMENT',
   'unexpected-response': GENERIC_WINDOWS_CODE,
+  'tbs-missing': 'E_TPM_UNAVAILABLE',
 };
 
-/** The KeystoreError for a raw error of the NCrypt binding; anything else passes through. */
-export function ncryptError(err: unknown): unknown {
+const TBS_MISSING_HINT =
+  'this Windows has no TPM Base Services (Server Core or a VM without a TPM): the windows-tpm tier is unavailable, the other tiers work';
+
+const tbsMissingErrors = new WeakSet<object>();
+
+/** Whether an error says tbs.dll is missing (the addon could not load TPM Base Services). */
+export function isTbsMissing(err: unknown): boolean {
+  return typeof err === 'object' && err !== null && tbsMissingErrors.has(err);
+}
+
+/**
+ * The KeystoreError for a raw error of the NCrypt binding; anything else passes through. `op`
+ * is the provider method that failed (createKey, sign, ecdh, ...): see CALL_ENTRIES.
+ */
+export function ncryptError(err: unknown, op?: string): unknown {
   if (!isRawNativeError(err)) return err;
   const raw = err as RawNativeError;
   if (raw.reason === 'closed')
@@ -170,20 +301,40 @@ export function ncryptError(err: unknown): unknown {
     typeof raw.status !== 'number'
   ) {
     const code = REASON_CODES[raw.reason ?? ''] ?? GENERIC_WINDOWS_CODE;
-    return new KeystoreError(code, `${call} failed: ${raw.detail ?? raw.message}`);
+    const mapped = new KeystoreError(code, `${call} failed: ${raw.detail ?? raw.message}`, {
+      ...(raw.reason === 'tbs-missing' ? { hint: TBS_MISSING_HINT } : {}),
+    });
+    if (raw.reason === 'tbs-missing') tbsMissingErrors.add(mapped);
+    return mapped;
   }
   const status = raw.status >>> 0;
   const entry = ncryptStatusEntry(status);
+  const byCall = callEntry(op, call, status);
   const name = entry?.name ?? (raw.domain === TBS_DOMAIN ? 'TBS_RESULT' : 'SECURITY_STATUS');
   const text = raw.statusText ? `: ${raw.statusText}` : '';
+  const hint = byCall?.hint ?? entry?.hint;
   return new KeystoreError(
-    entry?.code ?? GENERIC_WINDOWS_CODE,
+    byCall?.code ?? entry?.code ?? GENERIC_WINDOWS_CODE,
     `${call} failed with ${name} (${hexStatus(status)})${text}`,
-    { osStatus: status, ...(entry?.hint ? { hint: entry.hint } : {}) },
+    { osStatus: status, ...(hint ? { hint } : {}) },
   );
 }
 
-/** The addon's NcryptProvider with its raw failures turned into KeystoreErrors. */
+/** The addon's NcryptProvider with its raw failures turned into KeystoreErrors, per method. */
 export function withNcryptErrors<T extends object>(raw: T): T {
-  return mapRejections(raw, ncryptError);
+  return new Proxy(raw, {
+    get(target, prop) {
+      const value: unknown = Reflect.get(target, prop, target);
+      if (typeof value !== 'function') return value;
+      const op = typeof prop === 'string' ? prop : undefined;
+      return (...args: unknown[]) => {
+        const result: unknown = (value as (...a: unknown[]) => unknown).apply(target, args);
+        return result instanceof Promise
+          ? result.catch((err: unknown) => {
+              throw ncryptError(err, op);
+            })
+          : result;
+      };
+    },
+  });
 }

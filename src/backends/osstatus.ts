@@ -75,6 +75,24 @@ export const STATUS_TABLE: readonly StatusEntry[] = Object.freeze([
     'the keychain item is gone (deleted outside device-keystore, or in another keychain)',
   ),
   os('errSecDuplicateItem', -25299, 'E_EXISTS', 'a keychain item with this tag already exists'),
+  os(
+    'errSecNoAccessForItem',
+    -25243,
+    'E_PERMISSION',
+    "this program is not on the keychain item's access list (another program, or a re-signed or upgraded node, made it); allow it in Keychain Access",
+  ),
+  os(
+    'errSecParam',
+    -50,
+    GENERIC_MACOS_CODE,
+    'Security.framework refused a parameter: for a stored blob or ciphertext that can mean damage; otherwise report it with the call that failed',
+  ),
+  os(
+    'errSecInternalComponent',
+    -2070,
+    GENERIC_MACOS_CODE,
+    'a Security.framework component failed (no user session for the keychain daemon, or a call that reported no error); retry in a logged-in session',
+  ),
   os('errSecUnimplemented', -4, 'E_BACKEND_UNAVAILABLE', NO_SE_HINT),
   os(
     'errSecInternal',
@@ -111,6 +129,20 @@ export const STATUS_TABLE: readonly StatusEntry[] = Object.freeze([
     name: 'TKErrorCodeAuthenticationFailed',
     code: 'E_AUTH_FAILED',
     hint: 'the Secure Enclave refused the authentication',
+  },
+  {
+    domain: CRYPTOTOKENKIT_DOMAIN,
+    status: -6,
+    name: 'TKErrorCodeObjectNotFound',
+    code: 'E_NOT_FOUND',
+    hint: 'the Secure Enclave has no such key (made on another Mac, or before this Mac was erased)',
+  },
+  {
+    domain: CRYPTOTOKENKIT_DOMAIN,
+    status: -8,
+    name: 'TKErrorCodeBadParameter',
+    code: GENERIC_MACOS_CODE,
+    hint: 'the Secure Enclave refused a parameter (Security maps this to errSecParam, -50)',
   },
   {
     domain: CRYPTOTOKENKIT_DOMAIN,
@@ -175,7 +207,7 @@ export function macosError(err: unknown): unknown {
   const call = err.call ?? 'MacSecurity';
   if (err.domain === undefined || typeof err.status !== 'number') {
     const code = REASON_CODES[err.reason ?? ''] ?? GENERIC_MACOS_CODE;
-    return new KeystoreError(code, `${call} failed: ${err.detail ?? err.message}`);
+    return new KeystoreError(code, `${call} failed: ${err.detail ?? err.message}`, { cause: err });
   }
   const entry = statusEntry(err.status, err.domain);
   return new KeystoreError(
@@ -184,12 +216,12 @@ export function macosError(err: unknown): unknown {
     {
       ...(entry ? { hint: entry.hint } : {}),
       ...(err.domain === OSSTATUS_DOMAIN ? { osStatus: err.status } : {}),
+      cause: err,
     },
   );
 }
 
 interface ProbingNative {
-  probeSecureEnclave(afterFirstUnlock: boolean): Promise<{ ok: boolean; error?: unknown }>;
   probeKeychain(): Promise<{ ok: boolean; error?: unknown }>;
 }
 
@@ -204,8 +236,6 @@ export function withMacErrors<T extends ProbingNative>(raw: T): T {
     return r.error === undefined ? r : { ...r, error: macosError(r.error) };
   };
   return Object.assign(Object.create(mapped) as T, {
-    probeSecureEnclave: (afterFirstUnlock: boolean) =>
-      probe(mapped.probeSecureEnclave(afterFirstUnlock)),
     probeKeychain: () => probe(mapped.probeKeychain()),
   });
 }

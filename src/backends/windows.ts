@@ -18,7 +18,15 @@ import type {
   TierGuarantees,
   TierProvider,
 } from './backend';
-import { withNcryptErrors } from './ncrypt-status';
+import { isTbsMissing, withNcryptErrors } from './ncrypt-status';
+import {
+  NCRYPT_ALLOW_KEY_AGREEMENT_FLAG,
+  NCRYPT_ALLOW_SIGNING_FLAG,
+  keyFacts,
+  publicPointOf,
+  type NcryptKeyFacts,
+  type NcryptKeyReport,
+} from './ncrypt-key-facts';
 
 /**
  * The two Windows tiers, over CNG's key storage providers (NCrypt) through the native addon
@@ -39,8 +47,12 @@ import { withNcryptErrors } from './ncrypt-status';
  * One key per alias both signs and agrees: keys are made as NCRYPT_ECDH_P256_ALGORITHM with the
  * usage "signing | key agreement", and each tier's probe makes such a key and has it sign
  * (checked by node:crypto) and agree (equal to node:crypto's ECDH) before the tier is offered.
- * A provider that refuses either leaves its tier unavailable with the reason, rather than
- * offering keys that can do only half of what a key does on every other tier.
+ * Whether a PCP takes that usage on an ECDH_P256 key is known only on real hardware: when it
+ * refuses, the probe tries the PCP's own generic usage policy (NCRYPT_PCP_KEY_USAGE_POLICY_PROPERTY
+ * = NCRYPT_PCP_GENERIC_KEY, sign | decrypt on the TPM object, from the PCP white paper in
+ * microsoft/TSS.MSR), and reports which held. A provider that refuses both leaves its tier
+ * unavailable with the reasons, rather than offering keys that can do only half of what a key
+ * does on every other tier.
  *
  * Every NCrypt call runs on the addon's worker thread with NCRYPT_SILENT_FLAG, so no call ever
  * shows UI; only these two providers are ever opened (never the smart-card or Windows Hello
@@ -93,13 +105,17 @@ export type NcryptKind = 'platform' | 'software';
 /** An opaque handle to an NCRYPT_KEY_HANDLE inside the addon. */
 export type NativeNcryptKeyRef = object;
 
-export interface NativeNcryptKey {
+export interface NativeNcryptKey extends NcryptKeyReport {
   key: NativeNcryptKeyRef;
-  /** 65-byte uncompressed point, from BCRYPT_ECCPUBLIC_BLOB. */
-  publicKey: Buffer;
   /** Keys made without a name: the BCRYPT_OPAQUE_KEY_BLOB. */
   blob?: Buffer;
 }
+
+/**
+ * How a new key is let both sign and agree: NCRYPT_KEY_USAGE_PROPERTY = signing | key agreement,
+ * or the PCP's NCRYPT_PCP_KEY_USAGE_POLICY_PROPERTY = NCRYPT_PCP_GENERIC_KEY.
+ */
+export type NcryptUsagePolicy = 'key-usage' | 'pcp-generic';
 
 export interface TpmDeviceInfo {
   structVersion: number;
@@ -112,12 +128,14 @@ export interface TpmDeviceInfo {
 
 /** One provider, one worker thread; see native/windows/ncrypt_binding.cc. */
 export interface NativeNcryptProvider {
-  createKey(name?: string): Promise<NativeNcryptKey>;
+  createKey(name?: string, usage?: NcryptUsagePolicy): Promise<NativeNcryptKey>;
   importKey(blob: Buffer): Promise<NativeNcryptKey>;
   openKey(name: string): Promise<NativeNcryptKey>;
   sign(key: NativeNcryptKeyRef, digest: Buffer): Promise<Buffer>;
   ecdh(key: NativeNcryptKeyRef, peerPoint: Buffer): Promise<Buffer>;
   deleteKey(key: NativeNcryptKeyRef): Promise<void>;
+  /** Frees the handle and deletes nothing: for keys without a name, which nobody keeps. */
+  releaseKey(key: NativeNcryptKeyRef): Promise<void>;
   tpmInfo(): Promise<TpmDeviceInfo>;
   close(): Promise<void>;
 }
@@ -254,6 +272,7 @@ class NcryptBackend implements Backend {
   constructor(
     private readonly native: NativeNcryptProvider,
     guarantees: typeof WINDOWS_TPM_GUARANTEES | typeof WINDOWS_KSP_GUARANTEES,
+    private readonly usage: NcryptUsagePolicy,
   ) {
     this.tier = guarantees.tier;
     this.hardwareBacked = guarantees.hardwareBacked;
@@ -264,16 +283,19 @@ class NcryptBackend implements Backend {
     let data: NcryptKeyData;
     let k: NativeNcryptKey;
     if (this.tier === 'windows-tpm') {
-      k = await this.native.createKey();
-      if (!k.blob) throw new KeystoreError('E_WINDOWS', 'the new TPM key has no blob');
+      k = await this.native.createKey(undefined, this.usage);
+      if (!k.blob) {
+        await this.native.releaseKey(k.key).catch(() => {});
+        throw new KeystoreError('E_WINDOWS', 'the new TPM key has no blob');
+      }
       data = { kind: 'pcp-blob', blob: k.blob };
     } else {
       const name = makeKeyName(alias);
-      k = await this.native.createKey(name);
+      k = await this.native.createKey(name, this.usage);
       data = { kind: 'ksp-key', name };
     }
     return {
-      publicKey: parsePeerPublicKey(k.publicKey, 'the new key'),
+      publicKey: parsePeerPublicKey(publicPointOf(k), 'the new key'),
       backendData: keyDataToJson(data),
       handle: new NcryptKeyHandle(this.native, k.key),
     };
@@ -299,10 +321,11 @@ class NcryptBackend implements Backend {
         throw err;
       });
     }
-    if (!k.publicKey.equals(record.publicKey)) {
+    if (!publicPointOf(k).equals(record.publicKey)) {
       const what = 'its key material holds a different key than the record names';
       throw data.kind === 'pcp-blob' ? blobCorrupt(file, what) : corrupt(file, what);
     }
+    if (data.kind === 'ksp-key') checkPersistedUsage(k, data.name, file);
     return new NcryptKeyHandle(this.native, k.key);
   }
 
@@ -337,34 +360,75 @@ class NcryptBackend implements Backend {
   }
 }
 
+/**
+ * A Software KSP key opened by name carries the usage it was stored with. Keys whose usage was
+ * set without NCRYPT_PERSIST_FLAG (device-keystore before this was fixed) may come back without
+ * it in another process: say so by name, rather than fail later at the first sign or ECDH.
+ */
+function checkPersistedUsage(k: NativeNcryptKey, name: string, file: string): void {
+  const wanted = NCRYPT_ALLOW_SIGNING_FLAG | NCRYPT_ALLOW_KEY_AGREEMENT_FLAG;
+  if (k.usage === undefined || (k.usage & wanted) === wanted) return;
+  throw new KeystoreError(
+    'E_WINDOWS',
+    `cannot use ${file}: its key ${name} in the ${KSP_NAME} allows usage 0x${k.usage.toString(16)}, not signing and key agreement (0x${wanted.toString(16)})`,
+    {
+      hint: 'the key was stored without its usage; create a new key under another alias and move to it',
+    },
+  );
+}
+
 /** A Windows tier's backend over an open NcryptProvider (already wrapped by withNcryptErrors). */
 export function ncryptBackend(
   native: NativeNcryptProvider,
   guarantees: typeof WINDOWS_TPM_GUARANTEES | typeof WINDOWS_KSP_GUARANTEES,
+  usage: NcryptUsagePolicy = 'key-usage',
 ): Backend {
-  return new NcryptBackend(native, guarantees);
+  return new NcryptBackend(native, guarantees, usage);
 }
 
 // ---- probes ---------------------------------------------------------------------------------
 
+/** What one attempt of a probe did: which usage policy, and the step that failed, if one did. */
+export interface ProbeAttempt {
+  usage: NcryptUsagePolicy;
+  step?: string;
+  error?: unknown;
+}
+
+export type ProbeOutcome =
+  | { ok: true; usage: NcryptUsagePolicy; key: NcryptKeyFacts; attempts: ProbeAttempt[] }
+  | { ok: false; step: string; error: unknown; attempts: ProbeAttempt[] };
+
+/** The policies a provider's probe tries, in order: the PCP's own one only on the PCP. */
+function policiesFor(kind: NcryptKind): NcryptUsagePolicy[] {
+  return kind === 'platform' ? ['key-usage', 'pcp-generic'] : ['key-usage'];
+}
+
 /**
  * Makes a throwaway key the way the tier makes its keys, has it sign (node:crypto verifies) and
- * agree (equal to node:crypto's ECDH), and deletes it. Opening a provider proves nothing: under
- * Wine both open, and then no P-256 key can be made (NTE_NOT_SUPPORTED).
+ * agree (equal to node:crypto's ECDH), and gets rid of it: a named (KSP) key is deleted, a key
+ * without a name (PCP) is freed, as Chromium does (a PCP may refuse to delete such a key, and
+ * there is nothing to delete). Opening a provider proves nothing: under Wine both open, and then
+ * no P-256 key can be made (NTE_NOT_SUPPORTED).
  */
-export async function probeProvider(
+async function probeOnce(
   native: NativeNcryptProvider,
   kind: NcryptKind,
-): Promise<{ ok: true } | { ok: false; step: string; error: unknown }> {
+  usage: NcryptUsagePolicy,
+): Promise<{ ok: true; key: NcryptKeyFacts } | { ok: false; step: string; error: unknown }> {
   let step = 'make a throwaway P-256 key';
   let made: NativeNcryptKey | undefined;
+  const dispose = (key: NativeNcryptKeyRef) =>
+    kind === 'software' ? native.deleteKey(key) : native.releaseKey(key);
   try {
-    made = await native.createKey(kind === 'software' ? makeKeyName('probe') : undefined);
+    made = await native.createKey(kind === 'software' ? makeKeyName('probe') : undefined, usage);
+    const facts = keyFacts(made);
+    step = 'read its public key';
+    const pub = publicKeyObjectFromRaw(publicPointOf(made));
     step = 'sign with it';
     const message = randomBytes(32);
     const digest = createHash('sha256').update(message).digest();
     const sig = await native.sign(made.key, digest);
-    const pub = publicKeyObjectFromRaw(made.publicKey);
     if (!verify('sha256', message, { key: pub, dsaEncoding: 'ieee-p1363' }, sig)) {
       throw new KeystoreError('E_WINDOWS', 'its signature does not verify with node:crypto');
     }
@@ -375,27 +439,58 @@ export async function probeProvider(
     if (!shared.equals(expected)) {
       throw new KeystoreError('E_WINDOWS', "its ECDH result differs from node:crypto's");
     }
-    step = 'delete it';
+    step = kind === 'software' ? 'delete it' : 'free it';
     const key = made.key;
     made = undefined;
-    await native.deleteKey(key);
-    return { ok: true };
+    await dispose(key);
+    return { ok: true, key: facts };
   } catch (err) {
-    if (made) await native.deleteKey(made.key).catch(() => {});
+    if (made) await dispose(made.key).catch(() => {});
     return { ok: false, step, error: err };
   }
 }
 
+/**
+ * The probe of a provider: one attempt per usage policy (policiesFor) until one passes. The
+ * result says which held, what the provider said of the key (magic, curve, algorithm, usage),
+ * and every failed attempt.
+ */
+export async function probeProvider(
+  native: NativeNcryptProvider,
+  kind: NcryptKind,
+): Promise<ProbeOutcome> {
+  const attempts: ProbeAttempt[] = [];
+  for (const usage of policiesFor(kind)) {
+    const r = await probeOnce(native, kind, usage);
+    if (r.ok) {
+      attempts.push({ usage });
+      return { ok: true, usage, key: r.key, attempts };
+    }
+    attempts.push({ usage, step: r.step, error: r.error });
+  }
+  const first = attempts[0]!;
+  return { ok: false, step: first.step!, error: first.error, attempts };
+}
+
+const POLICY_WORDS: Readonly<Record<NcryptUsagePolicy, string>> = {
+  'key-usage': 'the key usage property (signing | key agreement)',
+  'pcp-generic': 'the PCP generic usage policy',
+};
+
 function probeReason(
   provider: string,
-  r: { step: string; error: unknown },
+  r: { step: string; error: unknown; attempts: ProbeAttempt[] },
   wineVersion?: string,
 ): string {
   const wine =
     wineVersion && isKeystoreError(r.error) && r.error.osStatus === 0x80090029
       ? ` (this is Wine ${wineVersion}, whose ncrypt.dll makes RSA keys only)`
       : '';
-  return `${provider} could not ${r.step}: ${reasonOf(r.error)}${wine}`;
+  const others = r.attempts
+    .slice(1)
+    .map((a) => `; with ${POLICY_WORDS[a.usage]} it could not ${a.step}: ${reasonOf(a.error)}`)
+    .join('');
+  return `${provider} could not ${r.step}: ${reasonOf(r.error)}${wine}${others}`;
 }
 
 function withProvider<T>(
@@ -425,9 +520,20 @@ export interface WindowsFacts {
   tpm:
     | { present: true; version: '1.2' | '2.0' | string; interface: string; revision: number }
     | { present: false; reason: string; osStatus?: number };
-  /** Whether each provider made, used and deleted a throwaway key; the reason if not. */
-  platformCryptoProvider: { usable: boolean; reason?: string };
-  softwareKsp: { usable: boolean; reason?: string };
+  /**
+   * Whether each provider made, used and got rid of a throwaway key; the reason if not. When
+   * usable: which usage policy held, and what the provider said of the key (its public blob's
+   * magic, its curve, algorithm and usage properties).
+   */
+  platformCryptoProvider: ProviderFacts;
+  softwareKsp: ProviderFacts;
+}
+
+export interface ProviderFacts {
+  usable: boolean;
+  reason?: string;
+  usagePolicy?: NcryptUsagePolicy;
+  key?: NcryptKeyFacts;
 }
 
 /** What `doctor` shows on Windows: the build, the TPM (TBS), and each provider's probe. */
@@ -467,11 +573,11 @@ export async function windowsFacts(
       };
     }
   });
-  const usable = async (kind: NcryptKind, name: string) => {
+  const usable = async (kind: NcryptKind, name: string): Promise<ProviderFacts> => {
     const r = await withProvider(support, kind, (n) => probeProvider(n, kind));
-    return r.ok
-      ? { usable: true }
-      : { usable: false, reason: probeReason(name, r, support.wineVersion) };
+    if (!r.ok) return { usable: false, reason: probeReason(name, r, support.wineVersion) };
+    provenThisProcess.set(kind, r.usage);
+    return { usable: true, usagePolicy: r.usage, key: r.key };
   };
   return {
     ...base,
@@ -489,22 +595,51 @@ export function formatWindowsFacts(f: WindowsFacts): string[] {
     f.tpm.present
       ? `  TPM: ${f.tpm.version}, ${f.tpm.interface}, revision ${f.tpm.revision}`
       : `  TPM: none reported by TBS (${f.tpm.reason})`,
-    `  ${PCP_NAME}: ${f.platformCryptoProvider.usable ? 'ready (made, used and deleted a P-256 key)' : `not usable: ${f.platformCryptoProvider.reason}`}`,
-    `  ${KSP_NAME}: ${f.softwareKsp.usable ? 'ready (made, used and deleted a P-256 key)' : `not usable: ${f.softwareKsp.reason}`}`,
+    `  ${PCP_NAME}: ${providerLine(f.platformCryptoProvider, 'freed')}`,
+    `  ${KSP_NAME}: ${providerLine(f.softwareKsp, 'deleted')}`,
   ];
+}
+
+function providerLine(p: ProviderFacts, disposed: string): string {
+  if (!p.usable) return `not usable: ${p.reason}`;
+  const k = p.key;
+  const said = k
+    ? `; public blob ${k.magic}, curve ${k.curveName ?? 'not reported'}, algorithm ${k.algorithm ?? 'not reported'}, usage ${k.usage === null ? 'not reported' : `0x${k.usage.toString(16)}`}`
+    : '';
+  return `ready (made, used and ${disposed} a P-256 key, with ${POLICY_WORDS[p.usagePolicy ?? 'key-usage']}${said})`;
 }
 
 // ---- providers ------------------------------------------------------------------------------
 
-/** The providers whose probe passed in this process. */
-const provenThisProcess = new Set<NcryptKind>();
+/** The providers whose probe passed in this process, with the usage policy that held. */
+const provenThisProcess = new Map<NcryptKind, NcryptUsagePolicy>();
+
+/**
+ * Why the TPM tier cannot be used when TPM Base Services itself is missing (tbs.dll absent:
+ * Server Core, some VMs); undefined otherwise. The addon loads tbs.dll only when asked, so its
+ * absence costs this tier and nothing else.
+ */
+async function tbsMissing(
+  support: Extract<NcryptSupport, { ok: true }>,
+): Promise<string | undefined> {
+  return withProvider(support, 'platform', async (n) => {
+    try {
+      await n.tpmInfo();
+      return undefined;
+    } catch (err) {
+      return isTbsMissing(err) ? reasonOf(err) : undefined;
+    }
+  });
+}
 
 function provider(
   guarantees: typeof WINDOWS_TPM_GUARANTEES | typeof WINDOWS_KSP_GUARANTEES,
   kind: NcryptKind,
   name: string,
-  detail: string,
+  details: string,
 ): TierProvider {
+  const detailFor = (usage: NcryptUsagePolicy) =>
+    usage === 'key-usage' ? details : `${details}; keys made with ${POLICY_WORDS[usage]}`;
   return {
     ...guarantees,
     async probe(_ctx: BackendContext): Promise<ProbeResult> {
@@ -522,18 +657,23 @@ function provider(
       // creation, and a server that opens stores often should pay that once. A failing probe is
       // not remembered (the TPM may become ready), and a provider that breaks later fails the
       // key's own calls with their typed error.
-      if (provenThisProcess.has(kind)) return { available: true, detail };
-      const r = await withProvider(support, kind, (n) => probeProvider(n, kind)).catch(
-        (error: unknown) => ({ ok: false as const, step: 'be probed', error }),
-      );
+      const proven = provenThisProcess.get(kind);
+      if (proven) return { available: true, detail: detailFor(proven) };
+      if (kind === 'platform') {
+        const tbs = await tbsMissing(support);
+        if (tbs) return { available: false, reason: `${name}: ${tbs}` };
+      }
+      const r: ProbeOutcome = await withProvider(support, kind, (n) =>
+        probeProvider(n, kind),
+      ).catch((error: unknown) => ({ ok: false as const, step: 'be probed', error, attempts: [] }));
       if (!r.ok) return { available: false, reason: probeReason(name, r, support.wineVersion) };
-      provenThisProcess.add(kind);
-      return { available: true, detail };
+      provenThisProcess.set(kind, r.usage);
+      return { available: true, detail: detailFor(r.usage) };
     },
     async open(_ctx: BackendContext): Promise<Backend> {
       const support = ncryptSupport();
       if (!support.ok) throw tierUnavailable(guarantees.tier, support.reason);
-      return ncryptBackend(support.open(kind), guarantees);
+      return ncryptBackend(support.open(kind), guarantees, provenThisProcess.get(kind));
     },
   };
 }
