@@ -12,10 +12,14 @@ import {
   type KeyObject,
 } from 'node:crypto';
 import {
+  chmodSync,
+  cpSync,
   existsSync,
+  rmSync,
   lstatSync,
   mkdirSync,
   readFileSync,
+  readdirSync,
   renameSync,
   symlinkSync,
   writeFileSync,
@@ -190,15 +194,14 @@ describe('1. times are read strictly from the DER and fail closed', () => {
 describe('2. key usage: the certifying key signs only certificates', () => {
   let store: ApiStore;
   let key: DeviceKey;
-  let certifier: DeviceKey;
   beforeAll(async () => {
     store = await openApiStore({ keys: ['app'] });
     key = await store.ks.getKey('app');
-    certifier = await key.certifyingKey();
   });
   afterAll(() => closeApiStore(store));
 
   it("refuses the certifying key's sign() and ecdh() with E_KEY_USAGE and a hint", async () => {
+    const certifier = await key.certifyingKey();
     expect(certifier.usage).toBe('certify');
     expect(key.usage).toBe('general');
     const err = await expectCode(() => certifier.sign(msg), 'E_KEY_USAGE');
@@ -287,6 +290,53 @@ describe('2. key usage: the certifying key signs only certificates', () => {
     } finally {
       await again.close();
     }
+  });
+});
+
+describe('2. key usage: stores made before certifying keys', () => {
+  const FIXTURE_010 = path.join(__dirname, 'fixtures', 'store-0.1.0');
+  const dirs = new TempDirs();
+  afterAll(() => dirs.cleanup());
+
+  async function delegatesAndSigns(dir: string, passphrase: string, alias: string): Promise<void> {
+    const ks = await Keystore.open({ dir, passphrase });
+    try {
+      const key = await ks.getKey(alias);
+      expect(key.verify(msg, await key.sign(msg))).toBe(true);
+      const session = await key.delegate({ ttl: '5m' });
+      const anchor = await key.certificate();
+      expect(
+        verifySessionCertificate(session.certificate, { deviceCertificate: anchor }),
+      ).toBeDefined();
+      expect(anchor.verify(key.publicKey)).toBe(false);
+      session.close();
+      expect(existsSync(path.join(dir, 'certifying', `${alias}.json`))).toBe(true);
+    } finally {
+      await ks.close();
+    }
+  }
+
+  it('a 0.1.0 store opens, signs, and gets a certifying key on its first delegate()', async () => {
+    const dir = path.join(dirs.make(), 'store');
+    cpSync(FIXTURE_010, dir, { recursive: true });
+    rmSync(path.join(dir, 'README.md'));
+    // The modes git does not keep.
+    for (const e of readdirSync(dir, { recursive: true, withFileTypes: true })) {
+      chmodSync(path.join(e.parentPath, e.name), e.isDirectory() ? 0o700 : 0o600);
+    }
+    chmodSync(dir, 0o700);
+    await delegatesAndSigns(dir, 'fixture passphrase for the 0.1.0 store', 'identity-41e19760952b');
+  });
+
+  it('a store as the previous build wrote it (no certifying/ directory) does the same', async () => {
+    const dir = path.join(dirs.make(), 'store');
+    const ks = await Keystore.open({ dir, passphrase: PASS });
+    await ks.init({ name: 'before' });
+    const alias = (await ks.identity()).keyAlias;
+    await ks.close();
+    expect(existsSync(path.join(dir, 'certifying', `${alias}.json`))).toBe(true);
+    rmSync(path.join(dir, 'certifying'), { recursive: true });
+    await delegatesAndSigns(dir, PASS, alias);
   });
 });
 
