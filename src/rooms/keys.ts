@@ -168,22 +168,8 @@ export class KeyRoom {
       });
     }
     const backend = await this.#ctx.backend(tier);
-    const header = {
-      alias,
-      tier: backend.tier,
-      algorithm: 'ECDSA-P256' as const,
-      createdAt: new Date().toISOString(),
-      storeId: await this.#ctx.storeIdLocked(),
-    };
-    const generated = await make(backend, header);
-    const record: KeyRecord = {
-      ...header,
-      publicKey: generated.publicKey,
-      backendData: generated.backendData,
-      ...(generated.sideFile ? { sideFile: generated.sideFile } : {}),
-    };
-    await writeKeyRecord(file, record);
-    const key = this.#deviceKey(record, backend, generated.handle);
+    const { record, handle } = await this.#generate(file, backend, { alias }, make);
+    const key = this.#deviceKey(record, backend, handle);
     this.#loaded.set(alias, Promise.resolve(key));
     return key;
   }
@@ -272,15 +258,26 @@ export class KeyRoom {
       return new DeviceKey(record, backend, await backend.loadKey(record, file), this.#ctx.life);
     }
     const backend = await this.#ctx.backend(of.tier);
-    const header = {
-      alias: of.alias,
+    const made = await this.#generate(file, backend, { alias: of.alias, usage: 'certify' });
+    return new DeviceKey(made.record, backend, made.handle, this.#ctx.life);
+  }
+
+  /** Make a key in `backend` and write its record to `file`; the caller holds the store lock. */
+  async #generate(
+    file: string,
+    backend: Backend,
+    what: Pick<NewKeyHeader, 'alias' | 'usage'>,
+    make: (backend: Backend, header: NewKeyHeader) => Promise<GeneratedKey> = (b, header) =>
+      b.generateKey(header),
+  ): Promise<{ record: KeyRecord; handle: GeneratedKey['handle'] }> {
+    const header: NewKeyHeader = {
+      ...what,
       tier: backend.tier,
-      algorithm: 'ECDSA-P256' as const,
+      algorithm: 'ECDSA-P256',
       createdAt: new Date().toISOString(),
       storeId: await this.#ctx.storeIdLocked(),
-      usage: 'certify' as const,
     };
-    const generated = await backend.generateKey(header);
+    const generated = await make(backend, header);
     const record: KeyRecord = {
       ...header,
       publicKey: generated.publicKey,
@@ -288,7 +285,7 @@ export class KeyRoom {
       ...(generated.sideFile ? { sideFile: generated.sideFile } : {}),
     };
     await writeKeyRecord(file, record);
-    return new DeviceKey(record, backend, generated.handle, this.#ctx.life);
+    return { record, handle: generated.handle };
   }
 
   /** Identity keys left by an earlier identity or by an init that crashed before its commit. */
