@@ -328,6 +328,19 @@ describe('2. key usage: stores made before certifying keys', () => {
     await delegatesAndSigns(dir, 'fixture passphrase for the 0.1.0 store', 'identity-41e19760952b');
   });
 
+  it('a certifying key whose key is gone (a crash inside deleteKey) is not inherited by a new key of that alias', async () => {
+    const dir = path.join(dirs.make(), 'store');
+    const ks = await Keystore.open({ dir, passphrase: PASS });
+    try {
+      const old = await (await ks.createKey('app')).certifyingKey();
+      rmSync(path.join(dir, 'keys', 'app.json'));
+      const fresh = await (await ks.createKey('app')).certifyingKey();
+      expect(fresh.exportPublicKey('raw')).not.toEqual(old.exportPublicKey('raw'));
+    } finally {
+      await ks.close();
+    }
+  });
+
   it('a store as the previous build wrote it (no certifying/ directory) does the same', async () => {
     const dir = path.join(dirs.make(), 'store');
     const ks = await Keystore.open({ dir, passphrase: PASS });

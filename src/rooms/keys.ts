@@ -168,6 +168,9 @@ export class KeyRoom {
       });
     }
     const backend = await this.#ctx.backend(tier);
+    // A certifying key left by an earlier key of this alias (a crash between the two deletions
+    // in deleteLocked) must not certify for the new one: servers enrolled it for the old key.
+    await this.#deleteCertifyingLocked(alias);
     const { record, handle } = await this.#generate(file, backend, { alias }, make);
     const key = this.#deviceKey(record, backend, handle);
     this.#loaded.set(alias, Promise.resolve(key));
