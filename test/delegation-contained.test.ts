@@ -526,6 +526,23 @@ describe('9. CLI output files and the certifying key from the CLI', () => {
     expect(readFileSync(same, 'utf8')).toBe('keep me\n');
   });
 
+  it('secret get --out writes a 0600 file, by rename, not through a planted symlink', async () => {
+    const set = await runCli(['--dir', dir, 'secret', 'set', 'tok'], {
+      env: ENV,
+      input: 'a sealed value',
+    });
+    expect(set.code, describeResult(set)).toBe(0);
+    const victim = path.join(work, 'victim-secret.txt');
+    writeFileSync(victim, 'not yours\n');
+    const out = path.join(work, 'secret.out');
+    symlinkSync(victim, out);
+    const r = await cli(['secret', 'get', 'tok', '--out', out]);
+    expect(r.code, describeResult(r)).toBe(0);
+    expect(readFileSync(victim, 'utf8')).toBe('not yours\n');
+    expect(readFileSync(out, 'utf8')).toBe('a sealed value');
+    expect(lstatSync(out).mode & 0o777).toBe(0o600);
+  });
+
   it("'--purpose constructor' is exit 2, not an internal error", async () => {
     const r = await cli([
       'delegate',

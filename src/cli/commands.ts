@@ -452,7 +452,7 @@ const secret: Command = {
         }
         case 'get': {
           const value = await ks.secrets.get(needName());
-          if (!ctx.json) await writeOutput(str(ctx, 'out'), value);
+          if (!ctx.json) await writeOutput(str(ctx, 'out'), value, 0o600);
           return { ok: true, json: { name, value: value.toString('base64') } };
         }
         case 'list': {

@@ -59,7 +59,12 @@ export function decodeText(bytes: Buffer, encoding: Encoding, what: string): Buf
   return Buffer.from(text, 'base64');
 }
 
-export async function writeOutput(file: string | undefined, data: Buffer | string): Promise<void> {
+/** To stdout, or to a file: PUBLIC_FILE_MODE, or 0600 for a secret. */
+export async function writeOutput(
+  file: string | undefined,
+  data: Buffer | string,
+  mode = PUBLIC_FILE_MODE,
+): Promise<void> {
   if (file === undefined || file === '-') {
     await new Promise<void>((resolve, reject) =>
       process.stdout.write(data, (err) => (err ? reject(err) : resolve())),
@@ -68,7 +73,7 @@ export async function writeOutput(file: string | undefined, data: Buffer | strin
   }
   // As the store writes: a new file (O_EXCL), flushed, renamed over the target, so a symlink
   // planted there is replaced, never followed, and a failure leaves the old file or none.
-  await writeFileAtomic(file, data, PUBLIC_FILE_MODE);
+  await writeFileAtomic(file, data, mode);
 }
 
 /** Certificates and signatures: public, but written by their owner only. */
