@@ -159,15 +159,16 @@ describe('the builder makes certificates the verifier accepts', () => {
 });
 
 describe('1. times are read strictly from the DER and fail closed', () => {
+  // Each would be in the future if it were read at all: only its form can fail it.
   const bad: [string, Buffer][] = [
     ['letters', utc('ZZZZZZZZZZZZZ')],
-    ['month 13', utc('261301000000Z')],
-    ['February 30', utc('260230000000Z')],
+    ['month 13', utc('301301000000Z')],
+    ['February 30', utc('300230000000Z')],
     ['empty UTCTime', utc('')],
-    ['GeneralizedTime without Z', gen('20261201000000')],
-    ['an offset', utc('261201000000+0000')],
+    ['GeneralizedTime without Z', gen('20301201000000')],
+    ['an offset', utc('301201000000+0000')],
     ['fractional seconds', gen('20501201000000.5Z')],
-    ['no seconds', utc('2612010000Z')],
+    ['no seconds', utc('3012010000Z')],
     ['GeneralizedTime for year 0049', gen('00491201000000Z')],
   ];
   it.each(bad)('a session notAfter with %s is refused (check "validity")', (_, time) => {
