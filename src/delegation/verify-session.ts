@@ -20,8 +20,10 @@ import {
 
 /**
  * The server's side: is this session certificate one that this device key issued, valid now,
- * for this purpose? Every check on the certificates themselves is node:crypto's X509Certificate
- * (OpenSSL's X509_verify and X509_check_issued), none of it parsed by hand here.
+ * for this purpose? Signatures and issuers are node:crypto's X509Certificate (OpenSSL's
+ * X509_verify and X509_check_issued). What it reads leniently or not at all, the times, the
+ * signature algorithm and the extensions, src/crypto/x509-read.ts reads strictly from the DER,
+ * so that anything unreadable fails closed.
  */
 
 export type CertificateInput = string | Buffer | X509Certificate;
