@@ -1,6 +1,8 @@
 // Delegated session keys, measured side by side in one run:
 // 1. sign/s: `await session.sign(msg)` (DER, low-S) against `crypto.sign('sha256', msg, keyObject)`
 //    with a KeyObject of its own, in alternating rounds (goal >= 0.9x);
+// 1b. verify/s: `verify(session.publicKey, msg, sig)` (the package's verify() with a KeyObject, as a
+//    server checking session signatures calls it) against `crypto.verify` (goal >= 0.9x);
 // 2. the cost to issue one session (`deviceKey.delegate()`: a new P-256 key, a certificate the
 //    device key signs in its tier) on the encrypted-file tier and on the TPM tier (swtpm);
 // 3. on swtpm, N requests signed with a session key against N signed by the TPM key, one awaited
@@ -15,7 +17,7 @@ import { median, sideBySide } from './measure.mjs';
 import { startSwtpm } from './swtpm.mjs';
 
 const require = createRequire(import.meta.url);
-const { Keystore } = require('../dist/index.js');
+const { Keystore, verify } = require('../dist/index.js');
 const asJson = process.argv.includes('--json');
 const log = (...a) => !asJson && console.log(...a);
 const results = { node: process.version };
@@ -30,6 +32,20 @@ async function benchSign(session) {
   results.sign = r;
   log(
     `session sign (message, DER): ${r.oursPerSec}/s, crypto.sign ${r.basePerSec}/s, ratio ${r.ratio} (median of ${r.rounds} alternating rounds)`,
+  );
+}
+
+async function benchVerify(session) {
+  const msg = crypto.randomBytes(64);
+  const sig = await session.sign(msg);
+  const key = session.publicKey;
+  const r = await sideBySide(
+    () => verify(key, msg, sig),
+    () => crypto.verify('sha256', msg, key, sig),
+  );
+  results.verify = r;
+  log(
+    `verify() with a KeyObject (DER): ${r.oursPerSec}/s, crypto.verify ${r.basePerSec}/s, ratio ${r.ratio} (median of ${r.rounds} alternating rounds)`,
   );
 }
 
@@ -67,6 +83,7 @@ try {
   const fileKey = await fileStore.createKey('device');
   const session = await fileKey.delegate({ ttl: '1h' });
   await benchSign(session);
+  await benchVerify(session);
   session.close();
   results.issueFileMs = await issueCost(fileKey, 50);
   log(`issue one session, encrypted-file tier: ${results.issueFileMs} ms (median of 50)`);

@@ -5,9 +5,10 @@ import {
   type ExtractableBy,
   type KeyHandle,
   type KeyHeader,
+  type KeyUsage,
   type TierName,
 } from './backends/backend';
-import { invalidArgument, received, shown } from './errors';
+import { KeystoreError, invalidArgument, received, shown } from './errors';
 import type { Lifecycle } from './store/lifecycle';
 import {
   finishSignature,
@@ -238,9 +239,17 @@ export class DeviceKey {
   readonly #handle: KeyHandle;
   /** The store's: once it is closed, this key refuses to sign or agree. */
   readonly #life: Lifecycle;
+  /**
+   * 'general': signs what it is given and does ECDH. 'certify': signs only the certificates this
+   * library builds (certificate(), delegate()); sign() and ecdh() refuse with E_KEY_USAGE. Fixed
+   * when the key was made, and bound to its material by its tier.
+   */
+  readonly usage: KeyUsage;
   /** The device certificate session certificates are chained to, made at the first delegate(). */
   #chainAnchor: Promise<X509Certificate> | undefined;
   #deviceId: string | undefined;
+  /** A general key's certifying key, loaded or made on first use. */
+  readonly #certifier: (() => Promise<DeviceKey>) | undefined;
 
   /** @internal Created by Keystore. */
   constructor(
@@ -248,8 +257,11 @@ export class DeviceKey {
     guarantees: { hardwareBacked: boolean; extractableBy: ExtractableBy },
     handle: KeyHandle,
     life: Lifecycle,
+    certifier?: () => Promise<DeviceKey>,
   ) {
     this.alias = record.alias;
+    this.usage = record.usage ?? 'general';
+    this.#certifier = certifier;
     this.tier = record.tier;
     this.hardwareBacked = guarantees.hardwareBacked;
     ({ extractable: this.extractable, extractableBy: this.extractableBy } =
@@ -292,6 +304,11 @@ export class DeviceKey {
     const { format, prehashed } = signOptions(opts);
     const bytes = toBytes(data, 'data');
     checkDigest(bytes, prehashed);
+    if (this.usage === 'certify') throw usageRefused(this.alias, 'sign caller data');
+    return this.#signRaw(bytes, prehashed, format);
+  }
+
+  async #signRaw(bytes: Uint8Array, prehashed: boolean, format: SignatureFormat): Promise<Buffer> {
     this.#life.enter();
     try {
       const raw = await this.#handle.signRaw(bytes, prehashed);
@@ -320,6 +337,7 @@ export class DeviceKey {
    */
   async ecdh(peer: PublicKeyInput): Promise<Buffer> {
     const point = parsePeerPublicKey(peer, 'the peer public key');
+    if (this.usage === 'certify') throw usageRefused(this.alias, 'do ECDH');
     this.#life.enter();
     try {
       return await this.#handle.ecdh(point);
@@ -346,7 +364,21 @@ export class DeviceKey {
   async certificate(opts?: DeviceCertificateOptions): Promise<X509Certificate> {
     const days = deviceCertificateDays(opts);
     this.#life.assertOpen();
+    if (this.usage !== 'certify') return (await this.certifyingKey()).certificate(opts);
     return issueDeviceCertificate(this.#certificateSigner(), days);
+  }
+
+  /**
+   * The key that certifies for this one: itself for a certifying key; for a general key, a
+   * certifying key of its own in the same tier, made on first use (at init for the identity).
+   * It is the key in certificate() and the issuer of delegate()'s sessions; its sign() and
+   * ecdh() refuse, so no app that signs caller-chosen bytes can be used to mint certificates.
+   */
+  async certifyingKey(): Promise<DeviceKey> {
+    this.#life.assertOpen();
+    if (this.usage === 'certify') return this;
+    if (!this.#certifier) throw new Error('internal: a general key without a certifier');
+    return this.#certifier();
   }
 
   /**
@@ -356,13 +388,15 @@ export class DeviceKey {
    */
   async delegate(opts: DelegateOptions): Promise<SessionKey> {
     this.#life.assertOpen();
+    if (this.usage !== 'certify') return (await this.certifyingKey()).delegate(opts);
     return SessionKey.issue(this.#sessionRoot(), opts);
   }
 
+  /** Signs only TBSCertificates that src/crypto/x509.ts built: never a caller's bytes. */
   #certificateSigner() {
     return {
       rawPublicKey: this.#raw,
-      signCertificate: (tbs: Buffer) => this.sign(tbs, { format: 'der' }),
+      signCertificate: (tbs: Buffer) => this.#signRaw(tbs, false, 'der'),
     };
   }
 
@@ -397,6 +431,16 @@ export class DeviceKey {
   }
 
   [inspect.custom](): string {
-    return `DeviceKey { alias: '${this.alias}', tier: '${this.tier}', hardwareBacked: ${this.hardwareBacked}, extractableBy: '${this.extractableBy}' }`;
+    return `DeviceKey { alias: '${this.alias}', tier: '${this.tier}', hardwareBacked: ${this.hardwareBacked}, extractableBy: '${this.extractableBy}'${this.usage === 'certify' ? ", usage: 'certify'" : ''} }`;
   }
+}
+
+function usageRefused(alias: string, what: string): KeystoreError {
+  return new KeystoreError(
+    'E_KEY_USAGE',
+    `the certifying key of "${alias}" does not ${what}: it signs only the device and session certificates this library builds`,
+    {
+      hint: 'sign with the key itself (keystore.getKey(alias)), or use certificate() / delegate() to certify',
+    },
+  );
 }

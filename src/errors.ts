@@ -23,6 +23,8 @@ export const ErrorCodes = [
   // Delegated session keys; `check` names the certificate check that failed.
   'E_CERTIFICATE_INVALID',
   'E_SESSION_EXPIRED',
+  // A certifying key asked to sign caller data or do ECDH (see KeyUsage).
+  'E_KEY_USAGE',
   // TPM 2.0 tier; `tpmRc` carries the raw TSS2_RC.
   'E_TPM_UNAVAILABLE',
   'E_TPM_PERMISSION',

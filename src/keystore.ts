@@ -68,6 +68,8 @@ export interface StoreDescription {
   initialized: boolean;
   identity?: Identity;
   keys: KeyInfo[];
+  /** What certifying keys (DeviceKey.certifyingKey) stop and what they do not, in one paragraph. */
+  keyUsage: string;
 }
 
 const OPEN_OPTION_KEYS = new Set([

@@ -1,3 +1,4 @@
+import { types } from 'node:util';
 import { checkDigest, toBytes, signOptions, type DataInput, type SignOptions } from './device-key';
 import { verifySignature } from './crypto/ecdsa';
 import { parsePeerPublicKey, publicKeyObjectFromRaw, type PublicKeyInput } from './crypto/p256';
@@ -16,6 +17,8 @@ export function verify(
   const { format, prehashed } = signOptions(opts);
   const bytes = toBytes(data, 'data');
   checkDigest(bytes, prehashed);
-  const key = publicKeyObjectFromRaw(parsePeerPublicKey(publicKey));
+  const raw = parsePeerPublicKey(publicKey);
+  // A KeyObject that passed is used as it is: making a new one costs more than the verification.
+  const key = types.isKeyObject(publicKey) ? publicKey : publicKeyObjectFromRaw(raw);
   return verifySignature(key, bytes, toBytes(signature, 'signature', false), { format, prehashed });
 }

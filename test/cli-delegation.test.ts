@@ -4,7 +4,7 @@
  * mode 0600). Linux only (openssl, POSIX modes); the API behind them runs in the Windows leg
  * (test/api/delegation.test.ts).
  */
-import { X509Certificate, createPublicKey, verify as cryptoVerify } from 'node:crypto';
+import { X509Certificate, createHash, createPublicKey, verify as cryptoVerify } from 'node:crypto';
 import {
   existsSync,
   lstatSync,
@@ -39,7 +39,13 @@ beforeAll(async () => {
     '--json',
   ]);
   expect(r.code, describeResult(r)).toBe(0);
-  deviceId = jsonOf(r).identity.deviceId;
+  const identityId = jsonOf(r).identity.deviceId;
+  // The device certificate holds the identity's certifying key, not the identity key itself.
+  const cert = new X509Certificate(jsonOf(await cli(['certificate', '--json'])).certificate);
+  deviceId = createHash('sha256')
+    .update(cert.publicKey.export({ format: 'der', type: 'spki' }))
+    .digest('base64url');
+  expect(deviceId).not.toBe(identityId);
 });
 afterAll(() => tmp.cleanup());
 
@@ -52,7 +58,7 @@ describe('device-keystore certificate', () => {
     const cert = new X509Certificate(readFileSync(out));
     expect(subjectCn(cert)).toBe(deviceId);
     expect(new Date(cert.validTo).getTime() - new Date(cert.validFrom).getTime()).toBe(
-      30 * 86_400_000,
+      30 * 86_400_000 + 60_000,
     );
     const text = await runTool('openssl', ['x509', '-in', out, '-noout', '-text']);
     expect(text.out).toMatch(/Basic Constraints: critical\s+CA:TRUE, pathlen:0/);
@@ -113,7 +119,7 @@ describe('device-keystore delegate', () => {
     const session = new X509Certificate(chain);
     expect(session.keyUsage).toEqual(['1.3.6.1.5.5.7.3.3', '1.3.6.1.5.5.7.3.2']);
     expect(new Date(session.validTo).getTime() - new Date(session.validFrom).getTime()).toBe(
-      15 * 60_000,
+      16 * 60_000,
     );
 
     expect(readFileSync(keyOut, 'utf8')).toMatch(/^-----BEGIN PRIVATE KEY-----\n/);
@@ -178,7 +184,7 @@ describe('device-keystore delegate', () => {
     expect(r.code, describeResult(r)).toBe(0);
     const j = jsonOf(r);
     expect(j).toMatchObject({ ok: true, deviceId, extendedKeyUsage: ['1.3.6.1.5.5.7.3.2'] });
-    expect(Date.parse(j.notAfter) - Date.parse(j.notBefore)).toBe(90_000);
+    expect(Date.parse(j.notAfter) - Date.parse(j.notBefore)).toBe(150_000);
     expect(j.warnings.join(' ')).toContain('0600');
   });
 

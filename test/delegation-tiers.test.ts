@@ -203,7 +203,7 @@ describe('session keys on the tpm2 tier when the TPM stalls or dies', () => {
       tpm.resume();
       await withTimeout(renewing, 30_000, 'the renewal');
       expect(s.publicKey).not.toBe(oldKey);
-      expect(s.certificate.verify(key.publicKey)).toBe(true);
+      expect(s.certificate.verify((await key.certifyingKey()).publicKey)).toBe(true);
       s.close();
       await ks.close();
     } finally {
@@ -238,5 +238,52 @@ describe('session keys on the tpm2 tier when the TPM stalls or dies', () => {
     } finally {
       await tpm.stop();
     }
+  });
+});
+
+describe.each(TIERS)('key usage on the %s tier (issue 18)', (tier, options) => {
+  it('the certifying key refuses sign() and ecdh(); the general key cannot stand in for it', async () => {
+    const dir = await makeTempDir('key-usage');
+    dirs.push(dir);
+    const ks = await Keystore.open(options(dir));
+    stores.push(ks);
+    const key = await ks.createKey('app');
+    const certifier = await key.certifyingKey();
+    expect([key.usage, certifier.usage, certifier.tier]).toEqual([
+      'general',
+      'certify',
+      tier.split(' ')[0],
+    ]);
+    for (const op of [() => certifier.sign('x'), () => certifier.ecdh(key.publicKey)]) {
+      await expect(op()).rejects.toMatchObject({ code: 'E_KEY_USAGE' });
+    }
+    const anchor = await key.certificate();
+    expect(anchor.verify(certifier.publicKey)).toBe(true);
+    // The general key signed the session certificate's own TBS: it does not verify.
+    const session = await key.delegate({ ttl: '5m' });
+    const tbsEnd = 4 + session.certificate.raw.readUInt16BE(6); // SEQUENCE 82 LL LL { 30 82 LL LL ...
+    const tbs = session.certificate.raw.subarray(4, tbsEnd + 4);
+    const forgedSig = await key.sign(tbs, { format: 'der' });
+    expect(cryptoVerify('sha256', tbs, anchor.publicKey, forgedSig)).toBe(false);
+    expect(cryptoVerify('sha256', tbs, key.publicKey, forgedSig)).toBe(true);
+    session.close();
+    await ks.close();
+
+    // The certifying key's record and key file put in place of the general key's, with the
+    // usage taken out: the tier's binding (AAD, the TPM key's public area) refuses it.
+    const record = JSON.parse(await fsp.readFile(path.join(dir, 'certifying', 'app.json'), 'utf8'));
+    delete record.usage;
+    await fsp.writeFile(path.join(dir, 'keys', 'app.json'), JSON.stringify(record), {
+      mode: 0o600,
+    });
+    if (record.sideFile) {
+      await fsp.copyFile(
+        path.join(dir, 'certifying', 'app.tss2.pem'),
+        path.join(dir, 'keys', 'app.tss2.pem'),
+      );
+    }
+    const again = await Keystore.open(options(dir));
+    stores.push(again);
+    await expect(again.getKey('app')).rejects.toMatchObject({ code: 'E_CORRUPT' });
   });
 });

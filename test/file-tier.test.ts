@@ -791,10 +791,12 @@ describe('permissions', () => {
         'secrets/other-secret.json',
         'secrets/token.json',
         'sealing/encrypted-file.json',
+        // The identity's certifying key, made by init (issue 18).
+        `certifying/${fx.identityAlias}.json`,
         'store.json',
       ].sort(),
     );
-    for (const d of ['', 'keys', 'secrets', 'sealing']) {
+    for (const d of ['', 'keys', 'secrets', 'sealing', 'certifying']) {
       expect(await modeOf(path.join(fx.dir, d)), `dir ${d || '.'}`).toBe(statModeFor(0o700));
     }
     for (const rel of snap.keys()) {

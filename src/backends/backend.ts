@@ -88,8 +88,20 @@ export interface SideFile {
   bytes: Buffer;
 }
 
+/**
+ * What a key may do, fixed when it is made: 'general' keys sign what callers give them and do
+ * ECDH; 'certify' keys sign only structures the library builds (device and session
+ * certificates). Records of general keys leave the field out, as every record before it did.
+ */
+export type KeyUsage = 'general' | 'certify';
+
 /** The fields every key record carries, and every tier binds to its key material. */
 export interface KeyHeader {
+  /**
+   * Absent for general keys. A tier binds it to the key's material (the file tier through the
+   * AAD, tpm2 through the key's public area), so editing a record cannot change it.
+   */
+  usage?: 'certify';
   alias: string;
   tier: TierName;
   algorithm: 'ECDSA-P256';

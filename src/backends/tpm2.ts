@@ -203,7 +203,21 @@ export interface CheckedKey {
   /** The 65-byte uncompressed P-256 point. */
   point: Buffer;
   objectAttributes: number;
+  /** Its public area carries CERTIFYING_POLICY: a certifying key (see there). */
+  certifying: boolean;
 }
+
+/**
+ * How a certifying key's usage is bound to it: its public area's authPolicy is this digest, and
+ * decrypt is clear. The TPM checks the public area against the private blob at every load, so
+ * neither can be edited; a general key's record cannot be made to hold a certifying key's blob.
+ * With userWithAuth set the key still signs with its (empty) password; no policy session can
+ * reach this digest, since nobody knows a policy that hashes to it.
+ */
+export const CERTIFYING_POLICY = createHash('sha256')
+  .update('device-keystore/certifying-key/v1')
+  .digest();
+const CERTIFYING_ATTRIBUTES = KEY_ATTRIBUTES & ~TPMA_OBJECT.decrypt;
 
 /** Makes the error for one problem with a key: E_INVALID_ARGUMENT at import, E_CORRUPT at load. */
 type Complain = (what: string, hint?: string) => KeystoreError;
@@ -233,7 +247,7 @@ export function unboundReasons(objectAttributes: number, authPolicy: Buffer): st
     reasons.push('fixedTPM is clear: the key may be duplicated to another TPM');
   if ((objectAttributes & TPMA_OBJECT.fixedParent) === 0)
     reasons.push('fixedParent is clear: the key may be duplicated to another parent');
-  if (authPolicy.length > 0) {
+  if (authPolicy.length > 0 && !authPolicy.equals(CERTIFYING_POLICY)) {
     reasons.push('it has an authPolicy, which this library does not evaluate');
   }
   return reasons;
@@ -306,7 +320,7 @@ export function checkLoadableKey(key: DecodedTss2Key, complain: Complain): Check
   if (unbound.length > 0) {
     throw complain(`it is not a key made in and bound to a TPM: ${unbound.join('; ')}`);
   }
-  return { point, objectAttributes: a };
+  return { point, objectAttributes: a, certifying: pub.authPolicy.equals(CERTIFYING_POLICY) };
 }
 
 /** Errors about a key the caller hands to importKey: their input, so E_INVALID_ARGUMENT. */
@@ -405,8 +419,12 @@ class Tpm2Backend implements Backend {
 
   constructor(private readonly conn: NativeTpmConnection) {}
 
-  async generateKey(): Promise<GeneratedKey> {
-    const blobs = await this.conn.createKey(OWNER_PARENT, marshalEccKeyTemplate(KEY_ATTRIBUTES));
+  async generateKey(header: NewKeyHeader): Promise<GeneratedKey> {
+    const template =
+      header.usage === 'certify'
+        ? marshalEccKeyTemplate(CERTIFYING_ATTRIBUTES, CERTIFYING_POLICY)
+        : marshalEccKeyTemplate(KEY_ATTRIBUTES);
+    const blobs = await this.conn.createKey(OWNER_PARENT, template);
     return this.#adopt({ parent: OWNER_PARENT, ...blobs });
   }
 
@@ -428,6 +446,11 @@ class Tpm2Backend implements Backend {
       importComplaint(`it is not a valid TSS2 PRIVATE KEY (${w})`),
     );
     const checked = checkLoadableKey(decoded, importComplaint);
+    if (checked.certifying) {
+      throw importComplaint(
+        'it is a certifying key of device-keystore, which signs only certificates',
+      );
+    }
     if (opts.keyAuth !== undefined && opts.keyAuth.length > 0) {
       throw invalidArgument(
         'keys with a password are not supported: keyAuth may only be empty',
@@ -482,6 +505,12 @@ class Tpm2Backend implements Backend {
       throw corrupt(source, 'the key has a password, which this library does not support');
     if (!checked.point.equals(record.publicKey))
       throw corrupt(source, 'its public key does not match the record');
+    if (checked.certifying !== (record.usage === 'certify')) {
+      throw corrupt(
+        source,
+        `the record says the key is for ${record.usage === 'certify' ? 'certifying' : 'general use'}, but the TPM key itself is ${checked.certifying ? 'a certifying key' : 'a general one'}`,
+      );
+    }
     return new TpmKeyHandle(
       this.conn,
       { parent: decoded.parent, publicBlob: decoded.publicBlob, privateBlob: decoded.privateBlob },

@@ -23,6 +23,8 @@ import {
   writeOutput,
   writePrivateFile,
   type Encoding,
+  distinctOutputs,
+  removeOutput,
 } from './io';
 import { deviceCertificateDays } from '../delegation/device-certificate';
 import { purposeOid, sessionTtl } from '../delegation/options';
@@ -243,13 +245,16 @@ const sign: Command = {
     format: { type: 'string' },
     encoding: { type: 'string' },
     prehashed: { type: 'boolean' },
+    // Names the key's certifying key, which refuses (E_KEY_USAGE): it signs only certificates.
+    certifying: { type: 'boolean' },
   },
   positionals: 0,
   run: (ctx) =>
     withStore(ctx, async (ks) => {
       const format = formatOf(ctx);
       const encoding = encodingOf(ctx);
-      const key = await keyFor(ks, ctx);
+      const named = await keyFor(ks, ctx);
+      const key = ctx.values.certifying === true ? await named.certifyingKey() : named;
       const data = await readInput(str(ctx, 'in'));
       const signature = await key.sign(data, { format, prehashed: ctx.values.prehashed === true });
       const b64 = signature.toString('base64');
@@ -447,7 +452,7 @@ const secret: Command = {
         }
         case 'get': {
           const value = await ks.secrets.get(needName());
-          if (!ctx.json) await writeOutput(str(ctx, 'out'), value);
+          if (!ctx.json) await writeOutput(str(ctx, 'out'), value, 0o600);
           return { ok: true, json: { name, value: value.toString('base64') } };
         }
         case 'list': {
@@ -538,6 +543,7 @@ const delegate: Command = {
     if (keyOut === '-' || certOut === '-') {
       throw invalidArgument('delegate writes files: --cert-out and --key-out cannot be "-"');
     }
+    distinctOutputs({ '--cert-out': certOut, '--key-out': keyOut });
     sessionTtl(ttl);
     const purpose = str(ctx, 'purpose') ?? 'clientAuth';
     purposeOid(purpose);
@@ -546,7 +552,13 @@ const delegate: Command = {
       const session = await key.delegate({ ttl, purpose });
       try {
         await writePrivateFile(keyOut, session.exportPrivateKey());
-        await writeOutput(certOut, session.certificateChain('pem'));
+        try {
+          await writeOutput(certOut, session.certificateChain('pem'));
+        } catch (err) {
+          // A key file without its certificate is a loose key: take it back.
+          await removeOutput(keyOut);
+          throw err;
+        }
         const notAfter = session.notAfter.toISOString();
         const warning =
           `${keyOut} holds the session's private key unencrypted (mode 0600): whoever can read it ` +

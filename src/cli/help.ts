@@ -58,9 +58,11 @@ const COMMAND_HELP: Record<string, string> = {
   The identity key cannot be deleted; replace it with init --force.
 `,
   sign: `device-keystore sign [--key <alias>] [--in <file>|-] [--out <file>] [--format der|p1363]
-                     [--encoding base64|binary] [--prehashed] [--json]
+                     [--encoding base64|binary] [--prehashed] [--certifying] [--json]
   Signs with ECDSA P-256 / SHA-256 (low-S). Input: --in file, or stdin. Output: base64 (default)
   or binary, to stdout or --out. --prehashed: the input is a 32-byte SHA-256 digest.
+  --certifying names the key's certifying key, which refuses (E_KEY_USAGE): it signs only the
+  certificates \`certificate\` and \`delegate\` make.
 `,
   verify: `device-keystore verify --signature <file> [--in <file>|-] [--key <alias> | --public-key <file>]
                        [--format der|p1363] [--encoding base64|binary] [--prehashed] [--json]

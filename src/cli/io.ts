@@ -1,10 +1,14 @@
 import { promises as fsp } from 'node:fs';
 import { KeystoreError, fromFsError, invalidArgument } from '../errors';
-import { writeFileAtomic } from '../store/atomic';
+import * as path from 'node:path';
+import { removeFileDurable, writeFileAtomic } from '../store/atomic';
 
 /** Reading inputs and writing outputs for the CLI: files, stdin, base64 or binary. */
 
 export type Encoding = 'base64' | 'binary';
+
+/** A mistake in how the CLI was called: exit 2, E_USAGE in --json. */
+export class UsageError extends Error {}
 
 /** Bound what we read, so a mistaken `sign < /dev/zero` fails instead of filling memory. */
 const MAX_INPUT_BYTES = 64 * 1024 * 1024;
@@ -55,18 +59,43 @@ export function decodeText(bytes: Buffer, encoding: Encoding, what: string): Buf
   return Buffer.from(text, 'base64');
 }
 
-export async function writeOutput(file: string | undefined, data: Buffer | string): Promise<void> {
+/** To stdout, or to a file: PUBLIC_FILE_MODE, or 0600 for a secret. */
+export async function writeOutput(
+  file: string | undefined,
+  data: Buffer | string,
+  mode = PUBLIC_FILE_MODE,
+): Promise<void> {
   if (file === undefined || file === '-') {
     await new Promise<void>((resolve, reject) =>
       process.stdout.write(data, (err) => (err ? reject(err) : resolve())),
     );
     return;
   }
-  try {
-    await fsp.writeFile(file, data);
-  } catch (err) {
-    throw fromFsError(err, file, 'write');
+  // As the store writes: a new file (O_EXCL), flushed, renamed over the target, so a symlink
+  // planted there is replaced, never followed, and a failure leaves the old file or none.
+  await writeFileAtomic(file, data, mode);
+}
+
+/** Certificates and signatures: public, but written by their owner only. */
+const PUBLIC_FILE_MODE = 0o644;
+
+/** Output files of one command must differ, or one would overwrite the other. */
+export function distinctOutputs(outputs: Record<string, string | undefined>): void {
+  const seen = new Map<string, string>();
+  for (const [option, file] of Object.entries(outputs)) {
+    if (file === undefined || file === '-') continue;
+    const resolved = path.resolve(file);
+    const earlier = seen.get(resolved);
+    if (earlier !== undefined) {
+      throw new UsageError(`${earlier} and ${option} name the same file ${file}`);
+    }
+    seen.set(resolved, option);
   }
+}
+
+/** Removes what a command wrote before it failed: no private key stays behind. */
+export async function removeOutput(file: string): Promise<void> {
+  await removeFileDurable(file).catch(() => {});
 }
 
 /**

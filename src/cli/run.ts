@@ -3,7 +3,7 @@ import { Keystore, type OpenOptions } from '../keystore';
 import { KeystoreError } from '../errors';
 import { TIERS, type TierName } from '../backends/backend';
 import { CLI_ONLY_CODES, EXIT, exitCodeFor } from './exit-codes';
-import { progressReporter } from './io';
+import { UsageError, progressReporter } from './io';
 import { COMMANDS, type CommandContext } from './commands';
 import { HELP, commandHelp } from './help';
 
@@ -17,8 +17,6 @@ const GLOBAL_OPTIONS: Options = {
   'lock-timeout': { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 };
-
-class UsageError extends Error {}
 
 /** Run the CLI with argv (without node and script). Resolves to the exit code. */
 export async function run(argv: string[]): Promise<number> {

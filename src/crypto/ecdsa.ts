@@ -292,6 +292,12 @@ export function verifySignature(
   if (opts.prehashed && data.length !== DIGEST_BYTES) {
     throw invalidArgument('prehashed data must be a 32-byte SHA-256 digest');
   }
+  if (!opts.prehashed && opts.format === 'der') {
+    // The hot path of a server checking signatures: the same strict DER rules as
+    // parseDerSignature, read in place, and the bytes handed to OpenSSL as they are. An r or s
+    // out of range is a signature OpenSSL finds false, as it should.
+    return isStrictDerSignature(signature) && cryptoVerify('sha256', data, publicKey, signature);
+  }
   const parsed = tryParse(signature, opts.format);
   if (!parsed) return false;
   const p1363 = encodeP1363Signature(parsed.r, parsed.s);
@@ -299,6 +305,25 @@ export function verifySignature(
     return p256.verify(p1363, data, raw, { prehash: false, lowS: false, format: 'compact' });
   }
   return cryptoVerify('sha256', data, { key: publicKey, dsaEncoding: 'ieee-p1363' }, p1363);
+}
+
+/** An INTEGER at `at` in strict DER, 1 to 33 bytes, non-negative; the offset after it, or -1. */
+function strictInteger(sig: Uint8Array, at: number, end: number): number {
+  if (at + 2 > end || sig[at] !== TAG_INTEGER) return -1;
+  const len = sig[at + 1]!;
+  const body = at + 2;
+  if (len < 1 || len > SCALAR_BYTES + 1 || body + len > end) return -1;
+  if (sig[body]! & 0x80) return -1; // negative
+  if (sig[body] === 0 && len > 1 && !(sig[body + 1]! & 0x80)) return -1; // superfluous zero
+  return body + len;
+}
+
+/** SEQUENCE { INTEGER r, INTEGER s } in strict DER (short lengths suffice for P-256). */
+function isStrictDerSignature(sig: unknown): sig is Uint8Array {
+  if (!(sig instanceof Uint8Array) || sig.length < 8 || sig[0] !== TAG_SEQUENCE) return false;
+  if (sig[1] !== sig.length - 2) return false;
+  const afterR = strictInteger(sig, 2, sig.length);
+  return afterR > 0 && strictInteger(sig, afterR, sig.length) === sig.length;
 }
 
 function tryParse(signature: unknown, format: SignatureFormat): RawSignature | undefined {

@@ -325,6 +325,18 @@ export function rawFromPublicKeyObject(
   what = 'public key',
   form = 'KeyObject',
 ): Buffer {
+  // A KeyObject cannot change, so one that passed once passes again: a server verifying
+  // per request pays the export and the point check once per key, not per signature.
+  const known = checkedKeyObjects.get(k);
+  if (known) return Buffer.from(known);
+  const raw = checkKeyObject(k, what, form);
+  checkedKeyObjects.set(k, raw);
+  return Buffer.from(raw);
+}
+
+const checkedKeyObjects = new WeakMap<KeyObject, Buffer>();
+
+function checkKeyObject(k: KeyObject, what: string, form: string): Buffer {
   if (!types.isKeyObject(k)) throw invalidArgument(`${what}: expected a KeyObject. ${received(k)}`);
   if (k.type === 'private') refusedPrivate(what, `a private ${form}`);
   if (k.type !== 'public') throw refused(what, `${withArticle(k.type)} ${form}`);

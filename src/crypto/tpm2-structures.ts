@@ -437,11 +437,14 @@ export function marshalTpm2bEccPublic(f: Tpm2EccPublicFields): Buffer {
  * authPolicy, symmetric NULL, scheme NULL (the scheme is given per call), kdf NULL, and unique
  * x and y of size 0.
  */
-export function marshalEccKeyTemplate(attributes: number): Buffer {
+export function marshalEccKeyTemplate(
+  attributes: number,
+  authPolicy: Buffer = Buffer.alloc(0),
+): Buffer {
   return marshalTpm2bEccPublic({
     nameAlg: TPM2_ALG.SHA256,
     objectAttributes: checkU32(attributes, 'attributes'),
-    authPolicy: Buffer.alloc(0),
+    authPolicy,
     symmetric: { algorithm: TPM2_ALG.NULL },
     scheme: { scheme: TPM2_ALG.NULL },
     curveId: TPM2_ECC_NIST_P256,

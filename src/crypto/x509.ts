@@ -20,7 +20,8 @@ import { spkiDerFromRaw } from './p256';
  * X.509 v3 certificates for P-256 keys, written as DER by hand (RFC 5280): the few fields and
  * extensions device and session certificates need. Nothing here signs: the caller signs the
  * TBSCertificate with its own key (inside its tier) and hands back a DER ECDSA signature.
- * Reading and verifying certificates is node:crypto's X509Certificate, never ours.
+ * Verifying certificates is node:crypto's X509Certificate; x509-read.ts reads the few fields it
+ * reads leniently (times, algorithm, extensions).
  */
 
 const OID = Object.freeze({

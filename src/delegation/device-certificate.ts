@@ -2,7 +2,7 @@ import { randomBytes, X509Certificate } from 'node:crypto';
 import { invalidArgument } from '../errors';
 import { deviceIdOf } from '../identity';
 import { issueCertificate, type NameParts } from '../crypto/x509';
-import { checkOptionKeys } from './options';
+import { NOT_BEFORE_BACKDATE_MS, checkOptionKeys } from './options';
 
 /**
  * The device certificate: the trust anchor a server pins at enrollment. Self-signed by the
@@ -43,6 +43,11 @@ export function wholeSecondNow(): Date {
   return new Date(Math.floor(Date.now() / 1000) * 1000);
 }
 
+/** notBefore for a certificate issued at `now` (see NOT_BEFORE_BACKDATE_MS). */
+export function backdated(now: Date): Date {
+  return new Date(now.getTime() - NOT_BEFORE_BACKDATE_MS);
+}
+
 export function deviceCertificateDays(opts: DeviceCertificateOptions | undefined): number {
   if (opts === undefined) return DEFAULT_DEVICE_CERT_DAYS;
   checkOptionKeys(opts, ['days'], 'certificate');
@@ -58,14 +63,14 @@ export async function issueDeviceCertificate(
   days: number,
 ): Promise<X509Certificate> {
   const name = deviceName(deviceIdOf(signer.rawPublicKey));
-  const notBefore = wholeSecondNow();
+  const now = wholeSecondNow();
   const der = await issueCertificate(
     {
       serial: randomSerial(),
       issuer: name,
       subject: name,
-      notBefore,
-      notAfter: new Date(notBefore.getTime() + days * DAY_MS),
+      notBefore: backdated(now),
+      notAfter: new Date(now.getTime() + days * DAY_MS),
       subjectKey: signer.rawPublicKey,
       issuerKey: signer.rawPublicKey,
       ca: true,

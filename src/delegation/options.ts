@@ -2,6 +2,30 @@ import { invalidArgument, received, shown } from '../errors';
 
 /** The longest a session certificate may live: a stolen session key is good until it expires. */
 export const MAX_SESSION_TTL_MS = 24 * 60 * 60 * 1000;
+/**
+ * The issuer writes notBefore this far in the past, so that a verifier whose clock is behind
+ * ours (TLS stacks and openssl have no skew setting) still accepts a fresh session. It gives a
+ * thief nothing: the key did not exist before it was issued, and notAfter is still issue time +
+ * ttl.
+ */
+export const NOT_BEFORE_BACKDATE_MS = 60_000;
+/** The longest notBefore..notAfter window a session certificate may have: the cap + backdate. */
+export const MAX_SESSION_WINDOW_MS = MAX_SESSION_TTL_MS + NOT_BEFORE_BACKDATE_MS;
+
+/** verifySessionCertificate's default tolerance for clocks that disagree. */
+export const DEFAULT_CLOCK_SKEW_MS = 60_000;
+const MAX_CLOCK_SKEW_MS = 10 * 60_000;
+
+export function clockSkew(input: unknown): number {
+  if (input === undefined) return DEFAULT_CLOCK_SKEW_MS;
+  if (input === 0) return 0;
+  const ms = parseDuration(input, 'clockSkew');
+  if (ms > MAX_CLOCK_SKEW_MS) {
+    throw invalidArgument(`clockSkew may be at most 10 minutes, not ${ms / 1000} s`);
+  }
+  return ms;
+}
+
 /** X.509 times have whole seconds, so nothing shorter can be written down. */
 export const MIN_SESSION_TTL_MS = 1000;
 
@@ -59,8 +83,8 @@ export const CLIENT_AUTH = NAMED_PURPOSES.clientAuth!;
 /** A purpose name or a dotted OID (your own, e.g. under your organisation's arc) as an OID. */
 export function purposeOid(purpose: unknown): string {
   if (typeof purpose === 'string') {
-    const named = NAMED_PURPOSES[purpose];
-    if (named) return named;
+    // Own properties only: "constructor" or "__proto__" are not purposes.
+    if (Object.hasOwn(NAMED_PURPOSES, purpose)) return NAMED_PURPOSES[purpose]!;
     if (
       /^[0-2](\.(0|[1-9]\d{0,9})){1,30}$/.test(purpose) &&
       !/^[01]\.([4-9]\d|\d{3,})/.test(purpose)

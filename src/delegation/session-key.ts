@@ -18,6 +18,7 @@ import {
   deviceName,
   randomSerial,
   wholeSecondNow,
+  backdated,
   type CertificateSigner,
 } from './device-certificate';
 import { CLIENT_AUTH, checkOptionKeys, parseDuration, purposeOid, sessionTtl } from './options';
@@ -83,9 +84,8 @@ export interface SessionKeyDescription {
   summary: string;
 }
 
+/** The public side of one key and its certificate: what stays after the key is dropped. */
 interface Session {
-  readonly privateKey: KeyObject;
-  readonly handle: SoftwareKeyHandle;
   readonly raw: Buffer;
   readonly publicKey: KeyObject;
   readonly certificate: X509Certificate;
@@ -94,6 +94,13 @@ interface Session {
   readonly notAfter: Date;
   /** notAfter in ms: the one comparison on the signing path. */
   readonly expiresAt: number;
+}
+
+/** The private side: held only while the session may sign, dropped whole at expiry and close(). */
+interface Live {
+  readonly session: Session;
+  readonly privateKey: KeyObject;
+  readonly handle: SoftwareKeyHandle;
 }
 
 interface Settings {
@@ -132,11 +139,12 @@ function settingsFrom(opts: DelegateOptions): Settings {
 /** After a failed renewal, try again this soon (or at half the time left, if that is sooner). */
 const RENEW_RETRY_MS = 5000;
 
-async function newSession(root: SessionRoot, s: Settings): Promise<Session> {
+async function newSession(root: SessionRoot, s: Settings): Promise<Live> {
   const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
   const raw = rawFromPublicKeyObject(publicKey);
-  const notBefore = wholeSecondNow();
-  const notAfter = new Date(notBefore.getTime() + s.ttlMs);
+  const now = wholeSecondNow();
+  const notBefore = backdated(now);
+  const notAfter = new Date(now.getTime() + s.ttlMs);
   const deviceCertificate = await root.deviceCertificate(notAfter);
   const der = await issueCertificate(
     {
@@ -153,9 +161,7 @@ async function newSession(root: SessionRoot, s: Settings): Promise<Session> {
     },
     (tbs) => root.signCertificate(tbs),
   );
-  return {
-    privateKey,
-    handle: new SoftwareKeyHandle(privateKey),
+  const session: Session = {
     raw,
     publicKey,
     certificate: new X509(der),
@@ -164,7 +170,14 @@ async function newSession(root: SessionRoot, s: Settings): Promise<Session> {
     notAfter,
     expiresAt: notAfter.getTime(),
   };
+  return { session, privateKey, handle: new SoftwareKeyHandle(privateKey) };
 }
+
+/**
+ * A session nobody closed and nobody holds is collected: the store's close() and the timers
+ * reach it only through a WeakRef, and this takes its close() hook off the store once it is gone.
+ */
+const forgotten = new FinalizationRegistry<() => void>((unregister) => unregister());
 
 /**
  * A short-lived software key certified by a device key. Signs like a DeviceKey (DER or P1363,
@@ -176,8 +189,8 @@ export class SessionKey {
   readonly #root: SessionRoot;
   readonly #settings: Settings;
   /** The current key and certificate; undefined once dropped (expiry, close()). */
-  #session: Session | undefined;
-  /** What describe() and the accessors show after the key is gone. */
+  #live: Live | undefined;
+  /** What describe() and the accessors show, also after the key is gone: no private key. */
   #last: Session;
   #closed = false;
   #renewing: Promise<void> | undefined;
@@ -185,12 +198,14 @@ export class SessionKey {
   #expiryTimer: NodeJS.Timeout | undefined;
   #unregister: (() => void) | undefined;
 
-  private constructor(root: SessionRoot, settings: Settings, session: Session) {
+  private constructor(root: SessionRoot, settings: Settings, live: Live) {
     this.#root = root;
     this.#settings = settings;
-    this.#session = session;
-    this.#last = session;
-    this.#unregister = root.life.onClose(() => this.close());
+    this.#live = live;
+    this.#last = live.session;
+    const self = new WeakRef(this);
+    this.#unregister = root.life.onClose(() => self.deref()?.close());
+    forgotten.register(this, this.#unregister, this);
     this.#schedule();
   }
 
@@ -198,10 +213,10 @@ export class SessionKey {
   static async issue(root: SessionRoot, opts: DelegateOptions): Promise<SessionKey> {
     if (opts === undefined) throw invalidArgument('delegate needs options, at least { ttl }');
     const settings = settingsFrom(opts);
-    const session = await newSession(root, settings);
+    const live = await newSession(root, settings);
     // The store may have closed while the device key signed: it would drop this at once.
     root.life.assertOpen();
-    return new SessionKey(root, settings, session);
+    return new SessionKey(root, settings, live);
   }
 
   /** The current public key. It changes when the key renews. */
@@ -229,7 +244,7 @@ export class SessionKey {
 
   /** True once the current certificate's validity has ended (or the key was closed). */
   get expired(): boolean {
-    return this.#session === undefined || Date.now() >= this.#session.expiresAt;
+    return this.#live === undefined || Date.now() >= this.#live.session.expiresAt;
   }
 
   /** The purpose's OID (clientAuth is in every session certificate as well). */
@@ -304,8 +319,8 @@ export class SessionKey {
       try {
         const next = await newSession(this.#root, this.#settings);
         if (this.#closed) return;
-        this.#session = next;
-        this.#last = next;
+        this.#live = next;
+        this.#last = next.session;
         this.#schedule();
       } finally {
         this.#renewing = undefined;
@@ -347,10 +362,11 @@ export class SessionKey {
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
-    this.#session = undefined;
+    this.#live = undefined;
     clearTimeout(this.#renewTimer);
     clearTimeout(this.#expiryTimer);
     this.#unregister?.();
+    forgotten.unregister(this);
   }
 
   [inspect.custom](): string {
@@ -358,9 +374,9 @@ export class SessionKey {
     return `SessionKey { root: '${alias}' (${tier}), notAfter: '${this.#last.notAfter.toISOString()}', state: '${this.describe().state}' }`;
   }
 
-  #usable(): Session {
-    const s = this.#session;
-    if (s !== undefined && Date.now() < s.expiresAt) return s;
+  #usable(): Live {
+    const s = this.#live;
+    if (s !== undefined && Date.now() < s.session.expiresAt) return s;
     if (this.#closed) throw closedError();
     throw new KeystoreError(
       'E_SESSION_EXPIRED',
@@ -371,11 +387,14 @@ export class SessionKey {
 
   /** Timers for the current session: drop it at expiry, renew it ahead of that. */
   #schedule(delayRenewMs?: number): void {
-    const s = this.#session;
+    const s = this.#live?.session;
     if (s === undefined) return;
+    // The timers hold the session only weakly, so that an unreferenced one can be collected.
+    const self = new WeakRef(this);
     clearTimeout(this.#expiryTimer);
     this.#expiryTimer = setTimeout(() => {
-      if (this.#session === s) this.#session = undefined;
+      const me = self.deref();
+      if (me) me.#expire(s);
     }, s.expiresAt - Date.now());
     this.#expiryTimer.unref();
     if (!this.#settings.renew) return;
@@ -383,17 +402,26 @@ export class SessionKey {
     const at = delayRenewMs ?? s.expiresAt - this.#settings.renewBeforeMs - Date.now();
     this.#renewTimer = setTimeout(
       () => {
-        this.renew().catch((err: unknown) => {
-          this.#settings.onRenewError?.(err);
-          const left = s.expiresAt - Date.now();
-          if (!this.#closed && this.#session === s && left > 0) {
-            this.#schedule(Math.min(RENEW_RETRY_MS, Math.floor(left / 2)));
-          }
-        });
+        const me = self.deref();
+        if (me) me.#renewInBackground(s);
       },
       Math.max(0, at),
     );
     this.#renewTimer.unref();
+  }
+
+  #expire(s: Session): void {
+    if (this.#live?.session === s) this.#live = undefined;
+  }
+
+  #renewInBackground(s: Session): void {
+    this.renew().catch((err: unknown) => {
+      this.#settings.onRenewError?.(err);
+      const left = s.expiresAt - Date.now();
+      if (!this.#closed && this.#live?.session === s && left > 0) {
+        this.#schedule(Math.min(RENEW_RETRY_MS, Math.floor(left / 2)));
+      }
+    });
   }
 }
 

@@ -2,12 +2,28 @@ import { X509Certificate, type KeyObject } from 'node:crypto';
 import { KeystoreError, invalidArgument, received } from '../errors';
 import { deviceIdOf } from '../identity';
 import { parsePeerPublicKey, publicKeyObjectFromRaw, type PublicKeyInput } from '../crypto/p256';
-import { CLIENT_AUTH, MAX_SESSION_TTL_MS, checkOptionKeys, purposeOid } from './options';
+import {
+  CertificateReadError,
+  EXTENSION_OID,
+  readBasicConstraints,
+  readCertificate,
+  readKeyUsage,
+  type ReadCertificate,
+} from '../crypto/x509-read';
+import {
+  CLIENT_AUTH,
+  MAX_SESSION_WINDOW_MS,
+  checkOptionKeys,
+  clockSkew,
+  purposeOid,
+} from './options';
 
 /**
  * The server's side: is this session certificate one that this device key issued, valid now,
- * for this purpose? Every check on the certificates themselves is node:crypto's X509Certificate
- * (OpenSSL's X509_verify and X509_check_issued), none of it parsed by hand here.
+ * for this purpose? Signatures and issuers are node:crypto's X509Certificate (OpenSSL's
+ * X509_verify and X509_check_issued). What it reads leniently or not at all, the times, the
+ * signature algorithm and the extensions, src/crypto/x509-read.ts reads strictly from the DER,
+ * so that anything unreadable fails closed.
  */
 
 export type CertificateInput = string | Buffer | X509Certificate;
@@ -21,6 +37,11 @@ export interface VerifySessionOptions {
   purpose?: string;
   /** The time to check validity at. Default now. */
   at?: Date;
+  /**
+   * How far this machine's clock may be from the issuer's: milliseconds or a duration ("30s"),
+   * 0 to 10 minutes. Both ends of each validity window are widened by it. Default 60 s.
+   */
+  clockSkew?: number | string;
 }
 
 export interface VerifiedSession {
@@ -39,6 +60,8 @@ export interface VerifiedSession {
 /** The checks, in the order they run; E_CERTIFICATE_INVALID's `check` is one of them. */
 export type SessionCheck =
   | 'format'
+  | 'algorithm'
+  | 'extensions'
   | 'device-certificate'
   | 'constraints'
   | 'issuer'
@@ -65,21 +88,83 @@ function parseCertificate(input: unknown, what: string): X509Certificate {
   }
 }
 
-function dateOf(text: string): Date {
-  return new Date(text);
+/** Reads what node's X509Certificate reads leniently: times, algorithm, extensions (RFC 5280). */
+function strictlyRead(cert: X509Certificate, what: string): ReadCertificate {
+  try {
+    return readCertificate(cert.raw);
+  } catch (err) {
+    if (err instanceof CertificateReadError) throw failed(err.check, `${what}: ${err.message}`);
+    throw err;
+  }
 }
 
-function checkValidity(cert: X509Certificate, at: Date, what: string): void {
-  const from = dateOf(cert.validFrom);
-  const to = dateOf(cert.validTo);
-  if (at < from) throw failed('validity', `${what} is not valid before ${from.toISOString()}`);
-  if (at > to) throw failed('validity', `${what} expired at ${to.toISOString()}`);
+const KNOWN_EXTENSIONS = new Set<string>(Object.values(EXTENSION_OID));
+const DIGITAL_SIGNATURE = 0;
+const KEY_CERT_SIGN = 5;
+
+interface Profile {
+  ca: boolean;
+  pathLen?: number;
+  keyUsage: Set<number>;
+}
+
+/**
+ * The extensions both kinds of certificate must get right: no unknown critical one (RFC 5280
+ * §4.2), keyUsage present with digitalSignature, and keyCertSign exactly when basicConstraints
+ * says CA (§4.2.1.3, §4.2.1.9).
+ */
+function profileOf(read: ReadCertificate, what: string): Profile {
+  const byOid = new Map(read.extensions.map((e) => [e.oid, e]));
+  for (const e of read.extensions) {
+    if (e.critical && !KNOWN_EXTENSIONS.has(e.oid)) {
+      throw failed('extensions', `${what} has an unknown critical extension ${e.oid}`);
+    }
+  }
+  let basic: { ca: boolean; pathLen?: number } = { ca: false };
+  const ku = byOid.get(EXTENSION_OID.keyUsage);
+  const bc = byOid.get(EXTENSION_OID.basicConstraints);
+  let keyUsage: Set<number>;
+  try {
+    if (bc) basic = readBasicConstraints(bc.value);
+    if (!ku) throw failed('constraints', `${what} has no keyUsage extension`);
+    keyUsage = readKeyUsage(ku.value);
+  } catch (err) {
+    if (err instanceof CertificateReadError) throw failed(err.check, `${what}: ${err.message}`);
+    throw err;
+  }
+  if (!keyUsage.has(DIGITAL_SIGNATURE)) {
+    throw failed('constraints', `${what}'s keyUsage lacks digitalSignature`);
+  }
+  if (keyUsage.has(KEY_CERT_SIGN) && !basic.ca) {
+    throw failed('constraints', `${what} allows keyCertSign but basicConstraints does not say CA`);
+  }
+  if (basic.ca && !keyUsage.has(KEY_CERT_SIGN)) {
+    throw failed('constraints', `${what} is a CA whose keyUsage lacks keyCertSign`);
+  }
+  if (basic.ca && !bc?.critical) {
+    throw failed('constraints', `${what}'s basicConstraints must be critical in a CA certificate`);
+  }
+  return { ...basic, keyUsage };
+}
+
+function checkValidity(read: ReadCertificate, at: Date, skewMs: number, what: string): void {
+  const t = at.getTime();
+  if (read.notAfter < read.notBefore) {
+    throw failed('validity', `${what} ends before it begins`);
+  }
+  if (t < read.notBefore.getTime() - skewMs) {
+    throw failed('validity', `${what} is not valid before ${read.notBefore.toISOString()}`);
+  }
+  if (t > read.notAfter.getTime() + skewMs) {
+    throw failed('validity', `${what} expired at ${read.notAfter.toISOString()}`);
+  }
 }
 
 /** The device key and how to check that it issued `session`. */
 function deviceSide(
   opts: VerifySessionOptions,
   at: Date,
+  skewMs: number,
 ): { key: KeyObject; deviceId: string; issued: (session: X509Certificate) => boolean } {
   if ((opts.deviceCertificate === undefined) === (opts.devicePublicKey === undefined)) {
     throw invalidArgument('give exactly one of deviceCertificate and devicePublicKey');
@@ -95,54 +180,72 @@ function deviceSide(
     };
   }
   const device = parseCertificate(opts.deviceCertificate, 'the device certificate');
-  // The key first: node aborts on some malformed EC keys once asked about them (DESIGN §8).
+  const what = 'the device certificate';
+  const read = strictlyRead(device, what);
+  // The key before node is asked anything: it aborts on some malformed EC keys (DESIGN §8).
   let raw: Buffer;
   try {
     raw = parsePeerPublicKey(device.publicKey, 'the device certificate key');
   } catch {
     throw failed('device-certificate', 'the device certificate does not hold a P-256 key');
   }
+  const profile = profileOf(read, what);
+  if (!profile.ca || profile.pathLen !== 0) {
+    throw failed(
+      'device-certificate',
+      'the device certificate is not a CA certificate with pathLenConstraint 0',
+    );
+  }
   // X509_check_issued on itself: self-issued, and its keyUsage allows certificate signing.
-  if (!device.ca || !device.checkIssued(device) || !device.verify(device.publicKey)) {
+  if (!device.checkIssued(device) || !device.verify(device.publicKey)) {
     throw failed(
       'device-certificate',
       'the device certificate is not a self-signed CA certificate allowed to sign certificates',
     );
   }
-  checkValidity(device, at, 'the device certificate');
+  checkValidity(read, at, skewMs, what);
   return { key: device.publicKey, deviceId: deviceIdOf(raw), issued: (s) => s.checkIssued(device) };
 }
 
 /**
  * Checks a session certificate against the device that should have issued it: format, the
- * device certificate's own constraints, end-entity constraints, issuer (name, key identifier,
- * keyCertSign), the device key's signature, the validity window (at most 24 h long), and the
- * purpose. Returns the session's public key, or throws E_CERTIFICATE_INVALID with `check` naming
- * the first check that failed. A chain (session then device, PEM) may be passed: its first
- * certificate is the session's.
+ * signature algorithm (ecdsa-with-SHA256 only), the extensions (no unknown critical one, no
+ * duplicate), the device certificate's own profile (self-signed CA, pathLenConstraint 0,
+ * keyCertSign), the session's profile (not a CA, digitalSignature), issuer (name, key identifier,
+ * keyCertSign), the device key's signature, the validity window read strictly from the DER (at
+ * most 24 h long, widened by `clockSkew` at both ends), and the purpose. Returns the session's
+ * public key, or throws E_CERTIFICATE_INVALID with `check` naming the first check that failed. A
+ * chain (session then device, PEM) may be passed: its first certificate is the session's.
  */
 export function verifySessionCertificate(
   sessionCertificate: CertificateInput,
   opts: VerifySessionOptions,
 ): VerifiedSession {
-  checkOptionKeys(opts, ['deviceCertificate', 'devicePublicKey', 'purpose', 'at'], 'verifySession');
+  checkOptionKeys(
+    opts,
+    ['deviceCertificate', 'devicePublicKey', 'purpose', 'at', 'clockSkew'],
+    'verifySession',
+  );
   const at = opts.at ?? new Date();
   if (!(at instanceof Date) || Number.isNaN(at.getTime()))
     throw invalidArgument('at must be a Date');
+  const skewMs = clockSkew(opts.clockSkew);
   const purpose = purposeOid(opts.purpose ?? 'clientAuth');
   const session = parseCertificate(sessionCertificate, 'the session certificate');
-  const device = deviceSide(opts, at);
-  if (session.ca) throw failed('constraints', 'the session certificate is a CA certificate');
+  const what = 'the session certificate';
+  const read = strictlyRead(session, what);
+  const device = deviceSide(opts, at, skewMs);
+  const profile = profileOf(read, what);
+  if (profile.ca) throw failed('constraints', 'the session certificate is a CA certificate');
   if (!device.issued(session)) {
     throw failed('issuer', `the session certificate was not issued by device ${device.deviceId}`);
   }
   if (!session.verify(device.key)) {
     throw failed('signature', `the device key ${device.deviceId} did not sign it`);
   }
-  checkValidity(session, at, 'the session certificate');
-  const notBefore = dateOf(session.validFrom);
-  const notAfter = dateOf(session.validTo);
-  if (notAfter.getTime() - notBefore.getTime() > MAX_SESSION_TTL_MS) {
+  checkValidity(read, at, skewMs, what);
+  const { notBefore, notAfter } = read;
+  if (notAfter.getTime() - notBefore.getTime() > MAX_SESSION_WINDOW_MS) {
     throw failed('constraints', 'its validity is longer than 24 h, more than a session may have');
   }
   const eku = session.keyUsage ?? [];

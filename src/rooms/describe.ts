@@ -46,8 +46,19 @@ export async function describeStore(
     initialized: identity !== undefined,
     ...(identity ? { identity } : {}),
     keys,
+    keyUsage: KEY_USAGE_STATEMENT,
   };
 }
+
+/** docs/delegation.md, "Key usage", in one paragraph. */
+export const KEY_USAGE_STATEMENT =
+  'Device and session certificates are signed by a certifying key kept for each key ' +
+  '(certifying/<alias>.json), never by the key that signs what callers give it: its sign() and ' +
+  'ecdh() refuse (E_KEY_USAGE), and its usage is bound to its material (the AAD on ' +
+  "encrypted-file, the key's public area on tpm2; on the macOS and Windows tiers only the " +
+  'record states it, so there editing files can still change it), so no app and no CLI `sign` can be used as a ' +
+  'signing oracle to mint certificates. It does not stop code running as this user from ' +
+  'driving the TPM (or reading the key file and passphrase) with the key material directly.';
 
 /** Keys whose own material gives less than their tier claims: tpm2 keys an earlier release imported. */
 function keysBelowTheirTier(keys: KeyInfo[]): string[] {

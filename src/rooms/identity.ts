@@ -75,6 +75,8 @@ export class IdentityRoom {
         key.createdAt,
       );
       try {
+        // Its certifying key now, so that the first certificate() needs no lock (keys.ts).
+        await this.#keys.createCertifyingLocked(key);
         await this.#commit(identity, force);
       } catch (err) {
         // The key is no one's identity: take it back, so a failed init leaves the old state.

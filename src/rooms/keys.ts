@@ -24,7 +24,10 @@ import {
   writeKeyRecord,
   type StoredKeyRecord,
 } from '../store/key-records';
-import { keyFile, validateName } from '../store/paths';
+import { certifyingKeyFile, keyFile, validateName } from '../store/paths';
+
+/** What a certifying key is made for: a key's alias and tier. */
+type CertifiedKey = Pick<KeyRecord, 'alias' | 'tier'>;
 
 /** Aliases of identity keys: made by init, never by createKey. */
 export const IDENTITY_PREFIX = 'identity-';
@@ -47,6 +50,8 @@ function validateUserAlias(alias: unknown): string {
 export class KeyRoom {
   readonly #ctx: StoreContext;
   readonly #loaded = new Map<string, Promise<DeviceKey>>();
+  /** Certifying keys by the alias of the key they certify for. */
+  readonly #certifying = new Map<string, Promise<DeviceKey>>();
 
   constructor(ctx: StoreContext) {
     this.#ctx = ctx;
@@ -163,22 +168,11 @@ export class KeyRoom {
       });
     }
     const backend = await this.#ctx.backend(tier);
-    const header = {
-      alias,
-      tier: backend.tier,
-      algorithm: 'ECDSA-P256' as const,
-      createdAt: new Date().toISOString(),
-      storeId: await this.#ctx.storeIdLocked(),
-    };
-    const generated = await make(backend, header);
-    const record: KeyRecord = {
-      ...header,
-      publicKey: generated.publicKey,
-      backendData: generated.backendData,
-      ...(generated.sideFile ? { sideFile: generated.sideFile } : {}),
-    };
-    await writeKeyRecord(file, record);
-    const key = this.#deviceKey(record, backend, generated.handle);
+    // A certifying key left by an earlier key of this alias (a crash between the two deletions
+    // in deleteLocked) must not certify for the new one: servers enrolled it for the old key.
+    await this.#deleteCertifyingLocked(alias);
+    const { record, handle } = await this.#generate(file, backend, { alias }, make);
+    const key = this.#deviceKey(record, backend, handle);
     this.#loaded.set(alias, Promise.resolve(key));
     return key;
   }
@@ -206,6 +200,95 @@ export class KeyRoom {
     }
     const backend = record ? await this.#ctx.backendIfUsable(record.tier) : undefined;
     if (backend && record) await backend.destroyKey(record);
+    await this.#deleteCertifyingLocked(alias);
+  }
+
+  /** The certifying key goes with the key it certified for. */
+  async #deleteCertifyingLocked(alias: string): Promise<void> {
+    this.#certifying.delete(alias);
+    const file = certifyingKeyFile(this.#ctx.paths, alias);
+    const record = await readKeyRecord(file, alias).catch(() => undefined);
+    await removeFileDurable(file);
+    for (const suffix of SIDE_FILE_SUFFIXES) {
+      await removeFileDurable(sideFilePath(this.#ctx.paths.certifyingDir, alias, suffix));
+    }
+    const backend = record ? await this.#ctx.backendIfUsable(record.tier) : undefined;
+    if (backend && record) await backend.destroyKey(record);
+  }
+
+  /**
+   * The certifying key of key `alias` (whose record is `of`): loaded, or made in the same tier
+   * under the store lock on first use. Stores made before certifying keys existed get theirs
+   * this way (CHANGELOG).
+   */
+  certifying(of: CertifiedKey): Promise<DeviceKey> {
+    let key = this.#certifying.get(of.alias);
+    if (!key) {
+      key = this.#loadCertifying(of, false).catch((err: unknown) => {
+        if ((err as KeystoreError).code !== 'E_NOT_FOUND') throw err;
+        return this.#ctx.locked(() => this.#loadCertifying(of, true));
+      });
+      this.#certifying.set(of.alias, key);
+      key.catch(() => this.#certifying.delete(of.alias));
+    }
+    return key;
+  }
+
+  /** Made at init for the identity key; the caller holds the store lock. */
+  async createCertifyingLocked(of: CertifiedKey): Promise<void> {
+    const key = this.#loadCertifying(of, true);
+    this.#certifying.set(of.alias, key);
+    await key;
+  }
+
+  async #loadCertifying(of: CertifiedKey, create: boolean): Promise<DeviceKey> {
+    const file = certifyingKeyFile(this.#ctx.paths, of.alias);
+    let stored: StoredKeyRecord | undefined;
+    try {
+      stored = await readKeyRecord(file, of.alias);
+    } catch (err) {
+      if ((err as KeystoreError).code !== 'E_NOT_FOUND' || !create) throw err;
+    }
+    if (stored) {
+      await this.checkBinding(file, stored);
+      if (stored.usage !== 'certify' || stored.tier !== of.tier) {
+        throw new KeystoreError('E_CORRUPT', `${file} is not a certifying key of "${of.alias}"`, {
+          path: file,
+        });
+      }
+      const record = await readSideFile(file, stored);
+      const backend = await this.#ctx.backend(record.tier);
+      return new DeviceKey(record, backend, await backend.loadKey(record, file), this.#ctx.life);
+    }
+    const backend = await this.#ctx.backend(of.tier);
+    const made = await this.#generate(file, backend, { alias: of.alias, usage: 'certify' });
+    return new DeviceKey(made.record, backend, made.handle, this.#ctx.life);
+  }
+
+  /** Make a key in `backend` and write its record to `file`; the caller holds the store lock. */
+  async #generate(
+    file: string,
+    backend: Backend,
+    what: Pick<NewKeyHeader, 'alias' | 'usage'>,
+    make: (backend: Backend, header: NewKeyHeader) => Promise<GeneratedKey> = (b, header) =>
+      b.generateKey(header),
+  ): Promise<{ record: KeyRecord; handle: GeneratedKey['handle'] }> {
+    const header: NewKeyHeader = {
+      ...what,
+      tier: backend.tier,
+      algorithm: 'ECDSA-P256',
+      createdAt: new Date().toISOString(),
+      storeId: await this.#ctx.storeIdLocked(),
+    };
+    const generated = await make(backend, header);
+    const record: KeyRecord = {
+      ...header,
+      publicKey: generated.publicKey,
+      backendData: generated.backendData,
+      ...(generated.sideFile ? { sideFile: generated.sideFile } : {}),
+    };
+    await writeKeyRecord(file, record);
+    return { record, handle: generated.handle };
   }
 
   /** Identity keys left by an earlier identity or by an init that crashed before its commit. */
@@ -217,6 +300,7 @@ export class KeyRoom {
 
   forgetAll(): void {
     this.#loaded.clear();
+    this.#certifying.clear();
   }
 
   async #load(alias: string): Promise<DeviceKey> {
@@ -227,6 +311,14 @@ export class KeyRoom {
   }
 
   #deviceKey(record: KeyRecord, backend: Backend, handle: GeneratedKey['handle']): DeviceKey {
-    return new DeviceKey(record, backend, handle, this.#ctx.life);
+    if (record.usage === 'certify') {
+      // Only certifying/ holds certifying keys: one in keys/ was moved there by hand.
+      throw new KeystoreError(
+        'E_CORRUPT',
+        `key "${record.alias}" is a certifying key, which is kept in ${this.#ctx.paths.certifyingDir}`,
+        { path: keyFile(this.#ctx.paths, record.alias) },
+      );
+    }
+    return new DeviceKey(record, backend, handle, this.#ctx.life, () => this.certifying(record));
   }
 }

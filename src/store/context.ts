@@ -197,7 +197,7 @@ async function exists(file: string): Promise<boolean> {
  * was left by a writer that died (kill -9, power loss) before its rename: remove it.
  */
 async function sweepStaleTempFiles(paths: StorePaths): Promise<void> {
-  for (const dir of [paths.dir, paths.keysDir, paths.secretsDir, paths.sealingDir]) {
+  for (const dir of storeDirs(paths)) {
     const names = await fsp.readdir(dir).catch(() => [] as string[]);
     for (const name of names) {
       // The lock's own temp files (.lock.*) belong to processes waiting for it: leave them.
@@ -218,7 +218,7 @@ async function sweepStaleTempFiles(paths: StorePaths): Promise<void> {
  * the store is again one where every side file has its record.
  */
 async function sweepOrphanSideFiles(paths: StorePaths): Promise<void> {
-  for (const dir of [paths.keysDir, paths.sealingDir]) {
+  for (const dir of [paths.keysDir, paths.sealingDir, paths.certifyingDir]) {
     const names = await fsp.readdir(dir).catch(() => [] as string[]);
     const records = new Set(names.filter((n) => n.endsWith('.json')).map((n) => n.slice(0, -5)));
     for (const name of names) {
@@ -230,8 +230,13 @@ async function sweepOrphanSideFiles(paths: StorePaths): Promise<void> {
   }
 }
 
+/** The directories a store is made of. */
+function storeDirs(paths: StorePaths): string[] {
+  return [paths.dir, paths.keysDir, paths.secretsDir, paths.sealingDir, paths.certifyingDir];
+}
+
 async function ensureStoreDirs(paths: StorePaths): Promise<void> {
-  for (const dir of [paths.dir, paths.keysDir, paths.secretsDir, paths.sealingDir]) {
+  for (const dir of storeDirs(paths)) {
     const created = !(await exists(dir));
     await ensureDir(dir, DIR_MODE);
     if (created) {

@@ -56,8 +56,14 @@ export function keyAad(header: KeyHeader, binding: { [key: string]: Json } = {})
       publicKey: header.publicKey.toString('base64url'),
       createdAt: header.createdAt,
       ...storeIdOf(header),
+      ...usageOf(header),
     }),
   );
+}
+
+/** Only certifying keys name their usage, so general keys keep the AAD and record they had. */
+function usageOf(header: { usage?: 'certify' }): { usage?: 'certify' } {
+  return header.usage === 'certify' ? { usage: 'certify' } : {};
 }
 
 function storeIdOf(header: { storeId?: string }): { storeId?: string } {
@@ -114,6 +120,7 @@ export async function writeKeyRecord(file: string, record: KeyRecord): Promise<v
     publicKey: record.publicKey.toString('base64url'),
     createdAt: record.createdAt,
     ...storeIdOf(requireStoreId(record, file)),
+    ...usageOf(record),
     backendData: record.backendData,
     ...(side ? { sideFile: { suffix: side.suffix, sha256: sha256Hex(side.bytes) } } : {}),
   });
@@ -198,6 +205,9 @@ export async function readKeyRecord(file: string, expectedAlias: string): Promis
     publicKey,
     createdAt: r.string('createdAt', ISO_DATE),
     ...(version === KEY_VERSION ? { storeId: r.string('storeId', STORE_ID_RE) } : {}),
+    ...(version === KEY_VERSION && body.usage !== undefined
+      ? { usage: r.literal('usage', 'certify') }
+      : {}),
     ...sideFileOf(r, body, version, tier, alias, file),
   };
 }

@@ -15,6 +15,8 @@ export interface StorePaths {
   storeNext: string;
   /** One sealing key per tier, `<tier>.json` (and its side file): sealed secrets derive from it. */
   sealingDir: string;
+  /** Each key's certifying key, `<alias>.json` (and its side file): see DeviceKey.certifyingKey. */
+  certifyingDir: string;
   /** The encrypted-file tier's wrapped data key and KDF parameters. */
   fileMaster: string;
   /** The default passphrase file, or DEVICE_KEYSTORE_PASSPHRASE_FILE. */
@@ -52,6 +54,7 @@ export function storePaths(dir: string): StorePaths {
     storeFile: path.join(abs, 'store.json'),
     storeNext: path.join(abs, 'store.next.json'),
     sealingDir: path.join(abs, 'sealing'),
+    certifyingDir: path.join(abs, 'certifying'),
     fileMaster: path.join(abs, 'file-master.json'),
     passphraseFile,
     passphraseNext: `${passphraseFile}.next`,
@@ -77,6 +80,11 @@ export function validateName(kind: 'alias' | 'secret name', name: unknown): stri
 
 export function keyFile(paths: StorePaths, alias: string): string {
   return path.join(paths.keysDir, `${alias}.json`);
+}
+
+/** The record of the certifying key that certifies for key `alias`. */
+export function certifyingKeyFile(paths: StorePaths, alias: string): string {
+  return path.join(paths.certifyingDir, `${alias}.json`);
 }
 
 export function secretFile(paths: StorePaths, name: string): string {

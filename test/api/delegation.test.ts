@@ -53,6 +53,8 @@ let other: ApiStore;
 let device: DeviceKey;
 let otherDevice: DeviceKey;
 let deviceCert: X509Certificate;
+/** The identity's certifying key: the key in the device certificate (DeviceKey.certifyingKey). */
+let certifier: DeviceKey;
 let session: SessionKey;
 
 beforeAll(async () => {
@@ -60,6 +62,7 @@ beforeAll(async () => {
   other = await openApiStore({ keys: ['device'] });
   device = await store.ks.getKey('device');
   otherDevice = await other.ks.getKey('device');
+  certifier = await device.certifyingKey();
   deviceCert = await device.certificate({ days: 30 });
   session = await device.delegate({ ttl: '10m', purpose: CUSTOM_PURPOSE });
 });
@@ -71,21 +74,23 @@ afterAll(async () => {
 
 describe('the device certificate', () => {
   it('is a self-signed v3 CA certificate for pathlen 0, subject CN = the deviceId', () => {
-    const id = deviceIdOfKey(device);
+    const id = deviceIdOfKey(certifier);
     expect(subjectCn(deviceCert)).toBe(id);
     expect(deviceCert.subject).toBe(deviceCert.issuer);
     expect(deviceCert.ca).toBe(true);
     expect(deviceCert.checkIssued(deviceCert)).toBe(true);
-    expect(deviceCert.verify(device.publicKey)).toBe(true);
+    expect(deviceCert.verify(certifier.publicKey)).toBe(true);
     expect(deviceCert.verify(otherDevice.publicKey)).toBe(false);
     expect(deviceCert.publicKey.export({ format: 'der', type: 'spki' })).toEqual(
-      device.exportPublicKey('spki'),
+      certifier.exportPublicKey('spki'),
     );
+    // Not the general-purpose key's: that one signs caller data (issue 18).
+    expect(deviceCert.verify(device.publicKey)).toBe(false);
     const hex = hexOf(deviceCert);
     expect(hex).toContain(EXTENSION_DER.caPathlen0);
     expect(hex).toContain(EXTENSION_DER.keyCertSignAndDigitalSignature);
     // SKI and AKI both carry the RFC 5280 method-1 key identifier.
-    const keyId = expectedKeyId(device.exportPublicKey('spki'));
+    const keyId = expectedKeyId(certifier.exportPublicKey('spki'));
     expect(hex).toContain(`0603551d0e04160414${keyId}`);
     expect(hex).toContain(`0603551d23041830168014${keyId}`);
   });
@@ -93,11 +98,12 @@ describe('the device certificate', () => {
   it('is valid from now for the days asked, with a positive random serial', async () => {
     const from = new Date(deviceCert.validFrom).getTime();
     const to = new Date(deviceCert.validTo).getTime();
-    expect(Math.abs(from - Date.now())).toBeLessThan(60_000);
-    expect(to - from).toBe(30 * 86_400_000);
+    expect(Math.abs(from + 60_000 - Date.now())).toBeLessThan(60_000);
+    // notBefore is written a minute early (NOT_BEFORE_BACKDATE_MS), for clocks that lag.
+    expect(to - from).toBe(30 * 86_400_000 + 60_000);
     const again = await device.certificate();
     expect(new Date(again.validTo).getTime() - new Date(again.validFrom).getTime()).toBe(
-      365 * 86_400_000,
+      365 * 86_400_000 + 60_000,
     );
     expect(again.serialNumber).not.toBe(deviceCert.serialNumber);
     expect(Number.parseInt(deviceCert.serialNumber[0]!, 16)).toBeLessThan(8);
@@ -122,16 +128,18 @@ describe('a session key', () => {
     const cert = session.certificate;
     expect(cert.ca).toBe(false);
     expect(cert.checkIssued(deviceCert)).toBe(true);
-    expect(cert.verify(device.publicKey)).toBe(true);
+    expect(cert.verify(certifier.publicKey)).toBe(true);
     expect(cert.keyUsage).toEqual(expect.arrayContaining([CUSTOM_PURPOSE, CLIENT_AUTH]));
-    expect(subjectCn(cert)).toBe(deviceIdOfKey(device));
+    expect(subjectCn(cert)).toBe(deviceIdOfKey(certifier));
     const hex = hexOf(cert);
     expect(hex).toContain(EXTENSION_DER.endEntity);
     expect(hex).toContain(EXTENSION_DER.digitalSignatureOnly);
-    expect(hex).toContain(`0603551d23041830168014${expectedKeyId(device.exportPublicKey('spki'))}`);
+    expect(hex).toContain(
+      `0603551d23041830168014${expectedKeyId(certifier.exportPublicKey('spki'))}`,
+    );
     const from = new Date(cert.validFrom).getTime();
-    expect(new Date(cert.validTo).getTime() - from).toBe(10 * 60_000);
-    expect(session.notAfter.getTime() - session.notBefore.getTime()).toBe(10 * 60_000);
+    expect(new Date(cert.validTo).getTime() - from).toBe(11 * 60_000);
+    expect(session.notAfter.getTime() - session.notBefore.getTime()).toBe(11 * 60_000);
     expect(cert.publicKey.export({ format: 'der', type: 'spki' })).toEqual(
       session.publicKey.export({ format: 'der', type: 'spki' }),
     );
@@ -141,7 +149,7 @@ describe('a session key', () => {
     const der = session.certificateChain('der');
     expect(der).toHaveLength(2);
     expect(der[0]).toEqual(Buffer.from(session.certificate.raw));
-    expect(new X509Certificate(der[1]!).verify(device.publicKey)).toBe(true);
+    expect(new X509Certificate(der[1]!).verify(certifier.publicKey)).toBe(true);
     const pem = session.certificateChain();
     expect(pem.match(/-----BEGIN CERTIFICATE-----/g)).toHaveLength(2);
     expect(new X509Certificate(pem).raw).toEqual(session.certificate.raw);
@@ -189,7 +197,7 @@ describe('a session key', () => {
         alias: 'device',
         tier: 'encrypted-file',
         hardwareBacked: false,
-        deviceId: deviceIdOfKey(device),
+        deviceId: deviceIdOfKey(certifier),
       },
     });
     expect(d.extendedKeyUsage).toEqual([CUSTOM_PURPOSE, CLIENT_AUTH]);
@@ -245,7 +253,7 @@ describe('a session key', () => {
       );
     }
     const day = await device.delegate({ ttl: '24h', purpose: 'codeSigning' });
-    expect(day.notAfter.getTime() - day.notBefore.getTime()).toBe(86_400_000);
+    expect(day.notAfter.getTime() - day.notBefore.getTime()).toBe(86_400_000 + 60_000);
     expect(day.certificate.keyUsage).toEqual(['1.3.6.1.5.5.7.3.3', CLIENT_AUTH]);
     day.close();
   });
@@ -260,7 +268,7 @@ describe('a session key', () => {
     await expectCode(() => s.exportPrivateKey(), 'E_SESSION_EXPIRED');
     expect(s.describe().state).toBe('expired');
     // Public material stays readable, as a KeyObject's would.
-    expect(s.certificate.verify(device.publicKey)).toBe(true);
+    expect(s.certificate.verify(certifier.publicKey)).toBe(true);
   });
 
   it('refuses at expiry even when a busy event loop has not run the drop timer yet', async () => {
@@ -293,7 +301,7 @@ describe('a session key', () => {
     }
     expect(keys.size).toBeGreaterThanOrEqual(2);
     expect(s.certificate.serialNumber).not.toBe(firstSerial);
-    expect(s.certificate.verify(device.publicKey)).toBe(true);
+    expect(s.certificate.verify(certifier.publicKey)).toBe(true);
     expect(s.describe()).toMatchObject({ state: 'active', autoRenew: true });
     s.close();
   });
@@ -361,7 +369,7 @@ describe('verifySessionCertificate', () => {
       expect(v.publicKey.export({ format: 'der', type: 'spki' })).toEqual(
         session.publicKey.export({ format: 'der', type: 'spki' }),
       );
-      expect(v.deviceId).toBe(deviceIdOfKey(device));
+      expect(v.deviceId).toBe(deviceIdOfKey(certifier));
       expect(v.notAfter).toEqual(session.notAfter);
       expect(v.extendedKeyUsage).toContain(CLIENT_AUTH);
     }
@@ -369,12 +377,12 @@ describe('verifySessionCertificate', () => {
     expect(
       verifySessionCertificate(session.certificate, { deviceCertificate: deviceCert.toString() })
         .deviceId,
-    ).toBe(deviceIdOfKey(device));
+    ).toBe(deviceIdOfKey(certifier));
     expect(
       verifySessionCertificate(session.certificate, {
-        devicePublicKey: device.exportPublicKey('pem'),
+        devicePublicKey: certifier.exportPublicKey('pem'),
       }).deviceId,
-    ).toBe(deviceIdOfKey(device));
+    ).toBe(deviceIdOfKey(certifier));
   });
 
   async function refused(
@@ -395,7 +403,7 @@ describe('verifySessionCertificate', () => {
     const foreignCert = await otherDevice.certificate();
     // A session of another device, against this device's certificate or public key.
     await refused(foreign.certificate, { deviceCertificate: deviceCert }, 'issuer');
-    await refused(foreign.certificate, { devicePublicKey: device.publicKey }, 'issuer');
+    await refused(foreign.certificate, { devicePublicKey: certifier.publicKey }, 'issuer');
     // The right issuer name and key id, but one bit of the signature changed.
     const der = Buffer.from(session.certificate.raw);
     der[der.length - 3]! ^= 0x01;
@@ -403,12 +411,20 @@ describe('verifySessionCertificate', () => {
     // Outside its window.
     await refused(
       session.certificate,
-      { deviceCertificate: deviceCert, at: new Date(session.notAfter.getTime() + 1000) },
+      {
+        deviceCertificate: deviceCert,
+        at: new Date(session.notAfter.getTime() + 1000),
+        clockSkew: 0,
+      },
       'validity',
     );
     await refused(
       session.certificate,
-      { deviceCertificate: deviceCert, at: new Date(session.notBefore.getTime() - 1000) },
+      {
+        deviceCertificate: deviceCert,
+        at: new Date(session.notBefore.getTime() - 1000),
+        clockSkew: 0,
+      },
       'validity',
     );
     // Not issued for this purpose.
@@ -454,7 +470,7 @@ describe('verifySessionCertificate', () => {
   it('refuses bad arguments with E_INVALID_ARGUMENT', async () => {
     for (const opts of [
       {},
-      { deviceCertificate: deviceCert, devicePublicKey: device.publicKey },
+      { deviceCertificate: deviceCert, devicePublicKey: certifier.publicKey },
       { deviceCertificate: deviceCert, at: 'now' },
       { deviceCertificate: deviceCert, purpose: 'x' },
       { deviceCertificate: deviceCert, bogus: 1 },
