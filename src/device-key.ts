@@ -3,11 +3,13 @@ import { inspect, types } from 'node:util';
 import {
   extractabilityOf,
   type ExtractableBy,
+  type UserPresence,
   type KeyHandle,
   type KeyHeader,
   type TierName,
 } from './backends/backend';
 import { invalidArgument, received, shown } from './errors';
+import { pinBytes } from './backends/pin';
 import type { Lifecycle } from './store/lifecycle';
 import {
   finishSignature,
@@ -40,6 +42,14 @@ export interface SignOptions {
   dsaEncoding?: DsaEncoding;
   /** The data is already a 32-byte SHA-256 digest. */
   prehashed?: boolean;
+  /** The key's PIN, for a key made with one (userPresence 'pin'). */
+  pin?: string | Uint8Array;
+}
+
+/** ecdh()'s options. */
+export interface EcdhOptions {
+  /** The key's PIN, for a key made with one (userPresence 'pin'). */
+  pin?: string | Uint8Array;
 }
 
 /** Data to sign or verify: a string (signed as UTF-8), any ArrayBufferView, or an ArrayBuffer. */
@@ -54,6 +64,8 @@ export interface KeyInfoJSON {
   extractable: boolean;
   /** 'unknown' for a tpm2 key an earlier release imported from software (see listKeys). */
   extractableBy: ExtractableBy;
+  /** 'pin' for a key each use of which needs its PIN; 'none' otherwise. */
+  userPresence: UserPresence;
   algorithm: 'ECDSA-P256';
   createdAt: string;
   /** SPKI PEM. */
@@ -70,6 +82,7 @@ export interface KeyInfo extends Omit<KeyInfoJSON, 'publicKey'> {
 interface Guarantees {
   hardwareBacked: boolean;
   extractableBy: ExtractableBy;
+  userPresence?: UserPresence;
 }
 
 /** toJSON lives on the prototype, so the fields are all an info's own properties. */
@@ -79,6 +92,7 @@ class KeyInfoEntry implements KeyInfo {
   hardwareBacked: boolean;
   extractable: boolean;
   extractableBy: ExtractableBy;
+  userPresence: UserPresence;
   algorithm: 'ECDSA-P256' = 'ECDSA-P256';
   createdAt: string;
   publicKey: KeyObject;
@@ -91,11 +105,13 @@ class KeyInfoEntry implements KeyInfo {
     this.hardwareBacked = guarantees.hardwareBacked;
     ({ extractable: this.extractable, extractableBy: this.extractableBy } =
       extractabilityOf(guarantees));
+    this.userPresence = guarantees.userPresence ?? 'none';
     this.publicKey = fields.publicKey;
   }
 
   toJSON(): KeyInfoJSON {
-    const { alias, tier, hardwareBacked, extractable, extractableBy, algorithm, createdAt } = this;
+    const { alias, tier, hardwareBacked, extractable, extractableBy, userPresence } = this;
+    const { algorithm, createdAt } = this;
     const publicKey = this.publicKey.export({ type: 'spki', format: 'pem' }) as string;
     return {
       alias,
@@ -103,6 +119,7 @@ class KeyInfoEntry implements KeyInfo {
       hardwareBacked,
       extractable,
       extractableBy,
+      userPresence,
       algorithm,
       createdAt,
       publicKey,
@@ -165,10 +182,10 @@ export function signOptions(opts: SignOptions | undefined): ResolvedSignOptions 
     throw invalidArgument(`options must be an object. ${received(opts)}`);
   }
   for (const k in opts) {
-    if (k !== 'format' && k !== 'dsaEncoding' && k !== 'prehashed') {
+    if (k !== 'format' && k !== 'dsaEncoding' && k !== 'prehashed' && k !== 'pin') {
       throw invalidArgument(
         `unknown sign option "${k}"`,
-        'use format (or dsaEncoding) and prehashed',
+        'use format (or dsaEncoding), prehashed and pin',
       );
     }
   }
@@ -231,6 +248,8 @@ export class DeviceKey {
   readonly extractable: boolean;
   /** Who can get the private key out: 'nobody', 'os-account-owner' or 'passphrase-holder'. */
   readonly extractableBy: ExtractableBy;
+  /** 'pin' when each use needs the key's PIN (tpm2 keys made with createKey's pin). */
+  readonly userPresence: UserPresence;
   readonly createdAt: string;
   /** The public key as a node:crypto KeyObject. */
   readonly publicKey: KeyObject;
@@ -258,8 +277,14 @@ export class DeviceKey {
     this.#raw = Buffer.from(record.publicKey);
     this.publicKey = publicKeyObjectFromRaw(this.#raw);
     this.#handle = handle;
+    this.userPresence = handle.userPresence ?? 'none';
     this.#life = life;
     registerDevicePoint(this, this.#raw);
+  }
+
+  /** @internal Keystore's createKey/getKey `cacheFor`: the tier keeps the PIN that long. */
+  rememberPin(pin: Buffer, ms: number): void {
+    this.#handle.cachePin?.(pin, ms);
   }
 
   /** 'ec', as a P-256 KeyObject answers. */
@@ -292,11 +317,13 @@ export class DeviceKey {
     const { format, prehashed } = signOptions(opts);
     const bytes = toBytes(data, 'data');
     checkDigest(bytes, prehashed);
+    const auth = opts?.pin === undefined ? undefined : { pin: pinBytes(opts.pin) };
     this.#life.enter();
     try {
-      const raw = await this.#handle.signRaw(bytes, prehashed);
+      const raw = await this.#handle.signRaw(bytes, prehashed, auth);
       return finishSignature(raw.bytes, format, raw.encoding);
     } finally {
+      auth?.pin.fill(0);
       this.#life.leave();
     }
   }
@@ -318,12 +345,20 @@ export class DeviceKey {
    * KDF (HKDF) before using it as a key. The peer key may be in any form verify() takes, and is
    * fully validated before the tier sees it.
    */
-  async ecdh(peer: PublicKeyInput): Promise<Buffer> {
+  async ecdh(peer: PublicKeyInput, opts?: EcdhOptions): Promise<Buffer> {
     const point = parsePeerPublicKey(peer, 'the peer public key');
+    if (opts !== undefined && (opts === null || typeof opts !== 'object')) {
+      throw invalidArgument(`options must be an object. ${received(opts)}`);
+    }
+    for (const k in opts ?? {}) {
+      if (k !== 'pin') throw invalidArgument(`unknown ecdh option "${k}"`, 'the one option is pin');
+    }
+    const auth = opts?.pin === undefined ? undefined : { pin: pinBytes(opts.pin) };
     this.#life.enter();
     try {
-      return await this.#handle.ecdh(point);
+      return await this.#handle.ecdh(point, auth);
     } finally {
+      auth?.pin.fill(0);
       this.#life.leave();
     }
   }

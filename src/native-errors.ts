@@ -30,6 +30,8 @@ export const NATIVE_REASONS = [
   'unexpected-response',
   'unsupported-parent',
   'tss2-missing',
+  'srk-mismatch',
+  'srk-unpinned',
 ] as const;
 export type NativeReason = (typeof NATIVE_REASONS)[number];
 

@@ -32,6 +32,7 @@ namespace dk {
   X(esys, Esys_TR_FromTPMPublic)                \
   X(esys, Esys_TR_Close)                        \
   X(esys, Esys_TR_GetName)                      \
+  X(esys, Esys_TR_GetTpmHandle)                 \
   X(esys, Esys_Free)                            \
   X(tctildr, Tss2_TctiLdr_Initialize)           \
   X(tctildr, Tss2_TctiLdr_Finalize)             \

@@ -15,6 +15,8 @@ export interface StorePaths {
   storeNext: string;
   /** One sealing key per tier, `<tier>.json` (and its side file): sealed secrets derive from it. */
   sealingDir: string;
+  /** The Name of the TPM storage key the store's TPM keys live under (tpm-srk-pin.ts). */
+  tpmSrkPin: string;
   /** The encrypted-file tier's wrapped data key and KDF parameters. */
   fileMaster: string;
   /** The default passphrase file, or DEVICE_KEYSTORE_PASSPHRASE_FILE. */
@@ -53,6 +55,7 @@ export function storePaths(dir: string): StorePaths {
     storeNext: path.join(abs, 'store.next.json'),
     sealingDir: path.join(abs, 'sealing'),
     fileMaster: path.join(abs, 'file-master.json'),
+    tpmSrkPin: path.join(abs, 'tpm2-srk.json'),
     passphraseFile,
     passphraseNext: `${passphraseFile}.next`,
   };
