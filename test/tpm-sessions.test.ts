@@ -16,6 +16,7 @@ import { marshalSealTemplate } from '../src/crypto/tpm2-structures';
 import { loadNative } from '../src/native';
 import { Swtpm } from './helpers-swtpm';
 import { CC, WireRelay } from './helpers-wire';
+import { runCli } from './helpers-proc';
 import { expectCode, makeTempDir, removeDir, sha256, tpm2 } from './helpers-tpm';
 
 const OWNER = 0x40000001;
@@ -264,6 +265,29 @@ describe('PIN-protected keys', () => {
     } finally {
       await ks3.close();
     }
+  });
+});
+
+describe('the CLI', () => {
+  it('create-key --pin-file makes a PIN key; sign needs --pin-file, and a wrong one is exit 11', async () => {
+    const dir = path.join(scratch, 'cli');
+    const pinFile = path.join(scratch, 'pin.txt');
+    const wrongFile = path.join(scratch, 'wrong.txt');
+    await fsp.writeFile(pinFile, `${PIN}\n`, { mode: 0o600 });
+    await fsp.writeFile(wrongFile, 'not-the-pin\n', { mode: 0o600 });
+    const env = { DEVICE_KEYSTORE_TCTI: swtpm.tcti, TSS2_LOG: 'all+NONE' };
+    const cli = (args: string[], input?: string) =>
+      runCli([...args, '--dir', dir, '--json'], { env, ...(input !== undefined ? { input } : {}) });
+    const made = await cli(['create-key', 'p', '--pin-file', pinFile]);
+    expect(made.code, made.stderr).toBe(0);
+    expect(JSON.parse(made.out).key.userPresence).toBe('pin');
+    const signed = await cli(['sign', '--key', 'p', '--pin-file', pinFile], 'data');
+    expect(signed.code, signed.stderr).toBe(0);
+    const without = await cli(['sign', '--key', 'p'], 'data');
+    expect(without.code, without.stderr).toBe(2);
+    const wrong = await cli(['sign', '--key', 'p', '--pin-file', wrongFile], 'data');
+    expect(wrong.code, wrong.stderr).toBe(11);
+    expect(wrong.out + wrong.stderr).toMatch(/E_TPM_AUTH/);
   });
 });
 
