@@ -127,6 +127,14 @@ class KeyInfoEntry implements KeyInfo {
   }
 }
 
+/** Each key's handle, for rememberPin: not a method, so not part of DeviceKey's API. */
+const HANDLES = new WeakMap<object, KeyHandle>();
+
+/** Keystore's createKey/getKey `cacheFor`: the key's tier keeps its PIN that long. */
+export function rememberPin(key: object, pin: Buffer, ms: number): void {
+  HANDLES.get(key)?.cachePin?.(pin, ms);
+}
+
 /** A key's info straight from its record, without loading the key (listKeys). */
 export function keyInfoFromRecord(record: KeyHeader, guarantees: Guarantees): KeyInfo {
   return new KeyInfoEntry(
@@ -278,13 +286,9 @@ export class DeviceKey {
     this.publicKey = publicKeyObjectFromRaw(this.#raw);
     this.#handle = handle;
     this.userPresence = handle.userPresence ?? 'none';
+    HANDLES.set(this, handle);
     this.#life = life;
     registerDevicePoint(this, this.#raw);
-  }
-
-  /** @internal Keystore's createKey/getKey `cacheFor`: the tier keeps the PIN that long. */
-  rememberPin(pin: Buffer, ms: number): void {
-    this.#handle.cachePin?.(pin, ms);
   }
 
   /** 'ec', as a P-256 KeyObject answers. */

@@ -1,6 +1,7 @@
 #include "glibc_compat.h"
 
 #include "session_crypto.h"
+#include "tss2_api.h"
 
 #include <dlfcn.h>
 
@@ -63,10 +64,11 @@ constexpr int kAesEncrypt = 1, kAesDecrypt = 0;
 LibcryptoLoad DoLoad() {
   LibcryptoLoad result;
   void* handle = nullptr;
-  // The one tss2-esys links is already in the process; RTLD_LOCAL keeps it out of the global
-  // namespace, and it has no references into the host to bind (node's OpenSSL stays apart).
+  // The one tss2-esys links, already in the process by then; opened the way tss2 is (LOCAL,
+  // DEEPBIND), so that its own references never bind to the OpenSSL inside node (or Electron's
+  // BoringSSL), which export the same names.
   for (const char* soname : {"libcrypto.so.3", "libcrypto.so.1.1"}) {
-    handle = dlopen(soname, RTLD_NOW | RTLD_LOCAL);
+    handle = dlopen(soname, Tss2DlopenFlags());
     if (handle) break;
   }
   if (!handle) {

@@ -350,11 +350,31 @@ OpStatus TpmDevice::ParentHandle(uint32_t parent, ESYS_TR* out) {
       TPML_PCR_SELECTION pcrs = {};
       ESYS_TR handle = ESYS_TR_NONE;
       EsysOut<TPM2B_PUBLIC> outPublic(*api_);
+      // An owner password never crosses the bus: it keys an HMAC session instead. That session
+      // cannot be salted (the key it would be salted to is the one being made), so a capture
+      // still allows offline guesses of a weak owner password, but never reveals it.
+      ESYS_TR auth = ESYS_TR_PASSWORD;
+      if (!ownerAuth_.bytes.empty()) {
+        TPMT_SYM_DEF none = {};
+        none.algorithm = TPM2_ALG_NULL;
+        TSS2_RC rc = api_->Esys_StartAuthSession(esys_, ESYS_TR_NONE, ESYS_TR_NONE, ESYS_TR_NONE,
+                                                 ESYS_TR_NONE, ESYS_TR_NONE, nullptr,
+                                                 TPM2_SE_HMAC, &none, TPM2_ALG_SHA256, &auth);
+        OpStatus s = Check(rc, "Esys_StartAuthSession (owner)");
+        if (!s.ok) return s;
+        rc = api_->Esys_TRSess_SetAttributes(esys_, auth, TPMA_SESSION_CONTINUESESSION, 0xFF);
+        s = Check(rc, "Esys_TRSess_SetAttributes");
+        if (!s.ok) {
+          FlushQuietly(auth);
+          return s;
+        }
+      }
       TSS2_RC rc = WithFreeSlot([&] {
-        return api_->Esys_CreatePrimary(esys_, ESYS_TR_RH_OWNER, ESYS_TR_PASSWORD, ESYS_TR_NONE,
+        return api_->Esys_CreatePrimary(esys_, ESYS_TR_RH_OWNER, auth, ESYS_TR_NONE,
                                         ESYS_TR_NONE, &sensitive, &templ, &outside, &pcrs,
                                         &handle, outPublic.out(), nullptr, nullptr, nullptr);
       });
+      if (auth != ESYS_TR_PASSWORD && esys_) FlushQuietly(auth);
       OpStatus s = Check(rc, "Esys_CreatePrimary (SRK)");
       if (!s.ok) return s;
       // ESAPI computed the Name from this public area (and checked it against the TPM's): the

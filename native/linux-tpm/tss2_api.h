@@ -62,6 +62,10 @@ struct Tss2Load {
   std::shared_ptr<const Tss2Api> api;
 };
 
+// The dlopen flags the tss2 libraries get (RTLD_DEEPBIND but in the sanitizer build), for
+// other libraries of theirs we open (session_crypto.cc: libcrypto).
+int Tss2DlopenFlags();
+
 // Loads once per process (the libraries are process-wide); thread-safe.
 // `libDir` overrides the search path (tests hide the libraries with it); empty = default.
 const Tss2Load& LoadTss2(const std::string& libDir);

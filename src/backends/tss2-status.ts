@@ -121,8 +121,8 @@ function fromStatus(e: RawNativeError, tcti: string): KeystoreError {
   if ((code === RC.AUTH_FAIL || code === RC.BAD_AUTH) && KEY_AUTH_CALLS.includes(e.call ?? '')) {
     return err(
       'E_TPM_AUTH',
-      `the TPM refused the key's PIN: ${failed}`,
-      "each wrong PIN counts towards the TPM's dictionary-attack lockout",
+      `the TPM refused the key's authorization: ${failed}`,
+      "for a key with a PIN, the PIN is wrong (each wrong PIN counts towards the TPM's dictionary-attack lockout); for a key without one, another program flushed it and its handle now names that program's object: use a resource manager (tcti device:/dev/tpmrm0 or tabrmd)",
     );
   }
   if (code === RC.AUTH_FAIL || code === RC.BAD_AUTH) {

@@ -11,7 +11,7 @@ import {
 } from '../backends/backend';
 import { providerFor } from '../backends/detect';
 import type { PinOptions } from '../backends/pin';
-import { DeviceKey, keyInfoFromRecord, type KeyInfo } from '../device-key';
+import { DeviceKey, keyInfoFromRecord, rememberPin, type KeyInfo } from '../device-key';
 import { KeystoreError, invalidArgument } from '../errors';
 import { abortable } from '../store/abort';
 import { removeFileDurable } from '../store/atomic';
@@ -66,7 +66,7 @@ export class KeyRoom {
         }
         return backend.generateKey(header, { pin: pin.pin });
       });
-      key.rememberPin(pin.pin, pin.cacheFor);
+      rememberPin(key, pin.pin, pin.cacheFor);
       return key;
     }, signal);
   }
@@ -110,7 +110,7 @@ export class KeyRoom {
         if (k.userPresence !== 'pin') {
           throw invalidArgument(`the key "${alias}" has no PIN`, 'call getKey without pin');
         }
-        k.rememberPin(pin.pin, pin.cacheFor);
+        rememberPin(k, pin.pin, pin.cacheFor);
         return k;
       });
     }
