@@ -382,7 +382,9 @@ OpStatus TpmDevice::ParentHandle(uint32_t parent, ESYS_TR* out) {
       EsysOut<TPM2B_NAME> name(*api_);
       s = Check(api_->Esys_TR_GetName(esys_, handle, name.out()), "Esys_TR_GetName (SRK)");
       const TPMS_ECC_POINT& q = outPublic->publicArea.unique.ecc;
-      if (s.ok && (outPublic->publicArea.type != TPM2_ALG_ECC || q.x.size != 32 || q.y.size != 32)) {
+      const bool p256 =
+          outPublic->publicArea.type == TPM2_ALG_ECC && q.x.size == 32 && q.y.size == 32;
+      if (s.ok && !p256) {
         s = Ours("unexpected-response", "the owner SRK is not a P-256 key");
       }
       if (!s.ok) {
@@ -769,7 +771,8 @@ OpStatus TpmDevice::Ecdh(const KeyBlobs& key, const Bytes& x, const Bytes& y, co
       return Ours("unexpected-response", "TPM2_ECDH_ZGen returned an unexpected ECDH result");
     }
     z->assign(32, 0);
-    std::copy(zx.bytes.begin(), zx.bytes.end(), z->begin() + static_cast<long>(32 - zx.bytes.size()));
+    const long pad = static_cast<long>(32 - zx.bytes.size());
+    std::copy(zx.bytes.begin(), zx.bytes.end(), z->begin() + pad);
     return {};
   });
 }

@@ -181,8 +181,9 @@ TSS2_RC HmacSession::Execute(TSS2_TCTI_CONTEXT* tcti, const Command& command,
   for (int i = 0; i < 4; i++) cc[i] = static_cast<uint8_t>(command.code >> (24 - 8 * i));
   // cpHash = SHA-256(commandCode || Name(handle) || parameters as sent).
   uint8_t cpHash[32];
-  crypto_.Sha256({{cc, 4}, {command.name.data(), command.name.size()}, {params.data(), params.size()}},
-                 cpHash);
+  crypto_.Sha256(
+      {{cc, 4}, {command.name.data(), command.name.size()}, {params.data(), params.size()}},
+      cpHash);
   uint8_t hmac[32];
   crypto_.HmacSha256(key.bytes,
                      {{cpHash, 32},
