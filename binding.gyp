@@ -40,6 +40,8 @@
             "libraries": ["-ldl"],
             "sources": [
               "native/linux-tpm/tss2_api.cc",
+              "native/linux-tpm/session_crypto.cc",
+              "native/linux-tpm/tpm_session.cc",
               "native/linux-tpm/tpm_device.cc",
               "native/linux-tpm/tpm_binding.cc"
             ]

@@ -1,7 +1,12 @@
 // TPM tier benchmark against swtpm, everything side by side in one run:
-//   - the limit: bench/esys-sign-loop.c, Esys_Sign in a tight C loop on the same swtpm;
-//   - device-keystore sign throughput with 32 requests in flight (goal >= 0.95x the C loop);
-//   - one awaited sign's latency (goal <= 1.2x the C loop's per-signature time);
+//   - the limit: bench/esys-sign-loop.c, Esys_Sign in a tight C loop over a password session;
+//   - the same C loop over the session settings device-keystore uses (an HMAC session salted to
+//     the SRK, the digest AES-128-CFB encrypted, the response HMAC checked), through ESAPI;
+//   - device-keystore sign throughput with 32 requests in flight (goals: >= 0.95x the
+//     same-session C loop, >= 0.85x the password-session limit);
+//   - one awaited sign's latency (goal <= 1.3x the limit's per-signature time);
+//   - the same two with a node:crypto verify of every signature, as 0.2.0 development did before
+//     the session's response HMAC authenticated the signature;
 //   - a `tpm2_sign` subprocess per signature, the shell-out approach (goal: we are >= 25x faster);
 //   - the event loop's p99 delay while 1,000 signs run (goal < 5 ms);
 //   - what checking each TPM signature against the key costs (src/backends/tpm2.ts verifies
@@ -25,28 +30,38 @@ const asJson = process.argv.includes('--json');
 const log = (...a) => !asJson && console.log(...a);
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
-function cLoop(binary, tcti, count) {
-  return JSON.parse(execFileSync(binary, [tcti, String(count)], { encoding: 'utf8' }));
+function cLoop(binary, tcti, count, mode = 'password') {
+  return JSON.parse(execFileSync(binary, [tcti, String(count), mode], { encoding: 'utf8' }));
 }
 
-async function oursThroughput(key, total, inFlight) {
+/** One sign, and with `verify` the node:crypto check the tier no longer makes itself. */
+async function signOnce(key, msg, verify) {
+  const sig = await key.sign(msg, { format: 'p1363' });
+  if (
+    verify &&
+    !cryptoVerify('sha256', msg, { key: key.publicKey, dsaEncoding: 'ieee-p1363' }, sig)
+  )
+    throw new Error('verify failed');
+}
+
+async function oursThroughput(key, total, inFlight, verify = false) {
   const msg = Buffer.from('benchmark message');
   let next = 0;
   const start = performance.now();
   await Promise.all(
     Array.from({ length: inFlight }, async () => {
-      while (next++ < total) await key.sign(msg);
+      while (next++ < total) await signOnce(key, msg, verify);
     }),
   );
   return (total * 1000) / (performance.now() - start);
 }
 
-async function oursLatency(key, n) {
+async function oursLatency(key, n, verify = false) {
   const msg = Buffer.from('benchmark message');
   const times = [];
   for (let i = 0; i < n; i++) {
     const t = performance.now();
-    await key.sign(msg);
+    await signOnce(key, msg, verify);
     times.push(performance.now() - t);
   }
   return median(times);
@@ -157,17 +172,23 @@ try {
   // Alternate the C loop and the addon, three rounds each, and compare medians: on a shared
   // 2-core machine one run of either can be 20% off.
   const cRuns = [];
+  const cSessionRuns = [];
   const throughput = [];
   const latencies = [];
+  const verifiedThroughput = [];
+  const verifiedLatencies = [];
   let loop;
   const store = join(work, 'store');
   for (let round = 0; round < 3; round++) {
     cRuns.push(cLoop(binary, tcti, 1500));
+    cSessionRuns.push(cLoop(binary, tcti, 300, 'session'));
     const ks = await Keystore.open({ dir: store, backend: 'tpm2', tcti });
     const key = round === 0 ? await ks.createKey('bench') : await ks.getKey('bench');
     await oursThroughput(key, 200, 32); // warm: key loaded, JIT
     throughput.push(await oursThroughput(key, 1500, 32));
     latencies.push(await oursLatency(key, 300));
+    verifiedThroughput.push(await oursThroughput(key, 1500, 32, true));
+    verifiedLatencies.push(await oursLatency(key, 300, true));
     if (round === 2) loop = await eventLoopP99(key, 1000);
     if (round === 2) results.verifyPerSignature = await verifyCost(key, 500);
     await ks.close(); // the next C round gets the TPM to itself
@@ -175,6 +196,8 @@ try {
   const latency = median(latencies);
   const cRate = median(cRuns.map((r) => r.perSecond));
   const cMs = median(cRuns.map((r) => r.msPerSign));
+  const cSessionRate = median(cSessionRuns.map((r) => r.perSecond));
+  const cSessionMs = median(cSessionRuns.map((r) => r.msPerSign));
   const shellMs = tpm2SignPerSignature(tcti, work, 30);
 
   results.cLoop = {
@@ -182,12 +205,25 @@ try {
     msPerSign: +cMs.toFixed(3),
     runs: cRuns.map((r) => r.perSecond),
   };
+  results.cLoopSameSession = {
+    perSecond: Math.round(cSessionRate),
+    msPerSign: +cSessionMs.toFixed(3),
+    runs: cSessionRuns.map((r) => r.perSecond),
+  };
   results.ours32InFlight = {
     perSecond: Math.round(median(throughput)),
     ratioToC: +(median(throughput) / cRate).toFixed(3),
+    ratioToSameSessionC: +(median(throughput) / cSessionRate).toFixed(3),
     runs: throughput.map(Math.round),
   };
   results.oursLatency = { ms: +latency.toFixed(3), ratioToC: +(latency / cMs).toFixed(3) };
+  const vLatency = median(verifiedLatencies);
+  results.oursWithSoftwareVerify = {
+    perSecond32InFlight: Math.round(median(verifiedThroughput)),
+    ratioToC: +(median(verifiedThroughput) / cRate).toFixed(3),
+    latencyMs: +vLatency.toFixed(3),
+    latencyRatioToC: +(vLatency / cMs).toFixed(3),
+  };
   results.tpm2SignSubprocess = {
     msPerSign: +shellMs.toFixed(1),
     oursFasterBy: +(shellMs / (1000 / median(throughput))).toFixed(1),
@@ -207,10 +243,16 @@ try {
       `C Esys_Sign loop (limit):        ${results.cLoop.perSecond}/s, ${results.cLoop.msPerSign} ms/sign (runs, alternating with ours: ${results.cLoop.runs.join(', ')})`,
     );
     log(
-      `device-keystore, 32 in flight:    ${results.ours32InFlight.perSecond}/s = ${results.ours32InFlight.ratioToC}x the C loop (goal >= 0.95; runs: ${results.ours32InFlight.runs.join(', ')})`,
+      `C loop, our session settings:     ${results.cLoopSameSession.perSecond}/s, ${results.cLoopSameSession.msPerSign} ms/sign through ESAPI's session code (runs: ${results.cLoopSameSession.runs.join(', ')})`,
     );
     log(
-      `device-keystore, one awaited:     ${results.oursLatency.ms} ms = ${results.oursLatency.ratioToC}x the C loop's (goal <= 1.2)`,
+      `device-keystore, 32 in flight:    ${results.ours32InFlight.perSecond}/s = ${results.ours32InFlight.ratioToSameSessionC}x the same-session C loop (goal >= 0.95), ${results.ours32InFlight.ratioToC}x the limit (goal >= 0.85; runs: ${results.ours32InFlight.runs.join(', ')})`,
+    );
+    log(
+      `device-keystore, one awaited:     ${results.oursLatency.ms} ms = ${results.oursLatency.ratioToC}x the limit's (goal <= 1.3)`,
+    );
+    log(
+      `  + node:crypto verify each:      ${results.oursWithSoftwareVerify.perSecond32InFlight}/s = ${results.oursWithSoftwareVerify.ratioToC}x the limit (32 in flight); ${results.oursWithSoftwareVerify.latencyMs} ms = ${results.oursWithSoftwareVerify.latencyRatioToC}x (one awaited)`,
     );
     log(
       `tpm2_sign subprocess per sig:     ${results.tpm2SignSubprocess.msPerSign} ms; we are ${results.tpm2SignSubprocess.oursFasterBy}x faster (goal >= 25)`,
@@ -219,7 +261,7 @@ try {
       `event loop during 1,000 signs:    p99 ${results.eventLoopDuring1000Signs.p99Ms} ms, max ${results.eventLoopDuring1000Signs.maxMs} ms (goal p99 < 5)`,
     );
     log(
-      `verify of each TPM signature:     ${results.verifyPerSignature.messageUs} µs over a message (${(results.verifyPerSignature.shareOfOneSign * 100).toFixed(1)}% of one awaited sign, included in the figures above), ${results.verifyPerSignature.digestUs} µs over a prehashed digest`,
+      `a software verify, timed alone:   ${results.verifyPerSignature.messageUs} µs over a message (${(results.verifyPerSignature.shareOfOneSign * 100).toFixed(1)}% of one awaited sign; the tier no longer runs it), ${results.verifyPerSignature.digestUs} µs over a prehashed digest`,
     );
   }
 } finally {

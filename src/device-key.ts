@@ -3,12 +3,14 @@ import { inspect, types } from 'node:util';
 import {
   extractabilityOf,
   type ExtractableBy,
+  type UserPresence,
   type KeyHandle,
   type KeyHeader,
   type KeyUsage,
   type TierName,
 } from './backends/backend';
 import { KeystoreError, invalidArgument, received, shown } from './errors';
+import { pinBytes } from './backends/pin';
 import type { Lifecycle } from './store/lifecycle';
 import {
   finishSignature,
@@ -41,6 +43,14 @@ export interface SignOptions {
   dsaEncoding?: DsaEncoding;
   /** The data is already a 32-byte SHA-256 digest. */
   prehashed?: boolean;
+  /** The key's PIN, for a key made with one (userPresence 'pin'). */
+  pin?: string | Uint8Array;
+}
+
+/** ecdh()'s options. */
+export interface EcdhOptions {
+  /** The key's PIN, for a key made with one (userPresence 'pin'). */
+  pin?: string | Uint8Array;
 }
 
 /** Data to sign or verify: a string (signed as UTF-8), any ArrayBufferView, or an ArrayBuffer. */
@@ -55,6 +65,8 @@ export interface KeyInfoJSON {
   extractable: boolean;
   /** 'unknown' for a tpm2 key an earlier release imported from software (see listKeys). */
   extractableBy: ExtractableBy;
+  /** 'pin' for a key each use of which needs its PIN; 'none' otherwise. */
+  userPresence: UserPresence;
   algorithm: 'ECDSA-P256';
   createdAt: string;
   /** SPKI PEM. */
@@ -71,6 +83,7 @@ export interface KeyInfo extends Omit<KeyInfoJSON, 'publicKey'> {
 interface Guarantees {
   hardwareBacked: boolean;
   extractableBy: ExtractableBy;
+  userPresence?: UserPresence;
 }
 
 /** toJSON lives on the prototype, so the fields are all an info's own properties. */
@@ -80,6 +93,7 @@ class KeyInfoEntry implements KeyInfo {
   hardwareBacked: boolean;
   extractable: boolean;
   extractableBy: ExtractableBy;
+  userPresence: UserPresence;
   algorithm: 'ECDSA-P256' = 'ECDSA-P256';
   createdAt: string;
   publicKey: KeyObject;
@@ -92,11 +106,13 @@ class KeyInfoEntry implements KeyInfo {
     this.hardwareBacked = guarantees.hardwareBacked;
     ({ extractable: this.extractable, extractableBy: this.extractableBy } =
       extractabilityOf(guarantees));
+    this.userPresence = guarantees.userPresence ?? 'none';
     this.publicKey = fields.publicKey;
   }
 
   toJSON(): KeyInfoJSON {
-    const { alias, tier, hardwareBacked, extractable, extractableBy, algorithm, createdAt } = this;
+    const { alias, tier, hardwareBacked, extractable, extractableBy, userPresence } = this;
+    const { algorithm, createdAt } = this;
     const publicKey = this.publicKey.export({ type: 'spki', format: 'pem' }) as string;
     return {
       alias,
@@ -104,11 +120,20 @@ class KeyInfoEntry implements KeyInfo {
       hardwareBacked,
       extractable,
       extractableBy,
+      userPresence,
       algorithm,
       createdAt,
       publicKey,
     };
   }
+}
+
+/** Each key's handle, for rememberPin: not a method, so not part of DeviceKey's API. */
+const HANDLES = new WeakMap<object, KeyHandle>();
+
+/** Keystore's createKey/getKey `cacheFor`: the key's tier keeps its PIN that long. */
+export function rememberPin(key: object, pin: Buffer, ms: number): void {
+  HANDLES.get(key)?.cachePin?.(pin, ms);
 }
 
 /** A key's info straight from its record, without loading the key (listKeys). */
@@ -166,10 +191,10 @@ export function signOptions(opts: SignOptions | undefined): ResolvedSignOptions 
     throw invalidArgument(`options must be an object. ${received(opts)}`);
   }
   for (const k in opts) {
-    if (k !== 'format' && k !== 'dsaEncoding' && k !== 'prehashed') {
+    if (k !== 'format' && k !== 'dsaEncoding' && k !== 'prehashed' && k !== 'pin') {
       throw invalidArgument(
         `unknown sign option "${k}"`,
-        'use format (or dsaEncoding) and prehashed',
+        'use format (or dsaEncoding), prehashed and pin',
       );
     }
   }
@@ -232,6 +257,8 @@ export class DeviceKey {
   readonly extractable: boolean;
   /** Who can get the private key out: 'nobody', 'os-account-owner' or 'passphrase-holder'. */
   readonly extractableBy: ExtractableBy;
+  /** 'pin' when each use needs the key's PIN (tpm2 keys made with createKey's pin). */
+  readonly userPresence: UserPresence;
   readonly createdAt: string;
   /** The public key as a node:crypto KeyObject. */
   readonly publicKey: KeyObject;
@@ -270,6 +297,8 @@ export class DeviceKey {
     this.#raw = Buffer.from(record.publicKey);
     this.publicKey = publicKeyObjectFromRaw(this.#raw);
     this.#handle = handle;
+    this.userPresence = handle.userPresence ?? 'none';
+    HANDLES.set(this, handle);
     this.#life = life;
     registerDevicePoint(this, this.#raw);
   }
@@ -305,15 +334,22 @@ export class DeviceKey {
     const bytes = toBytes(data, 'data');
     checkDigest(bytes, prehashed);
     if (this.usage === 'certify') throw usageRefused(this.alias, 'sign caller data');
-    return this.#signRaw(bytes, prehashed, format);
+    return this.#signRaw(bytes, prehashed, format, opts?.pin);
   }
 
-  async #signRaw(bytes: Uint8Array, prehashed: boolean, format: SignatureFormat): Promise<Buffer> {
+  async #signRaw(
+    bytes: Uint8Array,
+    prehashed: boolean,
+    format: SignatureFormat,
+    pin?: SignOptions['pin'],
+  ): Promise<Buffer> {
+    const auth = pin === undefined ? undefined : { pin: pinBytes(pin) };
     this.#life.enter();
     try {
-      const raw = await this.#handle.signRaw(bytes, prehashed);
+      const raw = await this.#handle.signRaw(bytes, prehashed, auth);
       return finishSignature(raw.bytes, format, raw.encoding);
     } finally {
+      auth?.pin.fill(0);
       this.#life.leave();
     }
   }
@@ -335,13 +371,21 @@ export class DeviceKey {
    * KDF (HKDF) before using it as a key. The peer key may be in any form verify() takes, and is
    * fully validated before the tier sees it.
    */
-  async ecdh(peer: PublicKeyInput): Promise<Buffer> {
+  async ecdh(peer: PublicKeyInput, opts?: EcdhOptions): Promise<Buffer> {
     const point = parsePeerPublicKey(peer, 'the peer public key');
     if (this.usage === 'certify') throw usageRefused(this.alias, 'do ECDH');
+    if (opts !== undefined && (opts === null || typeof opts !== 'object')) {
+      throw invalidArgument(`options must be an object. ${received(opts)}`);
+    }
+    for (const k in opts ?? {}) {
+      if (k !== 'pin') throw invalidArgument(`unknown ecdh option "${k}"`, 'the one option is pin');
+    }
+    const auth = opts?.pin === undefined ? undefined : { pin: pinBytes(opts.pin) };
     this.#life.enter();
     try {
-      return await this.#handle.ecdh(point);
+      return await this.#handle.ecdh(point, auth);
     } finally {
+      auth?.pin.fill(0);
       this.#life.leave();
     }
   }
@@ -377,6 +421,14 @@ export class DeviceKey {
   async certifyingKey(): Promise<DeviceKey> {
     this.#life.assertOpen();
     if (this.usage === 'certify') return this;
+    if (this.userPresence === 'pin') {
+      // Its certifying key would have no PIN, so certificates and sessions would bypass it.
+      throw new KeystoreError(
+        'E_KEY_USAGE',
+        `key "${this.alias}" has a PIN: certificates and session keys are not made for PIN keys yet, because its certifying key would not need the PIN`,
+        { hint: 'delegate from a key without a PIN (such as the identity key)' },
+      );
+    }
     if (!this.#certifier) throw new Error('internal: a general key without a certifier');
     return this.#certifier();
   }

@@ -31,7 +31,15 @@ export interface TpmDiagnostics {
   tpmError?: { code: string; message: string; tpmRc?: number };
   /** The owner hierarchy has a password and none was given: key creation will fail. */
   ownerAuthNeeded?: boolean;
+  /** What the dictionary-attack state means for keys with a PIN (with `tpm`). */
+  dictionaryAttackWarning?: string;
 }
+
+/** Said by doctor wherever it reports the TPM's dictionary-attack state. */
+export const DA_POWER_LOSS_WARNING =
+  'keys made with a PIN are not noDA: besides wrong PINs, every unclean power loss (no orderly ' +
+  "TPM shutdown) counts as one failed authorization against the TPM's lockout counter; keys " +
+  'without a PIN are noDA and never affected';
 
 async function idNames(file: string): Promise<Map<number, string>> {
   const names = new Map<number, string>();
@@ -115,6 +123,7 @@ export async function tpmDiagnostics(ctx: BackendContext): Promise<TpmDiagnostic
   if (tcti && status.ok) {
     try {
       diag.tpm = await tpmFacts(ctx);
+      diag.dictionaryAttackWarning = DA_POWER_LOSS_WARNING;
       diag.ownerAuthNeeded =
         diag.tpm.ownerAuthSet && !ctx.tpmOwnerAuth && !process.env.DEVICE_KEYSTORE_TPM_OWNER_AUTH;
     } catch (err) {
@@ -163,7 +172,8 @@ export function formatTpmDiagnostics(d: TpmDiagnostics): string[] {
   if (d.tpm) {
     lines.push(
       `  TPM: manufacturer ${d.tpm.manufacturer || 'unknown'}, firmware ${d.tpm.firmwareVersion}`,
-      `  lockout: ${d.tpm.inLockout ? 'IN LOCKOUT' : 'not in lockout'}, counter ${d.tpm.lockoutCounter} of ${d.tpm.maxAuthFail}`,
+      `  lockout: ${d.tpm.inLockout ? 'IN LOCKOUT' : 'not in lockout'}, counter ${d.tpm.lockoutCounter} of ${d.tpm.maxAuthFail} (TPM2_PT_LOCKOUT_COUNTER, MAX_AUTH_FAIL); one failure forgotten every ${d.tpm.lockoutInterval} s (LOCKOUT_INTERVAL); lockout authorization retry after ${d.tpm.lockoutRecovery} s (LOCKOUT_RECOVERY)`,
+      `  warning: ${d.dictionaryAttackWarning ?? DA_POWER_LOSS_WARNING}`,
       `  owner hierarchy password: ${d.tpm.ownerAuthSet ? 'set' : 'not set'}${d.ownerAuthNeeded ? ' (pass tpmOwnerAuth / DEVICE_KEYSTORE_TPM_OWNER_AUTH)' : ''}`,
     );
   } else if (d.tpmError) {

@@ -31,6 +31,8 @@ export const ErrorCodes = [
   'E_TPM_LOCKOUT',
   'E_TPM_AUTH',
   'E_TPM_OBJECT_MEMORY',
+  'E_TPM_SRK_MISMATCH',
+  'E_TPM_INTEGRITY',
   'E_TPM',
   // macOS tiers (Secure Enclave, Keychain); `osStatus` carries the raw OSStatus.
   'E_MISSING_ENTITLEMENT',
@@ -59,6 +61,10 @@ export interface KeystoreErrorDetails {
   errno?: string;
   /** E_CERTIFICATE_INVALID: which check failed ('signature', 'validity', 'purpose', ...). */
   check?: string;
+  /** E_TPM_AUTH for a key's PIN: wrong tries left before the TPM locks out, when it says. */
+  triesLeft?: number;
+  /** E_TPM_LOCKOUT: seconds until the TPM forgets one failure and accepts PINs again. */
+  retryAfterSeconds?: number;
 }
 
 export class KeystoreError extends Error {
@@ -70,13 +76,25 @@ export class KeystoreError extends Error {
   declare readonly tpmRc?: number;
   declare readonly errno?: string;
   declare readonly check?: string;
+  declare readonly triesLeft?: number;
+  declare readonly retryAfterSeconds?: number;
 
   constructor(code: ErrorCode, message: string, details: KeystoreErrorDetails = {}) {
     const full = details.hint ? `${message} (${details.hint})` : message;
     super(full, details.cause === undefined ? undefined : { cause: details.cause });
     this.name = 'KeystoreError';
     this.code = code;
-    for (const k of ['hint', 'path', 'osStatus', 'tpmRc', 'errno', 'check'] as const) {
+    const fields = [
+      'hint',
+      'path',
+      'osStatus',
+      'tpmRc',
+      'errno',
+      'check',
+      'triesLeft',
+      'retryAfterSeconds',
+    ] as const;
+    for (const k of fields) {
       if (details[k] !== undefined)
         Object.defineProperty(this, k, { value: details[k], enumerable: true });
     }

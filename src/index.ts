@@ -3,10 +3,18 @@
  * (Secure Enclave, Keychain, TPM 2.0, or an encrypted file), behind one API.
  */
 export { Keystore, SealedSecrets } from './keystore';
-export type { OpenOptions, InitOptions, ImportKeyOptions, StoreDescription } from './keystore';
+export type {
+  OpenOptions,
+  InitOptions,
+  ImportKeyOptions,
+  CreateKeyOptions,
+  GetKeyOptions,
+  StoreDescription,
+} from './keystore';
 export { DeviceKey } from './device-key';
 export type {
   SignOptions,
+  EcdhOptions,
   DataInput,
   KeyInfo,
   KeyInfoJSON,
@@ -16,7 +24,7 @@ export type { Identity, IdentityJSON } from './identity';
 export { KeystoreError, ErrorCodes, isKeystoreError } from './errors';
 export type { ErrorCode } from './errors';
 export { TIERS } from './backends/backend';
-export type { TierName, ExtractableBy } from './backends/backend';
+export type { TierName, ExtractableBy, UserPresence } from './backends/backend';
 export type { WaitOptions } from './store/abort';
 export type { TierReport } from './backends/detect';
 export type { PassphraseChange } from './store/file-master';

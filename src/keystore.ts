@@ -13,6 +13,7 @@ import { SealedSecrets } from './rooms/secrets';
 import { StoreContext, backendContextFor, realStoreDir } from './store/context';
 import { changePassphrase, type PassphraseChange } from './store/file-master';
 import { signalOption, type WaitOptions } from './store/abort';
+import { cacheForOption, pinBytes, type PinOptions } from './backends/pin';
 import { defaultStoreDir, storePaths, validateName } from './store/paths';
 import type { StoreSettings } from './store/settings';
 
@@ -44,6 +45,33 @@ export interface OpenOptions {
 }
 
 /** Options of `importKey`. */
+export interface CreateKeyOptions extends WaitOptions {
+  /** Make a tpm2 key that needs this PIN for every use (1-32 bytes of UTF-8). */
+  pin?: string | Uint8Array;
+  /** Milliseconds the returned key keeps the PIN in process memory; default 0. */
+  cacheFor?: number;
+}
+
+/** `pin` and `cacheFor`: keep a PIN key's PIN in process memory for `cacheFor` ms. */
+export type GetKeyOptions = CreateKeyOptions;
+
+/** Checks `pin`/`cacheFor`, runs `fn`, and wipes the PIN's bytes afterwards. */
+async function withPinOptions<T>(
+  opts: CreateKeyOptions | undefined,
+  fn: (pin: PinOptions | undefined) => Promise<T>,
+): Promise<T> {
+  if (opts?.pin === undefined) {
+    if (opts?.cacheFor !== undefined) throw invalidArgument('cacheFor needs pin');
+    return fn(undefined);
+  }
+  const pin = { pin: pinBytes(opts.pin), cacheFor: cacheForOption(opts.cacheFor) };
+  try {
+    return await fn(pin);
+  } finally {
+    pin.pin.fill(0);
+  }
+}
+
 export interface ImportKeyOptions extends WaitOptions {
   /** The tier to import into; only `tpm2` imports keys. Default `tpm2`. */
   tier?: TierName;
@@ -225,8 +253,16 @@ export class Keystore {
     return this.#run(() => this.#identity.read());
   }
 
-  createKey(alias: string, opts?: WaitOptions): Promise<DeviceKey> {
-    return this.#run(() => this.#keys.create(alias, signalOption(opts)));
+  /**
+   * `pin`: a tpm2 key that needs this PIN for every use, and is not noDA, so the TPM's
+   * dictionary-attack lockout limits guesses (docs/tpm.md, "PIN-protected keys"). `cacheFor`:
+   * milliseconds the returned key keeps the PIN in process memory (default 0; dropped on close).
+   */
+  createKey(alias: string, opts?: CreateKeyOptions): Promise<DeviceKey> {
+    return this.#run(() => {
+      const signal = signalOption(opts, ['signal', 'pin', 'cacheFor']);
+      return withPinOptions(opts, (pin) => this.#keys.create(alias, signal, pin));
+    });
   }
 
   /**
@@ -265,8 +301,11 @@ export class Keystore {
   }
 
   /** `signal` ends the wait for the unlock (E_ABORTED); the unlock itself goes on. */
-  getKey(alias: string, opts?: WaitOptions): Promise<DeviceKey> {
-    return this.#run(() => this.#keys.get(alias, signalOption(opts)));
+  getKey(alias: string, opts?: GetKeyOptions): Promise<DeviceKey> {
+    return this.#run(() => {
+      const signal = signalOption(opts, ['signal', 'pin', 'cacheFor']);
+      return withPinOptions(opts, (pin) => this.#keys.get(alias, signal, pin));
+    });
   }
 
   listKeys(): Promise<KeyInfo[]> {

@@ -34,6 +34,8 @@ export const NATIVE_REASONS = [
   'tbs-missing',
   'out-of-memory',
   'internal-error',
+  'srk-mismatch',
+  'srk-unpinned',
 ] as const;
 export type NativeReason = (typeof NATIVE_REASONS)[number];
 

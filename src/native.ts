@@ -17,14 +17,31 @@ export interface TpmKeyBlobs {
 /** One TPM reached through one TCTI; every method queues on the device's worker thread. */
 export interface NativeTpmConnection {
   properties(): Promise<Record<string, number>>;
-  createKey(parent: number, template: Buffer, sensitive?: Buffer): Promise<TpmKeyBlobs>;
-  sign(parent: number, publicBlob: Buffer, privateBlob: Buffer, digest: Buffer): Promise<Buffer>;
+  /** The owner SRK's Name (0x000B || SHA-256 of its public area), for the store's pin. */
+  srkName(): Promise<Buffer>;
+  /** From now on, nothing carrying a secret is sent unless the owner SRK has this Name. */
+  pinSrk(name: Buffer): void;
+  /** `userAuth`: the new key's authValue (its PIN), sent inside the salted session only. */
+  createKey(
+    parent: number,
+    template: Buffer,
+    sensitive?: Buffer,
+    userAuth?: Buffer,
+  ): Promise<TpmKeyBlobs>;
+  sign(
+    parent: number,
+    publicBlob: Buffer,
+    privateBlob: Buffer,
+    digest: Buffer,
+    auth?: Buffer,
+  ): Promise<Buffer>;
   ecdh(
     parent: number,
     publicBlob: Buffer,
     privateBlob: Buffer,
     x: Buffer,
     y: Buffer,
+    auth?: Buffer,
   ): Promise<Buffer>;
   unseal(parent: number, publicBlob: Buffer, privateBlob: Buffer): Promise<Buffer>;
   close(): Promise<void>;

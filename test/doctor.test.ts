@@ -51,12 +51,20 @@ describe('doctor, TPM section', () => {
       expect(d.tpm?.inLockout).toBe(false);
       expect(d.tpm?.lockoutCounter).toBe(0);
       expect(d.tpm?.maxAuthFail).toBeGreaterThan(0);
+      // swtpm's defaults: 1000 s each.
+      expect(d.tpm?.lockoutInterval).toBeGreaterThan(0);
+      expect(d.tpm?.lockoutRecovery).toBeGreaterThan(0);
+      expect(d.dictionaryAttackWarning).toMatch(/unclean power loss/);
       expect(d.tpm?.ownerAuthSet).toBe(false);
       expect(d.ownerAuthNeeded).toBe(false);
       expect(d.user.uid).toBe(process.getuid!());
       const text = formatTpmDiagnostics(d).join('\n');
       expect(text).toContain('manufacturer IBM');
       expect(text).toContain('owner hierarchy password: not set');
+      expect(text).toMatch(
+        /counter 0 of \d+ .*every \d+ s \(LOCKOUT_INTERVAL\).*after \d+ s \(LOCKOUT_RECOVERY\)/,
+      );
+      expect(text).toMatch(/warning: keys made with a PIN are not noDA.*unclean power loss/);
     } finally {
       await ks.close();
     }

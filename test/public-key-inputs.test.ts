@@ -577,6 +577,7 @@ describe('KeyInfo.publicKey is a KeyObject; JSON carries PEM', () => {
         'hardwareBacked',
         'publicKey',
         'tier',
+        'userPresence',
       ]);
       expect(json.publicKey).toBe(key.publicKey.export({ type: 'spki', format: 'pem' }));
       expect(createPublicKey(json.publicKey).equals(key.publicKey)).toBe(true);

@@ -397,8 +397,8 @@ describe('import errors say what the input is', () => {
   });
 });
 
-describe('each TPM signature is checked against the key before it is returned', () => {
-  it('when our handle comes to name another client object, sign fails instead of lying', async () => {
+describe("each TPM signature is bound to the key's Name by the session HMAC", () => {
+  it('when our handle comes to name another client object, the TPM refuses to sign instead of lying', async () => {
     const ks = await openStore();
     const k = await ks.createKey('victim');
     expect(nodeVerifies(k.publicKey, 'first', await k.sign('first'))).toBe(true);
@@ -418,16 +418,18 @@ describe('each TPM signature is checked against the key before it is returned', 
     const after = await tpm2(swtpm.tcti, 'tpm2_getcap', ['handles-transient']);
     expect(after.stdout).toContain(ours);
 
-    const err = await expectCode(() => k.sign('second'), 'E_TPM');
-    expect(err.message).toMatch(/does not verify under this key/);
+    // The command's HMAC binds our key's Name; the object at that handle has another, so the
+    // TPM's HMAC check fails (and counts towards lockout: that object lacks noDA).
+    const err = await expectCode(() => k.sign('second'), 'E_TPM_AUTH');
+    expect(err.message).toMatch(/refused the key's authorization/);
     expect(err.hint).toMatch(/tpmrm0/);
-    expect(err.hint).toMatch(/tpm2-abrmd/);
+    expect(err.hint).toMatch(/tabrmd/);
     const pre = await expectCode(
       () => k.sign(Buffer.alloc(32, 1), { prehashed: true }),
-      'E_TPM',
+      'E_TPM_AUTH',
       'prehashed',
     );
-    expect(pre.message).toMatch(/does not verify/);
+    expect(pre.message).toMatch(/refused/);
     await stores.closeAll();
     await flushAll(); // the other client's key
   });

@@ -42,6 +42,17 @@ async function tools(tool: string, args: string[]): Promise<void> {
 }
 
 /** A key made by tpm2_create under `parent`, as the blobs the addon takes. */
+let srkName: Buffer;
+
+/** A fresh connection, after the old one's teardown flushed what it had loaded. */
+async function reconnect(): Promise<void> {
+  await conn.close();
+  const native = loadNative();
+  if (!native.ok || !native.addon.TpmConnection) throw new Error('no TPM addon');
+  conn = new native.addon.TpmConnection(swtpm.tcti);
+  conn.pinSrk(srkName);
+}
+
 async function toolKey(parent: string, alg: string, name: string) {
   const pub = path.join(scratch, `${name}.pub`);
   const priv = path.join(scratch, `${name}.priv`);
@@ -66,7 +77,13 @@ beforeAll(async () => {
   scratch = await makeTempDir('native');
   const native = loadNative();
   if (!native.ok || !native.addon.TpmConnection) throw new Error('no TPM addon');
+  // The SRK's Name, from a connection closed again: its teardown flushes the SRK, which would
+  // otherwise hold one of swtpm's three object slots while tpm2-tools work below.
+  const first = new native.addon.TpmConnection(swtpm.tcti);
+  srkName = await first.srkName();
+  await first.close();
   conn = new native.addon.TpmConnection(swtpm.tcti);
+  conn.pinSrk(srkName);
   await persist('0x81000001', H2); // the H-2 SRK, persisted
   await persist(
     '0x81000002',
@@ -102,6 +119,8 @@ describe('the addon checks what it is given', () => {
   });
 
   it('a persistent parent that is not the H-2 SRK is refused, even for a key made under it', async () => {
+    // swtpm has three object slots, and tpm2_create needs two of them besides our SRK and key.
+    await reconnect();
     const other = await toolKey('0x81000002', 'ecc256:null', 'other');
     const err = await caught(() =>
       conn.sign(0x81000002, other.publicBlob, other.privateBlob, randomBytes(32)),

@@ -118,7 +118,9 @@ describe('detection and key files', () => {
     expect(d.extractableBy).toBe('nobody');
     expect(d.warnings.join('\n')).not.toMatch(/not hardware-backed/);
     // What protects the keys is in the library's own output, not only in docs/tpm.md.
-    const access = d.warnings.find((w) => w.startsWith('TPM keys have an empty authorization'));
+    const access = d.warnings.find((w) =>
+      w.startsWith('TPM keys made without a PIN have an empty authorization'),
+    );
     expect(access, d.warnings.join('\n')).toMatch(/read the key files .* open the TPM/);
     expect(access).toMatch(/root, members of the tss group/);
     expect(access).toMatch(/sign and run ECDH/);
@@ -331,6 +333,7 @@ async function sealThe010Way(file: string, name: string, value: string): Promise
   const native = loadNative();
   if (!native.ok || !native.addon.TpmConnection) throw new Error('no TPM addon');
   const conn = new native.addon.TpmConnection(swtpm.tcti);
+  conn.pinSrk(await conn.srkName());
   try {
     const dek = randomBytes(32);
     const blobs = await conn.createKey(OWNER, marshalSealTemplate(), dek);

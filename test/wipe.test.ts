@@ -124,7 +124,7 @@ describe('native results (by inspection: the addon frees them on its worker or a
       const results = text.match(/Done\([a-z]+, (Secret)?BufferOf\((\w+)\)\)/g) ?? [];
       expect(results.length, file).toBeGreaterThan(0);
       for (const r of results) {
-        const publicResult = /BufferOf\((rs|der|ct)\)/.test(r);
+        const publicResult = /BufferOf\((rs|der|ct|srkName)\)/.test(r);
         expect(r.startsWith('Done(') && (publicResult || r.includes('SecretBufferOf')), r).toBe(
           true,
         );

@@ -39,6 +39,8 @@ class TpmConnection : public Napi::ObjectWrap<TpmConnection> {
     return DefineClass(env, "TpmConnection",
                        {
                            InstanceMethod("properties", &TpmConnection::Properties),
+                           InstanceMethod("srkName", &TpmConnection::SrkName),
+                           InstanceMethod("pinSrk", &TpmConnection::PinSrk),
                            InstanceMethod("createKey", &TpmConnection::CreateKey),
                            InstanceMethod("sign", &TpmConnection::Sign),
                            InstanceMethod("ecdh", &TpmConnection::Ecdh),
@@ -74,7 +76,37 @@ class TpmConnection : public Napi::ObjectWrap<TpmConnection> {
   template <typename Op>
   Napi::Value Run(Napi::Env env, Op op) {
     SerialQueue* queue = device_ ? &device_->queue() : nullptr;  // null once closed
-    return ops_.Run(env, queue, [device = device_.get(), op = std::move(op)] { return op(device); });
+    return ops_.Run(env, queue, [device = device_.get(), pin = srkPin_, op = std::move(op)] {
+      device->ExpectSrk(pin);
+      return op(device);
+    });
+  }
+
+  // srkName() -> the owner SRK's Name, for the store to pin (a new store, or trust on first use).
+  Napi::Value SrkName(const Napi::CallbackInfo& info) {
+    return Run(info.Env(), [](TpmDevice* d) {
+      auto srkName = std::make_shared<Bytes>();
+      OpStatus s = d->SrkName(srkName.get());
+      return Done(s, BufferOf(srkName));
+    });
+  }
+
+  // pinSrk(name): every later operation of this connection sends nothing that carries a secret
+  // unless the TPM's owner SRK has this Name (0x000B || SHA-256 of the public area).
+  Napi::Value PinSrk(const Napi::CallbackInfo& info) {
+    Bytes name = CopyBytes(info[0], "srkName", 34);
+    if (name.size() != 34 || name[0] != 0x00 || name[1] != 0x0B) {
+      ThrowInvalidArgument(info.Env(), "srkName must be a 34-byte SHA-256 Name");
+    }
+    srkPin_ = std::move(name);
+    return info.Env().Undefined();
+  }
+
+  // An optional authValue argument (a key's PIN), copied into memory that is wiped.
+  static SecretBytes AuthArg(const Napi::CallbackInfo& info, size_t i) {
+    SecretBytes auth;
+    if (info.Length() > i && !info[i].IsUndefined()) auth.bytes = CopyBytes(info[i], "auth", 32);
+    return auth;
   }
 
   Napi::Value Properties(const Napi::CallbackInfo& info) {
@@ -89,7 +121,8 @@ class TpmConnection : public Napi::ObjectWrap<TpmConnection> {
     });
   }
 
-  // createKey(parent, template: Buffer, sensitive?: Buffer) -> { publicBlob, privateBlob }
+  // createKey(parent, template: Buffer, sensitive?: Buffer, userAuth?: Buffer)
+  //   -> { publicBlob, privateBlob }
   Napi::Value CreateKey(const Napi::CallbackInfo& info) {
     uint32_t parent = ToHandle(info[0]);
     Bytes templ = CopyBytes(info[1], "template", sizeof(TPM2B_PUBLIC));
@@ -97,9 +130,10 @@ class TpmConnection : public Napi::ObjectWrap<TpmConnection> {
     if (info.Length() > 2 && !info[2].IsUndefined()) {
       sensitive.bytes = CopyBytes(info[2], "sensitive data", sizeof(TPM2B_SENSITIVE_DATA::buffer));
     }
-    return Run(info.Env(), [parent, templ, sensitive](TpmDevice* d) {
+    SecretBytes userAuth = AuthArg(info, 3);
+    return Run(info.Env(), [parent, templ, sensitive, userAuth](TpmDevice* d) {
       auto key = std::make_shared<KeyBlobs>();
-      OpStatus s = d->CreateKey(parent, templ, sensitive.bytes, key.get());
+      OpStatus s = d->CreateKey(parent, templ, sensitive.bytes, userAuth.bytes, key.get());
       return Done(s, [key](Napi::Env env) -> Napi::Value {
         Napi::Object o = Napi::Object::New(env);
         o.Set("publicBlob", ToBuffer(env, key->publicBlob));
@@ -109,26 +143,28 @@ class TpmConnection : public Napi::ObjectWrap<TpmConnection> {
     });
   }
 
-  // sign(parent, publicBlob, privateBlob, digest: 32-byte Buffer) -> r‖s
+  // sign(parent, publicBlob, privateBlob, digest: 32-byte Buffer, auth?: Buffer) -> r‖s
   Napi::Value Sign(const Napi::CallbackInfo& info) {
     KeyBlobs key = ToKey(info, 0);
     Bytes digest = CopyBytes(info[3], "digest", 32);
     if (digest.size() != 32) ThrowInvalidArgument(info.Env(), "digest must be 32 bytes");
-    return Run(info.Env(), [key = std::move(key), digest](TpmDevice* d) {
+    SecretBytes auth = AuthArg(info, 4);
+    return Run(info.Env(), [key = std::move(key), digest, auth](TpmDevice* d) {
       auto rs = std::make_shared<Bytes>();
-      OpStatus s = d->Sign(key, digest.data(), rs.get());
+      OpStatus s = d->Sign(key, digest.data(), auth.bytes, rs.get());
       return Done(s, BufferOf(rs));
     });
   }
 
-  // ecdh(parent, publicBlob, privateBlob, x, y) -> 32-byte shared x-coordinate
+  // ecdh(parent, publicBlob, privateBlob, x, y, auth?: Buffer) -> 32-byte shared x-coordinate
   Napi::Value Ecdh(const Napi::CallbackInfo& info) {
     KeyBlobs key = ToKey(info, 0);
     Bytes x = CopyBytes(info[3], "x", 32);
     Bytes y = CopyBytes(info[4], "y", 32);
-    return Run(info.Env(), [key = std::move(key), x, y](TpmDevice* d) {
+    SecretBytes auth = AuthArg(info, 5);
+    return Run(info.Env(), [key = std::move(key), x, y, auth](TpmDevice* d) {
       auto z = std::make_shared<SecretBytes>();
-      OpStatus s = d->Ecdh(key, x, y, &z->bytes);
+      OpStatus s = d->Ecdh(key, x, y, auth.bytes, &z->bytes);
       return Done(s, SecretBufferOf(z));
     });
   }
@@ -156,6 +192,7 @@ class TpmConnection : public Napi::ObjectWrap<TpmConnection> {
 
   AsyncOps ops_;
   std::shared_ptr<TpmDevice> device_;  // after ops_: released first
+  Bytes srkPin_;                       // the Name the owner SRK must have (pinSrk)
 };
 
 Napi::Value Tss2Status(const Napi::CallbackInfo& info) {

@@ -1,5 +1,6 @@
 #include "tpm_device.h"
 
+#include <algorithm>
 #include <cassert>
 #include <cstdio>
 #include <cstring>
@@ -49,7 +50,8 @@ bool IsTransportFailure(TSS2_RC rc) {
 // The TPM no longer has an object we hold a handle to: it restarted (transient objects do not
 // survive TPM2_Startup), or another client of a TPM without a resource manager flushed it.
 bool IsStaleHandle(TSS2_RC code) {
-  return code >= TPM2_RC_REFERENCE_H0 && code <= TPM2_RC_REFERENCE_H6;
+  return (code >= TPM2_RC_REFERENCE_H0 && code <= TPM2_RC_REFERENCE_H6) ||
+         (code >= TPM2_RC_REFERENCE_S0 && code <= TPM2_RC_REFERENCE_S6);
 }
 
 // The TPM's own response code with the handle/session/parameter number stripped.
@@ -89,6 +91,16 @@ bool UnmarshalPrivate(const Tss2Api& api, const Bytes& blob, TPM2B_PRIVATE* out)
   }
   const size_t prefix = (static_cast<size_t>(blob[0]) << 8) | blob[1];
   return prefix == blob.size() - 2 && out->size == prefix;
+}
+
+std::string HexBytes(const Bytes& b) {
+  static const char kDigits[] = "0123456789abcdef";
+  std::string out;
+  for (uint8_t c : b) {
+    out += kDigits[c >> 4];
+    out += kDigits[c & 15];
+  }
+  return out;
 }
 
 std::string Hex(uint32_t v) {
@@ -259,6 +271,12 @@ OpStatus TpmDevice::Check(TSS2_RC rc, const char* call) {
 
 OpStatus TpmDevice::Connect() {
   if (esys_) return {};
+  if (!crypto_) {
+    const LibcryptoLoad& lc = LoadLibcrypto();
+    if (!lc.ok) return Ours("tss2-missing", lc.error);
+    crypto_.reset(new SessionCrypto(*lc.api));
+    session_.reset(new HmacSession(*crypto_));
+  }
   TSS2_RC rc = api_->Tss2_TctiLdr_Initialize(tcti_.c_str(), &tctiContext_);
   if (rc != TSS2_RC_SUCCESS) {
     tctiContext_ = nullptr;
@@ -285,7 +303,12 @@ void TpmDevice::Disconnect(bool flush) {
   if (flush) {
     for (auto& entry : loaded_) FlushQuietly(entry.second.handle);
     FlushQuietly(srk_);
+    if (session_ && session_->started()) FlushRaw(session_->handle());
   }
+  if (session_) session_->Forget();
+  srkName_.clear();
+  srkX_.clear();
+  srkY_.clear();
   if (persistentSrk_ != ESYS_TR_NONE) api_->Esys_TR_Close(esys_, &persistentSrk_);
   loaded_.clear();
   lru_.clear();
@@ -326,14 +349,52 @@ OpStatus TpmDevice::ParentHandle(uint32_t parent, ESYS_TR* out) {
       TPM2B_DATA outside = {};
       TPML_PCR_SELECTION pcrs = {};
       ESYS_TR handle = ESYS_TR_NONE;
+      EsysOut<TPM2B_PUBLIC> outPublic(*api_);
+      // An owner password never crosses the bus: it keys an HMAC session instead. That session
+      // cannot be salted (the key it would be salted to is the one being made), so a capture
+      // still allows offline guesses of a weak owner password, but never reveals it.
+      ESYS_TR auth = ESYS_TR_PASSWORD;
+      if (!ownerAuth_.bytes.empty()) {
+        TPMT_SYM_DEF none = {};
+        none.algorithm = TPM2_ALG_NULL;
+        TSS2_RC rc = api_->Esys_StartAuthSession(esys_, ESYS_TR_NONE, ESYS_TR_NONE, ESYS_TR_NONE,
+                                                 ESYS_TR_NONE, ESYS_TR_NONE, nullptr,
+                                                 TPM2_SE_HMAC, &none, TPM2_ALG_SHA256, &auth);
+        OpStatus s = Check(rc, "Esys_StartAuthSession (owner)");
+        if (!s.ok) return s;
+        rc = api_->Esys_TRSess_SetAttributes(esys_, auth, TPMA_SESSION_CONTINUESESSION, 0xFF);
+        s = Check(rc, "Esys_TRSess_SetAttributes");
+        if (!s.ok) {
+          FlushQuietly(auth);
+          return s;
+        }
+      }
       TSS2_RC rc = WithFreeSlot([&] {
-        return api_->Esys_CreatePrimary(esys_, ESYS_TR_RH_OWNER, ESYS_TR_PASSWORD, ESYS_TR_NONE,
+        return api_->Esys_CreatePrimary(esys_, ESYS_TR_RH_OWNER, auth, ESYS_TR_NONE,
                                         ESYS_TR_NONE, &sensitive, &templ, &outside, &pcrs,
-                                        &handle, nullptr, nullptr, nullptr, nullptr);
+                                        &handle, outPublic.out(), nullptr, nullptr, nullptr);
       });
+      if (auth != ESYS_TR_PASSWORD && esys_) FlushQuietly(auth);
       OpStatus s = Check(rc, "Esys_CreatePrimary (SRK)");
       if (!s.ok) return s;
+      // ESAPI computed the Name from this public area (and checked it against the TPM's): the
+      // point a session's salt is encrypted to is the one whose Name the pin compares.
+      EsysOut<TPM2B_NAME> name(*api_);
+      s = Check(api_->Esys_TR_GetName(esys_, handle, name.out()), "Esys_TR_GetName (SRK)");
+      const TPMS_ECC_POINT& q = outPublic->publicArea.unique.ecc;
+      const bool p256 =
+          outPublic->publicArea.type == TPM2_ALG_ECC && q.x.size == 32 && q.y.size == 32;
+      if (s.ok && !p256) {
+        s = Ours("unexpected-response", "the owner SRK is not a P-256 key");
+      }
+      if (!s.ok) {
+        FlushQuietly(handle);
+        return s;
+      }
       srk_ = handle;
+      srkName_.assign(name->name, name->name + name->size);
+      srkX_.assign(q.x.buffer, q.x.buffer + 32);
+      srkY_.assign(q.y.buffer, q.y.buffer + 32);
     }
     *out = srk_;
     return {};
@@ -386,7 +447,7 @@ OpStatus TpmDevice::CheckPersistentParent(ESYS_TR persistent) {
   return {};
 }
 
-OpStatus TpmDevice::Load(const KeyBlobs& key, Kind kind, ESYS_TR* out) {
+OpStatus TpmDevice::Load(const KeyBlobs& key, Kind kind, Loaded* out) {
   // Checked before the cache: the same blobs asked for as another kind must fail the same way.
   TPM2B_PUBLIC pub = {};
   TPM2B_PRIVATE priv = {};
@@ -414,30 +475,97 @@ OpStatus TpmDevice::Load(const KeyBlobs& key, Kind kind, ESYS_TR* out) {
   auto hit = loaded_.find(id);
   if (hit != loaded_.end()) {
     lru_.splice(lru_.begin(), lru_, hit->second.lru);
-    *out = hit->second.handle;
+    *out = hit->second;
     return {};
   }
   ESYS_TR parent = ESYS_TR_NONE;
   OpStatus s = ParentHandle(key.parent, &parent);
   if (!s.ok) return s;
   if (loaded_.size() >= kMaxLoadedKeys) EvictLeastRecentlyUsed();
+  // The wrapped private area is the first parameter: it crosses the bus encrypted too.
+  ESYS_TR session = ESYS_TR_NONE;
+  s = StartEncryptedSession(TPMA_SESSION_DECRYPT, &session);
+  if (!s.ok) return s;
   ESYS_TR handle = ESYS_TR_NONE;
   TSS2_RC rc = WithFreeSlot([&] {
-    return api_->Esys_Load(esys_, parent, ESYS_TR_PASSWORD, ESYS_TR_NONE, ESYS_TR_NONE, &priv,
-                           &pub, &handle);
+    return api_->Esys_Load(esys_, parent, session, ESYS_TR_NONE, ESYS_TR_NONE, &priv, &pub,
+                           &handle);
   });
+  FlushQuietly(session);
   s = Check(rc, "Esys_Load");
   if (!s.ok) return s;
+  Loaded entry;
+  entry.handle = handle;
+  EsysOut<TPM2B_NAME> name(*api_);
+  s = Check(api_->Esys_TR_GetTpmHandle(esys_, handle, &entry.tpmHandle), "Esys_TR_GetTpmHandle");
+  if (s.ok) s = Check(api_->Esys_TR_GetName(esys_, handle, name.out()), "Esys_TR_GetName");
+  if (!s.ok) {
+    FlushQuietly(handle);
+    return s;
+  }
+  entry.name.assign(name->name, name->name + name->size);
   lru_.push_front(id);
-  loaded_[id] = Loaded{handle, lru_.begin()};
-  *out = handle;
+  entry.lru = lru_.begin();
+  loaded_[id] = entry;
+  *out = entry;
   return {};
 }
 
-OpStatus TpmDevice::ConnectAndLoad(const KeyBlobs& key, Kind kind, ESYS_TR* out) {
+OpStatus TpmDevice::ConnectAndLoad(const KeyBlobs& key, Kind kind, Loaded* out) {
   OpStatus s = Connect();
+  if (s.ok) s = RequirePinnedSrk();
   if (!s.ok) return s;
   return Load(key, kind, out);
+}
+
+OpStatus TpmDevice::RequirePinnedSrk() {
+  ESYS_TR srk = ESYS_TR_NONE;
+  OpStatus s = ParentHandle(TPM2_RH_OWNER, &srk);
+  if (!s.ok) return s;
+  if (expectedSrk_.empty()) {
+    return Ours("srk-unpinned", "no storage key Name is pinned for this connection");
+  }
+  if (expectedSrk_ != srkName_) {
+    return Ours("srk-mismatch", "the TPM's owner storage key has Name " + HexBytes(srkName_) +
+                                    ", but this store was made with " + HexBytes(expectedSrk_));
+  }
+  return {};
+}
+
+void TpmDevice::FlushRaw(uint32_t tpmHandle) {
+  if (!tctiContext_ || tpmHandle == 0) return;
+  Bytes cmd;
+  AppendU16(&cmd, TPM2_ST_NO_SESSIONS);
+  AppendU32(&cmd, 14);
+  AppendU32(&cmd, TPM2_CC_FlushContext);
+  AppendU32(&cmd, tpmHandle);
+  if (Tss2_Tcti_Transmit(tctiContext_, cmd.size(), cmd.data()) != TSS2_RC_SUCCESS) return;
+  uint8_t rsp[64];
+  size_t size = sizeof(rsp);
+  Tss2_Tcti_Receive(tctiContext_, &size, rsp, TSS2_TCTI_TIMEOUT_BLOCK);
+}
+
+OpStatus TpmDevice::RunInSession(const HmacSession::Command& command, const char* call,
+                                 Bytes* params) {
+  OpStatus s = RequirePinnedSrk();
+  if (!s.ok) return s;
+  if (!session_->started()) {
+    uint32_t srkHandle = 0;
+    s = Check(api_->Esys_TR_GetTpmHandle(esys_, srk_, &srkHandle), "Esys_TR_GetTpmHandle (SRK)");
+    if (!s.ok) return s;
+    s = Check(session_->Start(tctiContext_, srkHandle, srkX_, srkY_),
+              "TPM2_StartAuthSession (salted)");
+    if (!s.ok) return s;
+  }
+  const uint32_t sessionHandle = session_->handle();
+  std::string why;
+  TSS2_RC rc = session_->Execute(tctiContext_, command, params, &why);
+  if (rc == TSS2_RC_SUCCESS) return {};
+  // The session was forgotten; free its slot unless the connection itself is gone.
+  if (!IsTransportFailure(rc)) FlushRaw(sessionHandle);
+  s = Check(rc, call);
+  if (!why.empty()) s.error.detail = why;
+  return s;
 }
 
 OpStatus TpmDevice::StartEncryptedSession(TPMA_SESSION attributes, ESYS_TR* session) {
@@ -492,9 +620,10 @@ OpStatus TpmDevice::Properties(std::map<uint32_t, uint32_t>* out) {
 }
 
 OpStatus TpmDevice::CreateKey(uint32_t parent, const Bytes& templ, const Bytes& sensitiveData,
-                              KeyBlobs* out) {
+                              const Bytes& userAuth, KeyBlobs* out) {
   return WithReconnect([&]() -> OpStatus {
     OpStatus s = Connect();
+    if (s.ok) s = RequirePinnedSrk();
     if (!s.ok) return s;
     TPM2B_PUBLIC inPublic = {};
     if (!UnmarshalPublic(*api_, templ, &inPublic)) {
@@ -510,6 +639,11 @@ OpStatus TpmDevice::CreateKey(uint32_t parent, const Bytes& templ, const Bytes& 
     if (sensitiveData.size() > sizeof(TPM2B_SENSITIVE_DATA::buffer)) {
       return Ours("bad-argument", "the data to seal is too large for the TPM");
     }
+    // An authValue no longer than the nameAlg's digest (Part 1 §19.6.4.3).
+    if (userAuth.size() > 32) return Ours("bad-argument", "the authorization value is too long");
+    if (!userAuth.empty() && (area.objectAttributes & TPMA_OBJECT_NODA)) {
+      return Ours("bad-argument", "a key with an authorization value must not be noDA");
+    }
     ESYS_TR parentHandle = ESYS_TR_NONE;
     s = ParentHandle(parent, &parentHandle);
     if (!s.ok) return s;
@@ -519,14 +653,17 @@ OpStatus TpmDevice::CreateKey(uint32_t parent, const Bytes& templ, const Bytes& 
     if (!sensitiveData.empty()) {
       std::memcpy(sensitive.sensitive.data.buffer, sensitiveData.data(), sensitiveData.size());
     }
-    // Sealing sends a secret to the TPM: encrypt the command parameter (the sensitive area).
-    ESYS_TR session = ESYS_TR_PASSWORD;
-    if (!sensitiveData.empty()) {
-      s = StartEncryptedSession(TPMA_SESSION_DECRYPT, &session);
-      if (!s.ok) {
-        Wipe(&sensitive, sizeof(sensitive));
-        return s;
-      }
+    sensitive.sensitive.userAuth.size = static_cast<UINT16>(userAuth.size());
+    if (!userAuth.empty()) {
+      std::memcpy(sensitive.sensitive.userAuth.buffer, userAuth.data(), userAuth.size());
+    }
+    // The sensitive area (sealed data, a PIN) is the first parameter, the wrapped private area
+    // the first of the response: both cross the bus encrypted.
+    ESYS_TR session = ESYS_TR_NONE;
+    s = StartEncryptedSession(TPMA_SESSION_DECRYPT | TPMA_SESSION_ENCRYPT, &session);
+    if (!s.ok) {
+      Wipe(&sensitive, sizeof(sensitive));
+      return s;
     }
     TPM2B_DATA outside = {};
     TPML_PCR_SELECTION pcrs = {};
@@ -539,7 +676,7 @@ OpStatus TpmDevice::CreateKey(uint32_t parent, const Bytes& templ, const Bytes& 
                                outPublic.out(), nullptr, nullptr, nullptr);
     });
     Wipe(&sensitive, sizeof(sensitive));
-    if (session != ESYS_TR_PASSWORD) FlushQuietly(session);
+    FlushQuietly(session);
     s = Check(rc, "Esys_Create");
     if (!s.ok) return s;
     uint8_t buf[sizeof(TPM2B_PUBLIC) + sizeof(TPM2B_PRIVATE)];
@@ -556,84 +693,109 @@ OpStatus TpmDevice::CreateKey(uint32_t parent, const Bytes& templ, const Bytes& 
   });
 }
 
-OpStatus TpmDevice::Sign(const KeyBlobs& key, const uint8_t digest[32], Bytes* rs) {
+OpStatus TpmDevice::SrkName(Bytes* out) {
   return WithReconnect([&]() -> OpStatus {
-    ESYS_TR handle = ESYS_TR_NONE;
-    OpStatus s = ConnectAndLoad(key, Kind::kEccP256Key, &handle);
+    OpStatus s = Connect();
+    ESYS_TR srk = ESYS_TR_NONE;
+    if (s.ok) s = ParentHandle(TPM2_RH_OWNER, &srk);
     if (!s.ok) return s;
-    TPM2B_DIGEST d = {};
-    d.size = 32;
-    std::memcpy(d.buffer, digest, 32);
-    TPMT_SIG_SCHEME scheme = {};
-    scheme.scheme = TPM2_ALG_ECDSA;
-    scheme.details.ecdsa.hashAlg = TPM2_ALG_SHA256;
-    TPMT_TK_HASHCHECK validation = {};
-    validation.tag = TPM2_ST_HASHCHECK;
-    validation.hierarchy = TPM2_RH_NULL;
-    EsysOut<TPMT_SIGNATURE> signature(*api_);
-    // Inputs and outputs of a signature are public: a plain password session is enough.
-    s = Check(api_->Esys_Sign(esys_, handle, ESYS_TR_PASSWORD, ESYS_TR_NONE, ESYS_TR_NONE, &d,
-                              &scheme, &validation, signature.out()),
-              "Esys_Sign");
-    if (!s.ok) return s;
-    const TPM2B_ECC_PARAMETER& r = signature->signature.ecdsa.signatureR;
-    const TPM2B_ECC_PARAMETER& sv = signature->signature.ecdsa.signatureS;
-    if (signature->sigAlg != TPM2_ALG_ECDSA || r.size > 32 || sv.size > 32) {
-      return Ours("unexpected-response", "Esys_Sign returned an unexpected signature");
-    }
-    rs->assign(64, 0);
-    std::memcpy(rs->data() + 32 - r.size, r.buffer, r.size);
-    std::memcpy(rs->data() + 64 - sv.size, sv.buffer, sv.size);
+    *out = srkName_;
     return {};
   });
 }
 
-OpStatus TpmDevice::Ecdh(const KeyBlobs& key, const Bytes& x, const Bytes& y, Bytes* z) {
+OpStatus TpmDevice::Sign(const KeyBlobs& key, const uint8_t digest[32], const Bytes& auth,
+                         Bytes* rs) {
+  return WithReconnect([&]() -> OpStatus {
+    Loaded loaded;
+    OpStatus s = ConnectAndLoad(key, Kind::kEccP256Key, &loaded);
+    if (!s.ok) return s;
+    // digest (TPM2B, encrypted on the wire), ECDSA/SHA-256, a NULL hashcheck ticket.
+    HmacSession::Command c;
+    c.code = TPM2_CC_Sign;
+    c.handle = loaded.tpmHandle;
+    c.name = loaded.name;
+    c.authValue = &auth;
+    c.encryptIn = true;
+    AppendTpm2b(&c.params, digest, 32);
+    AppendU16(&c.params, TPM2_ALG_ECDSA);
+    AppendU16(&c.params, TPM2_ALG_SHA256);
+    AppendU16(&c.params, TPM2_ST_HASHCHECK);
+    AppendU32(&c.params, TPM2_RH_NULL);
+    AppendU16(&c.params, 0);
+    Bytes out;
+    s = RunInSession(c, "TPM2_Sign", &out);
+    if (!s.ok) return s;
+    Reader r(out.data(), out.size());
+    const uint16_t alg = r.U16();
+    const uint16_t hash = r.U16();
+    Bytes sigR = r.Tpm2b(32);
+    Bytes sigS = r.Tpm2b(32);
+    if (!r.ok() || r.left() != 0 || alg != TPM2_ALG_ECDSA || hash != TPM2_ALG_SHA256) {
+      return Ours("unexpected-response", "TPM2_Sign returned an unexpected signature");
+    }
+    rs->assign(64, 0);
+    std::copy(sigR.begin(), sigR.end(), rs->begin() + static_cast<long>(32 - sigR.size()));
+    std::copy(sigS.begin(), sigS.end(), rs->begin() + static_cast<long>(64 - sigS.size()));
+    return {};
+  });
+}
+
+OpStatus TpmDevice::Ecdh(const KeyBlobs& key, const Bytes& x, const Bytes& y, const Bytes& auth,
+                         Bytes* z) {
   return WithReconnect([&]() -> OpStatus {
     if (x.size() != 32 || y.size() != 32) {
       return Ours("bad-argument", "the peer point must have 32-byte coordinates");
     }
-    ESYS_TR handle = ESYS_TR_NONE;
-    OpStatus s = ConnectAndLoad(key, Kind::kEccP256Key, &handle);
+    Loaded loaded;
+    OpStatus s = ConnectAndLoad(key, Kind::kEccP256Key, &loaded);
     if (!s.ok) return s;
-    TPM2B_ECC_POINT point = {};
-    point.point.x.size = 32;
-    std::memcpy(point.point.x.buffer, x.data(), 32);
-    point.point.y.size = 32;
-    std::memcpy(point.point.y.buffer, y.data(), 32);
-    // The shared secret is the response: encrypt it on the wire.
-    ESYS_TR session = ESYS_TR_NONE;
-    s = StartEncryptedSession(TPMA_SESSION_ENCRYPT, &session);
+    HmacSession::Command c;
+    c.code = TPM2_CC_ECDH_ZGen;
+    c.handle = loaded.tpmHandle;
+    c.name = loaded.name;
+    c.authValue = &auth;
+    c.encryptIn = true;
+    c.encryptOut = true;  // the shared secret is the response
+    AppendU16(&c.params, 2 + 32 + 2 + 32);
+    AppendTpm2b(&c.params, x.data(), 32);
+    AppendTpm2b(&c.params, y.data(), 32);
+    SecretBytes out;
+    s = RunInSession(c, "TPM2_ECDH_ZGen", &out.bytes);
     if (!s.ok) return s;
-    EsysOut<TPM2B_ECC_POINT> out(*api_, EsysOut<TPM2B_ECC_POINT>::kSecret);
-    TSS2_RC rc = api_->Esys_ECDH_ZGen(esys_, handle, session, ESYS_TR_NONE, ESYS_TR_NONE, &point,
-                                      out.out());
-    FlushQuietly(session);
-    s = Check(rc, "Esys_ECDH_ZGen");
-    if (!s.ok) return s;
-    if (out->point.x.size > 32) {
-      return Ours("unexpected-response", "Esys_ECDH_ZGen returned an unexpected ECDH result");
+    Reader r(out.bytes.data(), out.bytes.size());
+    r.U16();
+    SecretBytes zx(r.Tpm2b(32));
+    SecretBytes zy(r.Tpm2b(32));
+    if (!r.ok() || r.left() != 0) {
+      return Ours("unexpected-response", "TPM2_ECDH_ZGen returned an unexpected ECDH result");
     }
     z->assign(32, 0);
-    std::memcpy(z->data() + 32 - out->point.x.size, out->point.x.buffer, out->point.x.size);
+    const long pad = static_cast<long>(32 - zx.bytes.size());
+    std::copy(zx.bytes.begin(), zx.bytes.end(), z->begin() + pad);
     return {};
   });
 }
 
 OpStatus TpmDevice::Unseal(const KeyBlobs& key, Bytes* outData) {
   return WithReconnect([&]() -> OpStatus {
-    ESYS_TR handle = ESYS_TR_NONE;
-    OpStatus s = ConnectAndLoad(key, Kind::kSealedData, &handle);
+    Loaded loaded;
+    OpStatus s = ConnectAndLoad(key, Kind::kSealedData, &loaded);
     if (!s.ok) return s;
-    ESYS_TR session = ESYS_TR_NONE;
-    s = StartEncryptedSession(TPMA_SESSION_ENCRYPT, &session);
+    HmacSession::Command c;
+    c.code = TPM2_CC_Unseal;
+    c.handle = loaded.tpmHandle;
+    c.name = loaded.name;
+    c.encryptOut = true;
+    SecretBytes out;
+    s = RunInSession(c, "TPM2_Unseal", &out.bytes);
     if (!s.ok) return s;
-    EsysOut<TPM2B_SENSITIVE_DATA> out(*api_, EsysOut<TPM2B_SENSITIVE_DATA>::kSecret);
-    TSS2_RC rc = api_->Esys_Unseal(esys_, handle, session, ESYS_TR_NONE, ESYS_TR_NONE, out.out());
-    FlushQuietly(session);
-    s = Check(rc, "Esys_Unseal");
-    if (!s.ok) return s;
-    outData->assign(out->buffer, out->buffer + out->size);
+    Reader r(out.bytes.data(), out.bytes.size());
+    SecretBytes data(r.Tpm2b(sizeof(TPM2B_SENSITIVE_DATA::buffer)));
+    if (!r.ok() || r.left() != 0) {
+      return Ours("unexpected-response", "TPM2_Unseal returned an unexpected response");
+    }
+    *outData = data.bytes;
     return {};
   });
 }

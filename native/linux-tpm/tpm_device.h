@@ -15,6 +15,8 @@
 #include "../common/secret.h"
 #include "../common/serial_queue.h"
 #include "../common/status.h"
+#include "session_crypto.h"
+#include "tpm_session.h"
 #include "tss2_api.h"
 
 namespace dk {
@@ -52,13 +54,20 @@ class TpmDevice {
   // ---- worker thread only -------------------------------------------------------------
   // The owner hierarchy's password, for TPMs that have one. Applied at the next connect too.
   void SetOwnerAuth(const Bytes& auth);
+  // The Name the owner SRK must have for the operations that follow (the connection's pin, set
+  // before each of its operations); empty = not pinned, and then no secret-bearing command runs.
+  void ExpectSrk(const Bytes& name) { expectedSrk_ = name; }
   // The operations. Each runs through WithReconnect.
+  // The owner SRK's Name (0x000B || SHA-256 of its public area), for a store to pin.
+  OpStatus SrkName(Bytes* out);
   // TPM properties (TPM2_PT_* -> value) from the fixed and variable groups.
   OpStatus Properties(std::map<uint32_t, uint32_t>* out);
+  // `userAuth`: the new object's authValue (a PIN), sent only inside the encrypted session.
   OpStatus CreateKey(uint32_t parent, const Bytes& templ, const Bytes& sensitiveData,
-                     KeyBlobs* out);
-  OpStatus Sign(const KeyBlobs& key, const uint8_t digest[32], Bytes* rs);
-  OpStatus Ecdh(const KeyBlobs& key, const Bytes& x, const Bytes& y, Bytes* z);
+                     const Bytes& userAuth, KeyBlobs* out);
+  // `auth`: the key's authValue (empty for keys without a PIN).
+  OpStatus Sign(const KeyBlobs& key, const uint8_t digest[32], const Bytes& auth, Bytes* rs);
+  OpStatus Ecdh(const KeyBlobs& key, const Bytes& x, const Bytes& y, const Bytes& auth, Bytes* z);
   OpStatus Unseal(const KeyBlobs& key, Bytes* out);
 
  private:
@@ -67,7 +76,9 @@ class TpmDevice {
   OpStatus WithReconnect(const std::function<OpStatus()>& op);
 
   struct Loaded {
-    ESYS_TR handle;
+    ESYS_TR handle = ESYS_TR_NONE;
+    uint32_t tpmHandle = 0;  // what raw commands name
+    Bytes name;              // bound into each command's cpHash
     std::list<std::string>::iterator lru;
   };
 
@@ -81,8 +92,14 @@ class TpmDevice {
   // What an operation needs the loaded object to be; checked on the blobs before the TPM sees
   // them, whatever the TS layer checked.
   enum class Kind { kEccP256Key, kSealedData };
-  OpStatus Load(const KeyBlobs& key, Kind kind, ESYS_TR* out);
-  OpStatus ConnectAndLoad(const KeyBlobs& key, Kind kind, ESYS_TR* out);
+  OpStatus Load(const KeyBlobs& key, Kind kind, Loaded* out);
+  OpStatus ConnectAndLoad(const KeyBlobs& key, Kind kind, Loaded* out);
+  // Creates the owner SRK if needed and compares its Name with the pin: nothing that carries a
+  // secret is sent to a TPM whose SRK is not the one the store was made with.
+  OpStatus RequirePinnedSrk();
+  // Runs one command through the HMAC session (started, salted to the pinned SRK, on first use).
+  OpStatus RunInSession(const HmacSession::Command& command, const char* call, Bytes* params);
+  void FlushRaw(uint32_t tpmHandle);
   // A persistent parent stands in for the owner SRK only if its Name is the H-2 SRK's.
   OpStatus CheckPersistentParent(ESYS_TR persistent);
   bool EvictLeastRecentlyUsed();
@@ -98,6 +115,10 @@ class TpmDevice {
   TSS2_TCTI_CONTEXT* tctiContext_ = nullptr;
   ESYS_CONTEXT* esys_ = nullptr;
   ESYS_TR srk_ = ESYS_TR_NONE;
+  Bytes srkName_, srkX_, srkY_;  // of srk_, from CreatePrimary's response
+  Bytes expectedSrk_;
+  std::unique_ptr<SessionCrypto> crypto_;
+  std::unique_ptr<HmacSession> session_;
   ESYS_TR persistentSrk_ = ESYS_TR_NONE;
   uint32_t persistentHandle_ = 0;  // the TPM handle persistentSrk_ names
   SecretBytes ownerAuth_;

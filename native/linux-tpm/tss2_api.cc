@@ -90,6 +90,8 @@ Tss2Load DoLoad(const std::string& libDir) {
 
 }  // namespace
 
+int Tss2DlopenFlags() { return kDlopenFlags; }
+
 const Tss2Load& LoadTss2(const std::string& libDir) {
   // Loaded once per process, then immutable: every environment (worker thread) shares it.
   // A function-local static is initialised thread-safely by the compiler (and, unlike

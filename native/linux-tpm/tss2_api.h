@@ -32,6 +32,7 @@ namespace dk {
   X(esys, Esys_TR_FromTPMPublic)                \
   X(esys, Esys_TR_Close)                        \
   X(esys, Esys_TR_GetName)                      \
+  X(esys, Esys_TR_GetTpmHandle)                 \
   X(esys, Esys_Free)                            \
   X(tctildr, Tss2_TctiLdr_Initialize)           \
   X(tctildr, Tss2_TctiLdr_Finalize)             \
@@ -60,6 +61,10 @@ struct Tss2Load {
   bool deepBind = false;  // the libraries were opened with RTLD_DEEPBIND
   std::shared_ptr<const Tss2Api> api;
 };
+
+// The dlopen flags the tss2 libraries get (RTLD_DEEPBIND but in the sanitizer build), for
+// other libraries of theirs we open (session_crypto.cc: libcrypto).
+int Tss2DlopenFlags();
 
 // Loads once per process (the libraries are process-wide); thread-safe.
 // `libDir` overrides the search path (tests hide the libraries with it); empty = default.

@@ -1,5 +1,6 @@
 import type { Json } from '../store/records';
 import type { SecretBytes } from '../crypto/secret-bytes';
+import type { TpmSrkPin } from '../store/tpm-srk-pin';
 
 /**
  * The door every tier plugs in through, shaped like Chromium's unexportable-key provider: a tier
@@ -28,10 +29,15 @@ export type TierName = (typeof TIERS)[number];
  */
 export type ExtractableBy = 'nobody' | 'os-account-owner' | 'passphrase-holder' | 'unknown';
 
+/** What a key needs besides the process's access to it: 'pin' for a TPM key made with one. */
+export type UserPresence = 'pin' | 'none';
+
 /** What a key gets: its tier's guarantees, or less when its own material says so. */
 export interface KeyGuarantees {
   hardwareBacked: boolean;
   extractableBy: ExtractableBy;
+  /** Absent: 'none'. */
+  userPresence?: UserPresence;
 }
 
 export interface TierGuarantees extends KeyGuarantees {
@@ -70,6 +76,8 @@ export interface BackendContext {
   tcti?: string;
   /** The TPM owner hierarchy's password, for TPMs that have one. */
   tpmOwnerAuth?: SecretBytes;
+  /** The store's pinned TPM storage key Name (src/store/tpm-srk-pin.ts); absent in probes. */
+  tpmSrkPin?: TpmSrkPin;
   /**
    * The encrypted-file tier's data key. `create` makes the master (and a passphrase) when the
    * store has none; the caller then holds the store lock. `signal` ends the wait for the
@@ -137,6 +145,11 @@ export interface SecretRecord extends SecretHeader {
   backendData: { [key: string]: Json };
 }
 
+/** A key's PIN for one operation (UTF-8 bytes, checked by src/backends/pin.ts). */
+export interface KeyAuth {
+  pin?: Buffer;
+}
+
 export interface RawSignature {
   encoding: 'der' | 'p1363';
   bytes: Buffer;
@@ -148,9 +161,13 @@ export interface KeyHandle {
    * ECDSA-SHA256, in whichever encoding the tier produces natively; the caller checks it
    * strictly, normalises S and re-encodes (finishSignature).
    */
-  signRaw(data: Uint8Array, prehashed: boolean): Promise<RawSignature>;
+  signRaw(data: Uint8Array, prehashed: boolean, auth?: KeyAuth): Promise<RawSignature>;
   /** ECDH with an already validated uncompressed peer point. Returns the 32-byte x-coordinate. */
-  ecdh(peerPoint: Buffer): Promise<Buffer>;
+  ecdh(peerPoint: Buffer, auth?: KeyAuth): Promise<Buffer>;
+  /** 'pin' when the key needs a PIN (tpm2 keys made with one); absent: 'none'. */
+  readonly userPresence?: UserPresence;
+  /** Keep `pin` in process memory for `ms` (the tier wipes it then, and on close). */
+  cachePin?(pin: Buffer, ms: number): void;
 }
 
 export interface GeneratedKey {
@@ -168,8 +185,16 @@ export interface ImportOptions {
   keyAuth?: Buffer;
 }
 
+/** What createKey may ask of a tier beyond a plain key. */
+export interface NewKeyOptions {
+  /** The key's PIN: tiers with `pinKeys` only. */
+  pin?: Buffer;
+}
+
 export interface Backend extends TierGuarantees {
-  generateKey(header: NewKeyHeader): Promise<GeneratedKey>;
+  generateKey(header: NewKeyHeader, opts?: NewKeyOptions): Promise<GeneratedKey>;
+  /** The tier makes keys that need a PIN (createKey's `pin`). */
+  readonly pinKeys?: boolean;
   /** Adopt a key made by another tool, in the tier's own format (TSS2 PEM for tpm2). */
   importKey?(
     header: NewKeyHeader,

@@ -1,9 +1,7 @@
-import { createHash, randomBytes, verify as cryptoVerify, type KeyObject } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 // node:fs only to probe the TPM's device node; the store keeps every file of a key.
 import { constants as fsc, existsSync, promises as fsp } from 'node:fs';
 import { KeystoreError, corrupt, invalidArgument, isKeystoreError } from '../errors';
-import { digestSignedByKeyOrNegation } from '../crypto/digest-check';
-import { publicKeyObjectFromRaw } from '../crypto/p256';
 import { aesGcmOpen } from '../crypto/aead';
 import {
   KEY_ATTRIBUTES,
@@ -22,6 +20,9 @@ import type {
   BackendContext,
   GeneratedKey,
   ImportOptions,
+  KeyAuth,
+  NewKeyOptions,
+  UserPresence,
   KeyGuarantees,
   KeyHandle,
   KeyRecord,
@@ -45,9 +46,10 @@ const GUARANTEES = { tier: 'tpm2', hardwareBacked: true, extractableBy: 'nobody'
  * docs. Our keys have an empty authValue and no PCR policy.
  */
 export const TPM_KEY_ACCESS =
-  'TPM keys have an empty authorization value and no PCR policy: anyone who can read the key ' +
-  'files of this store and open the TPM (root, members of the tss group) can sign and run ECDH ' +
-  'with them on this machine; the private keys still never leave the TPM';
+  'TPM keys made without a PIN have an empty authorization value and no PCR policy: anyone who ' +
+  'can read the key files of this store and open the TPM (root, members of the tss group) can ' +
+  'sign and run ECDH with them on this machine; the private keys still never leave the TPM. ' +
+  "Keys made with createKey's pin need the PIN, and wrong PINs count towards the TPM's lockout";
 
 /** The owner hierarchy: the parent of every key we create (the H-2 SRK under it). */
 export const OWNER_PARENT = 0x40000001;
@@ -141,8 +143,14 @@ export interface TpmFacts {
   ownerAuthSet: boolean;
   lockoutAuthSet: boolean;
   inLockout: boolean;
+  /** Failed authorizations the TPM currently counts (TPM2_PT_LOCKOUT_COUNTER). */
   lockoutCounter: number;
+  /** Failures that put it in lockout (TPM2_PT_MAX_AUTH_FAIL). */
   maxAuthFail: number;
+  /** Seconds after which one failure is forgotten (TPM2_PT_LOCKOUT_INTERVAL). */
+  lockoutInterval: number;
+  /** Seconds before the lockout authorization may be tried again after a failure (TPM2_PT_LOCKOUT_RECOVERY). */
+  lockoutRecovery: number;
 }
 
 const PT = {
@@ -152,6 +160,8 @@ const PT = {
   PERMANENT: 0x200,
   LOCKOUT_COUNTER: 0x20e,
   MAX_AUTH_FAIL: 0x20f,
+  LOCKOUT_INTERVAL: 0x210,
+  LOCKOUT_RECOVERY: 0x211,
 } as const;
 
 function fourChars(v: number): string {
@@ -175,6 +185,8 @@ export function factsFrom(tcti: string, props: Record<string, number>): TpmFacts
     inLockout: (permanent & 0x200) !== 0,
     lockoutCounter: p(PT.LOCKOUT_COUNTER),
     maxAuthFail: p(PT.MAX_AUTH_FAIL),
+    lockoutInterval: p(PT.LOCKOUT_INTERVAL),
+    lockoutRecovery: p(PT.LOCKOUT_RECOVERY),
   };
 }
 
@@ -265,13 +277,17 @@ const UNBOUND_KEY = { hardwareBacked: false, extractableBy: 'unknown' } as const
 export function tpmKeyGuarantees(record: KeyRecord): KeyGuarantees {
   if (record.sideFile?.suffix !== PEM_SUFFIX) return GUARANTEES;
   let unbound: string[];
+  let userPresence: UserPresence;
   try {
-    const pub = parseTpm2bPublic(decodeTss2Pem(record.sideFile.bytes).publicBlob);
+    const decoded = decodeTss2Pem(record.sideFile.bytes);
+    const pub = parseTpm2bPublic(decoded.publicBlob);
     unbound = unboundReasons(pub.objectAttributes, pub.authPolicy);
+    userPresence = isPinKey(decoded.emptyAuth, pub.objectAttributes) ? 'pin' : 'none';
   } catch {
     return GUARANTEES;
   }
-  return unbound.length > 0 ? UNBOUND_KEY : GUARANTEES;
+  if (unbound.length > 0) return UNBOUND_KEY;
+  return userPresence === 'pin' ? { ...GUARANTEES, userPresence } : GUARANTEES;
 }
 
 const OBJECT_TYPE_NAMES: ReadonlyMap<number, string> = new Map([
@@ -357,57 +373,158 @@ function notATss2Key(material: string | Buffer): string | undefined {
   return `it is a PEM "${label}" block, not a TSS2 PRIVATE KEY`;
 }
 
-/** A key's handle: the blobs, and what the public area allows, checked before the TPM is asked. */
+/**
+ * A key made with a PIN: its file says emptyAuth FALSE (we write that only for such keys) and it
+ * lacks noDA, so the TPM's dictionary-attack logic limits guesses.
+ */
+function isPinKey(emptyAuth: boolean, objectAttributes: number): boolean {
+  return !emptyAuth && (objectAttributes & TPMA_OBJECT.noDA) === 0;
+}
+
+/** The PINs handles keep for `cacheFor`: one per handle, wiped at expiry and on close. */
+class PinCache {
+  readonly #pins = new Map<object, { pin: Buffer; timer: NodeJS.Timeout }>();
+
+  set(owner: object, pin: Buffer, ms: number): void {
+    this.drop(owner);
+    if (ms <= 0) return;
+    const copy = Buffer.from(pin);
+    const timer = setTimeout(() => this.drop(owner), ms);
+    timer.unref();
+    this.#pins.set(owner, { pin: copy, timer });
+  }
+
+  get(owner: object): Buffer | undefined {
+    return this.#pins.get(owner)?.pin;
+  }
+
+  drop(owner: object): void {
+    const entry = this.#pins.get(owner);
+    if (!entry) return;
+    clearTimeout(entry.timer);
+    entry.pin.fill(0);
+    this.#pins.delete(owner);
+  }
+
+  dropAll(): void {
+    for (const owner of [...this.#pins.keys()]) this.drop(owner);
+  }
+}
+
+/**
+ * A key's handle: the blobs, and what the public area allows, checked before the TPM is asked.
+ * Every operation runs through the connection's HMAC session, salted to the pinned SRK, with the
+ * key's Name in the command's HMAC: a TPM handle that came to name another program's object (no
+ * resource manager) makes the TPM refuse the command, and the response HMAC authenticates the
+ * signature. So signatures are not verified again in software here (docs/tpm.md, "Sessions").
+ */
 class TpmKeyHandle implements KeyHandle {
-  readonly #verifyKey: KeyObject;
+  readonly userPresence: UserPresence;
 
   constructor(
     private readonly conn: NativeTpmConnection,
     private readonly key: TpmKey,
     private readonly checked: CheckedKey,
+    private readonly pins: PinCache,
+    private readonly ready: () => Promise<void>,
+    pinKey = false,
   ) {
-    this.#verifyKey = publicKeyObjectFromRaw(checked.point);
+    this.userPresence = pinKey ? 'pin' : 'none';
   }
 
-  async signRaw(data: Uint8Array, prehashed: boolean): Promise<RawSignature> {
-    const digest = prehashed ? Buffer.from(data) : createHash('sha256').update(data).digest();
-    const { parent, publicBlob, privateBlob } = this.key;
-    const bytes = await this.conn.sign(parent, publicBlob, privateBlob, digest);
-    // Without a resource manager a handle number can come to name another client's object, and
-    // the TPM then signs with that key. One check against our public key (node:crypto over the
-    // message; digest-check.ts for a digest) turns that into an error instead of a signature by
-    // the wrong key. bench/tpm.mjs shows the cost.
-    const ok = prehashed
-      ? digestSignedByKeyOrNegation(this.checked.point, digest, bytes)
-      : cryptoVerify('sha256', data, { key: this.#verifyKey, dsaEncoding: 'ieee-p1363' }, bytes);
-    if (!ok) {
-      throw new KeystoreError(
-        'E_TPM',
-        'the TPM returned a signature that does not verify under this key: another program is using the TPM without a resource manager, and the handle of this key came to name one of its objects',
-        {
-          tpmRc: 0,
-          hint: 'use the kernel resource manager (tcti device:/dev/tpmrm0) or tpm2-abrmd (tcti tabrmd) when several programs share the TPM',
-        },
+  cachePin(pin: Buffer, ms: number): void {
+    if (this.userPresence === 'pin') this.pins.set(this, pin, ms);
+  }
+
+  /** The PIN for one operation; refused before the TPM is asked, so no guess is ever wasted. */
+  #auth(auth: KeyAuth | undefined): Buffer | undefined {
+    if (this.userPresence !== 'pin') {
+      if (auth?.pin) {
+        throw invalidArgument('this key has no PIN', 'call it without the pin option');
+      }
+      return undefined;
+    }
+    const pin = auth?.pin ?? this.pins.get(this);
+    if (!pin) {
+      throw invalidArgument(
+        'this key needs its PIN: nothing was sent to the TPM',
+        'pass { pin } to this call, or getKey(alias, { pin, cacheFor }) to keep it for a while',
       );
     }
-    return { encoding: 'p1363', bytes };
+    return pin;
   }
 
-  async ecdh(peerPoint: Buffer): Promise<Buffer> {
+  /** E_TPM_AUTH with the tries left, E_TPM_LOCKOUT with the wait: what the TPM's DA state says. */
+  async #explain(err: unknown): Promise<never> {
+    if (this.userPresence === 'pin' && isKeystoreError(err)) {
+      if (err.code === 'E_TPM_AUTH' || err.code === 'E_TPM_LOCKOUT') {
+        const facts = await this.conn
+          .properties()
+          .then((p) => factsFrom('', p))
+          .catch(() => undefined);
+        if (facts && err.code === 'E_TPM_AUTH') {
+          const triesLeft = Math.max(0, facts.maxAuthFail - facts.lockoutCounter);
+          throw new KeystoreError(
+            'E_TPM_AUTH',
+            `wrong PIN: the TPM refused it (${triesLeft} ${triesLeft === 1 ? 'try' : 'tries'} left before lockout)`,
+            {
+              tpmRc: err.tpmRc ?? 0,
+              triesLeft,
+              hint: `after ${facts.maxAuthFail} failures the TPM locks out every key that needs a PIN; one failure is forgotten every ${facts.lockoutInterval} s`,
+            },
+          );
+        }
+        if (facts && err.code === 'E_TPM_LOCKOUT') {
+          throw new KeystoreError(
+            'E_TPM_LOCKOUT',
+            `the TPM is in dictionary-attack lockout after ${facts.lockoutCounter} wrong authorizations: keys with a PIN are refused until it recovers`,
+            {
+              tpmRc: err.tpmRc ?? 0,
+              retryAfterSeconds: facts.lockoutInterval,
+              hint: `one failure is forgotten every ${facts.lockoutInterval} s (TPM2_PT_LOCKOUT_INTERVAL), or clear it with the lockout authorization (tpm2_dictionarylockout --clear-lockout); keys without a PIN keep working`,
+            },
+          );
+        }
+      }
+    }
+    throw err;
+  }
+
+  async signRaw(data: Uint8Array, prehashed: boolean, auth?: KeyAuth): Promise<RawSignature> {
+    const pin = this.#auth(auth);
+    const digest = prehashed ? Buffer.from(data) : createHash('sha256').update(data).digest();
+    const { parent, publicBlob, privateBlob } = this.key;
+    try {
+      await this.ready();
+      const bytes = await this.conn.sign(parent, publicBlob, privateBlob, digest, pin);
+      return { encoding: 'p1363', bytes };
+    } catch (err) {
+      return this.#explain(err);
+    }
+  }
+
+  async ecdh(peerPoint: Buffer, auth?: KeyAuth): Promise<Buffer> {
     if ((this.checked.objectAttributes & TPMA_OBJECT.decrypt) === 0) {
       throw invalidArgument(
         'this key cannot do ECDH: its public area has no decrypt attribute (it is sign-only)',
         'keys made by createKey sign and do ECDH; for ECDH with an imported key, make it with the decrypt attribute',
       );
     }
+    const pin = this.#auth(auth);
     const { parent, publicBlob, privateBlob } = this.key;
-    return this.conn.ecdh(
-      parent,
-      publicBlob,
-      privateBlob,
-      peerPoint.subarray(1, 33),
-      peerPoint.subarray(33, 65),
-    );
+    try {
+      await this.ready();
+      return await this.conn.ecdh(
+        parent,
+        publicBlob,
+        privateBlob,
+        peerPoint.subarray(1, 33),
+        peerPoint.subarray(33, 65),
+        pin,
+      );
+    } catch (err) {
+      return this.#explain(err);
+    }
   }
 }
 
@@ -416,16 +533,40 @@ class Tpm2Backend implements Backend {
   readonly hardwareBacked = GUARANTEES.hardwareBacked;
   readonly extractableBy = GUARANTEES.extractableBy;
   readonly maxSecretBytes = 64 * 1024;
+  readonly pinKeys = true;
+  readonly #pins = new PinCache();
+  #pinned: Promise<void> | undefined;
+  /** Every operation waits for the SRK pin first (checked once, at first use, not at open). */
+  readonly #ready = (): Promise<void> => {
+    this.#pinned ??= pinStorageKey(this.ctx, this.conn).catch((err: unknown) => {
+      this.#pinned = undefined;
+      throw err;
+    });
+    return this.#pinned;
+  };
 
-  constructor(private readonly conn: NativeTpmConnection) {}
+  constructor(
+    private readonly conn: NativeTpmConnection,
+    private readonly ctx: BackendContext,
+  ) {}
 
-  async generateKey(header: NewKeyHeader): Promise<GeneratedKey> {
+  /**
+   * A certifying key (header.usage) gets CERTIFYING_POLICY and no decrypt. With a PIN, the key's
+   * authValue is the PIN and it lacks noDA: the TPM counts wrong PINs towards its lockout. The
+   * PIN crosses the bus only inside the salted session's encrypted parameter (TPM2_Create's
+   * sensitive area), never in a password session.
+   */
+  async generateKey(header: NewKeyHeader, opts: NewKeyOptions = {}): Promise<GeneratedKey> {
+    await this.#ready();
+    if (header.usage === 'certify' && opts.pin !== undefined) {
+      throw invalidArgument('a certifying key cannot have a PIN: it signs only certificates');
+    }
     const template =
       header.usage === 'certify'
         ? marshalEccKeyTemplate(CERTIFYING_ATTRIBUTES, CERTIFYING_POLICY)
-        : marshalEccKeyTemplate(KEY_ATTRIBUTES);
-    const blobs = await this.conn.createKey(OWNER_PARENT, template);
-    return this.#adopt({ parent: OWNER_PARENT, ...blobs });
+        : marshalEccKeyTemplate(opts.pin ? KEY_ATTRIBUTES & ~TPMA_OBJECT.noDA : KEY_ATTRIBUTES);
+    const blobs = await this.conn.createKey(OWNER_PARENT, template, undefined, opts.pin);
+    return this.#adopt({ parent: OWNER_PARENT, ...blobs }, opts.pin !== undefined);
   }
 
   /**
@@ -479,18 +620,22 @@ class Tpm2Backend implements Backend {
     };
     // Prove the TPM can load it before anything is written: a key this TPM refuses (wrapped by
     // another TPM's SRK, damaged) must leave no key file behind.
-    await new TpmKeyHandle(this.conn, key, checked).signRaw(randomBytes(32), true);
+    await new TpmKeyHandle(this.conn, key, checked, this.#pins, this.#ready).signRaw(
+      randomBytes(32),
+      true,
+    );
     return this.#adopt(key);
   }
 
-  #adopt(key: TpmKey): GeneratedKey {
-    const pem = Buffer.from(encodeTss2Pem({ ...key, emptyAuth: true }));
+  /** A PIN key's file says emptyAuth FALSE, so tpm2-openssl asks for the password too. */
+  #adopt(key: TpmKey, pinKey = false): GeneratedKey {
+    const pem = Buffer.from(encodeTss2Pem({ ...key, emptyAuth: !pinKey }));
     const checked = checkLoadableKey(decodeTss2Pem(pem), storeComplaint('the new key'));
     return {
       publicKey: checked.point,
       backendData: {},
       sideFile: { suffix: PEM_SUFFIX, bytes: pem },
-      handle: new TpmKeyHandle(this.conn, key, checked),
+      handle: new TpmKeyHandle(this.conn, key, checked, this.#pins, this.#ready, pinKey),
     };
   }
 
@@ -500,9 +645,11 @@ class Tpm2Backend implements Backend {
     const source = file.replace(/\.json$/, PEM_SUFFIX);
     const decoded = decodeTss2Pem(record.sideFile.bytes, source);
     const checked = checkLoadableKey(decoded, storeComplaint(source));
-    // Every key file we write says emptyAuth TRUE, and only keys proven to have none get there.
-    if (!decoded.emptyAuth)
-      throw corrupt(source, 'the key has a password, which this library does not support');
+    // We write emptyAuth TRUE for keys proven to have no password, FALSE only for PIN keys,
+    // which lack noDA: anything else was not written by us.
+    const pinKey = isPinKey(decoded.emptyAuth, checked.objectAttributes);
+    if (!decoded.emptyAuth && !pinKey)
+      throw corrupt(source, 'the key has a password but is noDA, which this library never makes');
     if (!checked.point.equals(record.publicKey))
       throw corrupt(source, 'its public key does not match the record');
     if (checked.certifying !== (record.usage === 'certify')) {
@@ -515,6 +662,9 @@ class Tpm2Backend implements Backend {
       this.conn,
       { parent: decoded.parent, publicBlob: decoded.publicBlob, privateBlob: decoded.privateBlob },
       checked,
+      this.#pins,
+      this.#ready,
+      pinKey,
     );
   }
 
@@ -537,6 +687,7 @@ class Tpm2Backend implements Backend {
       ciphertext: r.bytes('ciphertext'),
       tag: r.bytes('tag', 16),
     };
+    await this.#ready();
     const dek = await this.conn.unseal(parent, r.bytes('publicBlob'), r.bytes('privateBlob'));
     try {
       const plaintext = dek.length === 32 ? aesGcmOpen(dek, box, secretAad(record)) : undefined;
@@ -552,7 +703,31 @@ class Tpm2Backend implements Backend {
   }
 
   async close(): Promise<void> {
+    this.#pins.dropAll();
     await this.conn.close();
+  }
+}
+
+/**
+ * Pin the connection to the store's SRK (tpm2-srk.json): record it the first time (a new store,
+ * or trust on first use for one made before pinning), then compare it with the TPM's before the
+ * tier is used, and let the addon compare it again before every command that carries a secret.
+ */
+async function pinStorageKey(ctx: BackendContext, conn: NativeTpmConnection): Promise<void> {
+  if (!ctx.tpmSrkPin) return; // a probe, which sends no secrets
+  const actual = await conn.srkName();
+  let pinned = await ctx.tpmSrkPin.read();
+  if (!pinned) pinned = await ctx.tpmSrkPin.record(actual);
+  conn.pinSrk(pinned);
+  if (!pinned.equals(actual)) {
+    throw new KeystoreError(
+      'E_TPM_SRK_MISMATCH',
+      `the TPM's storage key (Name ${actual.toString('hex')}) is not the one this store was made with (${pinned.toString('hex')}), so nothing was sent to it`,
+      {
+        tpmRc: 0,
+        hint: 'either the TPM was cleared (then every TPM key of this store is gone for good: delete the store, or its tpm2-srk.json, and start again), or something between this process and the TPM is answering in its place (an interposer on the bus, a wrong tcti): check the tcti and the machine before trusting it',
+      },
+    );
   }
 }
 
@@ -582,7 +757,7 @@ export const tpm2Tier: TierProvider = {
   async open(ctx) {
     try {
       const { conn } = await connect(ctx);
-      return new Tpm2Backend(conn);
+      return new Tpm2Backend(conn, ctx);
     } catch (err) {
       if (isKeystoreError(err) && err.code !== 'E_TPM_UNAVAILABLE') throw err;
       throw new KeystoreError(

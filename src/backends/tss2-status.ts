@@ -12,7 +12,15 @@ export const TSS2_DOMAIN = 'tss2';
 // tss2_common.h / tss2_tpm2_types.h
 const LAYER_MASK = 0xff << 16;
 const LAYER = { TPM: 0, ESAPI: 7 << 16, SYS: 8 << 16, TCTI: 10 << 16, RESMGR_TPM: 12 << 16 };
-const BASE = { NO_CONNECTION: 8, TRY_AGAIN: 9, IO_ERROR: 10, MALFORMED_RESPONSE: 17 };
+const BASE = {
+  NO_CONNECTION: 8,
+  TRY_AGAIN: 9,
+  IO_ERROR: 10,
+  MALFORMED_RESPONSE: 17,
+  RSP_AUTH_FAILED: 27,
+};
+/** Commands whose authorization is a key's own authValue (its PIN), not an owner password. */
+const KEY_AUTH_CALLS = ['TPM2_Sign', 'TPM2_ECDH_ZGen'];
 const RC = {
   FMT1: 0x080,
   AUTH_FAIL: 0x08e,
@@ -103,6 +111,20 @@ function fromStatus(e: RawNativeError, tcti: string): KeystoreError {
       'wait for the lockout to expire, or clear it with the lockout authorization (tpm2_dictionarylockout --clear-lockout)',
     );
   }
+  if ((rc & LAYER_MASK) >>> 0 === LAYER.ESAPI && (rc & 0xffff) === BASE.RSP_AUTH_FAILED) {
+    return err(
+      'E_TPM_INTEGRITY',
+      `the TPM's response to ${e.call ?? 'a command'} failed its check (${e.detail ?? text}); nothing from it was used`,
+      'something between this process and the TPM (a bus interposer, a broken relay or resource manager) changed the response; retrying is safe, but a repeat means the path to the TPM cannot be trusted',
+    );
+  }
+  if ((code === RC.AUTH_FAIL || code === RC.BAD_AUTH) && KEY_AUTH_CALLS.includes(e.call ?? '')) {
+    return err(
+      'E_TPM_AUTH',
+      `the TPM refused the key's authorization: ${failed}`,
+      "for a key with a PIN, the PIN is wrong (each wrong PIN counts towards the TPM's dictionary-attack lockout); for a key without one, another program flushed it and its handle now names that program's object: use a resource manager (tcti device:/dev/tpmrm0 or tabrmd)",
+    );
+  }
   if (code === RC.AUTH_FAIL || code === RC.BAD_AUTH) {
     return err(
       'E_TPM_AUTH',
@@ -128,6 +150,15 @@ export function tpmError(err: unknown, tcti: string): unknown {
       return new KeystoreError('E_INVALID_ARGUMENT', detail, { tpmRc: 0 });
     case 'corrupt':
       return new KeystoreError('E_TPM', detail, { tpmRc: 0, hint: 'the key file is corrupt' });
+    case 'srk-mismatch':
+      return new KeystoreError(
+        'E_TPM_SRK_MISMATCH',
+        `the TPM's storage key is not the one this store was made with, so nothing was sent to it: ${detail}`,
+        {
+          tpmRc: 0,
+          hint: 'either the TPM was cleared (then every key of this store is gone for good: delete the store or its tpm2-srk.json and start again), or something between this process and the TPM is answering in its place (an interposer on the bus, a wrong tcti): check the tcti and the machine before trusting it',
+        },
+      );
     case 'unsupported-parent':
       return new KeystoreError('E_TPM', detail, {
         tpmRc: 0,

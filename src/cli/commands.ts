@@ -20,6 +20,7 @@ import {
   promptNewPassphrase,
   readInput,
   readStdin,
+  readPin,
   writeOutput,
   writePrivateFile,
   type Encoding,
@@ -210,13 +211,23 @@ const list: Command = {
 };
 
 const createKey: Command = {
-  options: {},
+  options: {
+    pin: { type: 'boolean' },
+    'pin-file': { type: 'string' },
+    'pin-stdin': { type: 'boolean' },
+  },
   positionals: 1,
   run: (ctx) =>
     withStore(ctx, async (ks) => {
       const alias = ctx.positionals[0];
       if (alias === undefined) throw invalidArgument('create-key needs an alias');
-      const key = await ks.createKey(alias);
+      const pin = await readPin({
+        again: true,
+        ...(str(ctx, 'pin-file') !== undefined ? { file: str(ctx, 'pin-file') } : {}),
+        stdin: ctx.values['pin-stdin'] === true,
+        prompt: ctx.values.pin === true,
+      });
+      const key = await ks.createKey(alias, pin ? { pin } : {}).finally(() => pin?.fill(0));
       return {
         ok: true,
         json: { key: key.toJSON() },
@@ -247,6 +258,8 @@ const sign: Command = {
     prehashed: { type: 'boolean' },
     // Names the key's certifying key, which refuses (E_KEY_USAGE): it signs only certificates.
     certifying: { type: 'boolean' },
+    pin: { type: 'boolean' },
+    'pin-file': { type: 'string' },
   },
   positionals: 0,
   run: (ctx) =>
@@ -255,8 +268,17 @@ const sign: Command = {
       const encoding = encodingOf(ctx);
       const named = await keyFor(ks, ctx);
       const key = ctx.values.certifying === true ? await named.certifyingKey() : named;
+      // Standard input may be the data: the PIN comes from a file or a prompt only.
+      const pin = await readPin({
+        ...(str(ctx, 'pin-file') !== undefined ? { file: str(ctx, 'pin-file') } : {}),
+        stdin: false,
+        prompt: ctx.values.pin === true,
+        again: false,
+      });
       const data = await readInput(str(ctx, 'in'));
-      const signature = await key.sign(data, { format, prehashed: ctx.values.prehashed === true });
+      const signature = await key
+        .sign(data, { format, prehashed: ctx.values.prehashed === true, ...(pin ? { pin } : {}) })
+        .finally(() => pin?.fill(0));
       const b64 = signature.toString('base64');
       // With --json the signature is in the JSON; a file is still written when --out names one.
       if (!ctx.json || str(ctx, 'out') !== undefined) {

@@ -51,14 +51,15 @@ const COMMAND_HELP: Record<string, string> = {
 `,
   list: `device-keystore list [--dir <dir>] [--json]
 `,
-  'create-key': `device-keystore create-key <alias> [--dir <dir>] [--json]
+  'create-key': `device-keystore create-key <alias> [--pin | --pin-file <file> | --pin-stdin] [--dir <dir>] [--json]
   Aliases: 1-64 characters of a-z 0-9 . _ -, starting with a letter or digit.
 `,
   delete: `device-keystore delete <alias> [--dir <dir>] [--json]
   The identity key cannot be deleted; replace it with init --force.
 `,
   sign: `device-keystore sign [--key <alias>] [--in <file>|-] [--out <file>] [--format der|p1363]
-                     [--encoding base64|binary] [--prehashed] [--certifying] [--json]
+                     [--encoding base64|binary] [--prehashed] [--certifying]
+                     [--pin | --pin-file <file>] [--json]
   Signs with ECDSA P-256 / SHA-256 (low-S). Input: --in file, or stdin. Output: base64 (default)
   or binary, to stdout or --out. --prehashed: the input is a 32-byte SHA-256 digest.
   --certifying names the key's certifying key, which refuses (E_KEY_USAGE): it signs only the

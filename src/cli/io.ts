@@ -181,6 +181,52 @@ export function readHiddenLine(prompt: string): Promise<Buffer> {
   });
 }
 
+/**
+ * A key's PIN: from a file (`--pin-file`, one line), from standard input (`--pin-stdin`), or
+ * typed at the terminal without echo (`--pin`; twice for a new key). The caller wipes it.
+ */
+export async function readPin(opts: {
+  file?: string;
+  stdin: boolean;
+  prompt: boolean;
+  /** A new PIN: typed twice at a prompt. */
+  again: boolean;
+}): Promise<Buffer | undefined> {
+  const chosen = [opts.file !== undefined, opts.stdin, opts.prompt].filter(Boolean).length;
+  if (chosen > 1) throw invalidArgument('give one of --pin, --pin-file and --pin-stdin');
+  let raw: Buffer;
+  if (opts.file !== undefined) {
+    raw = await fsp.readFile(opts.file).catch((err: unknown) => {
+      throw fromFsError(err, opts.file!, 'read the PIN file');
+    });
+  } else if (opts.stdin) {
+    raw = await readStdin();
+  } else if (opts.prompt) {
+    if (!process.stdin.isTTY) {
+      throw invalidArgument('--pin prompts at a terminal', 'use --pin-file or --pin-stdin');
+    }
+    const first = await readHiddenLine('PIN: ');
+    if (!opts.again) return first;
+    const second = await readHiddenLine('PIN, again: ');
+    const same = first.equals(second);
+    second.fill(0);
+    if (!same) {
+      first.fill(0);
+      throw invalidArgument('the two PINs do not match; no key was made');
+    }
+    return first;
+  } else {
+    return undefined;
+  }
+  // One line: the trailing newline is not part of the PIN.
+  let end = raw.length;
+  if (raw[end - 1] === 0x0a) end--;
+  if (raw[end - 1] === 0x0d) end--;
+  const pin = Buffer.from(raw.subarray(0, end));
+  raw.fill(0);
+  return pin;
+}
+
 /** A new passphrase typed twice at the terminal, without echo; E_INVALID_ARGUMENT if they differ. */
 export async function promptNewPassphrase(): Promise<Buffer> {
   const first = await readHiddenLine('New passphrase: ');

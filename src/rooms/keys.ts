@@ -10,7 +10,8 @@ import {
   type TierName,
 } from '../backends/backend';
 import { providerFor } from '../backends/detect';
-import { DeviceKey, keyInfoFromRecord, type KeyInfo } from '../device-key';
+import type { PinOptions } from '../backends/pin';
+import { DeviceKey, keyInfoFromRecord, rememberPin, type KeyInfo } from '../device-key';
 import { KeystoreError, invalidArgument } from '../errors';
 import { abortable } from '../store/abort';
 import { removeFileDurable } from '../store/atomic';
@@ -57,9 +58,22 @@ export class KeyRoom {
     this.#ctx = ctx;
   }
 
-  create(alias: string, signal?: AbortSignal): Promise<DeviceKey> {
+  create(alias: string, signal?: AbortSignal, pin?: PinOptions): Promise<DeviceKey> {
     validateUserAlias(alias);
-    return this.#ctx.locked(() => this.createLocked(alias), signal);
+    if (!pin) return this.#ctx.locked(() => this.createLocked(alias), signal);
+    return this.#ctx.locked(async () => {
+      const key = await this.createLocked(alias, this.#ctx.tier, (backend, header) => {
+        if (!backend.pinKeys) {
+          throw invalidArgument(
+            `the ${backend.tier} tier does not make keys with a PIN`,
+            'PIN-protected keys are made in the tpm2 tier',
+          );
+        }
+        return backend.generateKey(header, { pin: pin.pin });
+      });
+      rememberPin(key, pin.pin, pin.cacheFor);
+      return key;
+    }, signal);
   }
 
   import(
@@ -88,13 +102,22 @@ export class KeyRoom {
    * One load per alias, shared by every caller; `signal` ends only this caller's wait (the
    * unlock goes on and fills the cache for the next one).
    */
-  get(alias: string, signal?: AbortSignal): Promise<DeviceKey> {
+  get(alias: string, signal?: AbortSignal, pin?: PinOptions): Promise<DeviceKey> {
     validateName('alias', alias);
     let key = this.#loaded.get(alias);
     if (!key) {
       key = this.#load(alias);
       this.#loaded.set(alias, key);
       key.catch(() => this.#loaded.delete(alias));
+    }
+    if (pin) {
+      key = key.then((k) => {
+        if (k.userPresence !== 'pin') {
+          throw invalidArgument(`the key "${alias}" has no PIN`, 'call getKey without pin');
+        }
+        rememberPin(k, pin.pin, pin.cacheFor);
+        return k;
+      });
     }
     return abortable(key, signal);
   }

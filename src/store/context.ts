@@ -15,6 +15,7 @@ import { withLock } from './lock';
 import { DIR_MODE, setPrivateAcl } from './permissions';
 import { SealingKeys, migrateLegacySecrets } from './sealing';
 import { ensureStoreId, readStoreId } from './store-id';
+import { tpmSrkPin } from './tpm-srk-pin';
 import { listRecordNames } from './key-records';
 import type { StorePaths } from './paths';
 import type { StoreSettings } from './settings';
@@ -171,6 +172,7 @@ export function backendContextFor(
     warn: settings.warn,
     ...(settings.tcti !== undefined ? { tcti: settings.tcti } : {}),
     ...(settings.tpmOwnerAuth !== undefined ? { tpmOwnerAuth: settings.tpmOwnerAuth } : {}),
+    tpmSrkPin: tpmSrkPin(settings.paths),
     unlockDataKey: async (create, signal) => {
       const { dataKeyId, dataKey } = await unlockMaster(settings, create, create, signal, created);
       return { dataKeyId, dataKey };

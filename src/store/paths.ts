@@ -17,6 +17,8 @@ export interface StorePaths {
   sealingDir: string;
   /** Each key's certifying key, `<alias>.json` (and its side file): see DeviceKey.certifyingKey. */
   certifyingDir: string;
+  /** The Name of the TPM storage key the store's TPM keys live under (tpm-srk-pin.ts). */
+  tpmSrkPin: string;
   /** The encrypted-file tier's wrapped data key and KDF parameters. */
   fileMaster: string;
   /** The default passphrase file, or DEVICE_KEYSTORE_PASSPHRASE_FILE. */
@@ -56,6 +58,7 @@ export function storePaths(dir: string): StorePaths {
     sealingDir: path.join(abs, 'sealing'),
     certifyingDir: path.join(abs, 'certifying'),
     fileMaster: path.join(abs, 'file-master.json'),
+    tpmSrkPin: path.join(abs, 'tpm2-srk.json'),
     passphraseFile,
     passphraseNext: `${passphraseFile}.next`,
   };

@@ -64,6 +64,7 @@ describe('keys', () => {
       hardwareBacked: false,
       extractable: true,
       extractableBy: 'passphrase-holder',
+      userPresence: 'none',
       algorithm: 'ECDSA-P256',
       createdAt: alpha.createdAt,
       publicKey: alpha.exportPublicKey('pem'),
