@@ -30,11 +30,19 @@ function openUp(dir: string): void {
   }
 }
 
-/** A world-readable copy of the built package, with its addon and runtime dependencies. */
-export function portableInstall(label: string): PortableInstall {
+/**
+ * A world-readable copy of the built package, with its runtime dependencies and, unless
+ * `addon: false`, its addon (as a tarball installed without its prebuild has none). With
+ * `asDependency`, laid out as npm installs it: `<root>/node_modules/device-keystore`.
+ */
+export function portableInstall(
+  label: string,
+  opts: { asDependency?: boolean; addon?: boolean } = {},
+): PortableInstall {
   const root = mkdtempSync(path.join(os.tmpdir(), `dk-portable-${label}-`));
-  cpSync(path.join(ROOT, 'dist'), path.join(root, 'dist'), { recursive: true });
-  cpSync(path.join(ROOT, 'package.json'), path.join(root, 'package.json'));
+  const pkg = opts.asDependency ? path.join(root, 'node_modules', 'device-keystore') : root;
+  cpSync(path.join(ROOT, 'dist'), path.join(pkg, 'dist'), { recursive: true });
+  cpSync(path.join(ROOT, 'package.json'), path.join(pkg, 'package.json'));
   for (const dep of RUNTIME_DEPENDENCIES) {
     const from = path.join(ROOT, 'node_modules', dep);
     if (existsSync(from)) {
@@ -42,15 +50,14 @@ export function portableInstall(label: string): PortableInstall {
     }
   }
   const addon = path.join(ROOT, 'build', 'Release', 'device_keystore.node');
-  if (existsSync(addon)) {
-    cpSync(addon, path.join(root, 'build', 'Release', 'device_keystore.node'));
+  if (opts.addon !== false && existsSync(addon)) {
+    cpSync(addon, path.join(pkg, 'build', 'Release', 'device_keystore.node'));
   }
   openUp(root);
-  // Every directory above the copy must be enterable too (mkdtemp's parent is the temp dir).
   return {
     root,
-    index: path.join(root, 'dist', 'index.js'),
-    cli: path.join(root, 'dist', 'cli', 'main.js'),
+    index: path.join(pkg, 'dist', 'index.js'),
+    cli: path.join(pkg, 'dist', 'cli', 'main.js'),
     remove: () => rmSync(root, { recursive: true, force: true }),
   };
 }

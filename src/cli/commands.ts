@@ -1,6 +1,6 @@
 import type { JsonWebKey } from 'node:crypto';
 import type { ParseArgsConfig } from 'node:util';
-import type { Keystore } from '../keystore';
+import type { Keystore, OpenOptions } from '../keystore';
 import type { DeviceKey } from '../device-key';
 import { KeystoreError, invalidArgument } from '../errors';
 import { verify } from '../verify';
@@ -26,12 +26,15 @@ import {
 } from './io';
 import { deviceCertificateDays } from '../delegation/device-certificate';
 import { purposeOid, sessionTtl } from '../delegation/options';
+import { withProductionChecklist } from './doctor-production';
 
 export interface CommandContext {
   values: Record<string, string | boolean | undefined>;
   positionals: string[];
   json: boolean;
   open: () => Promise<Keystore>;
+  /** What `open` opens the store with (doctor --production opens it again in a fresh process). */
+  openOptions: OpenOptions;
   warnings: string[];
 }
 
@@ -583,7 +586,7 @@ const delegate: Command = {
 export const COMMANDS: Record<string, Command> = {
   init,
   info,
-  doctor: info,
+  doctor: withProductionChecklist(info),
   list,
   'create-key': createKey,
   delete: del,
