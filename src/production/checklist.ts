@@ -334,7 +334,9 @@ function storageItem(f: StorageFacts): ProductionCheckItem {
 function survivalItem(ks: Keystore, d: StoreDescription): ProductionCheckItem {
   const title = 'what survives an uninstall, a reinstall and the loss of the device';
   const evidence = survivalOf(d);
-  if (installedCopy(ks.dir) || !path.relative(PACKAGE_ROOT, ks.dir).startsWith('..')) {
+  const rel = path.relative(PACKAGE_ROOT, ks.dir);
+  const insidePackage = !rel.startsWith('..') && !path.isAbsolute(rel);
+  if (installedCopy(ks.dir) || insidePackage) {
     return item(
       'survival',
       title,

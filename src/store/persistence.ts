@@ -118,7 +118,7 @@ export function persistentStorageFix(f: StorageFacts): string {
       ? `mount a persistent volume at ${f.dir} (docker run -v device-keystore:${f.dir} …, a Kubernetes PersistentVolumeClaim), or `
       : '') +
     'keep the store on persistent storage: set DEVICE_KEYSTORE_DIR (or --dir / the dir option) to a directory on disk, ' +
-    'such as /var/lib/<service>/device-keystore for a service (systemd: StateDirectory=) or the app\'s userData folder for Electron'
+    "such as /var/lib/<service>/device-keystore for a service (systemd: StateDirectory=) or the app's userData folder for Electron"
   );
 }
 
