@@ -1,6 +1,6 @@
 /**
- * The key-vault contract over a Keystore: capabilities as each tier really provides them (the
- * encrypted-file tier and a TPM on swtpm), protect/unprotect of identity records and recovery
+ * The key-vault contract over a Keystore: capabilities as each tier really provides them (here the
+ * encrypted-file tier; test/key-vault-tpm.test.ts a TPM on swtpm), protect/unprotect of identity records and recovery
  * envelopes bound to one device and store, exportIdentity with public parts only, typed errors,
  * and the contract published on its own with no import.
  */
@@ -9,7 +9,6 @@ import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Keystore, createKeyVault, type KeyVault } from '../../src/index';
 import type { KeyVault as ContractKeyVault } from '../../src/key-vault-contract';
-import { Swtpm } from '../helpers-swtpm';
 import {
   PASS,
   ROOT,
@@ -138,44 +137,6 @@ describe('createKeyVault on the encrypted-file tier', () => {
       await ks.close();
       await removeDir(dir);
     }
-  });
-});
-
-describe('createKeyVault on the tpm2 tier (swtpm)', () => {
-  let tpm: Swtpm;
-  let dir: string;
-  let ks: Keystore;
-  beforeAll(async () => {
-    tpm = await Swtpm.start();
-    dir = await makeTempDir('vault-tpm');
-    ks = await Keystore.open({ dir, tcti: tpm.tcti, backend: 'tpm2' });
-    await ks.init({ name: 'vault-tpm' });
-  });
-  afterAll(async () => {
-    await ks?.close();
-    await tpm?.stop();
-    await removeDir(dir);
-  });
-
-  it('claims a TPM, non-exportable keys, device-bound records, and still no presence or attestation', async () => {
-    const vault = createKeyVault(ks);
-    expect(await vault.capabilities()).toEqual({
-      tier: 'tpm2',
-      securityLevel: 'tpm',
-      nonExportableSigning: true,
-      nonExportableKeyAgreement: true,
-      userPresence: 'none',
-      attestation: 'none',
-      recordsBoundTo: 'device',
-    });
-    const [a, b] = await Promise.all([
-      vault.protect('recovery-envelope', ENVELOPE),
-      vault.protect('identity-record', RECORD),
-    ]);
-    expect(Buffer.compare(await vault.unprotect('recovery-envelope', a!), ENVELOPE)).toBe(0);
-    expect((await vault.unprotect('identity-record', b!)).toString()).toBe(RECORD);
-    const key = (await ks.listKeys()).find((k) => k.alias === 'key-vault');
-    expect(key).toMatchObject({ tier: 'tpm2', hardwareBacked: true, extractableBy: 'nobody' });
   });
 });
 
