@@ -6,7 +6,7 @@
  * (systemd as PID 1), a real transient service loads it.
  */
 import { spawnSync } from 'node:child_process';
-import { chmodSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { readTree } from './helpers-api';
@@ -177,6 +177,10 @@ describe.skipIf(!credsProbe.ok)(
       });
       expect(sign.code, describeResult(sign)).toBe(0);
       await noSecretOnDisk(store, PASS);
+      // The credential was the passphrase: no file was generated, and nothing else unlocks it.
+      expect(existsSync(path.join(store, '.passphrase'))).toBe(false);
+      const without = await runCli(['sign', '--dir', store, '--json'], { input: 'x' });
+      expect(jsonOf(without).error.code).toBe('E_BAD_PASSPHRASE');
     });
   },
 );
