@@ -156,7 +156,7 @@ describe.skipIf(!SWITCH.ok)(
         `locked by pid ${holder.pid} of user uid 64101, which is no longer running`,
       );
       expect(refused.json.error.hint).toMatch(
-        /as the lock's owner of user uid 64101 .*takes the stale lock over/,
+        /command on this store as uid 64101 \(its next call takes the stale lock over\)/,
       );
       expect(cli(SERVICE, ['create-key', 'k', '--dir', sticky]).status).toBe(0);
     });
@@ -171,7 +171,7 @@ describe.skipIf(!SWITCH.ok)(
       expect(r.json.error?.code, r.text).toBe('E_LOCKED');
       expect(r.json.error.message).toMatch(/whose lock file this user may not read/);
       expect(r.json.error.hint).toMatch(
-        /run any device-keystore command on this store as that user/,
+        /run any device-keystore command on this store as uid 64101 \(it takes the stale lock over\)/,
       );
       expect(cli(SERVICE, ['create-key', 'k', '--dir', dir]).status).toBe(0);
     });

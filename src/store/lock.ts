@@ -95,10 +95,18 @@ async function acquire(
   }
 }
 
-function userOf(uid: number | undefined): string {
-  if (uid === undefined) return '';
+/** "svc (uid 1001)", or "uid 1001" when it has no name here. */
+function userLabel(uid: number): string {
   const name = deniedNameOf(uid);
-  return ` of user ${name === `uid ${uid}` ? name : `${name} (uid ${uid})`}`;
+  return name === `uid ${uid}` ? name : `${name} (uid ${uid})`;
+}
+
+function userOf(uid: number | undefined): string {
+  return uid === undefined ? '' : ` of user ${userLabel(uid)}`;
+}
+
+function asOwner(uid: number | undefined): string {
+  return uid === undefined ? 'as the user that owns it' : `as ${userLabel(uid)}`;
 }
 
 function lockedError(lockPath: string, holder: LockOwner | undefined): KeystoreError {
@@ -110,7 +118,7 @@ function lockedError(lockPath: string, holder: LockOwner | undefined): KeystoreE
       `the keystore is locked by a process${userOf(holder.uid)}, whose lock file this user may not read, so it cannot tell whether that process still runs`,
       {
         path: lockPath,
-        hint: `if no device-keystore process${userOf(holder.uid)} is running, run any device-keystore command on this store as that user (it takes the stale lock over), or remove ${lockPath} as that user or root`,
+        hint: `if no device-keystore process${userOf(holder.uid)} is running, run any device-keystore command on this store ${asOwner(holder.uid)} (it takes the stale lock over), or remove ${lockPath} as that user or root`,
       },
     );
   }
@@ -281,7 +289,7 @@ function staleNotOurs(lockPath: string, stale: LockOwner, cause: unknown): Keyst
       path: lockPath,
       errno: (cause as NodeJS.ErrnoException).code!,
       cause,
-      hint: `run any device-keystore command on this store as the lock's owner${userOf(stale.uid)} (its next call takes the stale lock over), or remove ${lockPath} as that user or root`,
+      hint: `run any device-keystore command on this store ${asOwner(stale.uid)} (its next call takes the stale lock over), or remove ${lockPath} as that user or root`,
     },
   );
 }
