@@ -343,6 +343,8 @@ describe.skipIf(!TMPFS.ok)(
       const store = path.join(dir, 'store');
       const first = session(tmpfsMount(dir), store, ['init', 'info', 'production']);
       expect(first.init!.status, first.init!.text).toBe(0);
+      // init says it at once, not after the next reboot.
+      expect(first.init!.json.warnings.join('\n')).toContain('will not survive a restart');
       const warning = first.info!.json.warnings.join('\n');
       expect(warning).toContain(`${store} is on tmpfs (memory) mounted at ${dir}`);
       expect(warning).toContain('will not survive a restart or redeploy');

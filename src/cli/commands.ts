@@ -27,6 +27,7 @@ import {
 import { deviceCertificateDays } from '../delegation/device-certificate';
 import { purposeOid, sessionTtl } from '../delegation/options';
 import { withProductionChecklist } from './doctor-production';
+import { ephemeralStorageWarning, storageFacts } from '../store/persistence';
 
 export interface CommandContext {
   values: Record<string, string | boolean | undefined>;
@@ -101,6 +102,12 @@ const init: Command = {
       const name = str(ctx, 'name');
       if (name === undefined) throw invalidArgument('init needs --name <name>');
       const identity = await ks.init({ name, force: ctx.values.force === true });
+      // Said now rather than discovered after the next reboot or redeploy.
+      const storage = ephemeralStorageWarning(await storageFacts(ks.dir));
+      if (storage) {
+        ctx.warnings.push(storage);
+        if (!ctx.json) process.stderr.write(`warning: ${storage}\n`);
+      }
       const d = await ks.describe();
       return {
         ok: true,
