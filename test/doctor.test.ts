@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Keystore, isKeystoreError } from '../src/index';
 import { formatTpmDiagnostics } from '../src/doctor';
 import { Swtpm } from './helpers-swtpm';
+import { portableInstall } from './helpers-other-user';
 
 // doctor's TPM report against a real swtpm, and the owner-auth option for a TPM whose owner
 // hierarchy has a password (set with tpm2-tools, the outside implementation).
@@ -141,8 +142,10 @@ describe('a TPM device node this user cannot open', () => {
       writeFileSync(dev, '');
       chmodSync(dev, 0o660);
       chmodSync(temp, 0o755);
+      // `nobody` cannot read a checkout under a 0700 home: it runs a world-readable copy.
+      const install = portableInstall('doctor');
       const script = `
-        const { Keystore } = require(${JSON.stringify(path.resolve(__dirname, '../dist/index.js'))});
+        const { Keystore } = require(${JSON.stringify(install.index)});
         (async () => {
           const err = await Keystore.open({ dir: '/tmp/never-used-${process.pid}', backend: 'tpm2', tcti: 'device:${dev}' })
             .then(() => null, (e) => e);
@@ -151,11 +154,16 @@ describe('a TPM device node this user cannot open', () => {
           const diag = await auto.tpmDiagnostics();
           console.log(JSON.stringify({ code: err && err.code, message: err && err.message, tier, diag }));
         })();`;
-      const out = execFileSync(process.execPath, ['-e', script], {
-        uid: 65534,
-        gid: 65534,
-        encoding: 'utf8',
-      });
+      let out: string;
+      try {
+        out = execFileSync(process.execPath, ['-e', script], {
+          uid: 65534,
+          gid: 65534,
+          encoding: 'utf8',
+        });
+      } finally {
+        install.remove();
+      }
       const result = JSON.parse(out) as {
         code: string;
         message: string;

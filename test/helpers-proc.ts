@@ -36,6 +36,8 @@ export function childEnv(extra: Record<string, string | undefined> = {}): NodeJS
   for (const [k, v] of Object.entries(process.env)) {
     if (!k.startsWith('DEVICE_KEYSTORE_')) env[k] = v;
   }
+  // A test runner started as a systemd service must not hand its own credentials on.
+  delete env.CREDENTIALS_DIRECTORY;
   // The same answer on any machine: no TPM, even where /dev/tpmrm0 exists.
   env.DEVICE_KEYSTORE_TCTI = 'device:/dev/device-keystore-tests-have-no-tpm';
   // And on Windows, no NCrypt tier: the file tier, also where the TPM or software KSP works.

@@ -1,6 +1,6 @@
 import type { JsonWebKey } from 'node:crypto';
 import type { ParseArgsConfig } from 'node:util';
-import type { Keystore } from '../keystore';
+import type { Keystore, OpenOptions } from '../keystore';
 import type { DeviceKey } from '../device-key';
 import { KeystoreError, invalidArgument } from '../errors';
 import { verify } from '../verify';
@@ -29,12 +29,16 @@ import {
 } from './io';
 import { deviceCertificateDays } from '../delegation/device-certificate';
 import { purposeOid, sessionTtl } from '../delegation/options';
+import { withProductionChecklist } from './doctor-production';
+import { ephemeralStorageWarning, storageFacts } from '../store/persistence';
 
 export interface CommandContext {
   values: Record<string, string | boolean | undefined>;
   positionals: string[];
   json: boolean;
   open: () => Promise<Keystore>;
+  /** What `open` opens the store with (doctor --production opens it again in a fresh process). */
+  openOptions: OpenOptions;
   warnings: string[];
 }
 
@@ -101,6 +105,12 @@ const init: Command = {
       const name = str(ctx, 'name');
       if (name === undefined) throw invalidArgument('init needs --name <name>');
       const identity = await ks.init({ name, force: ctx.values.force === true });
+      // Said now rather than discovered after the next reboot or redeploy.
+      const storage = ephemeralStorageWarning(await storageFacts(ks.dir));
+      if (storage) {
+        ctx.warnings.push(storage);
+        if (!ctx.json) process.stderr.write(`warning: ${storage}\n`);
+      }
       const d = await ks.describe();
       return {
         ok: true,
@@ -617,7 +627,7 @@ const delegate: Command = {
 export const COMMANDS: Record<string, Command> = {
   init,
   info,
-  doctor: info,
+  doctor: withProductionChecklist(info),
   list,
   'create-key': createKey,
   delete: del,

@@ -5,6 +5,8 @@ Usage: device-keystore [global options] <command> [options]
 Commands:
   init --name <name> [--force]    create this device's identity (key + identity.json)
   info | doctor                   what protects the keys, every tier tried and why, warnings
+  doctor --production [--recovery-secret NAME] [--strict]
+                                  the production checklist: pass/warn/fail, exit 1 on a fail
   list                            list keys
   create-key <alias>              create another key
   sign [--key A] [--in F]         sign data from a file or stdin (default: the identity key)
@@ -102,7 +104,15 @@ device-keystore secret delete <name>
   short and delete the file when done. In a program, deviceKey.delegate() keeps the key in memory.
 `,
 };
-COMMAND_HELP.doctor = COMMAND_HELP.info!;
+COMMAND_HELP.doctor =
+  COMMAND_HELP.info! +
+  `device-keystore doctor --production [--recovery-secret NAME] [--strict] [--dir <dir>] [--json]
+  The production checklist, run where the product runs: native addon, identity re-read by a
+  fresh process, hardware tier, passphrase source, persistent storage, what survives a reinstall
+  and a lost device, a recovery secret (the sealed secret NAME), who can export the keys. Each
+  item pass, warn or fail with its evidence and fix; exit 1 when one fails (--strict: or warns).
+  The --json report holds no secret: safe to attach to a support bundle (docs/production.md).
+`;
 
 export function commandHelp(name: string): string {
   return COMMAND_HELP[name] ?? HELP;

@@ -125,6 +125,7 @@ async function dispatch(argv: string[], json: boolean): Promise<number> {
     positionals: parsed.positionals,
     json,
     open: () => Keystore.open(openOptions),
+    openOptions,
     warnings,
   };
   const result = await command.run(ctx);

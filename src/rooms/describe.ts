@@ -8,6 +8,7 @@ import type { StoreContext } from '../store/context';
 import { listRecordNames } from '../store/key-records';
 import { findPassphrase } from '../store/passphrase';
 import { sharedDirWarning } from '../store/permissions';
+import { ephemeralStorageWarning, storageFacts } from '../store/persistence';
 
 /** What protects the keys, honestly: tier, hardware or not, extractable by whom, and why. */
 export async function describeStore(
@@ -36,6 +37,8 @@ export async function describeStore(
   const dir = ctx.paths.dir;
   const shared = await sharedDirWarning(dir).catch(() => undefined);
   if (shared) warnings.push(shared);
+  const ephemeral = ephemeralStorageWarning(await storageFacts(dir));
+  if (ephemeral) warnings.push(ephemeral);
   return {
     dir,
     tier: ctx.tier,

@@ -7,7 +7,7 @@ import {
   type TierName,
 } from '../backends/backend';
 import { providerFor, type TierReport } from '../backends/detect';
-import { KeystoreError } from '../errors';
+import { KeystoreError, fromFsError } from '../errors';
 import { ensureDir, removeFileDurable } from './atomic';
 import { unlockMaster } from './file-master';
 import { Lifecycle } from './lifecycle';
@@ -185,11 +185,17 @@ export async function realStoreDir(dir: string): Promise<string> {
   return fsp.realpath(dir).catch(() => dir);
 }
 
+/**
+ * Whether a store file exists. A file this process may not even look at is not "missing": that
+ * is another user's store (E_PERMISSION naming the owner), never E_NOT_INITIALIZED.
+ */
 async function exists(file: string): Promise<boolean> {
   try {
     await fsp.access(file, fsc.F_OK);
     return true;
-  } catch {
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'EACCES' || code === 'EPERM') throw fromFsError(err, file, 'read');
     return false;
   }
 }

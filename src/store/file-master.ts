@@ -9,6 +9,7 @@ import { removeFileDurable, renameDurable } from './atomic';
 import { withLock } from './lock';
 import { abortable } from './abort';
 import type { StoreSettings } from './settings';
+import { credentialDescription } from './credentials';
 import {
   findPassphrase,
   generatePassphrase,
@@ -190,7 +191,7 @@ function unwrapCached(
 function noPassphrase(ctx: StoreSettings): KeystoreError {
   return new KeystoreError('E_BAD_PASSPHRASE', 'no passphrase for the encrypted-file keystore', {
     path: ctx.paths.passphraseFile,
-    hint: `set ${PASSPHRASE_ENV}, or restore the passphrase file ${ctx.paths.passphraseFile}`,
+    hint: `set ${PASSPHRASE_ENV}, give the service its credential (${credentialDescription()}), or restore the passphrase file ${ctx.paths.passphraseFile}`,
   });
 }
 
@@ -206,6 +207,8 @@ export function describeSource(source: PassphraseSource | 'generated'): string {
   switch (source) {
     case 'option':
       return 'the passphrase option';
+    case 'credential':
+      return `the systemd credential ${credentialDescription()}`;
     case 'env':
       return PASSPHRASE_ENV;
     case 'file':

@@ -5,6 +5,7 @@ import * as path from 'node:path';
 import { KeystoreError, fromFsError } from '../errors';
 import { sleep, throwIfAborted } from './abort';
 import { retryWhileBusy } from './atomic';
+import { userName as deniedNameOf } from './denied';
 
 /**
  * A cross-process lock on a store directory, so that concurrent `init`s or key writes from
@@ -18,12 +19,19 @@ import { retryWhileBusy } from './atomic';
  *   under a guard file (`.lock.takeover`), and it removes the lock only if it is still the very
  *   lock it judged stale (same random token): a takeover never removes a live process's lock.
  * - Temp files of killed processes are swept by the next owner.
+ * - The lock file is readable by all (0644; it holds no secret) and names the owner's uid, so
+ *   when several OS users share a store directory, a waiting user can tell a live owner (and
+ *   wait, then name it) from a dead one (and take its lock over, or say who must).
  */
 
 interface LockOwner {
   pid: number;
   host: string;
   token: string;
+  /** The OS user of the process (absent in locks of earlier versions, and on Windows). */
+  uid?: number;
+  /** The lock file exists but this user may not read it (an earlier version wrote it 0600). */
+  unreadable?: boolean;
 }
 
 export interface LockOptions {
@@ -62,6 +70,7 @@ async function acquire(
     pid: process.pid,
     host: os.hostname(),
     token: randomBytes(12).toString('hex'),
+    ...(typeof process.getuid === 'function' ? { uid: process.getuid() } : {}),
   };
   const staged = await stageOwner(lockPath, me);
   try {
@@ -76,13 +85,7 @@ async function acquire(
       if (holder && isStale(holder) && (await takeOverStale(lockPath, holder, me, staged))) {
         continue;
       }
-      if (Date.now() >= deadline) {
-        const who = holder ? ` (held by pid ${holder.pid} on ${holder.host})` : '';
-        throw new KeystoreError('E_LOCKED', `the keystore is locked by another process${who}`, {
-          path: lockPath,
-          hint: 'wait for the other device-keystore process to finish, then try again',
-        });
-      }
+      if (Date.now() >= deadline) throw lockedError(lockPath, holder);
       await sleep(delay + Math.random() * delay, signal);
       delay = Math.min(delay * 2, 200);
     }
@@ -92,12 +95,50 @@ async function acquire(
   }
 }
 
-/** Write our owner record to a private temp file beside the lock, synced. */
+/** "svc (uid 1001)", or "uid 1001" when it has no name here. */
+function userLabel(uid: number): string {
+  const name = deniedNameOf(uid);
+  return name === `uid ${uid}` ? name : `${name} (uid ${uid})`;
+}
+
+function userOf(uid: number | undefined): string {
+  return uid === undefined ? '' : ` of user ${userLabel(uid)}`;
+}
+
+function asOwner(uid: number | undefined): string {
+  return uid === undefined ? 'as the user that owns it' : `as ${userLabel(uid)}`;
+}
+
+function lockedError(lockPath: string, holder: LockOwner | undefined): KeystoreError {
+  const myUid = typeof process.getuid === 'function' ? process.getuid() : undefined;
+  const otherUser = holder?.uid !== undefined && holder.uid !== myUid;
+  if (holder?.unreadable) {
+    return new KeystoreError(
+      'E_LOCKED',
+      `the keystore is locked by a process${userOf(holder.uid)}, whose lock file this user may not read, so it cannot tell whether that process still runs`,
+      {
+        path: lockPath,
+        hint: `if no device-keystore process${userOf(holder.uid)} is running, run any device-keystore command on this store ${asOwner(holder.uid)} (it takes the stale lock over), or remove ${lockPath} as that user or root`,
+      },
+    );
+  }
+  const who = holder ? ` (held by pid ${holder.pid}${userOf(holder.uid)} on ${holder.host})` : '';
+  return new KeystoreError('E_LOCKED', `the keystore is locked by another process${who}`, {
+    path: lockPath,
+    hint: otherUser
+      ? 'another OS user is working on this store: wait for it to finish and try again (--lock-timeout / lockTimeoutMs waits longer)'
+      : 'wait for the other device-keystore process to finish, then try again',
+  });
+}
+
+/** Write our owner record to a temp file beside the lock, synced, readable by all. */
 async function stageOwner(lockPath: string, me: LockOwner): Promise<string> {
   const staged = `${lockPath}.${me.token}.tmp`;
   let handle: fsp.FileHandle | undefined;
   try {
-    handle = await fsp.open(staged, fsc.O_WRONLY | fsc.O_CREAT | fsc.O_EXCL, 0o600);
+    handle = await fsp.open(staged, fsc.O_WRONLY | fsc.O_CREAT | fsc.O_EXCL, LOCK_FILE_MODE);
+    // Whatever the umask: another user sharing the directory must be able to read who holds it.
+    if (!WINDOWS) await handle.chmod(LOCK_FILE_MODE);
     await handle.writeFile(JSON.stringify(me));
     await handle.sync();
     await handle.close();
@@ -111,6 +152,8 @@ async function stageOwner(lockPath: string, me: LockOwner): Promise<string> {
 }
 
 const WINDOWS = process.platform === 'win32';
+/** No secret in it: pid, host, uid and a random token. */
+const LOCK_FILE_MODE = 0o644;
 
 /**
  * link() fails with these where the volume has no hard links: FAT and exFAT, some network
@@ -164,7 +207,14 @@ async function readOwner(lockPath: string): Promise<LockOwner | undefined> {
   try {
     text = await fsp.readFile(lockPath, 'utf8');
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') return undefined;
+    if (code === 'EACCES' && !WINDOWS) {
+      // Another user's lock from an earlier version (0600): its owner is all we can know.
+      const stat = await fsp.stat(lockPath).catch(() => undefined);
+      if (!stat) return undefined;
+      return { pid: -2, host: os.hostname(), token: '', uid: stat.uid, unreadable: true };
+    }
     throw fromFsError(err, lockPath, 'read lock file');
   }
   try {
@@ -182,7 +232,7 @@ async function readOwner(lockPath: string): Promise<LockOwner | undefined> {
 
 function isStale(owner: LockOwner): boolean {
   // A lock from another host (a shared home directory) cannot be checked; never steal it.
-  if (owner.host !== os.hostname()) return false;
+  if (owner.host !== os.hostname() || owner.unreadable) return false;
   if (owner.pid <= 0) return true;
   try {
     process.kill(owner.pid, 0);
@@ -215,9 +265,9 @@ async function takeOverStale(
       try {
         await retryWhileBusy(() => fsp.unlink(lockPath));
       } catch (err) {
-        if ((err as NodeJS.ErrnoException).code !== 'ENOENT') {
-          throw fromFsError(err, lockPath, 'take over stale lock');
-        }
+        const code = (err as NodeJS.ErrnoException).code;
+        if (code === 'EACCES' || code === 'EPERM') throw staleNotOurs(lockPath, stale, err);
+        if (code !== 'ENOENT') throw fromFsError(err, lockPath, 'take over stale lock');
       }
     }
     return true;
@@ -225,6 +275,23 @@ async function takeOverStale(
     const holder = await readOwner(guard).catch(() => undefined);
     if (holder?.token === me.token) await fsp.rm(guard, { force: true }).catch(() => {});
   }
+}
+
+/**
+ * A dead process's lock that this user may not remove (a directory with the sticky bit, or one
+ * this user may not write): say whose it is and who can clear it, at once: waiting cannot help.
+ */
+function staleNotOurs(lockPath: string, stale: LockOwner, cause: unknown): KeystoreError {
+  return new KeystoreError(
+    'E_LOCKED',
+    `the keystore is locked by pid ${stale.pid}${userOf(stale.uid)}, which is no longer running, and this user may not remove its lock (${(cause as NodeJS.ErrnoException).code} on ${path.dirname(lockPath)})`,
+    {
+      path: lockPath,
+      errno: (cause as NodeJS.ErrnoException).code!,
+      cause,
+      hint: `run any device-keystore command on this store ${asOwner(stale.uid)} (its next call takes the stale lock over), or remove ${lockPath} as that user or root`,
+    },
+  );
 }
 
 /** A guard whose owner died mid-takeover would block every takeover: move it aside. */

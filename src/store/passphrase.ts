@@ -3,17 +3,23 @@ import { promises as fsp } from 'node:fs';
 import { KeystoreError, corrupt, fromFsError } from '../errors';
 import { SecretBytes } from '../crypto/secret-bytes';
 import { writeFileAtomic } from './atomic';
+import { readCredential, secretOfFile } from './credentials';
 import type { StorePaths } from './paths';
 import { FILE_MODE, PASSPHRASE_FILE_MODE, assertPrivateFile } from './permissions';
 
 /**
  * Where the encrypted-file tier's passphrase comes from, in priority order:
- *   1. the `passphrase` option of Keystore.open (API callers), then DEVICE_KEYSTORE_PASSPHRASE;
- *      neither is ever written to disk;
- *   2. the passphrase file (`<dir>/.passphrase` or DEVICE_KEYSTORE_PASSPHRASE_FILE), mode 0400;
- *   3. a legacy `passphrase` field in identity.json, migrated to the file on first use.
+ *   1. the `passphrase` option of Keystore.open (API callers);
+ *   2. a systemd service credential, `$CREDENTIALS_DIRECTORY/device-keystore-passphrase` (or the
+ *      name in DEVICE_KEYSTORE_CREDENTIAL; credentials.ts). It comes before the environment because
+ *      a unit that loads it made the deliberate choice, while an environment variable is inherited
+ *      from anywhere and readable in /proc/<pid>/environ and `systemctl show`;
+ *   3. DEVICE_KEYSTORE_PASSPHRASE;
+ *      1-3 are never written to disk;
+ *   4. the passphrase file (`<dir>/.passphrase` or DEVICE_KEYSTORE_PASSPHRASE_FILE), mode 0400;
+ *   5. a legacy `passphrase` field in identity.json, migrated to the file on first use.
  */
-export type PassphraseSource = 'option' | 'env' | 'file' | 'legacy-identity';
+export type PassphraseSource = 'option' | 'credential' | 'env' | 'file' | 'legacy-identity';
 
 export interface ResolvedPassphrase {
   secret: SecretBytes;
@@ -27,6 +33,8 @@ export async function findPassphrase(
   option: SecretBytes | undefined,
 ): Promise<ResolvedPassphrase | undefined> {
   if (option) return { secret: option, source: 'option' };
+  const credential = await readCredential();
+  if (credential) return { secret: credential.secret, source: 'credential' };
   const env = process.env[PASSPHRASE_ENV];
   if (env !== undefined && env !== '')
     return { secret: SecretBytes.fromString(env), source: 'env' };
@@ -51,12 +59,7 @@ export async function readPassphraseFile(file: string): Promise<SecretBytes | un
     if ((err as { code?: string }).code === 'E_NOT_FOUND') return undefined;
     throw err;
   }
-  // Editors add a final newline; it is not part of the passphrase.
-  let end = buf.length;
-  if (end > 0 && buf[end - 1] === 0x0a) end--;
-  if (end > 0 && buf[end - 1] === 0x0d) end--;
-  const secret = new SecretBytes(buf.subarray(0, end));
-  buf.fill(0);
+  const secret = secretOfFile(buf);
   if (secret.length === 0) {
     throw new KeystoreError('E_BAD_PASSPHRASE', `passphrase file ${file} is empty`, {
       path: file,

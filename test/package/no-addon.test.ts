@@ -130,4 +130,17 @@ describe('the package installed without its addon', () => {
     expect(succeeded(r), describeResult(r)).toBe(true);
     expect(r.out).toMatch(/native addon: not loaded \(No native build was found.*npm rebuild/);
   });
+
+  it('doctor --production: the addon item fails and names the fix, exit 1', async () => {
+    const { cli } = installed(project);
+    const store = path.join(work, 'store-prod');
+    const init = await runIn(work, cli, ['init', '--name', 'prod', '--dir', store]);
+    expect(succeeded(init), describeResult(init)).toBe(true);
+    const r = await runIn(work, cli, ['doctor', '--production', '--dir', store, '--json']);
+    expect(r.code, describeResult(r)).toBe(1);
+    const addon = jsonOf(r).items.find((i: { id: string }) => i.id === 'addon');
+    expect(addon.verdict).toBe('fail');
+    expect(addon.evidence.join()).toMatch(/did not load: No native build was found/);
+    expect(addon.fix).toMatch(/npm rebuild device-keystore/);
+  });
 });
