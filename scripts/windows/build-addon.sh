@@ -6,7 +6,8 @@
 #   - Node-API functions come from node.exe: an import library made with dlltool from the napi_*
 #     names in the Node headers;
 #   - linked with -static, so it needs no libwinpthread-1.dll or libstdc++-6.dll, only system DLLs.
-# usage: npm run build:windows
+# usage: npm run build:windows [-- OUT.node]   (default prebuilds/win32-x64/node.napi.node;
+#        scripts/build-prebuilds.mjs calls it for the win32-x64 prebuild)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 GXX=${MINGW_GXX:-x86_64-w64-mingw32-g++-posix}
@@ -14,9 +15,9 @@ command -v "$GXX" >/dev/null || { echo "build-addon: $GXX missing (apt-get insta
 NODE_INC=${DK_NODE_INC:-$(node -p "require('path').join(process.execPath, '..', '..', 'include', 'node')")}
 NAPI_INC=$(node -p "require('node-addon-api').include_dir")
 [ -f "$NODE_INC/node_api.h" ] || { echo "build-addon: no node_api.h in $NODE_INC" >&2; exit 2; }
-out=prebuilds/win32-x64
+file=${1:-prebuilds/win32-x64/node.napi.node}
 obj=build-win
-mkdir -p "$out" "$obj"
+mkdir -p "$(dirname "$file")" "$obj"
 # The sources binding.gyp names for Windows (common + native/windows/).
 srcs=$(node -e '
   const g = JSON.parse(require("fs").readFileSync("binding.gyp", "utf8").replace(/#.*$/gm, ""));
@@ -36,7 +37,7 @@ for s in $srcs; do
   "$GXX" "${flags[@]}" -c -o "$o" "$s"
   objs+=("$o")
 done
-"$GXX" -shared -o "$out/node.napi.node.partial" "${objs[@]}" -L"$obj" -lnode -ladvapi32 -lncrypt -ltbs \
+"$GXX" -shared -o "$file.partial" "${objs[@]}" -L"$obj" -lnode -ladvapi32 -lncrypt -ltbs \
   -static -static-libgcc -static-libstdc++ -Wl,--no-undefined -s
-mv "$out/node.napi.node.partial" "$out/node.napi.node"
-echo "build-addon: $out/node.napi.node ($(x86_64-w64-mingw32-objdump -p "$out/node.napi.node" | awk '/DLL Name/{printf "%s ", $3}'))"
+mv "$file.partial" "$file"
+echo "build-addon: $file ($(x86_64-w64-mingw32-objdump -p "$file" | awk '/DLL Name/{printf "%s ", $3}'))"
