@@ -40,19 +40,20 @@ command -v cc >/dev/null 2>&1 || need+=(gcc)
 [ -x /usr/lib/wine/wine64 ] || command -v wine64 >/dev/null 2>&1 || need+=(wine64)
 command -v x86_64-w64-mingw32-g++-posix >/dev/null 2>&1 || need+=(g++-mingw-w64-x86-64)
 command -v x86_64-w64-mingw32-dlltool >/dev/null 2>&1 || need+=(binutils-mingw-w64-x86-64)
-command -v qemu-aarch64 >/dev/null 2>&1 || need+=(qemu-user)
-command -v aarch64-linux-gnu-g++ >/dev/null 2>&1 || need+=(g++-aarch64-linux-gnu)
 command -v clang++-16 >/dev/null 2>&1 || need+=(clang-16)
 command -v ld64.lld-16 >/dev/null 2>&1 || need+=(lld-16)
 command -v llvm-objdump-16 >/dev/null 2>&1 || need+=(llvm-16)
-# arm64 packages (multiarch): the arm64 libc/libstdc++ arm64 Node needs, and the tss2 runtime
-# the arm64 TPM tier dlopens.
-arm64=(libc6:arm64 libstdc++6:arm64 libtss2-esys-3.0.2-0:arm64 libtss2-tctildr0:arm64
-       libtss2-rc0:arm64 libtss2-mu0:arm64 libtss2-tcti-swtpm0:arm64)
 add_arm64=""
-for p in "${arm64[@]}"; do
-  dpkg -s "$p" >/dev/null 2>&1 || { need+=("$p"); add_arm64=1; }
-done
+if [ "$(dpkg --print-architecture)" = amd64 ]; then
+  # arm64 from x64: the cross compiler, the emulator, and (multiarch) the arm64 libc/libstdc++
+  # arm64 Node needs and the tss2 runtime the arm64 TPM tier dlopens.
+  command -v qemu-aarch64 >/dev/null 2>&1 || need+=(qemu-user)
+  command -v aarch64-linux-gnu-g++ >/dev/null 2>&1 || need+=(g++-aarch64-linux-gnu)
+  for p in libc6:arm64 libstdc++6:arm64 libtss2-esys-3.0.2-0:arm64 libtss2-tctildr0:arm64 \
+           libtss2-rc0:arm64 libtss2-mu0:arm64 libtss2-tcti-swtpm0:arm64; do
+    dpkg -s "$p" >/dev/null 2>&1 || { need+=("$p"); add_arm64=1; }
+  done
+fi
 
 if [ ${#need[@]} -eq 0 ]; then
   echo "install-test-deps: everything is present"

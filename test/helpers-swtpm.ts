@@ -200,7 +200,7 @@ function listenOnce(port: number): Promise<boolean> {
  * kernel may give the same number to some other connection as its local port, so the restart
  * could not bind it again. Ports below the range are only ever taken by a listener.
  */
-async function freePortPair(): Promise<number> {
+export async function freePortPair(): Promise<number> {
   for (;;) {
     const p = 20000 + 2 * Math.floor(Math.random() * 6000);
     if ((await listenOnce(p)) && (await listenOnce(p + 1))) return p;
