@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Cross-builds the addon for Windows x64 with mingw-w64 (Debian: g++-mingw-w64-x86-64,
-# mingw-w64-tools), the same sources binding.gyp picks for OS=="win", into
-# prebuilds/win32-x64/node.napi.node (gitignored; never packed: stage-package.sh leaves the work
-# tree's prebuilds/ out). The real release binary is built with MSVC (.github/workflows/).
+# mingw-w64-tools), the same sources binding.gyp picks for OS=="win": the win32-x64 prebuild
+# that ships (scripts/build-prebuilds.mjs calls this; docs/packaging.md says why mingw-w64 and
+# not MSVC), or, run by hand, prebuilds/win32-x64/node.napi.node in the work tree (gitignored).
 #   - Node-API functions come from node.exe: an import library made with dlltool from the napi_*
 #     names in the Node headers;
 #   - linked with -static, so it needs no libwinpthread-1.dll or libstdc++-6.dll, only system DLLs.
@@ -29,7 +29,7 @@ srcs=$(node -e '
 } >"$obj/node.def"
 x86_64-w64-mingw32-dlltool -d "$obj/node.def" -l "$obj/libnode.a" -D node.exe
 flags=(-std=c++17 -O2 -I"$NODE_INC" -I"$NAPI_INC" -DNAPI_VERSION=8 -DNAPI_CPP_EXCEPTIONS
-       -DNODE_ADDON_API_DISABLE_DEPRECATED -DNODE_API_NO_EXTERNAL_BUFFERS_ALLOWED -DBUILDING_NODE_EXTENSION -DWIN32 -D_WIN32_WINNT=0x0A00
+       -DNODE_ADDON_API_DISABLE_DEPRECATED -DNODE_API_NO_EXTERNAL_BUFFERS_ALLOWED -DBUILDING_NODE_EXTENSION -DWIN32 -D_WIN32_WINNT=0x0A00 -DWIN32_LEAN_AND_MEAN -DNOMINMAX
        '-DHOST_BINARY="node.exe"' -Wall -Wextra -Wno-unused-parameter -Wno-cast-function-type)
 objs=()
 for s in $srcs; do
