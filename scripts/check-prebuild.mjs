@@ -1,6 +1,11 @@
 // Checks prebuilt addons before they are packed or published:
 //
 //   node scripts/check-prebuild.mjs [options] FILE.node...
+//     --target=ID       the file is the prebuild for ID (scripts/prebuilds/targets.mjs), read
+//                       without loading it: its format and architecture, the Node-API
+//                       registration symbol exported, only the allowed libraries imported,
+//                       stripped, within 2 MiB; Linux: glibc no newer than the target's floor;
+//                       Windows: ASLR/DEP flags; macOS arm64: a valid ad-hoc code signature
 //     --load            require() each file (it must be for this machine) and print its exports
 //     --expect-tpm      with --load: the TPM tier must be there (a TpmConnection export)
 //     --expect-macos    with --load: the macOS tiers must be built in (macosBuiltIn === true)
@@ -14,6 +19,8 @@ import { execFileSync } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { statSync } from 'node:fs';
 import { resolve } from 'node:path';
+import { inspect } from './prebuilds/inspect.mjs';
+import { MAX_PREBUILD_BYTES, REGISTRATION_SYMBOL, targetById } from './prebuilds/targets.mjs';
 
 const require = createRequire(import.meta.url);
 const opts = {};
@@ -25,7 +32,7 @@ for (const arg of process.argv.slice(2)) {
 }
 if (files.length === 0) {
   console.error(
-    'usage: check-prebuild.mjs [--load] [--expect-tpm] [--expect-macos] [--max-glibc=V] [--max-glibcxx=V] [--archs=A,B] FILE...',
+    'usage: check-prebuild.mjs [--target=ID] [--load] [--expect-tpm] [--expect-macos] [--max-glibc=V] [--max-glibcxx=V] [--archs=A,B] FILE...',
   );
   process.exit(2);
 }
@@ -49,19 +56,47 @@ const newest = (text, prefix) =>
     .sort(cmp)
     .pop();
 
+/** The file-level checks of one target's prebuild; prints what it found. */
+function checkTarget(file, target) {
+  const f = inspect(file);
+  const kib = (f.bytes / 1024).toFixed(1);
+  console.log(
+    `  ${target.id}: ${f.format} ${f.arch}, ${f.bytes} bytes (${kib} KiB), stripped: ${f.stripped}`,
+  );
+  console.log(`  imports: ${f.imports.join(', ')}`);
+  console.log(`  exports: ${f.exports.join(', ')}`);
+  if (f.format !== target.format) fail(file, `is ${f.format}, not ${target.format}`);
+  if (f.arch !== target.arch) fail(file, `is ${f.arch}, not ${target.arch}`);
+  if (!f.exports.includes(REGISTRATION_SYMBOL))
+    fail(file, `does not export ${REGISTRATION_SYMBOL}`);
+  const allowed = new Set(target.imports.map((l) => l.toLowerCase()));
+  const extra = (f.imports ?? []).filter((l) => !allowed.has(l.toLowerCase()));
+  if (extra.length)
+    fail(file, `imports ${extra.join(', ')} (allowed: ${target.imports.join(', ')})`);
+  if (!f.stripped) fail(file, 'is not stripped');
+  if (f.bytes > MAX_PREBUILD_BYTES) fail(file, `${f.bytes} bytes, over ${MAX_PREBUILD_BYTES}`);
+  if (target.maxGlibc) {
+    const glibc = newest(f.versions, 'GLIBC');
+    console.log(`  newest GLIBC_${glibc ?? '-'}, GLIBCXX_${newest(f.versions, 'GLIBCXX') ?? '-'}`);
+    if (glibc && cmp(glibc, target.maxGlibc) > 0)
+      fail(file, `needs GLIBC_${glibc}, newer than ${target.maxGlibc}`);
+  }
+  for (const [flag, bit] of Object.entries(target.dllCharacteristics ?? {})) {
+    if (!(f.dllCharacteristics & bit)) fail(file, `DllCharacteristics lacks ${flag}`);
+  }
+  if (target.format === 'macho') {
+    console.log(
+      `  minimum macOS ${f.minos}; code signature: ${f.signature || 'ad hoc, every page hash verified'}`,
+    );
+    if (target.codeSignature && f.signature) fail(file, `code signature: ${f.signature}`);
+  }
+}
+
 for (const file of files) {
   console.log(`check-prebuild: ${file} (${statSync(file).size} bytes)`);
+  if (opts.target) checkTarget(file, targetById(opts.target));
   if (opts['max-glibc'] || opts['max-glibcxx']) {
-    let dyn = '';
-    let needed = '';
-    try {
-      dyn = execFileSync('objdump', ['-T', file], { encoding: 'utf8' });
-      needed = execFileSync('objdump', ['-p', file], { encoding: 'utf8' });
-    } catch (err) {
-      fail(file, `objdump failed (${err.message.split('\n')[0]}); install binutils`);
-      continue;
-    }
-    const libs = [...needed.matchAll(/NEEDED\s+(\S+)/g)].map((m) => m[1]);
+    const { imports: libs, versions: dyn } = inspect(file);
     const glibc = newest(dyn, 'GLIBC');
     const glibcxx = newest(dyn, 'GLIBCXX');
     console.log(

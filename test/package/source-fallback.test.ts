@@ -1,8 +1,9 @@
 /**
- * The source build from the tarball on a machine without the tss2 headers: the tarball installed
- * with npm_config_build_from_source=true (node-gyp-build compiles instead of taking the prebuild)
- * in a private mount namespace (`unshare -m`, root only) with an empty directory mounted over
- * /usr/include/tss2. The install succeeds, node-gyp compiled the addon, the package loads that
+ * The source build from the tarball on a machine without the tss2 headers: the tarball installed,
+ * then the explicit source build a user runs where no prebuild matches (the package has no
+ * install script): `npm explore device-keystore -- npm run build:addon`, both in a private mount
+ * namespace (`unshare -m`, root only) with an empty directory mounted over
+ * /usr/include/tss2. The build succeeds, node-gyp compiled the addon, the package loads that
  * build (build/Release) with the TPM tier in it (the tarball carries the tss2 declarations in
  * native/linux-tpm/vendor/tss2; the runtime libraries are installed), and the installed CLI signs
  * with it on a private swtpm (init --backend tpm2, sign, openssl verifies), and on the file tier.
@@ -45,7 +46,7 @@ const skipReason = cannotRun();
 if (skipReason) console.log(`test/package/source-fallback.test.ts: SKIPPED - ${skipReason}`);
 
 describe.skipIf(skipReason !== undefined)(
-  'npm install <tarball>, npm_config_build_from_source=true, /usr/include/tss2 hidden',
+  'npm install <tarball>, then npm explore device-keystore -- npm run build:addon, /usr/include/tss2 hidden',
   () => {
     let work: string;
     let project: string;
@@ -65,7 +66,8 @@ describe.skipIf(skipReason !== undefined)(
         `if [ -d ${SYSTEM_HEADERS} ]; then mount --bind "$1" ${SYSTEM_HEADERS}; fi`,
         `test ! -e ${SYSTEM_HEADERS}/tss2_esys.h`,
         `echo "headers hidden: $(ls -A ${SYSTEM_HEADERS} 2>/dev/null | wc -l) files in ${SYSTEM_HEADERS}"`,
-        'exec npm install "$2" --no-audit --no-fund --foreground-scripts',
+        'npm install "$2" --no-audit --no-fund',
+        'exec npm explore device-keystore -- npm run build:addon',
       ].join('\n');
       const started = Date.now();
       install = await runIn(
@@ -74,7 +76,7 @@ describe.skipIf(skipReason !== undefined)(
         ['-m', 'sh', '-c', script, 'sh', empty, tarball],
         // The local build is the subject: node-gyp-build must be free to prefer build/ over the
         // tarball's prebuilds (the release runs the packaging tests with PREBUILDS_ONLY=1).
-        { npm_config_build_from_source: 'true', PREBUILDS_ONLY: undefined },
+        { PREBUILDS_ONLY: undefined },
         INSTALL_TIMEOUT_MS,
       );
       console.log(
@@ -89,7 +91,7 @@ describe.skipIf(skipReason !== undefined)(
       if (work) await fsp.rm(work, { recursive: true, force: true });
     });
 
-    it('the install (compiled from source, the headers hidden) succeeds', () => {
+    it('the install and the source build (the headers hidden) succeed', () => {
       expect(succeeded(install), describeResult(install)).toBe(true);
       expect(install.out).toMatch(
         new RegExp(`^headers hidden: 0 files in ${SYSTEM_HEADERS}$`, 'm'),
@@ -98,9 +100,10 @@ describe.skipIf(skipReason !== undefined)(
       expect(existsSync(path.join(SYSTEM_HEADERS, 'tss2_esys.h'))).toBe(existsSync(SYSTEM_HEADERS));
     });
 
-    it('node-gyp-build compiled it (the install log shows a node-gyp build)', () => {
+    it('build:addon compiled it (the log shows a node-gyp build) and checked that it loads', () => {
       const log = outputOf(install);
       expect(log).toMatch(/gyp info ok/);
+      expect(log).toContain('built build/Release/device_keystore.node, and it loads');
       expect(existsSync(path.join(installed(project).pkg, BUILT)), `no ${BUILT}`).toBe(true);
     });
 

@@ -23,7 +23,7 @@ const ALLOWED = [
   /^dist\/.+\.(js|mjs|d\.ts|d\.mts)$/,
   // The names @electron/rebuild recognises (and node-gyp-build loads): scripts/build-prebuilds.mjs.
   /^prebuilds\/[a-z0-9]+-[a-z0-9]+\/node\.napi(\.armv8)?(\.musl)?\.node$/,
-  /^scripts\/install-addon\.cjs$/,
+  /^scripts\/build-addon\.cjs$/,
   /^binding\.gyp$/,
   /^native\/.+\.(cc|c|h|mm|map)$/,
   // The vendored tss2 headers' license (BSD-2-Clause: it travels with them) and note.
@@ -38,7 +38,7 @@ const REQUIRED = [
   'dist/index.d.mts',
   'dist/cli/main.js',
   'binding.gyp',
-  'scripts/install-addon.cjs',
+  'scripts/build-addon.cjs',
   'native/common/addon.cc',
   'native/common/exports.map',
   'native/linux-tpm/tpm_binding.cc',
