@@ -23,6 +23,8 @@ export const ErrorCodes = [
   // Delegated session keys; `check` names the certificate check that failed.
   'E_CERTIFICATE_INVALID',
   'E_SESSION_EXPIRED',
+  // TPM key attestation (src/attestation/); `check` names the check that failed.
+  'E_ATTESTATION_INVALID',
   // TPM 2.0 tier; `tpmRc` carries the raw TSS2_RC.
   'E_TPM_UNAVAILABLE',
   'E_TPM_PERMISSION',
@@ -55,7 +57,10 @@ export interface KeystoreErrorDetails {
   osStatus?: number;
   tpmRc?: number;
   errno?: string;
-  /** E_CERTIFICATE_INVALID: which check failed ('signature', 'validity', 'purpose', ...). */
+  /**
+   * E_CERTIFICATE_INVALID, E_ATTESTATION_INVALID: which check failed ('signature', 'validity',
+   * 'purpose', 'nonce', 'fixedTPM', ...).
+   */
   check?: string;
 }
 

@@ -35,3 +35,4 @@ export type {
 } from './delegation/verify-session';
 export type { TpmDiagnostics } from './doctor';
 export type { TpmFacts } from './backends/tpm2';
+export * from './attestation/index';
