@@ -39,7 +39,9 @@ export interface VerifyKeyAttestationOptions {
 /** What a statement that passed every check proves. */
 export interface VerifiedKeyAttestation {
   /** The certified key (P-256). */
-  publicKey: KeyObject;
+  readonly publicKey: KeyObject;
+  /** The same, as the 65-byte uncompressed point. */
+  publicKeyRaw: Buffer;
   /** Its Name: nameAlg ‖ H(pubArea). */
   name: Buffer;
   objectAttributes: number;
@@ -79,7 +81,35 @@ interface Ak {
   name?: Buffer;
 }
 
+/**
+ * AKs already read, by their bytes: a server sees the same few thousand AKs again and again,
+ * and reading one (parse, Name, a KeyObject whose point node checks) costs about as much as the
+ * signature check itself. Bounded; only successes are kept, and the key is the whole input.
+ */
+const akCache = new Map<string, Ak>();
+const AK_CACHE_SIZE = 4096;
+
 function akOf(opts: VerifyKeyAttestationOptions): Ak {
+  const input = opts.akPublic;
+  const cacheable =
+    (typeof input === 'string' || input instanceof Uint8Array) &&
+    (opts.akName === undefined || opts.akName instanceof Uint8Array);
+  if (!cacheable) return readAk(opts); // which refuses or reads it
+  const id =
+    (typeof input === 'string'
+      ? 's' + input
+      : 'b' + Buffer.from(input as Uint8Array).toString('latin1')) +
+    '\0' +
+    (opts.akName instanceof Uint8Array ? Buffer.from(opts.akName).toString('hex') : '');
+  const hit = akCache.get(id);
+  if (hit) return hit;
+  const ak = readAk(opts);
+  if (akCache.size >= AK_CACHE_SIZE) akCache.clear();
+  akCache.set(id, ak);
+  return ak;
+}
+
+function readAk(opts: VerifyKeyAttestationOptions): Ak {
   const input = opts.akPublic;
   if (input === undefined) throw invalidArgument('akPublic is required: the AK as enrolled');
   if (input instanceof Uint8Array) {
@@ -269,9 +299,8 @@ export function verifyKeyAttestation(
   const y = padCoordinate(pub.y, 32);
   if (!x || !y) throw attestationInvalid('public-key', 'pubArea holds no P-256 point');
   const raw = Buffer.concat([Buffer.of(4), x, y]);
-  let publicKey: KeyObject;
   try {
-    publicKey = publicKeyObjectFromRaw(parsePeerPublicKey(raw, 'pubArea'));
+    parsePeerPublicKey(raw, 'pubArea'); // on the curve, not the identity
   } catch (err) {
     if (!isKeystoreError(err)) throw err;
     throw attestationInvalid('public-key', 'the pubArea point is not on P-256');
@@ -292,8 +321,13 @@ export function verifyKeyAttestation(
       `the EK certificate validates to your roots (${[endorsement.manufacturer, endorsement.model, endorsement.version].filter(Boolean).join(' ') || 'no TCG device attributes'}); the AK is that TPM's only as far as your enrollment activated it against this EK`,
     );
   }
+  let publicKey: KeyObject | undefined;
   return {
-    publicKey,
+    // Made on first use: a KeyObject from a point costs as much as the whole verification.
+    get publicKey() {
+      return (publicKey ??= publicKeyObjectFromRaw(raw));
+    },
+    publicKeyRaw: raw,
     name,
     objectAttributes: pub.objectAttributes,
     ...(ak.name ? { akName: ak.name } : {}),
