@@ -3,6 +3,8 @@
  * from the fuzz corpus, and structures built here field by field.
  */
 import { generateKeyPairSync, sign } from 'node:crypto';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import {
   decodeTpmStatement,
@@ -187,6 +189,8 @@ describe('makeCredential input checks', () => {
     expect(() => makeCredential(ek, name, Buffer.alloc(0))).toThrow(/1 to 32 bytes/);
     expect(() => makeCredential(ek, name.subarray(0, 20), Buffer.alloc(32))).toThrow(/Name/);
     expect(() => makeCredential(make(u16(0x0010)), name, Buffer.alloc(32))).toThrow(/AES-CFB/);
+    const notPublic = () => makeCredential(Buffer.from('0001000b'), name, Buffer.alloc(32));
+    expect(notPublic).toThrow(expect.objectContaining({ code: 'E_INVALID_ARGUMENT' }));
   });
 });
 
@@ -278,5 +282,20 @@ describe('the nonce, with a certInfo built here and signed by a software AK', ()
     expect(() => verifyKeyAttestation(st, { nonce, akPublic: publicKey, ekRoots: [] })).toThrow(
       /ekCertificate/,
     );
+  });
+});
+
+describe('src/attestation stays pure', () => {
+  // Server code: node:crypto for the primitives, our crypto/ and errors, cbor-x; no store, tier,
+  // addon or file system, so a verifier can run anywhere the package loads.
+  const dir = join(__dirname, '..', 'src', 'attestation');
+  it.each(readdirSync(dir))('%s', (file) => {
+    const source = readFileSync(join(dir, file), 'utf8');
+    const imports = [...source.matchAll(/(?:from |require\()'([^']+)'/g)].map((m) => m[1]!);
+    for (const i of imports) {
+      expect(i, `${file} imports ${i}`).toMatch(
+        /^(node:crypto|\.\.\/errors|\.\.\/crypto\/[\w-]+|\.\/[\w-]+|cbor-x\/index-no-eval)$/,
+      );
+    }
   });
 });

@@ -7,7 +7,7 @@ import {
   publicEncrypt,
   randomBytes,
 } from 'node:crypto';
-import { invalidArgument } from '../errors';
+import { invalidArgument, isKeystoreError } from '../errors';
 import { TPM2_ALG, wrapTpm2b } from '../crypto/tpm2-structures';
 import { kdfa, kdfe, tpmHash } from './kdf';
 import { curveOf, keyObjectOf, padCoordinate, readTpmPublic, type TpmPublic } from './tpm-public';
@@ -26,6 +26,16 @@ export interface MadeCredential {
 }
 
 const IDENTITY = 'IDENTITY';
+
+/** The EK public is the caller's argument here, not an attestation: its faults are theirs. */
+function asArgument<T>(run: () => T): T {
+  try {
+    return run();
+  } catch (err) {
+    if (isKeystoreError(err, 'E_ATTESTATION_INVALID')) throw invalidArgument(err.message);
+    throw err;
+  }
+}
 
 function u32(n: number): Buffer {
   const b = Buffer.alloc(4);
@@ -79,7 +89,7 @@ export function makeCredential(
   akName: Uint8Array,
   secret: Uint8Array,
 ): MadeCredential {
-  const ek = readTpmPublic(ekPublic, 'ak', 'the EK public');
+  const ek = asArgument(() => readTpmPublic(ekPublic, 'ak', 'the EK public'));
   const hash = tpmHash(ek.nameAlg);
   if (!hash || hash.size < 32) {
     throw invalidArgument(
@@ -106,7 +116,7 @@ export function makeCredential(
       `the secret must be 1 to ${hash.size} bytes (the digest size of the EK's nameAlg)`,
     );
   }
-  const { seed, encrypted } = seedFor(ek, hash);
+  const { seed, encrypted } = asArgument(() => seedFor(ek, hash));
   const name = Buffer.from(akName);
   const symKey = kdfa(hash.name, seed, 'STORAGE', name, Buffer.alloc(0), sym.keyBits!);
   const cipher = createCipheriv(`aes-${sym.keyBits}-cfb`, symKey, Buffer.alloc(16));
