@@ -45,6 +45,11 @@ export interface VerifiedKeyAttestation {
   /** Its Name: nameAlg ‖ H(pubArea). */
   name: Buffer;
   objectAttributes: number;
+  /**
+   * certInfo's qualifiedSigner: the AK's qualified Name (its hierarchy, parents and Name hashed
+   * together), as the TPM reported it. Not checked here: it needs the EK's public area too.
+   */
+  qualifiedSigner: Buffer;
   /** The AK's Name, when akPublic was a TPM public area. */
   akName?: Buffer;
   alg: number;
@@ -330,6 +335,7 @@ export function verifyKeyAttestation(
     publicKeyRaw: raw,
     name,
     objectAttributes: pub.objectAttributes,
+    qualifiedSigner: info.qualifiedSigner,
     ...(ak.name ? { akName: ak.name } : {}),
     alg: attStmt.alg,
     clockInfo: info.clockInfo,
