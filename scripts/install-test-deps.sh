@@ -5,7 +5,8 @@
 #   libtss2-dev    the tss2 runtime libraries the TPM tier dlopens at run time (the -dev package
 #                  pulls in all of them under the names each release uses); the build itself needs
 #                  no tss2 headers, so this may run before or after npm install
-#   swtpm, swtpm-tools  the software TPM the TPM tests start on a loopback port
+#   swtpm, swtpm-tools  the software TPM the TPM tests start on a loopback port; swtpm-tools'
+#                  swtpm_setup and swtpm_localca make the EK certificates of the attestation tests
 #   tpm2-tools, tpm2-openssl  outside TPM implementations the interop tests compare against
 #   valgrind       the memory check of the native TPM paths (scripts/valgrind-native.sh)
 #   tpm2-abrmd, libtss2-tcti-tabrmd0, dbus-daemon  the user-space resource manager that the
@@ -31,7 +32,7 @@ command -v openssl >/dev/null 2>&1 || need+=(openssl)
 command -v script >/dev/null 2>&1 || need+=(util-linux)
 ldconfig -p 2>/dev/null | grep -q 'libtss2-esys\.so\.0 ' || need+=(libtss2-dev)
 command -v swtpm >/dev/null 2>&1 || need+=(swtpm)
-command -v swtpm_setup >/dev/null 2>&1 || need+=(swtpm-tools)
+command -v swtpm_setup >/dev/null 2>&1 && command -v swtpm_localca >/dev/null 2>&1 || need+=(swtpm-tools)
 command -v tpm2_sign >/dev/null 2>&1 || need+=(tpm2-tools)
 dpkg -s tpm2-openssl >/dev/null 2>&1 || need+=(tpm2-openssl)
 command -v valgrind >/dev/null 2>&1 || need+=(valgrind)

@@ -27,6 +27,8 @@ export const ErrorCodes = [
   'E_SESSION_EXPIRED',
   // A certifying key asked to sign caller data or do ECDH (see KeyUsage).
   'E_KEY_USAGE',
+  // TPM key attestation (src/attestation/); `check` names the check that failed.
+  'E_ATTESTATION_INVALID',
   // TPM 2.0 tier; `tpmRc` carries the raw TSS2_RC.
   'E_TPM_UNAVAILABLE',
   'E_TPM_PERMISSION',
@@ -63,7 +65,10 @@ export interface KeystoreErrorDetails {
   osStatus?: number;
   tpmRc?: number;
   errno?: string;
-  /** E_CERTIFICATE_INVALID: which check failed ('signature', 'validity', 'purpose', ...). */
+  /**
+   * E_CERTIFICATE_INVALID, E_ATTESTATION_INVALID: which check failed ('signature', 'validity',
+   * 'purpose', 'nonce', 'fixedTPM', ...).
+   */
   check?: string;
   /** E_TPM_AUTH for a key's PIN: wrong tries left before the TPM locks out, when it says. */
   triesLeft?: number;

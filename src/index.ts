@@ -62,3 +62,4 @@ export type {
   ProtectedRecordKind,
   ExportedIdentity,
 } from './key-vault-contract';
+export * from './attestation/index';

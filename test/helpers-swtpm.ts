@@ -34,6 +34,18 @@ export class Swtpm {
     throw new Error(`swtpm did not start: ${lastError}`);
   }
 
+  /**
+   * A swtpm on a state dir made beforehand (by swtpm_setup, for an EK with its certificate); the
+   * dir is removed by stop() like any other.
+   */
+  static async startOn(stateDir: string): Promise<Swtpm> {
+    for (let attempt = 0; attempt < 5; attempt++) {
+      const tpm = new Swtpm(await freePortPair(), stateDir);
+      if (await tpm.launch()) return tpm;
+    }
+    throw new Error(`swtpm did not start on ${stateDir}`);
+  }
+
   private async launch(): Promise<boolean> {
     this.stderr = '';
     const child = spawn(

@@ -162,49 +162,55 @@ function hex4(n: number): string {
   return '0x' + n.toString(16).padStart(4, '0');
 }
 
-/** Bounds-checked big-endian reader; every failure names the structure and the field. */
-class Reader {
+/**
+ * Bounds-checked big-endian reader; every failure names the structure and the field. Failures
+ * are E_INVALID_ARGUMENT unless the caller gives its own error (attestation uses its own code).
+ */
+export class Reader {
   private offset = 0;
   constructor(
     private readonly buf: Buffer,
     private readonly what: string,
+    private readonly error: (message: string) => Error = invalidArgument,
   ) {}
 
-  private need(n: number, field: string): void {
-    if (this.offset + n > this.buf.length) {
-      throw invalidArgument(`${this.what}: truncated at ${field}`);
-    }
+  fail(message: string): never {
+    throw this.error(`${this.what}: ${message}`);
+  }
+
+  private take(n: number, field: string): Buffer {
+    if (this.offset + n > this.buf.length) this.fail(`truncated at ${field}`);
+    const out = this.buf.subarray(this.offset, this.offset + n);
+    this.offset += n;
+    return out;
+  }
+
+  u8(field: string): number {
+    return this.take(1, field)[0]!;
   }
 
   u16(field: string): number {
-    this.need(2, field);
-    const v = this.buf.readUInt16BE(this.offset);
-    this.offset += 2;
-    return v;
+    return this.take(2, field).readUInt16BE(0);
   }
 
   u32(field: string): number {
-    this.need(4, field);
-    const v = this.buf.readUInt32BE(this.offset);
-    this.offset += 4;
-    return v;
+    return this.take(4, field).readUInt32BE(0);
+  }
+
+  u64(field: string): bigint {
+    return this.take(8, field).readBigUInt64BE(0);
   }
 
   /** A TPM2B: 2-byte size, then that many bytes. */
   tpm2b(field: string, max: number): Buffer {
     const size = this.u16(`${field} size`);
-    if (size > max) throw invalidArgument(`${this.what}: ${field} is ${size} bytes (max ${max})`);
-    this.need(size, field);
-    const out = Buffer.from(this.buf.subarray(this.offset, this.offset + size));
-    this.offset += size;
-    return out;
+    if (size > max) this.fail(`${field} is ${size} bytes (max ${max})`);
+    return Buffer.from(this.take(size, field));
   }
 
   end(): void {
     if (this.offset !== this.buf.length) {
-      throw invalidArgument(
-        `${this.what}: ${this.buf.length - this.offset} trailing bytes after the structure`,
-      );
+      this.fail(`${this.buf.length - this.offset} trailing bytes after the structure`);
     }
   }
 }
@@ -300,6 +306,74 @@ export function parseTpm2bPublic(bytes: Uint8Array): Tpm2EccPublic {
     y,
     raw,
   };
+}
+
+/** The fields of a TPMT_PUBLIC of type RSA (an RSA EK or an RSA AK). */
+export interface Tpm2RsaPublic {
+  type: typeof TPM2_ALG.RSA;
+  nameAlg: number;
+  objectAttributes: number;
+  authPolicy: Buffer;
+  symmetric: Tpm2SymDefObject;
+  /** TPMT_RSA_SCHEME: NULL, or a scheme with its hash (RSASSA, RSAPSS, OAEP, RSAES has none). */
+  scheme: { scheme: number; hashAlg?: number };
+  keyBits: number;
+  /** 0 means the default, 65537 (Part 2, TPMS_RSA_PARMS). */
+  exponent: number;
+  /** unique.rsa: the modulus. */
+  modulus: Buffer;
+  raw: Buffer;
+}
+
+/** TPM2B_PUBLIC_KEY_RSA holds at most TPM_MAX_RSA_KEY_BYTES (512, RSA-4096). */
+const MAX_RSA_KEY_BYTES = 512;
+const RSA_HASH_SCHEMES: ReadonlySet<number> = new Set([0x0014, 0x0016, 0x0017]); // RSASSA, RSAPSS, OAEP
+const RSA_SCHEME_RSAES = 0x0015;
+
+function readRsaPublic(r: Reader, raw: Buffer): Tpm2RsaPublic {
+  const nameAlg = r.u16('nameAlg');
+  const objectAttributes = r.u32('objectAttributes');
+  const authPolicy = r.tpm2b('authPolicy', MAX_DIGEST_BYTES);
+  const symmetric = readSymmetric(r);
+  const schemeId = r.u16('scheme.scheme');
+  let scheme: Tpm2RsaPublic['scheme'];
+  if (schemeId === TPM2_ALG.NULL || schemeId === RSA_SCHEME_RSAES) scheme = { scheme: schemeId };
+  else if (RSA_HASH_SCHEMES.has(schemeId))
+    scheme = { scheme: schemeId, hashAlg: r.u16('scheme.hashAlg') };
+  else throw invalidArgument(`TPMT_PUBLIC: unsupported RSA scheme ${hex4(schemeId)}`);
+  const keyBits = r.u16('keyBits');
+  const exponent = r.u32('exponent');
+  const modulus = r.tpm2b('unique.rsa', MAX_RSA_KEY_BYTES);
+  r.end();
+  return {
+    type: TPM2_ALG.RSA,
+    nameAlg,
+    objectAttributes,
+    authPolicy,
+    symmetric,
+    scheme,
+    keyBits,
+    exponent,
+    modulus,
+    raw,
+  };
+}
+
+/**
+ * Parses a TPMT_PUBLIC (no size prefix) of type ECC or RSA: what an attestation carries as
+ * `pubArea`, and what an EK or AK public is. Other types are refused; nothing may follow it.
+ */
+export function parseTpmtPublic(bytes: Uint8Array): Tpm2EccPublic | Tpm2RsaPublic {
+  if (!(bytes instanceof Uint8Array)) throw invalidArgument('TPMT_PUBLIC: expected bytes');
+  const raw = Buffer.from(bytes);
+  const r = new Reader(raw, 'TPMT_PUBLIC');
+  const type = r.u16('type');
+  if (type === TPM2_ALG.RSA) return readRsaPublic(r, raw);
+  if (type !== TPM2_ALG.ECC) {
+    throw invalidArgument(`TPMT_PUBLIC: object type ${hex4(type)} is neither ECC nor RSA`);
+  }
+  if (raw.length > 0xffff) throw invalidArgument('TPMT_PUBLIC: longer than a TPM2B can hold');
+  return parseTpm2bPublic(wrapTpm2b(raw, 'TPMT_PUBLIC'));
 }
 
 /**

@@ -11,6 +11,8 @@ import { afterAll, expect, it } from 'vitest';
 import { Keystore } from '../../src/index';
 import { decodeTss2Pem } from '../../src/crypto/tss2-pem';
 import { Swtpm } from '../helpers-swtpm';
+import { EkTpm } from '../helpers-attestation';
+import { buildTpmStatement, encodeTpmStatement } from '../../src/attestation/index';
 import { CORPUS, saveCorpusInput } from './engine';
 import { MESSAGE } from './targets/ecdsa';
 import { fixChecksum } from './targets/json-mutate';
@@ -122,6 +124,32 @@ it('makes the seed corpus from real stores', async () => {
   const count = readdirSync(CORPUS).map((n) => readdirSync(path.join(CORPUS, n)).length);
   expect(Math.min(...count)).toBeGreaterThan(0);
 });
+
+/**
+ * The attestation statements: real tpm2_certify output on a swtpm whose EK has a certificate (a
+ * key with our attributes, one imported from software, one duplicable), as CBOR and as JSON.
+ * Runs alone with `npm run fuzz -- --make-corpus` too; it clears only its own seeds.
+ */
+it('makes the tpm-attestation seeds on swtpm', async () => {
+  const name = 'tpm-attestation';
+  mkdirSync(path.join(CORPUS, name), { recursive: true });
+  clearSeeds(name);
+  const tpm = await EkTpm.create();
+  try {
+    tpm.makeAk();
+    tpm.makeSrk();
+    tpm.createKey('key', '0x00060472');
+    tpm.createKey('dup', 'sign|decrypt|sensitivedataorigin|userwithauth|noda');
+    tpm.importKey('imported');
+    for (const k of ['key', 'dup', 'imported']) {
+      const st = buildTpmStatement(tpm.certify(`${k}.pub`, `${k}.priv`));
+      seed(name, Buffer.concat([Buffer.of(0), encodeTpmStatement(st, 'cbor') as Buffer]));
+      seed(name, Buffer.concat([Buffer.of(1), Buffer.from(encodeTpmStatement(st, 'json'))]));
+    }
+  } finally {
+    await tpm.stop();
+  }
+}, 120_000);
 
 /**
  * The record fuzzers read their file under one name ("payments", "token"), as the store would:

@@ -3,6 +3,7 @@ import { ecdsaTarget } from './ecdsa';
 import { p256PublicKeyTarget } from './p256-public-key';
 import { RECORD_TARGETS } from './records';
 import { tpm2bPublicTarget } from './tpm2b-public';
+import { tpmAttestationTarget } from './tpm-attestation';
 import { tss2PemTarget } from './tss2-pem';
 
 /** Every fuzzer, by name (`npm run fuzz -- --seconds 60 <name>`). */
@@ -12,4 +13,5 @@ export const TARGETS: readonly Target[] = [
   ecdsaTarget,
   p256PublicKeyTarget,
   ...RECORD_TARGETS,
+  tpmAttestationTarget,
 ];
