@@ -1,3 +1,4 @@
+import { decodeFirstSync, encodeOne } from 'cbor';
 import { attestationInvalid } from './errors';
 import { TPM2_ALG } from '../crypto/tpm2-structures';
 import {
@@ -11,9 +12,10 @@ import {
  * The WebAuthn / ACME device-attest-01 `tpm` attestation statement, and its two encodings: CBOR
  * (what WebAuthn and step-ca read) and JSON with the binary fields in base64url.
  *
- * CBOR is cbor-x (pinned), through its `index-no-eval` entry: pure JavaScript, no generated code
- * and no optional native decoder, so decoding a stranger's bytes runs nothing but the parser.
- * Whatever it returns is checked here field by field before anything trusts it.
+ * CBOR is the `cbor` package (pinned): pure JavaScript and CommonJS, with no install script and
+ * no optional native part, so installing this package runs nothing and decoding a stranger's
+ * bytes runs nothing but the parser (its nesting depth capped). Whatever it returns is checked
+ * here field by field before anything trusts it.
  */
 export interface TpmAttestationStatement {
   fmt: 'tpm';
@@ -84,24 +86,8 @@ export function buildTpmStatement(parts: StatementParts): TpmAttestationStatemen
   });
 }
 
-/**
- * cbor-x ships ESM type declarations only, so TypeScript refuses a static import from this
- * CommonJS build; its `index-no-eval` entry is CommonJS at run time. The two calls used here:
- */
-interface CborX {
-  Encoder: new (options: object) => { encode(value: unknown): Uint8Array };
-  Decoder: new (options: object) => { decode(bytes: Uint8Array): unknown };
-}
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-const { Encoder, Decoder } = require('cbor-x/index-no-eval') as CborX;
-
-const encoder = new Encoder({
-  useRecords: false,
-  mapsAsObjects: true,
-  variableMapSize: true, // the shortest map header, as WebAuthn's canonical CBOR has it
-  tagUint8Array: false, // byte strings, not tagged typed arrays
-});
-const decoder = new Decoder({ useRecords: false, mapsAsObjects: false });
+/** The deepest a statement nests: the statement map, attStmt, x5c, a certificate. */
+const CBOR_MAX_DEPTH = 4;
 
 function b64u(b: Buffer): string {
   return b.toString('base64url');
@@ -121,7 +107,8 @@ export function encodeTpmStatement(
       certInfo: s.attStmt.certInfo,
       pubArea: s.attStmt.pubArea,
     });
-    return Buffer.from(encoder.encode({ fmt: 'tpm', attStmt: att }));
+    // Plain objects become maps in insertion order, Buffers byte strings (as WebAuthn has them).
+    return encodeOne({ fmt: 'tpm', attStmt: att });
   }
   if (encoding === 'json') {
     const a = s.attStmt;
@@ -228,7 +215,8 @@ export function decodeTpmStatement(input: unknown): TpmAttestationStatement {
     if (input.length > MAX_STATEMENT_BYTES) throw fail('the statement is larger than 64 KiB');
     let parsed: unknown;
     try {
-      parsed = decoder.decode(Buffer.from(input));
+      // Maps stay Maps (any key type is then refused by name); trailing bytes are an error.
+      parsed = decodeFirstSync(Buffer.from(input), { preferMap: true, max_depth: CBOR_MAX_DEPTH });
     } catch (err) {
       throw fail(`the statement is not valid CBOR (${(err as Error)?.message ?? String(err)})`);
     }

@@ -1,5 +1,5 @@
 /**
- * The TPM key attestation statement: decodeTpmStatement (CBOR via cbor-x, or JSON), the
+ * The TPM key attestation statement: decodeTpmStatement (CBOR via the `cbor` package, or JSON), the
  * TPMS_ATTEST, TPMT_SIGNATURE and TPMT_PUBLIC parsers, and verifyKeyAttestation behind them.
  *
  * An input is one tag byte (0 = CBOR bytes, 1 = JSON text) and the statement. The corpus holds
