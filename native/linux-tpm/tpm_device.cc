@@ -301,7 +301,7 @@ void TpmDevice::Disconnect(bool flush) {
   // Without a resource manager, objects stay loaded after we disconnect: flush what we loaded
   // when the connection still works. After a transport failure there is nothing to flush.
   if (flush) {
-    for (auto& entry : loaded_) FlushQuietly(entry.second.handle);
+    for (auto& entry : loaded_) FlushRaw(entry.second.tpmHandle);
     FlushQuietly(srk_);
     if (session_ && session_->started()) FlushRaw(session_->handle());
   }
@@ -326,7 +326,7 @@ bool TpmDevice::EvictLeastRecentlyUsed() {
   lru_.pop_back();
   auto it = loaded_.find(victim);
   if (it != loaded_.end()) {
-    FlushQuietly(it->second.handle);
+    FlushRaw(it->second.tpmHandle);
     loaded_.erase(it);
   }
   return true;
@@ -482,28 +482,39 @@ OpStatus TpmDevice::Load(const KeyBlobs& key, Kind kind, Loaded* out) {
   OpStatus s = ParentHandle(key.parent, &parent);
   if (!s.ok) return s;
   if (loaded_.size() >= kMaxLoadedKeys) EvictLeastRecentlyUsed();
-  // The wrapped private area is the first parameter: it crosses the bus encrypted too.
-  ESYS_TR session = ESYS_TR_NONE;
-  s = StartEncryptedSession(TPMA_SESSION_DECRYPT, &session);
-  if (!s.ok) return s;
-  ESYS_TR handle = ESYS_TR_NONE;
-  TSS2_RC rc = WithFreeSlot([&] {
-    return api_->Esys_Load(esys_, parent, session, ESYS_TR_NONE, ESYS_TR_NONE, &priv, &pub,
-                           &handle);
-  });
-  FlushQuietly(session);
-  s = Check(rc, "Esys_Load");
-  if (!s.ok) return s;
+  // Through the session, like the commands that use the key: the wrapped private area (the
+  // first parameter) crosses the bus encrypted, and the response's Name is checked against the
+  // one computed here from the public area, so the handle names the object we sent.
   Loaded entry;
-  entry.handle = handle;
-  EsysOut<TPM2B_NAME> name(*api_);
-  s = Check(api_->Esys_TR_GetTpmHandle(esys_, handle, &entry.tpmHandle), "Esys_TR_GetTpmHandle");
-  if (s.ok) s = Check(api_->Esys_TR_GetName(esys_, handle, name.out()), "Esys_TR_GetName");
-  if (!s.ok) {
-    FlushQuietly(handle);
-    return s;
+  entry.name = {0x00, 0x0B};
+  entry.name.resize(34);
+  crypto_->Sha256(key.publicBlob.data() + 2, key.publicBlob.size() - 2, entry.name.data() + 2);
+  uint32_t parentTpm = 0;
+  s = Check(api_->Esys_TR_GetTpmHandle(esys_, parent, &parentTpm), "Esys_TR_GetTpmHandle");
+  if (!s.ok) return s;
+  EsysOut<TPM2B_NAME> parentName(*api_);
+  s = Check(api_->Esys_TR_GetName(esys_, parent, parentName.out()), "Esys_TR_GetName (parent)");
+  if (!s.ok) return s;
+  HmacSession::Command c;
+  c.code = TPM2_CC_Load;
+  c.handle = parentTpm;
+  c.name.assign(parentName->name, parentName->name + parentName->size);
+  c.encryptIn = true;
+  c.params = key.privateBlob;  // TPM2B_PRIVATE, then TPM2B_PUBLIC, each with its size
+  c.params.insert(c.params.end(), key.publicBlob.begin(), key.publicBlob.end());
+  Bytes name;
+  do {
+    s = RunInSession(c, "TPM2_Load", &name, &entry.tpmHandle);
+  } while (!s.ok && s.error.domain == "tss2" &&
+           TpmCode(static_cast<TSS2_RC>(s.error.status)) == TPM2_RC_OBJECT_MEMORY &&
+           EvictLeastRecentlyUsed());
+  if (!s.ok) return s;
+  Reader r(name.data(), name.size());
+  const Bytes returned = r.Tpm2b(sizeof(TPMU_NAME));
+  if (!r.ok() || r.left() != 0 || returned != entry.name) {
+    FlushRaw(entry.tpmHandle);
+    return Ours("unexpected-response", "TPM2_Load returned another object's Name");
   }
-  entry.name.assign(name->name, name->name + name->size);
   lru_.push_front(id);
   entry.lru = lru_.begin();
   loaded_[id] = entry;
@@ -546,7 +557,7 @@ void TpmDevice::FlushRaw(uint32_t tpmHandle) {
 }
 
 OpStatus TpmDevice::RunInSession(const HmacSession::Command& command, const char* call,
-                                 Bytes* params) {
+                                 Bytes* params, uint32_t* responseHandle) {
   OpStatus s = RequirePinnedSrk();
   if (!s.ok) return s;
   if (!session_->started()) {
@@ -559,7 +570,7 @@ OpStatus TpmDevice::RunInSession(const HmacSession::Command& command, const char
   }
   const uint32_t sessionHandle = session_->handle();
   std::string why;
-  TSS2_RC rc = session_->Execute(tctiContext_, command, params, &why);
+  TSS2_RC rc = session_->Execute(tctiContext_, command, params, &why, responseHandle);
   if (rc == TSS2_RC_SUCCESS) return {};
   // The session was forgotten; free its slot unless the connection itself is gone.
   if (!IsTransportFailure(rc)) FlushRaw(sessionHandle);

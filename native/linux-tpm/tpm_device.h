@@ -76,8 +76,7 @@ class TpmDevice {
   OpStatus WithReconnect(const std::function<OpStatus()>& op);
 
   struct Loaded {
-    ESYS_TR handle = ESYS_TR_NONE;
-    uint32_t tpmHandle = 0;  // what raw commands name
+    uint32_t tpmHandle = 0;  // loaded and flushed by raw commands (ESAPI never sees it)
     Bytes name;              // bound into each command's cpHash
     std::list<std::string>::iterator lru;
   };
@@ -98,7 +97,8 @@ class TpmDevice {
   // secret is sent to a TPM whose SRK is not the one the store was made with.
   OpStatus RequirePinnedSrk();
   // Runs one command through the HMAC session (started, salted to the pinned SRK, on first use).
-  OpStatus RunInSession(const HmacSession::Command& command, const char* call, Bytes* params);
+  OpStatus RunInSession(const HmacSession::Command& command, const char* call, Bytes* params,
+                        uint32_t* responseHandle = nullptr);
   void FlushRaw(uint32_t tpmHandle);
   // A persistent parent stands in for the owner SRK only if its Name is the H-2 SRK's.
   OpStatus CheckPersistentParent(ESYS_TR persistent);

@@ -154,7 +154,7 @@ Bytes HmacSession::HmacKey(const Bytes* authValue) const {
 }
 
 TSS2_RC HmacSession::Execute(TSS2_TCTI_CONTEXT* tcti, const Command& command,
-                             Bytes* responseParams, std::string* why) {
+                             Bytes* responseParams, std::string* why, uint32_t* responseHandle) {
   if (!started()) {
     *why = "no session";
     return TSS2_ESYS_RC_BAD_SEQUENCE;
@@ -214,15 +214,18 @@ TSS2_RC HmacSession::Execute(TSS2_TCTI_CONTEXT* tcti, const Command& command,
     Forget();
     return rc;
   }
-  // Response: header, parameterSize, parameters, then nonceTPM, attributes, HMAC.
+  // Response: header, [a handle], parameterSize, parameters, then nonceTPM, attributes, HMAC.
+  // The handle is not in rpHash; the caller checks what it names (TPM2_Load's Name).
+  const size_t handleBytes = responseHandle ? 4 : 0;
   Reader r(rsp.data() + 10, rsp.size() - 10);
+  if (responseHandle) *responseHandle = r.U32();
   const uint32_t paramSize = r.U32();
   if (!r.ok() || paramSize > r.left()) {
     *why = "the response's parameter size is out of range";
     Forget();
     return Malformed();
   }
-  const uint8_t* rp = rsp.data() + 14;
+  const uint8_t* rp = rsp.data() + 14 + handleBytes;
   Reader auth(rp + paramSize, r.left() - paramSize);
   Bytes nonceTpm = auth.Tpm2b(64);
   const uint8_t rspAttributes = auth.U8();

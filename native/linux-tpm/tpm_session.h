@@ -40,8 +40,9 @@ class HmacSession {
   // error comes back as its TPM_RC; a response that fails the check as
   // TSS2_ESYS_RC_RSP_AUTH_FAILED (with `why`), and then nothing from it is used. After any
   // failure the session is forgotten (its nonces may be out of step): the next call starts one.
+  // `responseHandle`: for a command whose response has one (TPM2_Load), else null.
   TSS2_RC Execute(TSS2_TCTI_CONTEXT* tcti, const Command& command, Bytes* responseParams,
-                  std::string* why);
+                  std::string* why, uint32_t* responseHandle = nullptr);
 
   // The session handle, to flush it (0 when none).
   uint32_t handle() const { return handle_; }
