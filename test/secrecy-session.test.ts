@@ -8,7 +8,6 @@
  * private key, in every encoding. The outputs that exist to carry a secret are named and left out
  * of the one check they would fail: `secret get` prints the plaintext it was asked for.
  */
-import { spawnSync } from 'node:child_process';
 import { createPrivateKey } from 'node:crypto';
 import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import * as os from 'node:os';
@@ -17,7 +16,7 @@ import { inspect } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Keystore, checkProduction, createKeyVault } from '../src/index';
 import { decryptKeyFile } from './helpers-api';
-import { CLI, childEnv } from './helpers-proc';
+import { runCli } from './helpers-proc';
 import { Swtpm } from './helpers-swtpm';
 
 const PASS = 'session: Corvid-Glen-5521-trellises';
@@ -34,26 +33,29 @@ function record(label: string, text: string, carries?: string): void {
   outputs.push({ label, text, ...(carries ? { carries } : {}) });
 }
 
-function cli(
+/**
+ * Async children (runCli), not spawnSync: a test that blocks its worker's event loop for minutes
+ * makes vitest's worker RPC time out ("Timeout calling onTaskUpdate").
+ */
+async function cli(
   label: string,
   args: string[],
   env: Record<string, string> = {},
   input?: string,
   carries?: string,
-) {
+): Promise<{ status: number | null }> {
   // Text first, then --json: commands that change the store (init, delete) succeed once and
   // show their error path the second time.
   const statuses: (number | null)[] = [];
   for (const a of [args, [...args, '--json']]) {
-    const r = spawnSync(process.execPath, [CLI, ...a], {
-      encoding: 'utf8',
-      env: childEnv(env),
+    const r = await runCli(a, {
+      env,
+      timeoutMs: 120_000,
       ...(input !== undefined ? { input } : {}),
-      timeout: 120_000,
     });
     const mode = a.includes('--json') ? '--json' : 'text';
-    record(`${label} ${mode} (exit ${r.status})`, `${r.stdout}\n${r.stderr}`, carries);
-    statuses.push(r.status);
+    record(`${label} ${mode} (exit ${r.code})`, `${r.out}\n${r.stderr}`, carries);
+    statuses.push(r.code);
   }
   return { status: statuses[0] };
 }
@@ -112,41 +114,45 @@ describe('a whole session leaks nothing', () => {
       ['tpm', tpmDir, tenv],
     ] as const) {
       const d = ['--dir', dir];
-      expect(cli(`${name} init`, ['init', '--name', name, ...d], env).status).toBe(0);
-      cli(`${name} init again`, ['init', '--name', name, ...d], env); // E_EXISTS
-      cli(`${name} info`, ['info', ...d], env);
-      cli(`${name} doctor`, ['doctor', ...d], env);
-      cli(`${name} doctor --production`, ['doctor', '--production', ...d], env);
-      cli(`${name} create-key`, ['create-key', 'k1', ...d], env);
-      cli(`${name} create-key bad alias`, ['create-key', '../x', ...d], env);
-      cli(`${name} list`, ['list', ...d], env);
-      cli(`${name} sign`, ['sign', '--in', msgFile, '--out', sig, ...d], env);
-      cli(`${name} sign missing key`, ['sign', '--key', 'nope', '--in', msgFile, ...d], env);
-      cli(`${name} sign bad format`, ['sign', '--format', 'xml', '--in', msgFile, ...d], env);
-      cli(`${name} verify`, ['verify', '--in', msgFile, '--signature', sig, ...d], env);
-      cli(`${name} verify garbage`, ['verify', '--in', msgFile, '--signature', msgFile, ...d], env);
-      cli(
+      expect((await cli(`${name} init`, ['init', '--name', name, ...d], env)).status).toBe(0);
+      await cli(`${name} init again`, ['init', '--name', name, ...d], env); // E_EXISTS
+      await cli(`${name} info`, ['info', ...d], env);
+      await cli(`${name} doctor`, ['doctor', ...d], env);
+      await cli(`${name} doctor --production`, ['doctor', '--production', ...d], env);
+      await cli(`${name} create-key`, ['create-key', 'k1', ...d], env);
+      await cli(`${name} create-key bad alias`, ['create-key', '../x', ...d], env);
+      await cli(`${name} list`, ['list', ...d], env);
+      await cli(`${name} sign`, ['sign', '--in', msgFile, '--out', sig, ...d], env);
+      await cli(`${name} sign missing key`, ['sign', '--key', 'nope', '--in', msgFile, ...d], env);
+      await cli(`${name} sign bad format`, ['sign', '--format', 'xml', '--in', msgFile, ...d], env);
+      await cli(`${name} verify`, ['verify', '--in', msgFile, '--signature', sig, ...d], env);
+      await cli(
+        `${name} verify garbage`,
+        ['verify', '--in', msgFile, '--signature', msgFile, ...d],
+        env,
+      );
+      await cli(
         `${name} verify bad public key`,
         ['verify', '--in', msgFile, '--signature', sig, '--public-key', msgFile, ...d],
         env,
       );
       for (const f of ['pem', 'jwk', 'spki', 'raw', 'bad'])
-        cli(`${name} public-key ${f}`, ['public-key', '--format', f, ...d], env);
-      cli(`${name} export-identity`, ['export-identity', ...d], env);
+        await cli(`${name} public-key ${f}`, ['public-key', '--format', f, ...d], env);
+      await cli(`${name} export-identity`, ['export-identity', ...d], env);
       const plain = name === 'file' ? SEALED_FILE : SEALED_TPM;
-      cli(`${name} secret set`, ['secret', 'set', 's1', ...d], env, plain);
-      cli(`${name} secret list`, ['secret', 'list', ...d], env);
-      cli(`${name} secret get`, ['secret', 'get', 's1', ...d], env, undefined, plain);
-      cli(`${name} secret get missing`, ['secret', 'get', 'nope', ...d], env);
-      cli(`${name} secret bad action`, ['secret', 'frob', ...d], env);
-      cli(
+      await cli(`${name} secret set`, ['secret', 'set', 's1', ...d], env, plain);
+      await cli(`${name} secret list`, ['secret', 'list', ...d], env);
+      await cli(`${name} secret get`, ['secret', 'get', 's1', ...d], env, undefined, plain);
+      await cli(`${name} secret get missing`, ['secret', 'get', 'nope', ...d], env);
+      await cli(`${name} secret bad action`, ['secret', 'frob', ...d], env);
+      await cli(
         `${name} certificate`,
         ['certificate', '--out', path.join(work, `${name}.crt`), ...d],
         env,
       );
-      cli(`${name} certificate bad days`, ['certificate', '--days', 'many', ...d], env);
+      await cli(`${name} certificate bad days`, ['certificate', '--days', 'many', ...d], env);
       const keyOut = path.join(work, `${name}-session.key`);
-      cli(
+      await cli(
         `${name} delegate`,
         [
           'delegate',
@@ -160,29 +166,29 @@ describe('a whole session leaks nothing', () => {
         ],
         env,
       );
-      cli(
+      await cli(
         `${name} delegate bad ttl`,
         ['delegate', '--ttl', 'forever', '--cert-out', 'a', '--key-out', 'b', ...d],
         env,
       );
-      cli(`${name} delete`, ['delete', 'k1', ...d], env);
-      cli(`${name} delete missing`, ['delete', 'k1', ...d], env);
-      cli(`${name} unknown option`, ['list', '--frob', ...d], env);
-      cli(`${name} lock-timeout`, ['list', '--lock-timeout', 'soon', ...d], env);
+      await cli(`${name} delete`, ['delete', 'k1', ...d], env);
+      await cli(`${name} delete missing`, ['delete', 'k1', ...d], env);
+      await cli(`${name} unknown option`, ['list', '--frob', ...d], env);
+      await cli(`${name} lock-timeout`, ['list', '--lock-timeout', 'soon', ...d], env);
     }
-    cli('unknown command', ['frobnicate']);
-    cli('help', ['--help']);
+    await cli('unknown command', ['frobnicate']);
+    await cli('help', ['--help']);
     // Error paths of the file tier: a wrong passphrase, none at all, a corrupt and a loose key file.
-    cli('file wrong passphrase', ['sign', '--in', msgFile, '--dir', file], {
+    await cli('file wrong passphrase', ['sign', '--in', msgFile, '--dir', file], {
       DEVICE_KEYSTORE_PASSPHRASE: 'wrong: Ibis-Delta-0000',
     });
-    cli('file no passphrase', ['sign', '--in', msgFile, '--dir', file]);
-    cli('file change-passphrase, none given', ['change-passphrase', '--dir', file], fenv);
+    await cli('file no passphrase', ['sign', '--in', msgFile, '--dir', file]);
+    await cli('file change-passphrase, none given', ['change-passphrase', '--dir', file], fenv);
     // A store whose passphrase was generated into the file: that file's content is secret too.
-    expect(cli('generated init', ['init', '--name', 'gen', '--dir', gen]).status).toBe(0);
+    expect((await cli('generated init', ['init', '--name', 'gen', '--dir', gen])).status).toBe(0);
     const generated = readFileSync(path.join(gen, '.passphrase'));
-    cli('generated info', ['info', '--dir', gen]);
-    cli('generated doctor --production', ['doctor', '--production', '--dir', gen]);
+    await cli('generated info', ['info', '--dir', gen]);
+    await cli('generated doctor --production', ['doctor', '--production', '--dir', gen]);
     const genKeyFile = path.join(
       gen,
       'keys',
@@ -194,7 +200,7 @@ describe('a whole session leaks nothing', () => {
       generated.toString(),
     );
     chmodSync(genKeyFile, 0o644);
-    cli('generated loose key file', ['sign', '--in', msgFile, '--dir', gen]);
+    await cli('generated loose key file', ['sign', '--in', msgFile, '--dir', gen]);
     chmodSync(genKeyFile, 0o600);
     const rec = readFileSync(genKeyFile, 'utf8');
     writeFileSync(
@@ -204,10 +210,10 @@ describe('a whole session leaks nothing', () => {
         (_m, c: string) => `"ciphertext": "${c === 'A' ? 'B' : 'A'}`,
       ),
     );
-    cli('generated corrupt key file', ['sign', '--in', msgFile, '--dir', gen]);
+    await cli('generated corrupt key file', ['sign', '--in', msgFile, '--dir', gen]);
     writeFileSync(genKeyFile, rec);
     // The TPM unreachable: a forced tier, and auto with a file fallback.
-    cli('tpm unreachable', ['sign', '--in', msgFile, '--dir', tpmDir], {
+    await cli('tpm unreachable', ['sign', '--in', msgFile, '--dir', tpmDir], {
       DEVICE_KEYSTORE_TCTI: 'swtpm:host=127.0.0.1,port=1',
     });
 
@@ -257,11 +263,11 @@ describe('a whole session leaks nothing', () => {
       }
     });
     // Last: change the passphrase (the new one comes from the environment), then use it.
-    cli('file change-passphrase', ['change-passphrase', '--dir', file], {
+    await cli('file change-passphrase', ['change-passphrase', '--dir', file], {
       ...fenv,
       DEVICE_KEYSTORE_NEW_PASSPHRASE: NEW_PASS,
     });
-    cli('file sign after change', ['sign', '--in', msgFile, '--dir', file], {
+    await cli('file sign after change', ['sign', '--in', msgFile, '--dir', file], {
       DEVICE_KEYSTORE_PASSPHRASE: NEW_PASS,
     });
     // The session private keys the CLI wrote to their --key-out files.
