@@ -5,13 +5,41 @@
  * Nothing is a symlink back into the checkout.
  */
 import { execFileSync, spawnSync, type SpawnSyncReturns } from 'node:child_process';
-import { chmodSync, cpSync, existsSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import {
+  chmodSync,
+  cpSync,
+  existsSync,
+  mkdtempSync,
+  readFileSync,
+  readdirSync,
+  rmSync,
+  statSync,
+} from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 
 const ROOT = path.resolve(__dirname, '..');
-/** What dist/ requires at run time (package.json "dependencies", minus the build-only one). */
-const RUNTIME_DEPENDENCIES = ['@noble/curves', 'hash-wasm', 'node-gyp-build'];
+/** Build-time only: the C++ headers of node-addon-api. */
+const BUILD_ONLY = new Set(['node-addon-api']);
+
+/** What dist/ requires at run time: package.json "dependencies" and theirs, transitively. */
+function runtimeDependencies(): string[] {
+  const seen = new Set<string>();
+  const depsOf = (pkgJson: string): string[] => {
+    const deps = (JSON.parse(readFileSync(pkgJson, 'utf8')) as { dependencies?: object })
+      .dependencies;
+    return Object.keys(deps ?? {});
+  };
+  const queue = depsOf(path.join(ROOT, 'package.json')).filter((d) => !BUILD_ONLY.has(d));
+  while (queue.length > 0) {
+    const dep = queue.shift()!;
+    if (seen.has(dep)) continue;
+    seen.add(dep);
+    const pkgJson = path.join(ROOT, 'node_modules', dep, 'package.json');
+    if (existsSync(pkgJson)) queue.push(...depsOf(pkgJson));
+  }
+  return [...seen];
+}
 
 export interface PortableInstall {
   root: string;
@@ -43,7 +71,7 @@ export function portableInstall(
   const pkg = opts.asDependency ? path.join(root, 'node_modules', 'device-keystore') : root;
   cpSync(path.join(ROOT, 'dist'), path.join(pkg, 'dist'), { recursive: true });
   cpSync(path.join(ROOT, 'package.json'), path.join(pkg, 'package.json'));
-  for (const dep of RUNTIME_DEPENDENCIES) {
+  for (const dep of runtimeDependencies()) {
     const from = path.join(ROOT, 'node_modules', dep);
     if (existsSync(from)) {
       cpSync(from, path.join(root, 'node_modules', dep), { recursive: true, dereference: true });

@@ -22,13 +22,33 @@ const PASS = 'production: Gannet-Moor-8080-ledgers';
 /** The checklist's items, in order (the issue's list: eight of them). */
 const IDS: string[] = [...PRODUCTION_CHECKS];
 
-/** Stores that must not look ephemeral live on the checkout's disk, outside os.tmpdir(). */
-const base = path.join(ROOT, '.test-stores', `production-${process.pid}`);
+/**
+ * Stores that must not look ephemeral live on a persistent disk outside os.tmpdir(): the
+ * checkout's, or, for a checkout that is itself inside the temporary directory (CI often clones
+ * there), the first other candidate that is not ephemeral.
+ */
+async function persistentBase(): Promise<string> {
+  const candidates = [
+    path.join(ROOT, '.test-stores'),
+    path.join(os.homedir(), '.cache', 'device-keystore-test-stores'),
+    '/var/tmp/device-keystore-test-stores',
+  ];
+  let chosen = candidates[0]!;
+  for (const c of candidates) {
+    if ((await storageFacts(c)).ephemeral.length === 0) {
+      chosen = c;
+      break;
+    }
+  }
+  return path.join(chosen, `production-${process.pid}`);
+}
+let base: string;
 let installed: PortableInstall;
 let bare: PortableInstall;
 let tpm: Swtpm;
 
 beforeAll(async () => {
+  base = await persistentBase();
   mkdirSync(base, { recursive: true });
   installed = portableInstall('production', { asDependency: true });
   bare = portableInstall('production-no-addon', { asDependency: true, addon: false });
@@ -38,7 +58,7 @@ afterAll(async () => {
   await tpm?.stop();
   installed?.remove();
   bare?.remove();
-  rmSync(base, { recursive: true, force: true });
+  if (base) rmSync(base, { recursive: true, force: true });
 });
 
 interface Run {
