@@ -266,6 +266,23 @@ describe('PIN-protected keys', () => {
       await ks3.close();
     }
   });
+
+  // Its certifying key (issue 18) would have no PIN: certificates and sessions would bypass it.
+  it('a PIN key makes no certificate and no session key (E_KEY_USAGE), and no certifying key', async () => {
+    const dir = path.join(scratch, 'pin-delegation');
+    const ks = await Keystore.open({ dir, tcti: swtpm.tcti });
+    try {
+      const key = await ks.createKey('p', { pin: PIN });
+      await expectCode(() => key.certifyingKey(), 'E_KEY_USAGE');
+      await expectCode(() => key.certificate(), 'E_KEY_USAGE');
+      await expectCode(() => key.delegate({ ttl: 60_000 }), 'E_KEY_USAGE');
+      await expect(fsp.access(path.join(dir, 'certifying', 'p.json'))).rejects.toThrow(/ENOENT/);
+      const identity = await ks.init({ name: 'pin-delegation' }).then(() => ks.identityKey());
+      expect((await identity.certificate()).subject).toContain('CN=');
+    } finally {
+      await ks.close();
+    }
+  });
 });
 
 describe('the CLI', () => {
