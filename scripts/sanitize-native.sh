@@ -70,7 +70,7 @@ export DEVICE_KEYSTORE_PREBUILD="$out"
 export LD_PRELOAD="$libasan"
 export ASAN_OPTIONS="detect_leaks=0:halt_on_error=1:log_path=$logs/asan"
 export UBSAN_OPTIONS="halt_on_error=1:print_stacktrace=1:log_path=$logs/ubsan"
-status=$(node -p "const s = require('./dist/native.js'); const n = s.loadNative();
+status=$(node -p "const s = require('./dist/addon/load.js'); const n = s.loadNative();
   JSON.stringify({ path: n.path, deepBind: n.addon.tss2Status('').deepBind })")
 echo "sanitize-native: loaded $status"
 case "$status" in

@@ -1,17 +1,11 @@
 import { webcrypto, type JsonWebKey, type KeyObject, type X509Certificate } from 'node:crypto';
 import { inspect, types } from 'node:util';
-import {
-  extractabilityOf,
-  type ExtractableBy,
-  type UserPresence,
-  type KeyHandle,
-  type KeyHeader,
-  type KeyUsage,
-  type TierName,
-} from './backends/backend';
-import { KeystoreError, invalidArgument, received, shown } from './errors';
-import { pinBytes } from './backends/pin';
-import type { Lifecycle } from './store/lifecycle';
+import { extractabilityOf, type ExtractableBy, type UserPresence, type TierName } from './core/tiers';
+import { type KeyHandle } from './core/key-handle';
+import { type KeyHeader, type KeyUsage } from './core/records';
+import { KeystoreError, invalidArgument, received, shown } from './core/errors';
+import { pinBytes } from './core/pin';
+import type { Lifecycle } from './core/lifecycle';
 import {
   finishSignature,
   verifySignature,
@@ -27,7 +21,7 @@ import {
   type PublicKeyFormat,
   type PublicKeyInput,
 } from './crypto/p256';
-import { deviceIdOf } from './identity';
+import { deviceIdOf } from './store/identity-file';
 import {
   deviceCertificateDays,
   issueDeviceCertificate,

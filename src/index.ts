@@ -20,13 +20,13 @@ export type {
   KeyInfoJSON,
   PublicCryptoKeyOptions,
 } from './device-key';
-export type { Identity, IdentityJSON } from './identity';
-export { KeystoreError, ErrorCodes, isKeystoreError } from './errors';
-export type { ErrorCode } from './errors';
-export { TIERS } from './backends/backend';
-export type { TierName, ExtractableBy, UserPresence } from './backends/backend';
-export type { WaitOptions } from './store/abort';
-export type { TierReport } from './backends/detect';
+export type { Identity, IdentityJSON } from './store/identity-file';
+export { KeystoreError, ErrorCodes, isKeystoreError } from './core/errors';
+export type { ErrorCode } from './core/errors';
+export { TIERS } from './core/tiers';
+export type { TierName, ExtractableBy, UserPresence } from './core/tiers';
+export type { WaitOptions } from './core/abort';
+export type { TierReport } from './tiers/detect';
 export type { PassphraseChange } from './store/file-master';
 export type { SignatureFormat, DsaEncoding } from './crypto/ecdsa';
 export type { PublicKeyFormat, PublicKeyInput } from './crypto/p256';
@@ -41,8 +41,8 @@ export type {
   VerifiedSession,
   SessionCheck,
 } from './delegation/verify-session';
-export type { TpmDiagnostics } from './doctor';
-export type { TpmFacts } from './backends/tpm2';
+export type { TpmDiagnostics } from './doctor/tpm';
+export type { TpmFacts } from './tiers/tpm2/provider';
 export { checkProduction, PRODUCTION_CHECKS } from './production/checklist';
 export type {
   ProductionCheckOptions,

@@ -1,9 +1,9 @@
 import { hkdfSync, randomBytes } from 'node:crypto';
-import type { TierName } from './backends/backend';
+import type { TierName } from './core/tiers';
 import { aesGcmOpen, aesGcmSeal } from './crypto/aead';
-import { canonicalJson } from './store/records';
-import { sealingPoint } from './store/sealing';
-import { KeystoreError, invalidArgument, isKeystoreError, received } from './errors';
+import { canonicalJson } from './core/json-record';
+import { sealingPoint } from './rooms/sealing';
+import { KeystoreError, invalidArgument, isKeystoreError, received } from './core/errors';
 import type { DeviceKey } from './device-key';
 import type { Keystore } from './keystore';
 import type {

@@ -1,19 +1,19 @@
 import { inspect } from 'node:util';
-import { TIERS, type ExtractableBy, type TierName } from './backends/backend';
-import { detectTier, type TierReport } from './backends/detect';
+import { TIERS, type ExtractableBy, type TierName } from './core/tiers';
+import { detectTier, type TierReport } from './tiers/detect';
 import type { DeviceKey, KeyInfo } from './device-key';
-import { tpmDiagnostics, type TpmDiagnostics } from './doctor';
-import { invalidArgument } from './errors';
+import { tpmDiagnostics, type TpmDiagnostics } from './doctor/tpm';
+import { invalidArgument } from './core/errors';
 import { SecretBytes } from './crypto/secret-bytes';
-import type { Identity } from './identity';
+import type { Identity } from './store/identity-file';
 import { describeStore } from './rooms/describe';
 import { IdentityRoom, type InitOptions } from './rooms/identity';
 import { KeyRoom } from './rooms/keys';
 import { SealedSecrets } from './rooms/secrets';
-import { StoreContext, backendContextFor, realStoreDir } from './store/context';
+import { StoreContext, backendContextFor, realStoreDir } from './rooms/context';
 import { changePassphrase, type PassphraseChange } from './store/file-master';
-import { signalOption, type WaitOptions } from './store/abort';
-import { cacheForOption, pinBytes, type PinOptions } from './backends/pin';
+import { signalOption, type WaitOptions } from './core/abort';
+import { cacheForOption, pinBytes, type PinOptions } from './core/pin';
 import { defaultStoreDir, storePaths, validateName } from './store/paths';
 import type { StoreSettings } from './store/settings';
 

@@ -17,7 +17,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { spawn } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ErrorCodes } from '../src/errors';
+import { ErrorCodes } from '../src/core/errors';
 import { EXIT, exitCodeFor } from '../src/cli/exit-codes';
 import {
   CLI,

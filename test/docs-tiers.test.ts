@@ -5,7 +5,7 @@
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { TIER_PROVIDERS } from '../src/backends/detect';
+import { TIER_PROVIDERS } from '../src/tiers/detect';
 
 const doc = readFileSync(path.join(__dirname, '..', 'docs', 'security.md'), 'utf8');
 const section = doc.slice(

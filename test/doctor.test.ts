@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Keystore, isKeystoreError } from '../src/index';
-import { formatTpmDiagnostics } from '../src/doctor';
+import { formatTpmDiagnostics } from '../src/doctor/tpm';
 import { Swtpm } from './helpers-swtpm';
 import { portableInstall } from './helpers-other-user';
 

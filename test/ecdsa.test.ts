@@ -8,7 +8,7 @@ import {
   type KeyObject,
 } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { isKeystoreError } from '../src/errors';
+import { isKeystoreError } from '../src/core/errors';
 import {
   encodeDerSignature,
   encodeP1363Signature,

@@ -15,7 +15,7 @@ import * as path from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { Keystore, KeystoreError, type OpenOptions } from '../src/index';
 import { aesGcmSeal } from '../src/crypto/aead';
-import { secretAad } from '../src/store/key-records';
+import { secretAad } from '../src/core/aad';
 import { storePaths } from '../src/store/paths';
 import { ensureStoreId } from '../src/store/store-id';
 import {

@@ -1,12 +1,114 @@
 /**
- * The house rules that keep a new tier one new room: tiers do crypto, the store does files.
- * No tier module touches the file system, except the TPM tier's probe of its device node.
+ * The house rules that keep a new tier one new room: each floor of src/ imports only the floors
+ * below it, the store and the tiers never import each other, and src/ has no import cycle.
+ * Tiers do crypto, the store does files: no tier module touches the file system, except the
+ * TPM tier's probe of its device node.
  */
-import { readdirSync, readFileSync } from 'node:fs';
+import {
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
+import { importCycles, importGraph, layeringViolations, type Floor } from './helpers/import-graph';
 
-const BACKENDS = path.resolve(__dirname, '..', 'src', 'backends');
+const ROOT = path.resolve(__dirname, '..');
+const SRC = path.join(ROOT, 'src');
+const TIERS_DIR = path.join(SRC, 'tiers');
+
+/** Lowest first (docs/architecture in CONTRIBUTING.md names what each floor holds). */
+const FLOORS: Floor[] = [
+  { name: 'core', prefixes: ['core'] },
+  { name: 'crypto', prefixes: ['crypto'] },
+  { name: 'attestation', prefixes: ['attestation'] },
+  { name: 'addon', prefixes: ['addon'] },
+  { name: 'store', prefixes: ['store'] },
+  { name: 'tiers', prefixes: ['tiers'] },
+  { name: 'signer', prefixes: ['signer'] },
+  { name: 'delegation', prefixes: ['delegation'] },
+  { name: 'keys', prefixes: ['device-key', 'verify'] },
+  { name: 'rooms', prefixes: ['rooms'] },
+  { name: 'doctor', prefixes: ['doctor', 'production'] },
+  { name: 'facade', prefixes: ['keystore', 'key-vault', 'key-vault-contract'] },
+  { name: 'cli', prefixes: ['cli'] },
+  { name: 'entry', prefixes: ['index'] },
+];
+const FORBIDDEN: [string, string][] = [
+  ['tiers', 'store'],
+  ['attestation', 'addon'],
+];
+
+describe('src/ is a house: floors, no circles', () => {
+  const graph = importGraph(SRC);
+
+  it('every file is on a floor, and imports only its own floor and those below', () => {
+    expect(layeringViolations(graph, FLOORS, FORBIDDEN)).toEqual([]);
+  });
+
+  it('has no import cycle', () => {
+    expect(importCycles(graph)).toEqual([]);
+  });
+
+  it('no source file over 400 lines, except the pure parsers in crypto/', () => {
+    const PARSERS = new Set(['crypto/p256', 'crypto/tpm2-structures']);
+    const long = graph.files
+      .filter((f) => !PARSERS.has(f))
+      .map((f) => [f, readFileSync(path.join(SRC, f + '.ts'), 'utf8').split('\n').length] as const)
+      .filter(([, n]) => n > 410);
+    expect(long).toEqual([]);
+  });
+});
+
+describe('the rules catch what they are for', () => {
+  const scratch = mkdtempSync(path.join(os.tmpdir(), 'dk-layering-'));
+  afterAll(() => rmSync(scratch, { recursive: true, force: true }));
+  const tree = (files: Record<string, string>) => {
+    const root = mkdtempSync(path.join(scratch, 't-'));
+    for (const [name, text] of Object.entries(files)) {
+      mkdirSync(path.dirname(path.join(root, name)), { recursive: true });
+      writeFileSync(path.join(root, name), text);
+    }
+    return importGraph(root);
+  };
+
+  it('a store module importing a tier is refused, and so is the reverse', () => {
+    const g = tree({
+      'store/records.ts': "import type { X } from '../tiers/tier';\n",
+      'tiers/tier.ts': "import { writeRecord } from '../store/records';\n",
+    });
+    expect(layeringViolations(g, FLOORS, FORBIDDEN)).toEqual([
+      'store/records → tiers/tier: store imports upward into tiers',
+      'tiers/tier → store/records: tiers may not import store',
+    ]);
+  });
+
+  it('core importing anything above it is refused', () => {
+    const g = tree({
+      'core/errors.ts': "export { x } from '../crypto/p256';\n",
+      'crypto/p256.ts': '',
+    });
+    expect(layeringViolations(g, FLOORS, FORBIDDEN)).toEqual([
+      'core/errors → crypto/p256: core imports upward into crypto',
+    ]);
+  });
+
+  it('a cycle is found, type-only imports included', () => {
+    const g = tree({
+      'a.ts': "import type { B } from './b';\n",
+      'b.ts': "import { c } from './c.js';\n",
+      'c.ts': "import { a } from './a';\n",
+      'd.ts': "import { a } from './a';\n",
+    });
+    expect(importCycles(g)).toEqual([['a', 'b', 'c']]);
+  });
+});
+
 /** What the TPM tier may do with node:fs: look at /dev/tpmrm0 (exists, access). */
 const DEVICE_PROBES = new Set(['existsSync', 'fsp.access', 'fsc.R_OK', 'fsc.W_OK']);
 
@@ -14,13 +116,23 @@ function fsUses(source: string): string[] {
   return [...source.matchAll(/\b(existsSync|fsp\.\w+|fsc\.\w+|fs\.\w+)/g)].map((m) => m[1]!);
 }
 
+function tierFiles(dir: string): string[] {
+  return readdirSync(dir).flatMap((e) => {
+    const p = path.join(dir, e);
+    if (statSync(p).isDirectory()) return tierFiles(p);
+    return e.endsWith('.ts') ? [path.relative(TIERS_DIR, p).split(path.sep).join('/')] : [];
+  });
+}
+
 describe('tiers never touch the store files', () => {
-  const files = readdirSync(BACKENDS).filter((f) => f.endsWith('.ts'));
+  const files = tierFiles(TIERS_DIR);
+  /** The TPM tier's device-node probe lives in one file. */
+  const PROBE = 'tpm2/probe.ts';
 
   it.each(files)('%s', (file) => {
-    const source = readFileSync(path.join(BACKENDS, file), 'utf8');
+    const source = readFileSync(path.join(TIERS_DIR, file), 'utf8');
     const importsFs = /from 'node:fs(\/promises)?'/.test(source);
-    if (file !== 'tpm2.ts') {
+    if (file !== PROBE) {
       expect(importsFs, `${file} imports node:fs`).toBe(false);
       return;
     }
@@ -29,14 +141,13 @@ describe('tiers never touch the store files', () => {
     expect(source).not.toMatch(/writeFile|rename|unlink|mkdir|\brm\(/);
   });
 
-  it('the store modules are the only ones that write', () => {
-    expect(files).toContain('tpm2.ts');
-    expect(files).not.toContain('file-master.ts');
+  it('the device probe is where this test looks for it', () => {
+    expect(files).toContain(PROBE);
   });
 });
 
 describe('the published types show no internals', () => {
-  const DIST = path.resolve(__dirname, '..', 'dist');
+  const DIST = path.join(ROOT, 'dist');
 
   it.each(['keystore.d.ts', 'device-key.d.ts', 'rooms/secrets.d.ts'])('%s', (file) => {
     const types = readFileSync(path.join(DIST, file), 'utf8');

@@ -41,7 +41,7 @@ import {
   type MacEcdhAlgorithm,
   type MacKeyData,
   type NativeMacSecurity,
-} from '../src/backends/macos';
+} from '../src/tiers/apple/provider';
 import {
   CRYPTOTOKENKIT_DOMAIN,
   GENERIC_MACOS_CODE,
@@ -52,21 +52,17 @@ import {
   macosError,
   statusEntry,
   withMacErrors,
-} from '../src/backends/osstatus';
-import { NATIVE_REASONS } from '../src/native-errors';
-import type {
-  Backend,
-  BackendContext,
-  KeyHandle,
-  KeyRecord,
-  SecretRecord,
-} from '../src/backends/backend';
-import { TIER_PROVIDERS } from '../src/backends/detect';
+} from '../src/addon/osstatus';
+import { NATIVE_REASONS } from '../src/addon/native-errors';
+import type { Backend, BackendContext } from '../src/tiers/tier';
+import type { KeyHandle } from '../src/core/key-handle';
+import type { KeyRecord, SecretRecord } from '../src/core/records';
+import { TIER_PROVIDERS } from '../src/tiers/detect';
 import { exitCodeFor } from '../src/cli/exit-codes';
 import { finishSignature } from '../src/crypto/ecdsa';
 import { exportPublicKey, publicKeyObjectFromRaw } from '../src/crypto/p256';
 import { ErrorCodes, Keystore, KeystoreError } from '../src/index';
-import { loadNative } from '../src/native';
+import { loadNative } from '../src/addon/load';
 import { readKeyRecord, writeKeyRecord } from '../src/store/key-records';
 import { ensureStoreId } from '../src/store/store-id';
 import { storePaths } from '../src/store/paths';
@@ -80,7 +76,7 @@ import {
   sealingKeyIdOf,
   sealingPoint,
   unsealSecret,
-} from '../src/store/sealing';
+} from '../src/rooms/sealing';
 import {
   HALF_N,
   N,

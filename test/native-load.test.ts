@@ -3,7 +3,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { loadNative } from '../src/native';
+import { loadNative } from '../src/addon/load';
 
 // How the addon loads: the tss2 libraries through dlopen with DEEPBIND (so their OpenSSL calls
 // bind to the system libcrypto, not to the copy inside the node binary), old glibc symbol

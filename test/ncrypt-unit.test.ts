@@ -19,14 +19,14 @@ import { existsSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { p256 } from '@noble/curves/p256';
 import { describe, expect, it } from 'vitest';
-import { KeystoreError } from '../src/errors';
+import { KeystoreError } from '../src/core/errors';
 import {
   NCRYPT_STATUS_TABLE,
   isTbsMissing,
   ncryptError,
   ncryptStatusEntry,
   withNcryptErrors,
-} from '../src/backends/ncrypt-status';
+} from '../src/addon/ncrypt-status';
 import {
   PCP_BLOB_CORRUPT_HINT,
   WINDOWS_KSP_GUARANTEES,
@@ -39,10 +39,10 @@ import {
   probeProvider,
   type NativeNcryptKey,
   type NativeNcryptProvider,
-} from '../src/backends/windows';
-import type { KeyRecord } from '../src/backends/backend';
+} from '../src/tiers/windows/provider';
+import type { KeyRecord } from '../src/core/records';
 import { publicKeyObjectFromRaw, rawFromPublicKeyObject } from '../src/crypto/p256';
-import { eccPublicBlob, publicPointOf } from '../src/backends/ncrypt-key-facts';
+import { eccPublicBlob, publicPointOf } from '../src/tiers/windows/key-facts';
 import { caught } from './helpers-file';
 
 const raw = (status: number, call = 'NCryptSignHash', domain = 'ncrypt') =>

@@ -7,7 +7,7 @@ import { promises as fsp } from 'node:fs';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Keystore, type DeviceKey } from '../src/index';
-import { loadNative } from '../src/native';
+import { loadNative } from '../src/addon/load';
 import { Swtpm } from './helpers-swtpm';
 import {
   Stores,

@@ -9,7 +9,7 @@ import { promises as fsp } from 'node:fs';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TPM2_ALG, marshalTpm2bEccPublic } from '../src/crypto/tpm2-structures';
-import { loadNative, type NativeTpmConnection } from '../src/native';
+import { loadNative, type NativeTpmConnection } from '../src/addon/load';
 import { Swtpm } from './helpers-swtpm';
 import { caught, makeTempDir, removeDir, tpm2 } from './helpers-tpm';
 

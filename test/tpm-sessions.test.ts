@@ -13,7 +13,7 @@ import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Keystore } from '../src/index';
 import { marshalSealTemplate } from '../src/crypto/tpm2-structures';
-import { loadNative } from '../src/native';
+import { loadNative } from '../src/addon/load';
 import { Swtpm } from './helpers-swtpm';
 import { CC, WireRelay } from './helpers-wire';
 import { runCli } from './helpers-proc';

@@ -20,8 +20,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Keystore, type DeviceKey } from '../src/index';
 import { aesGcmSeal } from '../src/crypto/aead';
 import { marshalSealTemplate } from '../src/crypto/tpm2-structures';
-import { loadNative } from '../src/native';
-import { secretAad } from '../src/store/key-records';
+import { loadNative } from '../src/addon/load';
+import { secretAad } from '../src/core/aad';
 import { Swtpm } from './helpers-swtpm';
 import { sleep } from './helpers-proc';
 import {

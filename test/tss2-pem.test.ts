@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Swtpm } from './helpers-swtpm';
 import { WINDOWS } from './windows-skips';
-import { isKeystoreError, type ErrorCode } from '../src/errors';
+import { isKeystoreError, type ErrorCode } from '../src/core/errors';
 import { spkiDerFromRaw } from '../src/crypto/p256';
 import {
   H2_SRK_ATTRIBUTES,

@@ -1,9 +1,9 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { isTransportFailure, tpmCode, tpmError, TSS2_DOMAIN } from '../src/backends/tss2-status';
+import { isTransportFailure, tpmCode, tpmError, TSS2_DOMAIN } from '../src/addon/tss2-status';
 import { ErrorCodes, KeystoreError } from '../src/index';
-import { NATIVE_REASONS } from '../src/native-errors';
+import { NATIVE_REASONS } from '../src/addon/native-errors';
 
 // The TSS2_RC table on its own: the addon reports raw statuses, this names them. The TPM tests
 // (test/tpm*.test.ts) check the same codes end to end on swtpm.

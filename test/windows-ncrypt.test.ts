@@ -27,7 +27,7 @@ import {
   windowsKspTier,
   windowsTpmTier,
   type NativeNcryptProvider,
-} from '../src/backends/windows';
+} from '../src/tiers/windows/provider';
 import { caught, expectCode, isolateEnv, makeTempDir, removeDir } from './helpers-file';
 import { describeResult, jsonOf, runCli, startNode } from './helpers-proc';
 import { WINDOWS, WINE } from './windows-skips';
@@ -241,7 +241,7 @@ describe('without TPM Base Services', () => {
       const script = `
         const path = require('path');
         const { Keystore } = require(path.join(${JSON.stringify(dist)}, 'index.js'));
-        const { windowsTpmTier } = require(path.join(${JSON.stringify(dist)}, 'backends', 'windows.js'));
+        const { windowsTpmTier } = require(path.join(${JSON.stringify(dist)}, 'tiers', 'windows', 'provider.js'));
         (async () => {
           const probe = await windowsTpmTier.probe({});
           const ks = await Keystore.open({ dir: process.argv[1] });

@@ -9,7 +9,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { Keystore } from '../src/keystore';
 import { defaultStoreDir } from '../src/store/paths';
 import { writeFileAtomic } from '../src/store/atomic';
-import { loadNative } from '../src/native';
+import { loadNative } from '../src/addon/load';
 import { assertPrivateFile, untrustedGrants } from '../src/store/permissions';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';

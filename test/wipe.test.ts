@@ -6,10 +6,11 @@
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { OWNER_AUTH_ENV, withOwnerAuth } from '../src/backends/tpm2';
-import type { BackendContext, KeyHandle } from '../src/backends/backend';
+import { OWNER_AUTH_ENV, withOwnerAuth } from '../src/tiers/tpm2/provider';
+import type { BackendContext } from '../src/tiers/tier';
+import type { KeyHandle } from '../src/core/key-handle';
 import { SecretBytes } from '../src/crypto/secret-bytes';
-import { deriveSecretKey } from '../src/store/sealing';
+import { deriveSecretKey } from '../src/rooms/sealing';
 
 const ROOT = path.resolve(__dirname, '..');
 const source = (rel: string) => readFileSync(path.join(ROOT, rel), 'utf8');
@@ -60,7 +61,7 @@ describe('the TPM owner auth', () => {
   });
 
   it('connect() goes through withOwnerAuth, and nothing else copies it', () => {
-    const tpm2 = source('src/backends/tpm2.ts');
+    const tpm2 = source('src/tiers/tpm2/provider.ts');
     expect(tpm2).toMatch(/withOwnerAuth\(ctx, \(auth\) => new TpmConnection\(tcti, auth\)\)/);
     expect(tpm2.match(/ownerAuthFrom\(/g)).toHaveLength(2); // its definition and withOwnerAuth
   });
@@ -88,7 +89,7 @@ describe('a sealed secret key derivation', () => {
   });
 
   it('sealSecret and unsealSecret wipe the derived key; the migration wipes the old value', () => {
-    const sealing = source('src/store/sealing.ts');
+    const sealing = source('src/rooms/sealing.ts');
     // Every derived key is used inside a try whose finally zeroes it.
     const derived = sealing.match(/const key = await deriveSecretKey\(/g) ?? [];
     const wiped = sealing.match(/\} finally \{\n\s+key\.fill\(0\);/g) ?? [];

@@ -8,7 +8,7 @@ import {
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { isKeystoreError } from '../src/errors';
+import { isKeystoreError } from '../src/core/errors';
 import {
   encodeDerSignature,
   encodeP1363Signature,

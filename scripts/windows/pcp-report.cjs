@@ -14,7 +14,7 @@ const os = require('node:os');
 const path = require('node:path');
 
 const dist = path.join(__dirname, '..', '..', 'dist');
-const { windowsFacts } = require(path.join(dist, 'backends', 'windows.js'));
+const { windowsFacts } = require(path.join(dist, 'tiers', 'windows', 'provider.js'));
 const { Keystore } = require(path.join(dist, 'index.js'));
 
 const print = (step, result) => console.log(JSON.stringify({ step, ...result }));

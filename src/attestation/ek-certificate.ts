@@ -1,5 +1,5 @@
 import { X509Certificate, type KeyObject } from 'node:crypto';
-import { invalidArgument } from '../errors';
+import { invalidArgument } from '../core/errors';
 import { attestationInvalid } from './errors';
 import { keyObjectOf, readTpmPublic } from './tpm-public';
 

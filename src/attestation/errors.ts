@@ -1,4 +1,4 @@
-import { KeystoreError } from '../errors';
+import { KeystoreError } from '../core/errors';
 
 /**
  * The checks an attestation can fail, in the order verifyKeyAttestation makes them; `check` on

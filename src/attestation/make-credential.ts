@@ -7,7 +7,7 @@ import {
   publicEncrypt,
   randomBytes,
 } from 'node:crypto';
-import { invalidArgument, isKeystoreError } from '../errors';
+import { invalidArgument, isKeystoreError } from '../core/errors';
 import { TPM2_ALG, wrapTpm2b } from '../crypto/tpm2-structures';
 import { kdfa, kdfe, tpmHash } from './kdf';
 import { curveOf, keyObjectOf, padCoordinate, readTpmPublic, type TpmPublic } from './tpm-public';

@@ -1,5 +1,5 @@
 import { createHash, createPublicKey, type KeyObject } from 'node:crypto';
-import { isKeystoreError } from '../errors';
+import { isKeystoreError } from '../core/errors';
 import {
   TPM2_ALG,
   parseTpmtPublic,

@@ -1,5 +1,5 @@
 import { KeyObject, createPublicKey, timingSafeEqual, verify } from 'node:crypto';
-import { invalidArgument, isKeystoreError } from '../errors';
+import { invalidArgument, isKeystoreError } from '../core/errors';
 import { parsePeerPublicKey, publicKeyObjectFromRaw, type PublicKeyInput } from '../crypto/p256';
 import { TPM2_ALG, TPM2_ECC_NIST_P256, TPMA_OBJECT } from '../crypto/tpm2-structures';
 import { attestationInvalid, type AttestationCheck } from './errors';

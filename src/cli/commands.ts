@@ -2,7 +2,7 @@ import type { JsonWebKey } from 'node:crypto';
 import type { ParseArgsConfig } from 'node:util';
 import type { Keystore, OpenOptions } from '../keystore';
 import type { DeviceKey } from '../device-key';
-import { KeystoreError, invalidArgument } from '../errors';
+import { KeystoreError, invalidArgument } from '../core/errors';
 import { verify } from '../verify';
 import { parseSignature } from '../crypto/ecdsa';
 import { parsePeerPublicKey } from '../crypto/p256';
@@ -10,11 +10,11 @@ import { argon2Implementation } from '../crypto/argon2';
 import { findPassphrase, PASSPHRASE_ENV } from '../store/passphrase';
 import { storePaths } from '../store/paths';
 import { describeSource } from '../store/file-master';
-import { formatTpmDiagnostics } from '../doctor';
-import { addonSummary } from '../native';
+import { formatTpmDiagnostics } from '../doctor/tpm';
+import { addonSummary } from '../addon/load';
 import { cryptoFeatures } from '../crypto/features';
-import { secureEnclaveFacts } from '../backends/macos';
-import { formatWindowsFacts, windowsFacts } from '../backends/windows';
+import { secureEnclaveFacts } from '../tiers/apple/provider';
+import { formatWindowsFacts, windowsFacts } from '../tiers/windows/provider';
 import {
   decodeText,
   promptNewPassphrase,

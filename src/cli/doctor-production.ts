@@ -1,4 +1,4 @@
-import { invalidArgument } from '../errors';
+import { invalidArgument } from '../core/errors';
 import { checkProduction, type ProductionReport } from '../production/checklist';
 import type { Command, CommandContext, CommandResult } from './commands';
 

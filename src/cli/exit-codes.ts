@@ -1,4 +1,4 @@
-import type { ErrorCode } from '../errors';
+import type { ErrorCode } from '../core/errors';
 
 /**
  * Exit codes, stable and documented in docs/cli.md, so that scripts can branch on them.

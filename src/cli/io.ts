@@ -1,5 +1,5 @@
 import { promises as fsp } from 'node:fs';
-import { KeystoreError, fromFsError, invalidArgument } from '../errors';
+import { KeystoreError, fromFsError, invalidArgument } from '../core/errors';
 import * as path from 'node:path';
 import { removeFileDurable, writeFileAtomic } from '../store/atomic';
 

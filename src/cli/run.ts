@@ -1,7 +1,7 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { Keystore, type OpenOptions } from '../keystore';
-import { KeystoreError } from '../errors';
-import { TIERS, type TierName } from '../backends/backend';
+import { KeystoreError } from '../core/errors';
+import { TIERS, type TierName } from '../core/tiers';
 import { CLI_ONLY_CODES, EXIT, exitCodeFor } from './exit-codes';
 import { UsageError, progressReporter } from './io';
 import { COMMANDS, type CommandContext } from './commands';

@@ -1,7 +1,7 @@
 import * as crypto from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { Worker } from 'node:worker_threads';
-import { KeystoreError } from '../errors';
+import { KeystoreError } from '../core/errors';
 
 /**
  * Argon2id, always off the main thread.

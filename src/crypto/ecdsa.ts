@@ -1,6 +1,6 @@
 import { KeyObject, verify as cryptoVerify } from 'node:crypto';
 import { p256 } from '@noble/curves/p256';
-import { invalidArgument } from '../errors';
+import { invalidArgument } from '../core/errors';
 import { rawFromPublicKeyObject, readDerElement } from './p256';
 
 /**

@@ -1,7 +1,7 @@
 import { KeyObject, createPublicKey, type JsonWebKey, type webcrypto } from 'node:crypto';
 import { types } from 'node:util';
 import type { DeviceKey } from '../device-key';
-import { invalidArgument, received, shown, type KeystoreError } from '../errors';
+import { invalidArgument, received, shown, type KeystoreError } from '../core/errors';
 
 /**
  * P-256 public keys. Every peer key is validated here, in TypeScript, before it reaches a TPM, the

@@ -1,6 +1,6 @@
 import * as crypto from 'node:crypto';
-import { KeystoreError } from '../errors';
-import type { KeyHandle, RawSignature } from '../backends/backend';
+import { KeystoreError } from '../core/errors';
+import type { KeyHandle, RawSignature } from '../core/key-handle';
 import { signDigestWithScalar } from './ecdsa';
 import { publicKeyObjectFromRaw } from './p256';
 

@@ -1,4 +1,4 @@
-import { invalidArgument } from '../errors';
+import { invalidArgument } from '../core/errors';
 import { exportPublicKey } from './p256';
 
 /**

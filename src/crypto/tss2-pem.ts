@@ -1,4 +1,4 @@
-import { KeystoreError, invalidArgument, isKeystoreError } from '../errors';
+import { KeystoreError, invalidArgument, isKeystoreError } from '../core/errors';
 import { tlv } from './der';
 import { readDerElement, type DerElement } from './p256';
 import { unwrapTpm2b } from './tpm2-structures';

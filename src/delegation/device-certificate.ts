@@ -1,6 +1,6 @@
 import { randomBytes, X509Certificate } from 'node:crypto';
-import { invalidArgument } from '../errors';
-import { deviceIdOf } from '../identity';
+import { invalidArgument } from '../core/errors';
+import { deviceIdOf } from '../store/identity-file';
 import { issueCertificate, type NameParts } from '../crypto/x509';
 import { NOT_BEFORE_BACKDATE_MS, checkOptionKeys } from './options';
 

@@ -1,4 +1,4 @@
-import { invalidArgument, received, shown } from '../errors';
+import { invalidArgument, received, shown } from '../core/errors';
 
 /** The longest a session certificate may live: a stolen session key is good until it expires. */
 export const MAX_SESSION_TTL_MS = 24 * 60 * 60 * 1000;

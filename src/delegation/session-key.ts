@@ -6,13 +6,13 @@ import {
 } from 'node:crypto';
 import { X509Certificate as X509 } from 'node:crypto';
 import { inspect } from 'node:util';
-import type { TierName } from '../backends/backend';
-import { KeystoreError, invalidArgument } from '../errors';
+import type { TierName } from '../core/tiers';
+import { KeystoreError, invalidArgument } from '../core/errors';
 import { finishSignature, verifySignature } from '../crypto/ecdsa';
 import { exportPublicKey, rawFromPublicKeyObject, type PublicKeyFormat } from '../crypto/p256';
 import { SoftwareKeyHandle } from '../crypto/software-key';
 import { issueCertificate } from '../crypto/x509';
-import type { Lifecycle } from '../store/lifecycle';
+import type { Lifecycle } from '../core/lifecycle';
 import { checkDigest, signOptions, toBytes, type DataInput, type SignOptions } from '../device-key';
 import {
   deviceName,

@@ -1,5 +1,5 @@
 import type { StoreDescription } from '../keystore';
-import type { TierName } from '../backends/backend';
+import type { TierName } from '../core/tiers';
 
 /**
  * What survives an uninstall or reinstall of the product and the loss of the device, per tier,

@@ -1,10 +1,10 @@
 import * as path from 'node:path';
-import { extractabilityOf, type TierName } from '../backends/backend';
-import { providerFor } from '../backends/detect';
+import { extractabilityOf, type TierName } from '../core/tiers';
+import { providerFor } from '../tiers/detect';
 import type { KeyInfo } from '../device-key';
-import type { Identity } from '../identity';
+import type { Identity } from '../store/identity-file';
 import type { StoreDescription } from '../keystore';
-import type { StoreContext } from '../store/context';
+import type { StoreContext } from './context';
 import { listRecordNames } from '../store/key-records';
 import { findPassphrase } from '../store/passphrase';
 import { sharedDirWarning } from '../store/permissions';

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { promises as fsp } from 'node:fs';
-import { KeystoreError, fromFsError, invalidArgument, isKeystoreError } from '../errors';
+import { KeystoreError, fromFsError, invalidArgument, isKeystoreError } from '../core/errors';
 import { pemFromRaw } from '../crypto/p256';
 import {
   deviceIdOf,
@@ -11,11 +11,11 @@ import {
   writeIdentityFile,
   type Identity,
   type IdentityJSON,
-} from '../identity';
-import { signalOption } from '../store/abort';
+} from '../store/identity-file';
+import { signalOption } from '../core/abort';
 import { fsyncDir, renameDurable } from '../store/atomic';
 import { isNoHardLinks } from '../store/lock';
-import { fileExists, type StoreContext } from '../store/context';
+import { fileExists, type StoreContext } from './context';
 import { keyFile } from '../store/paths';
 import { readKeyRecord } from '../store/key-records';
 import { newIdentityAlias, type KeyRoom } from './keys';

@@ -1,21 +1,14 @@
 import { randomBytes } from 'node:crypto';
-import {
-  SIDE_FILE_SUFFIXES,
-  type Backend,
-  type GeneratedKey,
-  type ImportOptions,
-  type KeyGuarantees,
-  type KeyRecord,
-  type NewKeyHeader,
-  type TierName,
-} from '../backends/backend';
-import { providerFor } from '../backends/detect';
-import type { PinOptions } from '../backends/pin';
+import { type Backend, type GeneratedKey, type ImportOptions } from '../tiers/tier';
+import { SIDE_FILE_SUFFIXES, type KeyRecord, type NewKeyHeader } from '../core/records';
+import { type KeyGuarantees, type TierName } from '../core/tiers';
+import { providerFor } from '../tiers/detect';
+import type { PinOptions } from '../core/pin';
 import { DeviceKey, keyInfoFromRecord, rememberPin, type KeyInfo } from '../device-key';
-import { KeystoreError, invalidArgument } from '../errors';
-import { abortable } from '../store/abort';
+import { KeystoreError, invalidArgument } from '../core/errors';
+import { abortable } from '../core/abort';
 import { removeFileDurable } from '../store/atomic';
-import { fileExists, type StoreContext } from '../store/context';
+import { fileExists, type StoreContext } from './context';
 import {
   checkStoreBinding,
   listRecordNames,

@@ -1,16 +1,16 @@
 import { toBytes } from '../device-key';
-import { KeystoreError, invalidArgument } from '../errors';
-import { signalOption, type WaitOptions } from '../store/abort';
+import { KeystoreError, invalidArgument } from '../core/errors';
+import { signalOption, type WaitOptions } from '../core/abort';
 import { removeFileDurable } from '../store/atomic';
-import type { StoreContext } from '../store/context';
+import type { StoreContext } from './context';
 import {
   checkStoreBinding,
   listRecordNames,
   readSecretRecord,
   writeSecretRecord,
 } from '../store/key-records';
-import { corrupt } from '../errors';
-import { sealSecret, unsealSecret } from '../store/sealing';
+import { corrupt } from '../core/errors';
+import { sealSecret, unsealSecret } from './sealing';
 import { secretFile, validateName } from '../store/paths';
 
 const MAX_SECRET_BYTES_HARD = 1024 * 1024;

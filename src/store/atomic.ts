@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { promises as fsp, constants as fsc } from 'node:fs';
 import * as path from 'node:path';
-import { fromFsError } from '../errors';
+import { fromFsError } from '../core/errors';
 import { setPrivateAcl } from './permissions';
 
 const WINDOWS = process.platform === 'win32';

@@ -1,6 +1,6 @@
 import { promises as fsp } from 'node:fs';
 import * as path from 'node:path';
-import { KeystoreError, fromFsError } from '../errors';
+import { KeystoreError, fromFsError } from '../core/errors';
 import { SecretBytes } from '../crypto/secret-bytes';
 import { formatMode } from './permissions';
 

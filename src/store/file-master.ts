@@ -1,13 +1,14 @@
 import { createHmac, randomBytes } from 'node:crypto';
 import { promises as fsp } from 'node:fs';
-import { KeystoreError, corrupt, fromFsError } from '../errors';
+import { KeystoreError, corrupt, fromFsError } from '../core/errors';
 import { aesGcmOpen, aesGcmSeal, type SealedBox } from '../crypto/aead';
 import { DEFAULT_ARGON2, argon2ParamsValid, argon2id, type Argon2Params } from '../crypto/argon2';
 import { SecretBytes } from '../crypto/secret-bytes';
-import { canonicalJson, readRecordIfAny, writeRecord, type Json } from './records';
+import { readRecordIfAny, writeRecord } from './records';
+import { canonicalJson, type Json } from '../core/json-record';
 import { removeFileDurable, renameDurable } from './atomic';
 import { withLock } from './lock';
-import { abortable } from './abort';
+import { abortable } from '../core/abort';
 import type { StoreSettings } from './settings';
 import { credentialDescription } from './credentials';
 import {

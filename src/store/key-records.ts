@@ -1,29 +1,21 @@
 import { createHash } from 'node:crypto';
 import { promises as fsp } from 'node:fs';
 import * as path from 'node:path';
-import {
-  SIDE_FILE_SUFFIXES,
-  TIERS,
-  type KeyHeader,
-  type KeyRecord,
-  type SecretHeader,
-  type SecretRecord,
-  type SideFileSuffix,
-  type TierName,
-} from '../backends/backend';
-import { corrupt, fromFsError, isKeystoreError } from '../errors';
+import { SIDE_FILE_SUFFIXES,  type KeyRecord,  type SecretRecord, type SideFileSuffix } from '../core/records';
+import { TIERS, type TierName } from '../core/tiers';
+import { corrupt, fromFsError, isKeystoreError } from '../core/errors';
 import { parsePeerPublicKey } from '../crypto/p256';
 import { FILE_MODE, assertPrivateFile } from './permissions';
-import { RecordReader, canonicalJson, readRecord, writeRecord, type Json } from './records';
+import { readRecord, writeRecord } from './records';
+import { RecordReader,  type Json } from '../core/json-record';
 import { writeFileAtomic } from './atomic';
+import { KEY_FORMAT, storeIdOf, usageOf, SECRET_FORMAT } from '../core/aad';
 
 /**
  * Key and secret records: one JSON file each, named after the alias, plus at most one side file
  * a tier declares (the TPM's TSS2 PEM), whose SHA-256 the record holds.
  */
 
-const KEY_FORMAT = 'device-keystore/key';
-const SECRET_FORMAT = 'device-keystore/secret';
 /**
  * Version 3 records carry the store id; version 2 declared the side file; version 1 (0.1.0) kept
  * it in the TPM's data. Versions 1 and 2 are still read (they have no store id).
@@ -39,49 +31,6 @@ function tierOf(r: RecordReader, file: string): TierName {
   const tier = r.string('tier');
   if (!(TIERS as readonly string[]).includes(tier)) throw corrupt(file, `unknown tier "${tier}"`);
   return tier as TierName;
-}
-
-/**
- * The AAD that binds a tier's sealed key material to its record. `binding` adds what the tier
- * itself must bind (the file tier: the id of the data key it used).
- */
-export function keyAad(header: KeyHeader, binding: { [key: string]: Json } = {}): Buffer {
-  return Buffer.from(
-    canonicalJson({
-      ...binding,
-      format: KEY_FORMAT,
-      alias: header.alias,
-      tier: header.tier,
-      algorithm: header.algorithm,
-      publicKey: header.publicKey.toString('base64url'),
-      createdAt: header.createdAt,
-      ...storeIdOf(header),
-      ...usageOf(header),
-    }),
-  );
-}
-
-/** Only certifying keys name their usage, so general keys keep the AAD and record they had. */
-function usageOf(header: { usage?: 'certify' }): { usage?: 'certify' } {
-  return header.usage === 'certify' ? { usage: 'certify' } : {};
-}
-
-function storeIdOf(header: { storeId?: string }): { storeId?: string } {
-  return header.storeId !== undefined ? { storeId: header.storeId } : {};
-}
-
-/** The AAD that binds a sealed secret to its record; `binding` as for keyAad. */
-export function secretAad(header: SecretHeader, binding: { [key: string]: Json } = {}): Buffer {
-  return Buffer.from(
-    canonicalJson({
-      ...binding,
-      format: SECRET_FORMAT,
-      name: header.name,
-      tier: header.tier,
-      createdAt: header.createdAt,
-      ...storeIdOf(header),
-    }),
-  );
 }
 
 /** A key record as stored: the side file is named and checksummed, its bytes not yet read. */

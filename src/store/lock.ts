@@ -2,10 +2,10 @@ import { randomBytes } from 'node:crypto';
 import { promises as fsp, constants as fsc } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { KeystoreError, fromFsError } from '../errors';
-import { sleep, throwIfAborted } from './abort';
+import { KeystoreError, fromFsError } from '../core/errors';
+import { sleep, throwIfAborted } from '../core/abort';
 import { retryWhileBusy } from './atomic';
-import { userName as deniedNameOf } from './denied';
+import { userName as deniedNameOf } from '../core/denied';
 
 /**
  * A cross-process lock on a store directory, so that concurrent `init`s or key writes from

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { promises as fsp } from 'node:fs';
-import { KeystoreError, corrupt, fromFsError } from '../errors';
+import { KeystoreError, corrupt, fromFsError } from '../core/errors';
 import { SecretBytes } from '../crypto/secret-bytes';
 import { writeFileAtomic } from './atomic';
 import { readCredential, secretOfFile } from './credentials';

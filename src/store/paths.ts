@@ -1,6 +1,6 @@
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { invalidArgument } from '../errors';
+import { invalidArgument } from '../core/errors';
 
 /** Every file a store directory may hold, in one place so no module invents its own names. */
 export interface StorePaths {

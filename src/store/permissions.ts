@@ -1,7 +1,7 @@
 import { promises as fsp } from 'node:fs';
-import { KeystoreError, fromFsError } from '../errors';
-import { win32Error } from '../backends/win32-status';
-import { loadNative, type WinFileSecurity } from '../native';
+import { KeystoreError, fromFsError } from '../core/errors';
+import { win32Error } from '../addon/win32-status';
+import { loadNative, type WinFileSecurity } from '../addon/load';
 
 export const DIR_MODE = 0o700;
 export const FILE_MODE = 0o600;

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { promises as fsp } from 'node:fs';
 import * as path from 'node:path';
-import { KeystoreError } from '../errors';
+import { KeystoreError } from '../core/errors';
 import { STORE_ID_RE } from './key-records';
 import { readRecordIfAny, writeRecord } from './records';
 import { renameDurable } from './atomic';

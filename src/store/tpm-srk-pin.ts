@@ -1,12 +1,13 @@
 import { promises as fsp } from 'node:fs';
 import { readRecordIfAny, writeRecord } from './records';
 import type { StorePaths } from './paths';
+import { type TpmSrkPin } from '../core/records';
 
 /**
  * `tpm2-srk.json`: the Name of the TPM storage key (the owner hierarchy's H-2 SRK) this store's
  * TPM keys live under. Every salted session is encrypted to that key, so a TPM (or something
  * between us and the TPM) presenting another one is refused before anything secret is sent
- * (src/backends/tpm2.ts, native/linux-tpm/tpm_device.cc). Recorded the first time the store
+ * (src/tiers/tpm2/provider.ts, native/linux-tpm/tpm_device.cc). Recorded the first time the store
  * uses the TPM: at its first TPM key for a new store; for a store made before pinning existed,
  * on its first use by this version, which is trust on first use (docs/security.md).
  */
@@ -15,12 +16,6 @@ const FORMAT = 'device-keystore/tpm2-srk';
 const VERSION = 1;
 const NAME_RE = /^000b[0-9a-f]{64}$/;
 
-export interface TpmSrkPin {
-  /** The pinned Name (34 bytes), or undefined when the store has none yet. */
-  read(): Promise<Buffer | undefined>;
-  /** Record `name`; returns what the file holds afterwards (another process may have won). */
-  record(name: Buffer): Promise<Buffer>;
-}
 
 async function readPin(file: string): Promise<Buffer | undefined> {
   const r = await readRecordIfAny(file, 'TPM storage key pin', FORMAT, VERSION);

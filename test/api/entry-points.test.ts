@@ -29,7 +29,7 @@ describe('dist entry points (CJS and ESM)', () => {
     for (const k of ENV_VARS) delete env[k];
     return env;
   };
-  const dist = [distJs, distMjs, path.join(ROOT, 'dist', 'errors.js')];
+  const dist = [distJs, distMjs, path.join(ROOT, 'dist', 'core', 'errors.js')];
   const runNode = async (args: string[]) =>
     JSON.parse(
       execFileSync(process.execPath, args, { cwd: ROOT, env: childEnv(), encoding: 'utf8' }),

@@ -7,7 +7,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
-import { ErrorCodes, KeystoreError } from '../../src/errors';
+import { ErrorCodes, KeystoreError } from '../../src/core/errors';
 
 export const CORPUS = path.join(__dirname, 'corpus');
 /** A batch being checked is written here first, so an input that kills the process is kept. */

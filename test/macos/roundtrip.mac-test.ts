@@ -23,8 +23,8 @@ import {
   parseKeyData,
   sealTagFor,
   type NativeMacSecurity,
-} from '../../src/backends/macos';
-import type { TierName } from '../../src/backends/backend';
+} from '../../src/tiers/apple/provider';
+import type { TierName } from '../../src/core/tiers';
 import {
   readKeyRecord,
   readSecretRecord,

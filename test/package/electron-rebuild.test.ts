@@ -164,7 +164,7 @@ describe(`electron-rebuild --version ${ELECTRON_VERSION} on this machine (${HERE
       '-e',
       `const path = require('path');
        const pkg = path.dirname(require.resolve('device-keystore/package.json'));
-       const n = require(path.join(pkg, 'dist/native.js')).loadNative();
+       const n = require(path.join(pkg, 'dist/addon/load.js')).loadNative();
        console.log(JSON.stringify(n.ok ? { origin: n.origin, file: path.relative(pkg, n.path) } : n));`,
     ]);
     expect(succeeded(r), describeResult(r)).toBe(true);

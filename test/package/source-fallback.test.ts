@@ -112,7 +112,7 @@ describe.skipIf(skipReason !== undefined)(
         '-e',
         `const path = require('path');
          const pkg = path.dirname(require.resolve('device-keystore/package.json'));
-         const n = require(path.join(pkg, 'dist/native.js')).loadNative();
+         const n = require(path.join(pkg, 'dist/addon/load.js')).loadNative();
          console.log(JSON.stringify(n.ok
            ? { ok: true, addon: path.relative(pkg, n.path), tpmTier: typeof n.addon.TpmConnection === 'function' }
            : { ok: false, error: String(n.error) }));`,

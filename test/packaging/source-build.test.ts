@@ -108,7 +108,7 @@ describe.skipIf(skipReason !== undefined)('a source build without the tss2 heade
         '-e',
         `(async () => {
           const { Keystore } = require(${JSON.stringify(path.join(pkg, 'dist', 'index.js'))});
-          const { loadNative } = require(${JSON.stringify(path.join(pkg, 'dist', 'native.js'))});
+          const { loadNative } = require(${JSON.stringify(path.join(pkg, 'dist', 'addon', 'load.js'))});
           const ks = await Keystore.open({ dir: ${JSON.stringify(path.join(work, 'store'))}, backend: 'tpm2', tcti: ${JSON.stringify(swtpm.tcti)} });
           const key = await ks.createKey('k');
           const signature = await key.sign('built without tss2 headers');

@@ -4,7 +4,7 @@
  * reaches the field checks behind it instead of stopping at the checksum.
  */
 import { createHash } from 'node:crypto';
-import { canonicalJson, type Json } from '../../../src/store/records';
+import { canonicalJson, type Json } from '../../../src/core/json-record';
 import type { Rng } from '../engine';
 
 type Obj = { [key: string]: Json };

@@ -8,7 +8,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
-import { readIdentityFile, writeIdentityFile } from '../../../src/identity';
+import { readIdentityFile, writeIdentityFile } from '../../../src/store/identity-file';
 import { readMaster } from '../../../src/store/file-master';
 import {
   readKeyRecord,

@@ -1,8 +1,8 @@
 import { createHash, randomBytes } from 'node:crypto';
 // node:fs only to probe the TPM's device node; the store keeps every file of a key.
 import { constants as fsc, existsSync, promises as fsp } from 'node:fs';
-import { KeystoreError, corrupt, invalidArgument, isKeystoreError } from '../errors';
-import { aesGcmOpen } from '../crypto/aead';
+import { KeystoreError, corrupt, invalidArgument, isKeystoreError } from '../../core/errors';
+import { aesGcmOpen } from '../../crypto/aead';
 import {
   KEY_ATTRIBUTES,
   TPM2_ALG,
@@ -10,27 +10,15 @@ import {
   marshalEccKeyTemplate,
   parseTpm2bPublic,
   publicPointOf,
-} from '../crypto/tpm2-structures';
-import { decodeTss2Pem, encodeTss2Pem, type DecodedTss2Key } from '../crypto/tss2-pem';
-import { ADDON_MISSING_HINT, loadNative, tss2Status, type NativeTpmConnection } from '../native';
-import { RecordReader } from '../store/records';
-import { secretAad } from '../store/key-records';
-import type {
-  Backend,
-  BackendContext,
-  GeneratedKey,
-  ImportOptions,
-  KeyAuth,
-  NewKeyOptions,
-  UserPresence,
-  KeyGuarantees,
-  KeyHandle,
-  KeyRecord,
-  NewKeyHeader,
-  RawSignature,
-  SecretRecord,
-  TierProvider,
-} from './backend';
+} from '../../crypto/tpm2-structures';
+import { decodeTss2Pem, encodeTss2Pem, type DecodedTss2Key } from '../../crypto/tss2-pem';
+import { ADDON_MISSING_HINT, loadNative, tss2Status, type NativeTpmConnection } from '../../addon/load';
+import { RecordReader } from '../../core/json-record';
+import { secretAad } from '../../core/aad';
+import type { Backend, BackendContext, GeneratedKey, ImportOptions, NewKeyOptions, TierProvider } from '../tier';
+import type { KeyAuth, KeyHandle, RawSignature } from '../../core/key-handle';
+import type { UserPresence, KeyGuarantees } from '../../core/tiers';
+import type { KeyRecord, NewKeyHeader, SecretRecord } from '../../core/records';
 
 /**
  * The TPM 2.0 tier: P-256 keys created inside the TPM under the owner hierarchy's H-2 SRK.

@@ -1,5 +1,5 @@
-import { KeystoreError, type ErrorCode } from '../errors';
-import { isRawNativeError, type RawNativeError } from '../native-errors';
+import { KeystoreError, type ErrorCode } from '../core/errors';
+import { isRawNativeError, type RawNativeError } from './native-errors';
 import { tpmCode } from './tss2-status';
 
 /**

@@ -2,7 +2,7 @@
  * The native layer reports failures raw: a plain Error with the platform call, the status and
  * the platform's own text for it (or one of our reasons when no status applies). Each platform
  * has one TypeScript table that turns that into a KeystoreError with a stable `code` and a hint:
- * src/backends/tss2-status.ts (TSS2_RC), src/backends/osstatus.ts (OSStatus / CFError).
+ * src/addon/tss2-status.ts (TSS2_RC), src/addon/osstatus.ts (OSStatus / CFError).
  */
 
 /** What native/common/errors.cc puts on a failed operation's error. */

@@ -1,24 +1,21 @@
 import { promises as fsp, constants as fsc } from 'node:fs';
 import * as path from 'node:path';
-import {
-  SIDE_FILE_SUFFIXES,
-  type Backend,
-  type BackendContext,
-  type TierName,
-} from '../backends/backend';
-import { providerFor, type TierReport } from '../backends/detect';
-import { KeystoreError, fromFsError } from '../errors';
-import { ensureDir, removeFileDurable } from './atomic';
-import { unlockMaster } from './file-master';
-import { Lifecycle } from './lifecycle';
-import { withLock } from './lock';
-import { DIR_MODE, setPrivateAcl } from './permissions';
+import { type Backend, type BackendContext } from '../tiers/tier';
+import { SIDE_FILE_SUFFIXES } from '../core/records';
+import { type TierName } from '../core/tiers';
+import { providerFor, type TierReport } from '../tiers/detect';
+import { KeystoreError, fromFsError } from '../core/errors';
+import { ensureDir, removeFileDurable } from '../store/atomic';
+import { unlockMaster } from '../store/file-master';
+import { Lifecycle } from '../core/lifecycle';
+import { withLock } from '../store/lock';
+import { DIR_MODE, setPrivateAcl } from '../store/permissions';
 import { SealingKeys, migrateLegacySecrets } from './sealing';
-import { ensureStoreId, readStoreId } from './store-id';
-import { tpmSrkPin } from './tpm-srk-pin';
-import { listRecordNames } from './key-records';
-import type { StorePaths } from './paths';
-import type { StoreSettings } from './settings';
+import { ensureStoreId, readStoreId } from '../store/store-id';
+import { tpmSrkPin } from '../store/tpm-srk-pin';
+import { listRecordNames } from '../store/key-records';
+import type { StorePaths } from '../store/paths';
+import type { StoreSettings } from '../store/settings';
 
 /**
  * One open store, shared by the Keystore facade and its rooms (keys, identity, secrets): its

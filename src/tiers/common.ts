@@ -1,4 +1,4 @@
-import { KeystoreError } from '../errors';
+import { KeystoreError } from '../core/errors';
 
 /** Small pieces the OS-key-store tiers (macos.ts, windows.ts) share. */
 

@@ -1,9 +1,10 @@
-import { KeystoreError } from '../errors';
-import type { BackendContext, TierName, TierProvider } from './backend';
-import { encryptedFileTier } from './encrypted-file';
-import { tpm2Tier } from './tpm2';
-import { keychainTier, secureEnclaveTier } from './macos';
-import { windowsKspTier, windowsTpmTier } from './windows';
+import { KeystoreError } from '../core/errors';
+import type { BackendContext, TierProvider } from './tier';
+import type { TierName } from '../core/tiers';
+import { encryptedFileTier } from './file/provider';
+import { tpm2Tier } from './tpm2/provider';
+import { keychainTier, secureEnclaveTier } from './apple/provider';
+import { windowsKspTier, windowsTpmTier } from './windows/provider';
 
 /** Every tier, in detection order. */
 export const TIER_PROVIDERS: readonly TierProvider[] = [

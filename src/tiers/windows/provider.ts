@@ -1,24 +1,15 @@
 import { createHash, diffieHellman, generateKeyPairSync, randomBytes, verify } from 'node:crypto';
 import * as os from 'node:os';
-import { KeystoreError, corrupt, isKeystoreError } from '../errors';
-import { parsePeerPublicKey, publicKeyObjectFromRaw, rawFromPublicKeyObject } from '../crypto/p256';
-import { asBuffer, onlyCopyCorrupt, tierUnavailable, withOpened } from './tier-common';
-import { loadNative, type NativeLoad } from '../native';
-import { RecordReader, type Json } from '../store/records';
-import type {
-  Backend,
-  BackendContext,
-  GeneratedKey,
-  KeyHandle,
-  KeyRecord,
-  NewKeyHeader,
-  ProbeResult,
-  RawSignature,
-  SecretRecord,
-  TierGuarantees,
-  TierProvider,
-} from './backend';
-import { isTbsMissing, withNcryptErrors } from './ncrypt-status';
+import { KeystoreError, corrupt, isKeystoreError } from '../../core/errors';
+import { parsePeerPublicKey, publicKeyObjectFromRaw, rawFromPublicKeyObject } from '../../crypto/p256';
+import { asBuffer, onlyCopyCorrupt, tierUnavailable, withOpened } from '../common';
+import { loadNative, type NativeLoad } from '../../addon/load';
+import { RecordReader, type Json } from '../../core/json-record';
+import type { Backend, BackendContext, GeneratedKey, TierProvider } from '../tier';
+import type { KeyHandle, RawSignature } from '../../core/key-handle';
+import type { KeyRecord, NewKeyHeader, SecretRecord } from '../../core/records';
+import type { ProbeResult, TierGuarantees } from '../../core/tiers';
+import { isTbsMissing, withNcryptErrors } from '../../addon/ncrypt-status';
 import {
   NCRYPT_ALLOW_KEY_AGREEMENT_FLAG,
   NCRYPT_ALLOW_SIGNING_FLAG,
@@ -26,7 +17,7 @@ import {
   publicPointOf,
   type NcryptKeyFacts,
   type NcryptKeyReport,
-} from './ncrypt-key-facts';
+} from './key-facts';
 
 /**
  * The two Windows tiers, over CNG's key storage providers (NCrypt) through the native addon

@@ -1,5 +1,5 @@
-import { KeystoreError } from '../errors';
-import { parsePeerPublicKey } from '../crypto/p256';
+import { KeystoreError } from '../../core/errors';
+import { parsePeerPublicKey } from '../../crypto/p256';
 
 /**
  * What an NCrypt key's BCRYPT_ECCPUBLIC_BLOB says, read in TypeScript (native/windows/ passes

@@ -1,5 +1,5 @@
-import { KeystoreError, type ErrorCode } from '../errors';
-import { isRawNativeError, type RawNativeError } from '../native-errors';
+import { KeystoreError, type ErrorCode } from '../core/errors';
+import { isRawNativeError, type RawNativeError } from './native-errors';
 
 /**
  * What each Win32 status means to a caller of device-keystore: the one table for Windows.

@@ -1,9 +1,10 @@
 import { createHash, createPublicKey, type KeyObject } from 'node:crypto';
-import type { TierName } from './backends/backend';
-import { corrupt, invalidArgument } from './errors';
-import { publicKeyObjectFromRaw, pemFromRaw } from './crypto/p256';
-import { RecordReader, readRecord, writeRecord } from './store/records';
-import { TIERS } from './backends/backend';
+import type { TierName } from '../core/tiers';
+import { corrupt, invalidArgument } from '../core/errors';
+import { publicKeyObjectFromRaw, pemFromRaw } from '../crypto/p256';
+import { readRecord, writeRecord } from './records';
+import { RecordReader } from '../core/json-record';
+import { TIERS } from '../core/tiers';
 
 /**
  * The identity record (identity.json): who this device says it is. It holds only public data

@@ -1,5 +1,5 @@
-import { KeystoreError, type ErrorCode } from '../errors';
-import { isRawNativeError, mapRejections, type RawNativeError } from '../native-errors';
+import { KeystoreError, type ErrorCode } from '../core/errors';
+import { isRawNativeError, mapRejections, type RawNativeError } from './native-errors';
 
 /**
  * What each Security.framework status means to a caller of device-keystore: the one table.

@@ -1,6 +1,6 @@
 import * as path from 'node:path';
-import { tpmError } from './backends/tss2-status';
-import { KeystoreError } from './errors';
+import { tpmError } from './tss2-status';
+import { KeystoreError } from '../core/errors';
 import { mapRejections } from './native-errors';
 
 /**

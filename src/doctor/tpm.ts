@@ -1,9 +1,9 @@
 import { promises as fsp, constants as fsc } from 'node:fs';
 import * as path from 'node:path';
-import type { BackendContext } from './backends/backend';
-import { TCTI_ENV, resolveTcti, tpmFacts, type TpmFacts } from './backends/tpm2';
-import { isKeystoreError } from './errors';
-import { addonSummary, tss2Status, type AddonSummary } from './native';
+import type { BackendContext } from '../tiers/tier';
+import { TCTI_ENV, resolveTcti, tpmFacts, type TpmFacts } from '../tiers/tpm2/provider';
+import { isKeystoreError } from '../core/errors';
+import { addonSummary, tss2Status, type AddonSummary } from '../addon/load';
 
 /**
  * What `device-keystore doctor` reports about the TPM: everything a user needs to see why the

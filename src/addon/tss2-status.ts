@@ -1,5 +1,5 @@
-import { KeystoreError } from '../errors';
-import { isRawNativeError, type RawNativeError } from '../native-errors';
+import { KeystoreError } from '../core/errors';
+import { isRawNativeError, type RawNativeError } from './native-errors';
 
 /**
  * What a TSS2_RC means to a caller of device-keystore: the one table. The addon reports the raw

@@ -1,4 +1,4 @@
-import { deniedHint, deniedReason, deniedText } from './store/denied';
+import { deniedHint, deniedReason, deniedText } from './denied';
 
 /**
  * One error class for the whole package. Callers branch on `code`, never on `message`.

@@ -1,4 +1,4 @@
-import { KeystoreError } from '../errors';
+import { KeystoreError } from './errors';
 
 /**
  * Open or closed, for a store and everything it handed out. `close()` refuses new work at once,

@@ -1,25 +1,17 @@
 import { createHash, hkdfSync, randomBytes } from 'node:crypto';
 import * as path from 'node:path';
-import type { Backend, KeyHandle, SecretHeader, SecretRecord, TierName } from '../backends/backend';
-import { corrupt, isKeystoreError } from '../errors';
+import type { Backend } from '../tiers/tier';
+import type { KeyHandle } from '../core/key-handle';
+import type { SecretHeader, SecretRecord } from '../core/records';
+import type { TierName } from '../core/tiers';
+import { corrupt, isKeystoreError } from '../core/errors';
 import { aesGcmOpen, aesGcmSeal } from '../crypto/aead';
 import { parsePeerPublicKey } from '../crypto/p256';
-import { abortable } from './abort';
-import {
-  STORE_ID_RE,
-  checkStoreBinding,
-  listRecordNames,
-  readKeyRecord,
-  readSecretRecord,
-  readSideFile,
-  sideFilePath,
-  secretAad,
-  writeKeyRecord,
-  writeSecretRecord,
-  type StoredKeyRecord,
-} from './key-records';
-import { RecordReader, type Json } from './records';
-import { sealingFile, secretFile, type StorePaths } from './paths';
+import { abortable } from '../core/abort';
+import { STORE_ID_RE, checkStoreBinding, listRecordNames, readKeyRecord, readSecretRecord, readSideFile, sideFilePath, writeKeyRecord, writeSecretRecord, type StoredKeyRecord } from '../store/key-records';
+import { secretAad } from '../core/aad';
+import { RecordReader, type Json } from '../core/json-record';
+import { sealingFile, secretFile, type StorePaths } from '../store/paths';
 
 /**
  * Sealed secrets, the same way on every tier: a secret that unseals was sealed by someone able to

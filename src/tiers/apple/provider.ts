@@ -1,25 +1,15 @@
 import { createHash, diffieHellman, generateKeyPairSync, randomBytes, verify } from 'node:crypto';
-import { KeystoreError, corrupt, invalidArgument, isKeystoreError } from '../errors';
-import { parsePeerPublicKey, publicKeyObjectFromRaw, rawFromPublicKeyObject } from '../crypto/p256';
-import { asBuffer, onlyCopyCorrupt, tierUnavailable, withOpened } from './tier-common';
-import { loadNative, type NativeLoad } from '../native';
-import { RecordReader, type Json } from '../store/records';
-import { secretAad } from '../store/key-records';
-import type {
-  Backend,
-  BackendContext,
-  GeneratedKey,
-  KeyHandle,
-  KeyRecord,
-  NewKeyHeader,
-  ProbeResult,
-  RawSignature,
-  SecretHeader,
-  SecretRecord,
-  TierGuarantees,
-  TierProvider,
-} from './backend';
-import { CRYPTOTOKENKIT_DOMAIN, OSSTATUS_DOMAIN, withMacErrors } from './osstatus';
+import { KeystoreError, corrupt, invalidArgument, isKeystoreError } from '../../core/errors';
+import { parsePeerPublicKey, publicKeyObjectFromRaw, rawFromPublicKeyObject } from '../../crypto/p256';
+import { asBuffer, onlyCopyCorrupt, tierUnavailable, withOpened } from '../common';
+import { loadNative, type NativeLoad } from '../../addon/load';
+import { RecordReader, type Json } from '../../core/json-record';
+import { secretAad } from '../../core/aad';
+import type { Backend, BackendContext, GeneratedKey, TierProvider } from '../tier';
+import type { KeyHandle, RawSignature } from '../../core/key-handle';
+import type { KeyRecord, NewKeyHeader, SecretHeader, SecretRecord } from '../../core/records';
+import type { ProbeResult, TierGuarantees } from '../../core/tiers';
+import { CRYPTOTOKENKIT_DOMAIN, OSSTATUS_DOMAIN, withMacErrors } from '../../addon/osstatus';
 
 /**
  * The two macOS tiers, over Security.framework through the native addon (native/macos/):
@@ -537,7 +527,7 @@ class MacBackend implements Backend {
    * A 0.1.0 secret: ECIES to a per-secret Secure Enclave key or the store's keychain sealing key,
    * with the header's hash framed in front of the value. ECIES needs only the public key, which
    * the record holds, so anyone who could write the store could make one: only the 0.1.0
-   * migration reads these (src/store/sealing.ts seals everything new).
+   * migration reads these (src/rooms/sealing.ts seals everything new).
    */
   async unsealLegacySecret(record: SecretRecord, file: string): Promise<Buffer> {
     const data = parseSecretData(record, file);

@@ -1,4 +1,4 @@
-import { KeystoreError, invalidArgument } from '../errors';
+import { KeystoreError, invalidArgument } from './errors';
 
 /**
  * Long waits (the store lock, the passphrase derivation) end early when the caller's

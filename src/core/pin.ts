@@ -1,4 +1,4 @@
-import { invalidArgument, received } from '../errors';
+import { invalidArgument, received } from './errors';
 
 /**
  * A key's PIN as the TPM takes it: the key's authValue is the PIN's UTF-8 bytes (as tpm2-tools
