@@ -9,17 +9,11 @@ export type {
   ImportKeyOptions,
   CreateKeyOptions,
   GetKeyOptions,
-  StoreDescription,
 } from './keystore';
+export type { StoreDescription } from './rooms/describe';
 export { DeviceKey } from './device-key';
-export type {
-  SignOptions,
-  EcdhOptions,
-  DataInput,
-  KeyInfo,
-  KeyInfoJSON,
-  PublicCryptoKeyOptions,
-} from './device-key';
+export type { KeyInfo, KeyInfoJSON, PublicCryptoKeyOptions } from './device-key';
+export type { SignOptions, EcdhOptions, DataInput } from './core/inputs';
 export type { Identity, IdentityJSON } from './store/identity-file';
 export { KeystoreError, ErrorCodes, isKeystoreError } from './core/errors';
 export type { ErrorCode } from './core/errors';
@@ -28,7 +22,7 @@ export type { TierName, ExtractableBy, UserPresence } from './core/tiers';
 export type { WaitOptions } from './core/abort';
 export type { TierReport } from './tiers/detect';
 export type { PassphraseChange } from './store/file-master';
-export type { SignatureFormat, DsaEncoding } from './crypto/ecdsa';
+export type { SignatureFormat, DsaEncoding } from './core/inputs';
 export type { PublicKeyFormat, PublicKeyInput } from './crypto/p256';
 export { verify } from './verify';
 export { SessionKey } from './delegation/session-key';

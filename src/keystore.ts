@@ -1,6 +1,6 @@
 import { inspect } from 'node:util';
-import { TIERS, type ExtractableBy, type TierName } from './core/tiers';
-import { detectTier, type TierReport } from './tiers/detect';
+import { TIERS, type TierName } from './core/tiers';
+import { detectTier } from './tiers/detect';
 import type { DeviceKey, KeyInfo } from './device-key';
 import { tpmDiagnostics, type TpmDiagnostics } from './doctor/tpm';
 import { invalidArgument } from './core/errors';
@@ -16,6 +16,7 @@ import { signalOption, type WaitOptions } from './core/abort';
 import { cacheForOption, pinBytes, type PinOptions } from './core/pin';
 import { defaultStoreDir, storePaths, validateName } from './store/paths';
 import type { StoreSettings } from './store/settings';
+import { type StoreDescription } from './rooms/describe';
 
 export type { InitOptions } from './rooms/identity';
 export { SealedSecrets } from './rooms/secrets';
@@ -80,24 +81,6 @@ export interface ImportKeyOptions extends WaitOptions {
    * no password, which the key file's `emptyAuth` only claims.
    */
   keyAuth?: string | Uint8Array;
-}
-
-export interface StoreDescription {
-  dir: string;
-  /** The tier new keys are created in. */
-  tier: TierName;
-  hardwareBacked: boolean;
-  /** True when anyone (the OS account owner, a passphrase holder) can get the keys out. */
-  extractable: boolean;
-  extractableBy: ExtractableBy;
-  warnings: string[];
-  /** Every tier, in detection order, with what happened when it was tried. */
-  tiers: TierReport[];
-  initialized: boolean;
-  identity?: Identity;
-  keys: KeyInfo[];
-  /** What certifying keys (DeviceKey.certifyingKey) stop and what they do not, in one paragraph. */
-  keyUsage: string;
 }
 
 const OPEN_OPTION_KEYS = new Set([

@@ -1,5 +1,5 @@
 import { types } from 'node:util';
-import { checkDigest, toBytes, signOptions, type DataInput, type SignOptions } from './device-key';
+import { checkDigest, toBytes, signOptions, type DataInput, type SignOptions } from './core/inputs';
 import { verifySignature } from './crypto/ecdsa';
 import { parsePeerPublicKey, publicKeyObjectFromRaw, type PublicKeyInput } from './crypto/p256';
 

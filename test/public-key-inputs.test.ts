@@ -27,7 +27,7 @@ import * as path from 'node:path';
 import { inspect } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DeviceKey, Keystore, verify } from '../src/index';
-import { signOptions } from '../src/device-key';
+import { signOptions } from '../src/core/inputs';
 import { expectCode, makeTempDir, removeDir } from './helpers-api';
 import { isolateEnv } from './helpers-file';
 import { describeResult, jsonOf, runCli, runFixture, type ProcResult } from './helpers-proc';

@@ -135,7 +135,7 @@ let loaded: NativeLoad | undefined;
 
 export function loadNative(): NativeLoad {
   if (loaded) return loaded;
-  const root = path.join(__dirname, '..');
+  const root = path.join(__dirname, '..', '..');
   try {
     // eslint-style dynamic require: node-gyp-build resolves prebuilds/ or build/ at run time.
     const nodeGypBuild = require('node-gyp-build') as ((dir: string) => NativeAddon) & {

@@ -49,6 +49,5 @@ export function secretAad(header: SecretHeader, binding: { [key: string]: Json }
   );
 }
 
-
 export const KEY_FORMAT = 'device-keystore/key';
 export const SECRET_FORMAT = 'device-keystore/secret';

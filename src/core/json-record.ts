@@ -74,4 +74,3 @@ export function canonicalJson(value: Json, depth = 0): string {
   const keys = Object.keys(value).sort();
   return `{${keys.map((k) => `${JSON.stringify(k)}:${inner(value[k] as Json)}`).join(',')}}`;
 }
-

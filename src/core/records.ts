@@ -62,7 +62,6 @@ export interface SecretRecord extends SecretHeader {
   backendData: { [key: string]: Json };
 }
 
-
 /** The store's pinned TPM storage key Name (src/store/tpm-srk-pin.ts keeps the file). */
 export interface TpmSrkPin {
   /** The pinned Name (34 bytes), or undefined when the store has none yet. */

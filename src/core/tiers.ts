@@ -49,4 +49,3 @@ export function extractabilityOf(g: { extractableBy: ExtractableBy }): Extractab
 export type ProbeResult =
   | { available: true; detail?: string }
   | { available: false; reason: string };
-

@@ -2,15 +2,12 @@ import { KeyObject, verify as cryptoVerify } from 'node:crypto';
 import { p256 } from '@noble/curves/p256';
 import { invalidArgument } from '../core/errors';
 import { rawFromPublicKeyObject, readDerElement } from './p256';
+import { type SignatureFormat } from '../core/inputs';
 
 /**
  * ECDSA P-256 signature encodings. Parsing is strict in both formats so that one (r, s) has
  * exactly one accepted encoding per format: no BER variants, no out-of-range scalars.
  */
-
-export type SignatureFormat = 'der' | 'p1363';
-/** node:crypto's name for the same choice (`dsaEncoding`). */
-export type DsaEncoding = 'der' | 'ieee-p1363';
 
 export interface RawSignature {
   r: bigint;

@@ -1,6 +1,5 @@
 import { KeyObject, createPublicKey, type JsonWebKey, type webcrypto } from 'node:crypto';
 import { types } from 'node:util';
-import type { DeviceKey } from '../device-key';
 import { invalidArgument, received, shown, type KeystoreError } from '../core/errors';
 
 /**
@@ -16,7 +15,7 @@ import { invalidArgument, received, shown, type KeystoreError } from '../core/er
  * uncompressed, 33 compressed). Bytes may come as any ArrayBufferView or an ArrayBuffer.
  */
 export type PublicKeyInput =
-  | DeviceKey
+  | LibraryKey
   | KeyObject
   | webcrypto.CryptoKey
   | ArrayBufferView
@@ -24,6 +23,15 @@ export type PublicKeyInput =
   | string
   | JsonWebKey;
 export type PublicKeyFormat = 'spki' | 'pem' | 'jwk' | 'raw';
+
+/**
+ * One of this library's keys (DeviceKey, SessionKey). Named by shape so this floor imports
+ * nothing above it; only objects that registered their point (registerDevicePoint) are read as
+ * keys, so another object of this shape is refused like any unknown value.
+ */
+export interface LibraryKey {
+  exportPublicKey(format: PublicKeyFormat): unknown;
+}
 
 /** Field prime and curve constant b of y² = x³ − 3x + b (SEC 2, secp256r1). */
 const P = 0xffffffff00000001000000000000000000000000ffffffffffffffffffffffffn;

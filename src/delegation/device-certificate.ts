@@ -1,6 +1,6 @@
 import { randomBytes, X509Certificate } from 'node:crypto';
 import { invalidArgument } from '../core/errors';
-import { deviceIdOf } from '../store/identity-file';
+import { deviceIdOf } from '../crypto/device-id';
 import { issueCertificate, type NameParts } from '../crypto/x509';
 import { NOT_BEFORE_BACKDATE_MS, checkOptionKeys } from './options';
 

@@ -13,7 +13,13 @@ import { exportPublicKey, rawFromPublicKeyObject, type PublicKeyFormat } from '.
 import { SoftwareKeyHandle } from '../crypto/software-key';
 import { issueCertificate } from '../crypto/x509';
 import type { Lifecycle } from '../core/lifecycle';
-import { checkDigest, signOptions, toBytes, type DataInput, type SignOptions } from '../device-key';
+import {
+  checkDigest,
+  signOptions,
+  toBytes,
+  type DataInput,
+  type SignOptions,
+} from '../core/inputs';
 import {
   deviceName,
   randomSerial,

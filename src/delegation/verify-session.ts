@@ -1,6 +1,6 @@
 import { X509Certificate, type KeyObject } from 'node:crypto';
 import { KeystoreError, invalidArgument, received } from '../core/errors';
-import { deviceIdOf } from '../store/identity-file';
+import { deviceIdOf } from '../crypto/device-id';
 import { parsePeerPublicKey, publicKeyObjectFromRaw, type PublicKeyInput } from '../crypto/p256';
 import {
   CertificateReadError,

@@ -1,7 +1,8 @@
 import { spawn } from 'node:child_process';
 import { randomBytes, verify as nodeVerify } from 'node:crypto';
 import * as path from 'node:path';
-import { Keystore, type OpenOptions, type StoreDescription } from '../keystore';
+import { Keystore, type OpenOptions } from '../keystore';
+import { type StoreDescription } from '../rooms/describe';
 import { invalidArgument, isKeystoreError } from '../core/errors';
 import { addonSummary, ADDON_MISSING_HINT } from '../addon/load';
 import { findPassphrase, type PassphraseSource } from '../store/passphrase';

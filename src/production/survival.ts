@@ -1,4 +1,4 @@
-import type { StoreDescription } from '../keystore';
+import type { StoreDescription } from '../rooms/describe';
 import type { TierName } from '../core/tiers';
 
 /**

@@ -3,12 +3,13 @@ import { extractabilityOf, type TierName } from '../core/tiers';
 import { providerFor } from '../tiers/detect';
 import type { KeyInfo } from '../device-key';
 import type { Identity } from '../store/identity-file';
-import type { StoreDescription } from '../keystore';
 import type { StoreContext } from './context';
 import { listRecordNames } from '../store/key-records';
 import { findPassphrase } from '../store/passphrase';
 import { sharedDirWarning } from '../store/permissions';
 import { ephemeralStorageWarning, storageFacts } from '../store/persistence';
+import { type ExtractableBy } from '../core/tiers';
+import { type TierReport } from '../tiers/detect';
 
 /** What protects the keys, honestly: tier, hardware or not, extractable by whom, and why. */
 export async function describeStore(
@@ -99,4 +100,22 @@ async function legacySecretWarnings(ctx: StoreContext): Promise<string[]> {
     `${names.length} sealed secret(s) are in the 0.1.0 format, which on the tpm2 and macOS tiers anyone ` +
       'able to write the store could have made; the next write to the store re-seals them under its sealing keys',
   ];
+}
+
+export interface StoreDescription {
+  dir: string;
+  /** The tier new keys are created in. */
+  tier: TierName;
+  hardwareBacked: boolean;
+  /** True when anyone (the OS account owner, a passphrase holder) can get the keys out. */
+  extractable: boolean;
+  extractableBy: ExtractableBy;
+  warnings: string[];
+  /** Every tier, in detection order, with what happened when it was tried. */
+  tiers: TierReport[];
+  initialized: boolean;
+  identity?: Identity;
+  keys: KeyInfo[];
+  /** What certifying keys (DeviceKey.certifyingKey) stop and what they do not, in one paragraph. */
+  keyUsage: string;
 }

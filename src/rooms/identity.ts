@@ -3,7 +3,6 @@ import { promises as fsp } from 'node:fs';
 import { KeystoreError, fromFsError, invalidArgument, isKeystoreError } from '../core/errors';
 import { pemFromRaw } from '../crypto/p256';
 import {
-  deviceIdOf,
   identityFrom,
   makeIdentity,
   readIdentityFile,
@@ -12,6 +11,7 @@ import {
   type Identity,
   type IdentityJSON,
 } from '../store/identity-file';
+import { deviceIdOf } from '../crypto/device-id';
 import { signalOption } from '../core/abort';
 import { fsyncDir, renameDurable } from '../store/atomic';
 import { isNoHardLinks } from '../store/lock';

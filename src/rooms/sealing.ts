@@ -8,7 +8,18 @@ import { corrupt, isKeystoreError } from '../core/errors';
 import { aesGcmOpen, aesGcmSeal } from '../crypto/aead';
 import { parsePeerPublicKey } from '../crypto/p256';
 import { abortable } from '../core/abort';
-import { STORE_ID_RE, checkStoreBinding, listRecordNames, readKeyRecord, readSecretRecord, readSideFile, sideFilePath, writeKeyRecord, writeSecretRecord, type StoredKeyRecord } from '../store/key-records';
+import {
+  STORE_ID_RE,
+  checkStoreBinding,
+  listRecordNames,
+  readKeyRecord,
+  readSecretRecord,
+  readSideFile,
+  sideFilePath,
+  writeKeyRecord,
+  writeSecretRecord,
+  type StoredKeyRecord,
+} from '../store/key-records';
 import { secretAad } from '../core/aad';
 import { RecordReader, type Json } from '../core/json-record';
 import { sealingFile, secretFile, type StorePaths } from '../store/paths';

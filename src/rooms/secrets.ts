@@ -1,4 +1,4 @@
-import { toBytes } from '../device-key';
+import { toBytes } from '../core/inputs';
 import { KeystoreError, invalidArgument } from '../core/errors';
 import { signalOption, type WaitOptions } from '../core/abort';
 import { removeFileDurable } from '../store/atomic';

@@ -1,10 +1,11 @@
-import { createHash, createPublicKey, type KeyObject } from 'node:crypto';
+import { createPublicKey, type KeyObject } from 'node:crypto';
 import type { TierName } from '../core/tiers';
 import { corrupt, invalidArgument } from '../core/errors';
-import { publicKeyObjectFromRaw, pemFromRaw } from '../crypto/p256';
+import { pemFromRaw } from '../crypto/p256';
 import { readRecord, writeRecord } from './records';
 import { RecordReader } from '../core/json-record';
 import { TIERS } from '../core/tiers';
+import { deviceIdOf } from '../crypto/device-id';
 
 /**
  * The identity record (identity.json): who this device says it is. It holds only public data
@@ -62,11 +63,6 @@ export function identityFrom(json: IdentityJSON): Identity {
 
 const FORMAT = 'device-keystore/identity';
 const VERSION = 1;
-
-export function deviceIdOf(publicKeyRaw: Buffer): string {
-  const spki = publicKeyObjectFromRaw(publicKeyRaw).export({ format: 'der', type: 'spki' });
-  return createHash('sha256').update(spki).digest('base64url');
-}
 
 export function makeIdentity(
   name: string,

@@ -1,13 +1,18 @@
 import { createHash } from 'node:crypto';
 import { promises as fsp } from 'node:fs';
 import * as path from 'node:path';
-import { SIDE_FILE_SUFFIXES,  type KeyRecord,  type SecretRecord, type SideFileSuffix } from '../core/records';
+import {
+  SIDE_FILE_SUFFIXES,
+  type KeyRecord,
+  type SecretRecord,
+  type SideFileSuffix,
+} from '../core/records';
 import { TIERS, type TierName } from '../core/tiers';
 import { corrupt, fromFsError, isKeystoreError } from '../core/errors';
 import { parsePeerPublicKey } from '../crypto/p256';
 import { FILE_MODE, assertPrivateFile } from './permissions';
 import { readRecord, writeRecord } from './records';
-import { RecordReader,  type Json } from '../core/json-record';
+import { RecordReader, type Json } from '../core/json-record';
 import { writeFileAtomic } from './atomic';
 import { KEY_FORMAT, storeIdOf, usageOf, SECRET_FORMAT } from '../core/aad';
 

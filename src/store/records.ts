@@ -95,4 +95,3 @@ export async function readRecordIfAny(
   r.literal('version', version);
   return r;
 }
-

@@ -16,7 +16,6 @@ const FORMAT = 'device-keystore/tpm2-srk';
 const VERSION = 1;
 const NAME_RE = /^000b[0-9a-f]{64}$/;
 
-
 async function readPin(file: string): Promise<Buffer | undefined> {
   const r = await readRecordIfAny(file, 'TPM storage key pin', FORMAT, VERSION);
   if (!r) return undefined;

@@ -1,7 +1,12 @@
 import type { Json } from '../core/json-record';
 import type { SecretBytes } from '../crypto/secret-bytes';
 import type { TpmSrkPin } from '../core/records';
-import { type SideFile, type NewKeyHeader, type KeyRecord, type SecretRecord } from '../core/records';
+import {
+  type SideFile,
+  type NewKeyHeader,
+  type KeyRecord,
+  type SecretRecord,
+} from '../core/records';
 import { type KeyHandle } from '../core/key-handle';
 import { type TierGuarantees, type ProbeResult, type KeyGuarantees } from '../core/tiers';
 
@@ -38,7 +43,6 @@ export interface BackendContext {
    */
   unlockDataKey(create: boolean, signal?: AbortSignal): Promise<UnlockedDataKey>;
 }
-
 
 export interface GeneratedKey {
   publicKey: Buffer;

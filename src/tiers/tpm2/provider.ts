@@ -12,10 +12,22 @@ import {
   publicPointOf,
 } from '../../crypto/tpm2-structures';
 import { decodeTss2Pem, encodeTss2Pem, type DecodedTss2Key } from '../../crypto/tss2-pem';
-import { ADDON_MISSING_HINT, loadNative, tss2Status, type NativeTpmConnection } from '../../addon/load';
+import {
+  ADDON_MISSING_HINT,
+  loadNative,
+  tss2Status,
+  type NativeTpmConnection,
+} from '../../addon/load';
 import { RecordReader } from '../../core/json-record';
 import { secretAad } from '../../core/aad';
-import type { Backend, BackendContext, GeneratedKey, ImportOptions, NewKeyOptions, TierProvider } from '../tier';
+import type {
+  Backend,
+  BackendContext,
+  GeneratedKey,
+  ImportOptions,
+  NewKeyOptions,
+  TierProvider,
+} from '../tier';
 import type { KeyAuth, KeyHandle, RawSignature } from '../../core/key-handle';
 import type { UserPresence, KeyGuarantees } from '../../core/tiers';
 import type { KeyRecord, NewKeyHeader, SecretRecord } from '../../core/records';

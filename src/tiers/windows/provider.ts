@@ -1,7 +1,11 @@
 import { createHash, diffieHellman, generateKeyPairSync, randomBytes, verify } from 'node:crypto';
 import * as os from 'node:os';
 import { KeystoreError, corrupt, isKeystoreError } from '../../core/errors';
-import { parsePeerPublicKey, publicKeyObjectFromRaw, rawFromPublicKeyObject } from '../../crypto/p256';
+import {
+  parsePeerPublicKey,
+  publicKeyObjectFromRaw,
+  rawFromPublicKeyObject,
+} from '../../crypto/p256';
 import { asBuffer, onlyCopyCorrupt, tierUnavailable, withOpened } from '../common';
 import { loadNative, type NativeLoad } from '../../addon/load';
 import { RecordReader, type Json } from '../../core/json-record';
