@@ -36,7 +36,7 @@ export type {
   SessionCheck,
 } from './delegation/verify-session';
 export type { TpmDiagnostics } from './doctor/tpm';
-export type { TpmFacts } from './tiers/tpm2/provider';
+export type { TpmFacts } from './tiers/tpm2/facts';
 export { checkProduction, PRODUCTION_CHECKS } from './production/checklist';
 export type {
   ProductionCheckOptions,

@@ -27,19 +27,11 @@ import {
   ncryptStatusEntry,
   withNcryptErrors,
 } from '../src/addon/ncrypt-status';
-import {
-  PCP_BLOB_CORRUPT_HINT,
-  WINDOWS_KSP_GUARANTEES,
-  WINDOWS_TPM_GUARANTEES,
-  allowedProviders,
-  keyDataToJson,
-  makeKeyName,
-  ncryptBackend,
-  parseKeyData,
-  probeProvider,
-  type NativeNcryptKey,
-  type NativeNcryptProvider,
-} from '../src/tiers/windows/provider';
+import { WINDOWS_KSP_GUARANTEES, WINDOWS_TPM_GUARANTEES, allowedProviders } from '../src/tiers/windows/settings';
+import { PCP_BLOB_CORRUPT_HINT, keyDataToJson, makeKeyName, parseKeyData } from '../src/tiers/windows/records';
+import { ncryptBackend } from '../src/tiers/windows/backend';
+import { probeProvider } from '../src/tiers/windows/facts';
+import { type NativeNcryptKey, type NativeNcryptProvider } from '../src/addon/windows';
 import type { KeyRecord } from '../src/core/records';
 import { publicKeyObjectFromRaw, rawFromPublicKeyObject } from '../src/crypto/p256';
 import { eccPublicBlob, publicPointOf } from '../src/tiers/windows/key-facts';

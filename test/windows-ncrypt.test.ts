@@ -21,13 +21,9 @@ import { existsSync, promises as fsp, renameSync } from 'node:fs';
 import * as path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { Keystore } from '../src/keystore';
-import {
-  NCRYPT_PROVIDERS_ENV,
-  ncryptSupport,
-  windowsKspTier,
-  windowsTpmTier,
-  type NativeNcryptProvider,
-} from '../src/tiers/windows/provider';
+import { windowsKspTier, windowsTpmTier } from '../src/tiers/windows/provider';
+import { NCRYPT_PROVIDERS_ENV } from '../src/tiers/windows/settings';
+import { ncryptSupport, type NativeNcryptProvider } from '../src/addon/windows';
 import { caught, expectCode, isolateEnv, makeTempDir, removeDir } from './helpers-file';
 import { describeResult, jsonOf, runCli, startNode } from './helpers-proc';
 import { WINDOWS, WINE } from './windows-skips';

@@ -6,7 +6,7 @@
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { OWNER_AUTH_ENV, withOwnerAuth } from '../src/tiers/tpm2/provider';
+import { OWNER_AUTH_ENV, withOwnerAuth } from '../src/tiers/tpm2/connect';
 import type { BackendContext } from '../src/tiers/tier';
 import type { KeyHandle } from '../src/core/key-handle';
 import { SecretBytes } from '../src/crypto/secret-bytes';
@@ -61,7 +61,7 @@ describe('the TPM owner auth', () => {
   });
 
   it('connect() goes through withOwnerAuth, and nothing else copies it', () => {
-    const tpm2 = source('src/tiers/tpm2/provider.ts');
+    const tpm2 = source('src/tiers/tpm2/connect.ts');
     expect(tpm2).toMatch(/withOwnerAuth\(ctx, \(auth\) => new TpmConnection\(tcti, auth\)\)/);
     expect(tpm2.match(/ownerAuthFrom\(/g)).toHaveLength(2); // its definition and withOwnerAuth
   });

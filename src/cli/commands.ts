@@ -13,8 +13,8 @@ import { describeSource } from '../store/file-master';
 import { formatTpmDiagnostics } from '../doctor/tpm';
 import { addonSummary } from '../addon/load';
 import { cryptoFeatures } from '../crypto/features';
-import { secureEnclaveFacts } from '../tiers/apple/provider';
-import { formatWindowsFacts, windowsFacts } from '../tiers/windows/provider';
+import { secureEnclaveFacts } from '../tiers/apple/facts';
+import { formatWindowsFacts, windowsFacts } from '../tiers/windows/facts';
 import {
   decodeText,
   promptNewPassphrase,

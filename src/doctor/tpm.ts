@@ -1,7 +1,8 @@
 import { promises as fsp, constants as fsc } from 'node:fs';
 import * as path from 'node:path';
 import type { BackendContext } from '../tiers/tier';
-import { TCTI_ENV, resolveTcti, tpmFacts, type TpmFacts } from '../tiers/tpm2/provider';
+import { TCTI_ENV, resolveTcti } from '../tiers/tpm2/connect';
+import { tpmFacts, type TpmFacts } from '../tiers/tpm2/facts';
 import { isKeystoreError } from '../core/errors';
 import { addonSummary, tss2Status, type AddonSummary } from '../addon/load';
 

@@ -18,12 +18,8 @@ import * as path from 'node:path';
 import { p256 } from '@noble/curves/p256';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Keystore, type DeviceKey } from '../../src/index';
-import {
-  macosSupport,
-  parseKeyData,
-  sealTagFor,
-  type NativeMacSecurity,
-} from '../../src/tiers/apple/provider';
+import { macosSupport, type NativeMacSecurity } from '../../src/addon/apple';
+import { parseKeyData, sealTagFor } from '../../src/tiers/apple/records';
 import type { TierName } from '../../src/core/tiers';
 import {
   readKeyRecord,

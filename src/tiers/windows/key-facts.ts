@@ -1,5 +1,6 @@
 import { KeystoreError } from '../../core/errors';
 import { parsePeerPublicKey } from '../../crypto/p256';
+import { type NcryptKeyReport } from '../../addon/windows';
 
 /**
  * What an NCrypt key's BCRYPT_ECCPUBLIC_BLOB says, read in TypeScript (native/windows/ passes
@@ -31,12 +32,6 @@ export const NCRYPT_ALLOW_SIGNING_FLAG = 0x2;
 export const NCRYPT_ALLOW_KEY_AGREEMENT_FLAG = 0x4;
 
 /** What the addon reports about a key besides its handle (native/windows/win_ncrypt.h NewKey). */
-export interface NcryptKeyReport {
-  publicBlob: Buffer;
-  curveName?: string;
-  algorithm?: string;
-  usage?: number;
-}
 
 /** The report's facts in words, for doctor and scripts/windows/pcp-report.cjs. */
 export interface NcryptKeyFacts {

@@ -7,7 +7,7 @@
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { KeystoreError } from '../../../src/core/errors';
-import { checkLoadableKey } from '../../../src/tiers/tpm2/provider';
+import { checkLoadableKey } from '../../../src/tiers/tpm2/key-checks';
 import { parseTpm2bPublic } from '../../../src/crypto/tpm2-structures';
 import { decodeTss2Pem, encodeTss2Pem, type DecodedTss2Key } from '../../../src/crypto/tss2-pem';
 import { FuzzFailure, typedOutcome, type Rng, type Target } from '../engine';
