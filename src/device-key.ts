@@ -1,4 +1,4 @@
-import { webcrypto, type JsonWebKey, type KeyObject, type X509Certificate } from 'node:crypto';
+import { webcrypto, type KeyObject, type X509Certificate } from 'node:crypto';
 import { inspect } from 'node:util';
 import {
   extractabilityOf,
@@ -11,25 +11,23 @@ import { type KeyHeader, type KeyUsage } from './core/records';
 import { KeystoreError, invalidArgument, received, shown } from './core/errors';
 import { pinBytes } from './core/pin';
 import type { Lifecycle } from './core/lifecycle';
-import { finishSignature, verifySignature } from './crypto/ecdsa';
+import { finishSignature } from './crypto/ecdsa';
 import { type SignatureFormat } from './core/inputs';
 import {
-  exportPublicKey,
   parsePeerPublicKey,
   publicKeyObjectFromRaw,
   registerDevicePoint,
   spkiDerFromRaw,
-  type PublicKeyFormat,
   type PublicKeyInput,
 } from './crypto/p256';
 import { deviceIdOf } from './crypto/device-id';
 import {
   deviceCertificateDays,
   issueDeviceCertificate,
-  DEFAULT_DEVICE_CERT_DAYS,
   type DeviceCertificateOptions,
 } from './delegation/device-certificate';
-import { SessionKey, type DelegateOptions, type SessionRoot } from './delegation/session-key';
+import { SessionKey, type SessionRoot } from './delegation/session-key';
+import { type DelegateOptions } from './delegation/options';
 import {
   type DataInput,
   type SignOptions,
@@ -38,6 +36,8 @@ import {
   checkDigest,
   type EcdhOptions,
 } from './core/inputs';
+import { Signer } from './signer';
+import { AnchorCertificate } from './delegation/device-certificate';
 
 /** What JSON.stringify makes of a KeyInfo: the public key as SPKI PEM. */
 export interface KeyInfoJSON {
@@ -152,7 +152,7 @@ function cryptoKeyAlgorithm(opts: PublicCryptoKeyOptions | undefined): 'ECDSA' |
  * A P-256 key in the store. The private half stays in its tier; this object only offers
  * operations with it. Public material can be exported in any format.
  */
-export class DeviceKey {
+export class DeviceKey extends Signer {
   readonly alias: string;
   readonly tier: TierName;
   readonly hardwareBacked: boolean;
@@ -176,7 +176,8 @@ export class DeviceKey {
    */
   readonly usage: KeyUsage;
   /** The device certificate session certificates are chained to, made at the first delegate(). */
-  #chainAnchor: Promise<X509Certificate> | undefined;
+  /** The device certificate this key's sessions chain to, reused while it outlives them. */
+  readonly #anchor = new AnchorCertificate(() => this.#certificateSigner());
   #deviceId: string | undefined;
   /** A general key's certifying key, loaded or made on first use. */
   readonly #certifier: (() => Promise<DeviceKey>) | undefined;
@@ -189,6 +190,7 @@ export class DeviceKey {
     life: Lifecycle,
     certifier?: () => Promise<DeviceKey>,
   ) {
+    super();
     this.alias = record.alias;
     this.usage = record.usage ?? 'general';
     this.#certifier = certifier;
@@ -258,17 +260,6 @@ export class DeviceKey {
   }
 
   /** Verifies with this key's public half; false for a wrong or malformed signature. */
-  verify(data: DataInput, signature: ArrayBufferView | ArrayBuffer, opts?: SignOptions): boolean {
-    this.#life.assertOpen();
-    const { format, prehashed } = signOptions(opts);
-    const bytes = toBytes(data, 'data');
-    checkDigest(bytes, prehashed);
-    return verifySignature(this.publicKey, bytes, toBytes(signature, 'signature', false), {
-      format,
-      prehashed,
-    });
-  }
-
   /**
    * ECDH with a peer's P-256 public key. Returns the 32-byte shared x-coordinate; apply your own
    * KDF (HKDF) before using it as a key. The peer key may be in any form verify() takes, and is
@@ -293,12 +284,12 @@ export class DeviceKey {
     }
   }
 
-  exportPublicKey(format: 'pem'): string;
-  exportPublicKey(format: 'jwk'): JsonWebKey;
-  exportPublicKey(format: 'spki' | 'raw'): Buffer;
-  exportPublicKey(format: PublicKeyFormat): string | Buffer | JsonWebKey;
-  exportPublicKey(format: PublicKeyFormat): string | Buffer | JsonWebKey {
-    return exportPublicKey(this.#raw, format);
+  protected override currentPublicKey(): { publicKey: KeyObject; raw: Buffer } {
+    return { publicKey: this.publicKey, raw: this.#raw };
+  }
+
+  protected override beforeVerify(): void {
+    this.#life.assertOpen();
   }
 
   /**
@@ -363,15 +354,7 @@ export class DeviceKey {
       hardwareBacked: this.hardwareBacked,
       deviceId: (this.#deviceId ??= deviceIdOf(this.#raw)),
       life: this.#life,
-      deviceCertificate: async (until: Date) => {
-        const current = await this.#chainAnchor?.catch(() => undefined);
-        if (current && new Date(current.validTo) > until) return current;
-        this.#chainAnchor = issueDeviceCertificate(
-          this.#certificateSigner(),
-          DEFAULT_DEVICE_CERT_DAYS,
-        );
-        return this.#chainAnchor;
-      },
+      deviceCertificate: (until: Date) => this.#anchor.validUntil(until),
     };
   }
 

@@ -26,7 +26,8 @@ export type { SignatureFormat, DsaEncoding } from './core/inputs';
 export type { PublicKeyFormat, PublicKeyInput } from './crypto/p256';
 export { verify } from './verify';
 export { SessionKey } from './delegation/session-key';
-export type { DelegateOptions, SessionKeyDescription } from './delegation/session-key';
+export type { SessionKeyDescription } from './delegation/session-key';
+export type { DelegateOptions } from './delegation/options';
 export type { DeviceCertificateOptions } from './delegation/device-certificate';
 export { verifySessionCertificate } from './delegation/verify-session';
 export type {

@@ -4,7 +4,8 @@ import { KeystoreError } from '../core/errors';
 import { TIERS, type TierName } from '../core/tiers';
 import { CLI_ONLY_CODES, EXIT, exitCodeFor } from './exit-codes';
 import { UsageError, progressReporter } from './io';
-import { COMMANDS, type CommandContext } from './commands';
+import { COMMANDS } from './commands';
+import { type CommandContext } from './command';
 import { HELP, commandHelp } from './help';
 
 type Options = NonNullable<ParseArgsConfig['options']>;

@@ -80,3 +80,24 @@ export async function issueDeviceCertificate(
   );
   return new X509Certificate(der);
 }
+
+/**
+ * The anchor a certifying key's sessions chain to: one device certificate, made on first use and
+ * made again only when a session would outlive it, so every session of a key shares one chain.
+ */
+export class AnchorCertificate {
+  readonly #signer: () => CertificateSigner;
+  #current: Promise<X509Certificate> | undefined;
+
+  constructor(signer: () => CertificateSigner) {
+    this.#signer = signer;
+  }
+
+  /** A device certificate valid at least until `until`. */
+  async validUntil(until: Date): Promise<X509Certificate> {
+    const current = await this.#current?.catch(() => undefined);
+    if (current && new Date(current.validTo) > until) return current;
+    this.#current = issueDeviceCertificate(this.#signer(), DEFAULT_DEVICE_CERT_DAYS);
+    return this.#current;
+  }
+}

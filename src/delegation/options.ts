@@ -106,3 +106,56 @@ export function checkOptionKeys(opts: unknown, allowed: readonly string[], what:
     }
   }
 }
+
+export interface DelegateOptions {
+  /** How long each certificate is valid: milliseconds or "15m", "1h30m"; 1 s to 24 h. */
+  ttl: number | string;
+  /**
+   * What the key is for, as an extended key usage: a name (clientAuth, serverAuth, codeSigning,
+   * emailProtection, timeStamping) or a dotted OID of your own. clientAuth is always added, so
+   * the key works as a TLS client certificate. Default clientAuth.
+   */
+  purpose?: string;
+  /** Renew (new key, new certificate) ahead of expiry, in the background. Default false. */
+  renew?: boolean;
+  /** How long before expiry to renew: milliseconds or a duration. Default a fifth of the ttl. */
+  renewBefore?: number | string;
+  /** Told when a background renewal fails; it is retried until the current key expires. */
+  onRenewError?: (err: unknown) => void;
+}
+
+const DELEGATE_OPTION_KEYS = ['ttl', 'purpose', 'renew', 'renewBefore', 'onRenewError'] as const;
+
+/** delegate()'s options, checked and with their defaults. */
+export interface Settings {
+  ttlMs: number;
+  purpose: string;
+  renew: boolean;
+  renewBeforeMs: number;
+  onRenewError: ((err: unknown) => void) | undefined;
+}
+
+export function settingsFrom(opts: DelegateOptions): Settings {
+  checkOptionKeys(opts, DELEGATE_OPTION_KEYS, 'delegate');
+  if (opts.ttl === undefined) throw invalidArgument('delegate needs a ttl, such as "15m"');
+  const ttlMs = sessionTtl(opts.ttl);
+  const purpose = purposeOid(opts.purpose ?? 'clientAuth');
+  if (opts.renew !== undefined && typeof opts.renew !== 'boolean') {
+    throw invalidArgument('renew must be a boolean');
+  }
+  if (opts.onRenewError !== undefined && typeof opts.onRenewError !== 'function') {
+    throw invalidArgument('onRenewError must be a function');
+  }
+  const renewBeforeMs =
+    opts.renewBefore === undefined
+      ? Math.floor(ttlMs / 5)
+      : parseDuration(opts.renewBefore, 'renewBefore');
+  if (renewBeforeMs >= ttlMs) throw invalidArgument('renewBefore must be shorter than the ttl');
+  return {
+    ttlMs,
+    purpose,
+    renew: opts.renew ?? false,
+    renewBeforeMs,
+    onRenewError: opts.onRenewError,
+  };
+}

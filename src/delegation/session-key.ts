@@ -1,15 +1,10 @@
-import {
-  generateKeyPairSync,
-  type JsonWebKey,
-  type KeyObject,
-  type X509Certificate,
-} from 'node:crypto';
+import { generateKeyPairSync, type KeyObject, type X509Certificate } from 'node:crypto';
 import { X509Certificate as X509 } from 'node:crypto';
 import { inspect } from 'node:util';
 import type { TierName } from '../core/tiers';
 import { KeystoreError, invalidArgument } from '../core/errors';
-import { finishSignature, verifySignature } from '../crypto/ecdsa';
-import { exportPublicKey, rawFromPublicKeyObject, type PublicKeyFormat } from '../crypto/p256';
+import { finishSignature } from '../crypto/ecdsa';
+import { rawFromPublicKeyObject } from '../crypto/p256';
 import { SoftwareKeyHandle } from '../crypto/software-key';
 import { issueCertificate } from '../crypto/x509';
 import type { Lifecycle } from '../core/lifecycle';
@@ -27,7 +22,9 @@ import {
   backdated,
   type CertificateSigner,
 } from './device-certificate';
-import { CLIENT_AUTH, checkOptionKeys, parseDuration, purposeOid, sessionTtl } from './options';
+import { CLIENT_AUTH } from './options';
+import { Signer } from '../signer';
+import { type Settings, type DelegateOptions, settingsFrom } from './options';
 
 /**
  * Delegated session keys: a fresh software P-256 key in this process's memory, certified for a
@@ -36,25 +33,6 @@ import { CLIENT_AUTH, checkOptionKeys, parseDuration, purposeOid, sessionTtl } f
  * it is dropped at expiry and at close(), and whoever can read this process's memory can use it
  * until then (docs/delegation.md).
  */
-
-export interface DelegateOptions {
-  /** How long each certificate is valid: milliseconds or "15m", "1h30m"; 1 s to 24 h. */
-  ttl: number | string;
-  /**
-   * What the key is for, as an extended key usage: a name (clientAuth, serverAuth, codeSigning,
-   * emailProtection, timeStamping) or a dotted OID of your own. clientAuth is always added, so
-   * the key works as a TLS client certificate. Default clientAuth.
-   */
-  purpose?: string;
-  /** Renew (new key, new certificate) ahead of expiry, in the background. Default false. */
-  renew?: boolean;
-  /** How long before expiry to renew: milliseconds or a duration. Default a fifth of the ttl. */
-  renewBefore?: number | string;
-  /** Told when a background renewal fails; it is retried until the current key expires. */
-  onRenewError?: (err: unknown) => void;
-}
-
-const DELEGATE_OPTION_KEYS = ['ttl', 'purpose', 'renew', 'renewBefore', 'onRenewError'] as const;
 
 /** The device key a session is rooted in, as far as a session needs it. */
 export interface SessionRoot extends CertificateSigner {
@@ -109,39 +87,6 @@ interface Live {
   readonly handle: SoftwareKeyHandle;
 }
 
-interface Settings {
-  ttlMs: number;
-  purpose: string;
-  renew: boolean;
-  renewBeforeMs: number;
-  onRenewError: ((err: unknown) => void) | undefined;
-}
-
-function settingsFrom(opts: DelegateOptions): Settings {
-  checkOptionKeys(opts, DELEGATE_OPTION_KEYS, 'delegate');
-  if (opts.ttl === undefined) throw invalidArgument('delegate needs a ttl, such as "15m"');
-  const ttlMs = sessionTtl(opts.ttl);
-  const purpose = purposeOid(opts.purpose ?? 'clientAuth');
-  if (opts.renew !== undefined && typeof opts.renew !== 'boolean') {
-    throw invalidArgument('renew must be a boolean');
-  }
-  if (opts.onRenewError !== undefined && typeof opts.onRenewError !== 'function') {
-    throw invalidArgument('onRenewError must be a function');
-  }
-  const renewBeforeMs =
-    opts.renewBefore === undefined
-      ? Math.floor(ttlMs / 5)
-      : parseDuration(opts.renewBefore, 'renewBefore');
-  if (renewBeforeMs >= ttlMs) throw invalidArgument('renewBefore must be shorter than the ttl');
-  return {
-    ttlMs,
-    purpose,
-    renew: opts.renew ?? false,
-    renewBeforeMs,
-    onRenewError: opts.onRenewError,
-  };
-}
-
 /** After a failed renewal, try again this soon (or at half the time left, if that is sooner). */
 const RENEW_RETRY_MS = 5000;
 
@@ -191,7 +136,7 @@ const forgotten = new FinalizationRegistry<() => void>((unregister) => unregiste
  * the background: signers keep the old key until the new one is ready, then switch.
  * Made by `deviceKey.delegate()`.
  */
-export class SessionKey {
+export class SessionKey extends Signer {
   readonly #root: SessionRoot;
   readonly #settings: Settings;
   /** The current key and certificate; undefined once dropped (expiry, close()). */
@@ -205,6 +150,7 @@ export class SessionKey {
   #unregister: (() => void) | undefined;
 
   private constructor(root: SessionRoot, settings: Settings, live: Live) {
+    super();
     this.#root = root;
     this.#settings = settings;
     this.#live = live;
@@ -286,23 +232,8 @@ export class SessionKey {
     return finishSignature(raw.bytes, format, raw.encoding);
   }
 
-  /** Verifies with the current public key; false for a wrong or malformed signature. */
-  verify(data: DataInput, signature: ArrayBufferView | ArrayBuffer, opts?: SignOptions): boolean {
-    const { format, prehashed } = signOptions(opts);
-    const bytes = toBytes(data, 'data');
-    checkDigest(bytes, prehashed);
-    return verifySignature(this.#last.publicKey, bytes, toBytes(signature, 'signature', false), {
-      format,
-      prehashed,
-    });
-  }
-
-  exportPublicKey(format: 'pem'): string;
-  exportPublicKey(format: 'jwk'): JsonWebKey;
-  exportPublicKey(format: 'spki' | 'raw'): Buffer;
-  exportPublicKey(format: PublicKeyFormat): string | Buffer | JsonWebKey;
-  exportPublicKey(format: PublicKeyFormat): string | Buffer | JsonWebKey {
-    return exportPublicKey(this.#last.raw, format);
+  protected override currentPublicKey(): { publicKey: KeyObject; raw: Buffer } {
+    return this.#last;
   }
 
   /**

@@ -1,6 +1,6 @@
-import { invalidArgument } from '../core/errors';
-import { checkProduction, type ProductionReport } from '../production/checklist';
-import type { Command, CommandContext, CommandResult } from './commands';
+import { invalidArgument } from '../../core/errors';
+import { checkProduction, type ProductionReport } from '../../production/checklist';
+import type { Command, CommandContext, CommandResult } from '../command';
 
 /**
  * `doctor --production [--recovery-secret NAME] [--strict]`: the production checklist

@@ -1,0 +1,82 @@
+import type { ParseArgsConfig } from 'node:util';
+import type { Keystore, OpenOptions } from '../keystore';
+import type { DeviceKey } from '../device-key';
+import { invalidArgument } from '../core/errors';
+import { type Encoding } from './io';
+
+/** What a CLI command is, and the small readers every command shares (options, the store, the key). */
+
+export interface CommandContext {
+  values: Record<string, string | boolean | undefined>;
+  positionals: string[];
+  json: boolean;
+  open: () => Promise<Keystore>;
+  /** What `open` opens the store with (doctor --production opens it again in a fresh process). */
+  openOptions: OpenOptions;
+  warnings: string[];
+}
+
+export interface CommandResult {
+  /** false only for "the answer is no" (a signature that does not verify). */
+  ok: boolean;
+  /** What --json prints (merged with ok and warnings). */
+  json: Record<string, unknown>;
+  /** What a person sees; undefined when the command wrote its own output. */
+  text?: string;
+}
+
+export interface Command {
+  options: NonNullable<ParseArgsConfig['options']>;
+  positionals: number;
+  run(ctx: CommandContext): Promise<CommandResult>;
+}
+
+export const NEW_PASSPHRASE_ENV = 'DEVICE_KEYSTORE_NEW_PASSPHRASE';
+
+export function str(ctx: CommandContext, name: string): string | undefined {
+  const v = ctx.values[name];
+  return typeof v === 'string' ? v : undefined;
+}
+
+export function encodingOf(ctx: CommandContext): Encoding {
+  const e = str(ctx, 'encoding') ?? 'base64';
+  if (e !== 'base64' && e !== 'binary')
+    throw invalidArgument(`--encoding must be base64 or binary, not "${e}"`);
+  return e;
+}
+
+export function formatOf(ctx: CommandContext): 'der' | 'p1363' {
+  const f = str(ctx, 'format') ?? 'der';
+  if (f !== 'der' && f !== 'p1363')
+    throw invalidArgument(`--format must be der or p1363, not "${f}"`);
+  return f;
+}
+
+/** --key ALIAS, or the identity key when none is named. */
+export async function keyFor(ks: Keystore, ctx: CommandContext): Promise<DeviceKey> {
+  const alias = str(ctx, 'key');
+  return alias === undefined ? ks.identityKey() : ks.getKey(alias);
+}
+
+export async function withStore<T>(
+  ctx: CommandContext,
+  fn: (ks: Keystore) => Promise<T>,
+): Promise<T> {
+  const ks = await ctx.open();
+  try {
+    return await fn(ks);
+  } finally {
+    await ks.close();
+  }
+}
+
+export function lines(...parts: string[]): string {
+  return parts.join('\n') + '\n';
+}
+
+export async function keyByAlias(ks: Keystore, ctx: CommandContext): Promise<DeviceKey> {
+  const alias = str(ctx, 'alias') ?? str(ctx, 'key');
+  return alias === undefined ? ks.identityKey() : ks.getKey(alias);
+}
+
+export const ALIAS_OPTIONS = { alias: { type: 'string' }, key: { type: 'string' } } as const;
