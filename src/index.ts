@@ -38,14 +38,15 @@ export type {
 } from './delegation/verify-session';
 export type { TpmDiagnostics } from './doctor/tpm';
 export type { TpmFacts } from './tiers/tpm2/facts';
-export { checkProduction, PRODUCTION_CHECKS } from './production/checklist';
+export { checkProduction } from './production/checklist';
+export { PRODUCTION_CHECKS } from './production/report';
 export type {
   ProductionCheckOptions,
   ProductionReport,
   ProductionCheckItem,
   ProductionCheckId,
   Verdict,
-} from './production/checklist';
+} from './production/report';
 export { createKeyVault } from './key-vault';
 export type {
   KeyVault,

@@ -12,7 +12,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Keystore } from '../src/index';
-import { PRODUCTION_CHECKS } from '../src/production/checklist';
+import { PRODUCTION_CHECKS } from '../src/production/report';
 import { storageFacts } from '../src/store/persistence';
 import { portableInstall, type PortableInstall } from './helpers-other-user';
 import { ROOT, childEnv } from './helpers-proc';

@@ -13,6 +13,12 @@ import {
   recoveryItem,
   exportabilityItem,
 } from './items';
+import {
+  type ProductionCheckItem,
+  type Verdict,
+  type ProductionCheckOptions,
+  type ProductionReport,
+} from './report';
 
 /**
  * The production checklist: what a deployment needs for its identity to survive (a restart, a
@@ -21,43 +27,6 @@ import {
  * fail, with the evidence it was judged on and, unless it passed, the fix. It reads no secret and
  * prints none: the report is safe to attach to a support bundle (docs/production.md).
  */
-export type Verdict = 'pass' | 'warn' | 'fail';
-
-export const PRODUCTION_CHECKS = [
-  'addon',
-  'identity',
-  'tier',
-  'passphrase',
-  'storage',
-  'survival',
-  'recovery',
-  'exportability',
-] as const;
-export type ProductionCheckId = (typeof PRODUCTION_CHECKS)[number];
-
-export interface ProductionCheckItem {
-  id: ProductionCheckId;
-  title: string;
-  verdict: Verdict;
-  evidence: string[];
-  /** What to do; absent when the item passed. */
-  fix?: string;
-}
-
-export interface ProductionReport {
-  /** The worst verdict of any item. */
-  verdict: Verdict;
-  dir: string;
-  items: ProductionCheckItem[];
-}
-
-export interface ProductionCheckOptions extends OpenOptions {
-  /** The name of the sealed secret that holds the app's recovery material (never read, only looked up). */
-  recoverySecret?: string;
-  /** Re-read the identity in a separate process, as after a restart. Default true. */
-  freshProcess?: boolean;
-}
-
 const OWN_OPTIONS = new Set(['recoverySecret', 'freshProcess']);
 
 function worst(items: ProductionCheckItem[]): Verdict {

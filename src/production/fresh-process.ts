@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import * as path from 'node:path';
-import { type ProductionCheckOptions } from './checklist';
+import { type ProductionCheckOptions } from './report';
 
 /** Reading the store back in a fresh process, as a restarted service would (./fresh-child.ts). */
 

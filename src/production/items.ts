@@ -13,7 +13,7 @@ import {
   type Verdict,
   type ProductionCheckItem,
   type ProductionCheckOptions,
-} from './checklist';
+} from './report';
 import { readInFreshProcess } from './fresh-process';
 
 /** The checklist's items, one function each: what it looks at, its verdict, and the fix it names. */

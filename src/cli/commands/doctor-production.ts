@@ -1,5 +1,6 @@
 import { invalidArgument } from '../../core/errors';
-import { checkProduction, type ProductionReport } from '../../production/checklist';
+import { checkProduction } from '../../production/checklist';
+import { type ProductionReport } from '../../production/report';
 import type { Command, CommandContext, CommandResult } from '../command';
 
 /**
