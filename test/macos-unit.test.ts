@@ -17,8 +17,26 @@ import { promises as fsp, readFileSync, readdirSync } from 'node:fs';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { keychainTier, secureEnclaveTier } from '../src/tiers/apple/provider';
-import { ACCESSIBILITY_ENV, KEYCHAIN_GUARANTEES, SE_GUARANTEES, accessibilityFrom } from '../src/tiers/apple/settings';
-import { ECIES_ALG, frameSecret, keyDataToJson, BLOB_CORRUPT_HINT, makeKeyTag, parseKeyData, parseSecretData, publicKeyFromX963, sealTagFor, secretDataToJson, unframeSecret, type MacKeyData } from '../src/tiers/apple/records';
+import {
+  ACCESSIBILITY_ENV,
+  KEYCHAIN_GUARANTEES,
+  SE_GUARANTEES,
+  accessibilityFrom,
+} from '../src/tiers/apple/settings';
+import {
+  ECIES_ALG,
+  frameSecret,
+  keyDataToJson,
+  BLOB_CORRUPT_HINT,
+  makeKeyTag,
+  parseKeyData,
+  parseSecretData,
+  publicKeyFromX963,
+  sealTagFor,
+  secretDataToJson,
+  unframeSecret,
+  type MacKeyData,
+} from '../src/tiers/apple/records';
 import { macBackend } from '../src/tiers/apple/backend';
 import { macosSupport, type MacEcdhAlgorithm, type NativeMacSecurity } from '../src/addon/apple';
 import { probeSecureEnclave, secureEnclaveFacts } from '../src/tiers/apple/facts';

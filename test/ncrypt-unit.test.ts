@@ -27,8 +27,17 @@ import {
   ncryptStatusEntry,
   withNcryptErrors,
 } from '../src/addon/ncrypt-status';
-import { WINDOWS_KSP_GUARANTEES, WINDOWS_TPM_GUARANTEES, allowedProviders } from '../src/tiers/windows/settings';
-import { PCP_BLOB_CORRUPT_HINT, keyDataToJson, makeKeyName, parseKeyData } from '../src/tiers/windows/records';
+import {
+  WINDOWS_KSP_GUARANTEES,
+  WINDOWS_TPM_GUARANTEES,
+  allowedProviders,
+} from '../src/tiers/windows/settings';
+import {
+  PCP_BLOB_CORRUPT_HINT,
+  keyDataToJson,
+  makeKeyName,
+  parseKeyData,
+} from '../src/tiers/windows/records';
 import { ncryptBackend } from '../src/tiers/windows/backend';
 import { probeProvider } from '../src/tiers/windows/facts';
 import { type NativeNcryptKey, type NativeNcryptProvider } from '../src/addon/windows';

@@ -9,7 +9,15 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { isKeystoreError } from '../src/core/errors';
-import { encodeDerSignature, encodeP1363Signature, finishSignature, lowS, P256_N, parseSignature, verifySignature } from '../src/crypto/ecdsa';
+import {
+  encodeDerSignature,
+  encodeP1363Signature,
+  finishSignature,
+  lowS,
+  P256_N,
+  parseSignature,
+  verifySignature,
+} from '../src/crypto/ecdsa';
 import { type SignatureFormat } from '../src/core/inputs';
 import { parsePeerPublicKey, publicKeyObjectFromRaw } from '../src/crypto/p256';
 

@@ -8,7 +8,15 @@
  * Input: one byte format (even: DER, odd: P1363), then the signature.
  */
 import { createHash, sign, verify } from 'node:crypto';
-import { P256_N, encodeDerSignature, encodeP1363Signature, finishSignature, lowS, parseSignature, verifySignature } from '../../../src/crypto/ecdsa';
+import {
+  P256_N,
+  encodeDerSignature,
+  encodeP1363Signature,
+  finishSignature,
+  lowS,
+  parseSignature,
+  verifySignature,
+} from '../../../src/crypto/ecdsa';
 import { type SignatureFormat } from '../../../src/core/inputs';
 import { FuzzFailure, typedOutcome, type Rng, type Target } from '../engine';
 import { signingKey } from './seeds';
