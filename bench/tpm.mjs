@@ -9,7 +9,7 @@
 //     the session's response HMAC authenticated the signature;
 //   - a `tpm2_sign` subprocess per signature, the shell-out approach (goal: we are >= 25x faster);
 //   - the event loop's p99 delay while 1,000 signs run (goal < 5 ms);
-//   - what checking each TPM signature against the key costs (src/tiers/tpm2/provider.ts verifies
+//   - what checking each TPM signature against the key costs (src/tiers/tpm2/key-handle.ts verifies
 //     every signature before returning it), next to one sign's latency.
 // Run: npm run bench:tpm   (needs swtpm, tpm2-tools, libtss2-dev and a C compiler; builds first)
 import { execFileSync } from 'node:child_process';

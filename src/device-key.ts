@@ -1,4 +1,4 @@
-import { webcrypto, type KeyObject, type X509Certificate } from 'node:crypto';
+import { webcrypto, type JsonWebKey, type KeyObject, type X509Certificate } from 'node:crypto';
 import { inspect } from 'node:util';
 import {
   extractabilityOf,
@@ -38,6 +38,8 @@ import {
 } from './core/inputs';
 import { Signer } from './signer';
 import { AnchorCertificate } from './delegation/device-certificate';
+import { verifyWithKey } from './signer';
+import { exportPublicKey, type PublicKeyFormat } from './crypto/p256';
 
 /** What JSON.stringify makes of a KeyInfo: the public key as SPKI PEM. */
 export interface KeyInfoJSON {
@@ -152,7 +154,7 @@ function cryptoKeyAlgorithm(opts: PublicCryptoKeyOptions | undefined): 'ECDSA' |
  * A P-256 key in the store. The private half stays in its tier; this object only offers
  * operations with it. Public material can be exported in any format.
  */
-export class DeviceKey extends Signer {
+export class DeviceKey implements Signer {
   readonly alias: string;
   readonly tier: TierName;
   readonly hardwareBacked: boolean;
@@ -190,7 +192,6 @@ export class DeviceKey extends Signer {
     life: Lifecycle,
     certifier?: () => Promise<DeviceKey>,
   ) {
-    super();
     this.alias = record.alias;
     this.usage = record.usage ?? 'general';
     this.#certifier = certifier;
@@ -284,12 +285,18 @@ export class DeviceKey extends Signer {
     }
   }
 
-  protected override currentPublicKey(): { publicKey: KeyObject; raw: Buffer } {
-    return { publicKey: this.publicKey, raw: this.#raw };
+  /** Verifies with this key's public key; false for a wrong or malformed signature. */
+  verify(data: DataInput, signature: ArrayBufferView | ArrayBuffer, opts?: SignOptions): boolean {
+    this.#life.assertOpen();
+    return verifyWithKey(this.publicKey, data, signature, opts);
   }
 
-  protected override beforeVerify(): void {
-    this.#life.assertOpen();
+  exportPublicKey(format: 'pem'): string;
+  exportPublicKey(format: 'jwk'): JsonWebKey;
+  exportPublicKey(format: 'spki' | 'raw'): Buffer;
+  exportPublicKey(format: PublicKeyFormat): string | Buffer | JsonWebKey;
+  exportPublicKey(format: PublicKeyFormat): string | Buffer | JsonWebKey {
+    return exportPublicKey(this.#raw, format);
   }
 
   /**

@@ -294,7 +294,7 @@ describe('src/attestation stays pure', () => {
     const imports = [...source.matchAll(/(?:from |require\()'([^']+)'/g)].map((m) => m[1]!);
     for (const i of imports) {
       expect(i, `${file} imports ${i}`).toMatch(
-        /^(node:crypto|\.\.\/errors|\.\.\/crypto\/[\w-]+|\.\/[\w-]+|cbor)$/,
+        /^(node:crypto|\.\.\/core\/errors|\.\.\/crypto\/[\w-]+|\.\/[\w-]+|cbor)$/,
       );
     }
   });

@@ -1,4 +1,9 @@
-import { generateKeyPairSync, type KeyObject, type X509Certificate } from 'node:crypto';
+import {
+  generateKeyPairSync,
+  type JsonWebKey,
+  type KeyObject,
+  type X509Certificate,
+} from 'node:crypto';
 import { X509Certificate as X509 } from 'node:crypto';
 import { inspect } from 'node:util';
 import type { TierName } from '../core/tiers';
@@ -25,6 +30,8 @@ import {
 import { CLIENT_AUTH } from './options';
 import { Signer } from '../signer';
 import { type Settings, type DelegateOptions, settingsFrom } from './options';
+import { verifyWithKey } from '../signer';
+import { exportPublicKey, type PublicKeyFormat } from '../crypto/p256';
 
 /**
  * Delegated session keys: a fresh software P-256 key in this process's memory, certified for a
@@ -136,7 +143,7 @@ const forgotten = new FinalizationRegistry<() => void>((unregister) => unregiste
  * the background: signers keep the old key until the new one is ready, then switch.
  * Made by `deviceKey.delegate()`.
  */
-export class SessionKey extends Signer {
+export class SessionKey implements Signer {
   readonly #root: SessionRoot;
   readonly #settings: Settings;
   /** The current key and certificate; undefined once dropped (expiry, close()). */
@@ -150,7 +157,6 @@ export class SessionKey extends Signer {
   #unregister: (() => void) | undefined;
 
   private constructor(root: SessionRoot, settings: Settings, live: Live) {
-    super();
     this.#root = root;
     this.#settings = settings;
     this.#live = live;
@@ -232,8 +238,17 @@ export class SessionKey extends Signer {
     return finishSignature(raw.bytes, format, raw.encoding);
   }
 
-  protected override currentPublicKey(): { publicKey: KeyObject; raw: Buffer } {
-    return this.#last;
+  /** Verifies with the current public key; false for a wrong or malformed signature. */
+  verify(data: DataInput, signature: ArrayBufferView | ArrayBuffer, opts?: SignOptions): boolean {
+    return verifyWithKey(this.#last.publicKey, data, signature, opts);
+  }
+
+  exportPublicKey(format: 'pem'): string;
+  exportPublicKey(format: 'jwk'): JsonWebKey;
+  exportPublicKey(format: 'spki' | 'raw'): Buffer;
+  exportPublicKey(format: PublicKeyFormat): string | Buffer | JsonWebKey;
+  exportPublicKey(format: PublicKeyFormat): string | Buffer | JsonWebKey {
+    return exportPublicKey(this.#last.raw, format);
   }
 
   /**

@@ -7,7 +7,7 @@ import { type TpmSrkPin } from '../core/records';
  * `tpm2-srk.json`: the Name of the TPM storage key (the owner hierarchy's H-2 SRK) this store's
  * TPM keys live under. Every salted session is encrypted to that key, so a TPM (or something
  * between us and the TPM) presenting another one is refused before anything secret is sent
- * (src/tiers/tpm2/provider.ts, native/linux-tpm/tpm_device.cc). Recorded the first time the store
+ * (src/tiers/tpm2/connect.ts, native/linux-tpm/tpm_device.cc). Recorded the first time the store
  * uses the TPM: at its first TPM key for a new store; for a store made before pinning existed,
  * on its first use by this version, which is trust on first use (docs/security.md).
  */

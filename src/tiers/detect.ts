@@ -16,6 +16,26 @@ export const TIER_PROVIDERS: readonly TierProvider[] = [
   encryptedFileTier,
 ];
 
+let providersForTesting: readonly TierProvider[] | undefined;
+
+/**
+ * The test seam, as Chromium's SetUnexportableKeyProviderForTesting: until the returned function
+ * is called, detection and providerFor() see `providers` instead of the real tiers, so a test can
+ * put a tier that fails on purpose (or a fake TPM) in front of the store. Not in the package's
+ * entry points: only code that imports this module directly can reach it.
+ */
+export function setTierProvidersForTesting(providers: readonly TierProvider[]): () => void {
+  const previous = providersForTesting;
+  providersForTesting = providers;
+  return () => {
+    providersForTesting = previous;
+  };
+}
+
+function activeProviders(): readonly TierProvider[] {
+  return providersForTesting ?? TIER_PROVIDERS;
+}
+
 export interface TierReport {
   tier: TierName;
   hardwareBacked: boolean;
@@ -31,7 +51,7 @@ export interface Detection {
 }
 
 export function providerFor(tier: TierName): TierProvider {
-  const p = TIER_PROVIDERS.find((t) => t.tier === tier);
+  const p = activeProviders().find((t) => t.tier === tier);
   if (!p) throw new KeystoreError('E_INVALID_ARGUMENT', `unknown tier ${tier}`);
   return p;
 }
@@ -47,7 +67,7 @@ export async function detectTier(
 ): Promise<Detection> {
   const tiers: TierReport[] = [];
   let chosen: TierProvider | undefined;
-  for (const p of TIER_PROVIDERS) {
+  for (const p of activeProviders()) {
     const base = { tier: p.tier, hardwareBacked: p.hardwareBacked, chosen: false };
     if (chosen) {
       tiers.push({ ...base, status: 'not tried', reason: `${chosen.tier} was chosen first` });
