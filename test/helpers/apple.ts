@@ -1,0 +1,98 @@
+/**
+ * Helpers for test/tiers/apple/macos-unit.test.ts (Linux and macOS) and test/tiers/apple/*.mac-test.ts (macOS
+ * runners only). The DER code here is written independently of src/crypto so that it can
+ * disagree with it.
+ */
+import { spawn } from 'node:child_process';
+import { promises as fsp } from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { expect } from 'vitest';
+
+/** The order of the P-256 group (SEC 2), typed in here rather than imported from src. */
+export const N = 0xffffffff00000000ffffffffffffffffbce6faada7179e84f3b9cac2fc632551n;
+export const HALF_N = N >> 1n;
+
+export const ROOT = path.resolve(__dirname, '..', '..');
+
+export async function makeTempDir(label: string): Promise<string> {
+  return fsp.mkdtemp(path.join(os.tmpdir(), `dk-macos-${label}-`));
+}
+
+export async function removeDir(dir: string | undefined): Promise<void> {
+  if (dir) await fsp.rm(dir, { recursive: true, force: true });
+}
+
+/** Awaits `run` and returns what it threw (or rejected with); fails the test if it succeeded. */
+export async function caught(
+  run: () => unknown,
+): Promise<Error & { code?: string; osStatus?: number; hint?: string }> {
+  let value: unknown;
+  try {
+    value = await run();
+  } catch (err) {
+    return err as Error & { code?: string; osStatus?: number; hint?: string };
+  }
+  throw new Error(`expected an error, got ${String(value)}`);
+}
+
+export async function expectCode(run: () => unknown, code: string) {
+  const err = await caught(run);
+  expect(err.code, String(err)).toBe(code);
+  return err;
+}
+
+function bigintOf(bytes: Uint8Array): bigint {
+  return BigInt('0x' + (Buffer.from(bytes).toString('hex') || '0'));
+}
+
+/** (r, s) from strict DER: SEQUENCE { INTEGER r, INTEGER s }, short lengths only (P-256). */
+export function rsFromDer(der: Uint8Array): { r: bigint; s: bigint } {
+  const b = Buffer.from(der);
+  if (b[0] !== 0x30 || b[1] !== b.length - 2) throw new Error('not a DER SEQUENCE');
+  const ints: bigint[] = [];
+  let at = 2;
+  for (let i = 0; i < 2; i++) {
+    if (b[at] !== 0x02) throw new Error('not an INTEGER');
+    const len = b[at + 1]!;
+    ints.push(bigintOf(b.subarray(at + 2, at + 2 + len)));
+    at += 2 + len;
+  }
+  if (at !== b.length) throw new Error('trailing bytes');
+  return { r: ints[0]!, s: ints[1]! };
+}
+
+function derInt(v: bigint): Buffer {
+  let hex = v.toString(16);
+  if (hex.length % 2) hex = '0' + hex;
+  if (parseInt(hex.slice(0, 2), 16) & 0x80) hex = '00' + hex;
+  const body = Buffer.from(hex, 'hex');
+  return Buffer.concat([Buffer.of(0x02, body.length), body]);
+}
+
+export function derFromRs(r: bigint, s: bigint): Buffer {
+  const body = Buffer.concat([derInt(r), derInt(s)]);
+  return Buffer.concat([Buffer.of(0x30, body.length), body]);
+}
+
+export function rsFromP1363(sig: Uint8Array): { r: bigint; s: bigint } {
+  expect(sig.length).toBe(64);
+  return { r: bigintOf(sig.subarray(0, 32)), s: bigintOf(sig.subarray(32)) };
+}
+
+/** Runs `node script args…` and returns its exit code, stdout and stderr. */
+export function runNode(
+  script: string,
+  args: string[],
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [script, ...args], { env, stdio: 'pipe' });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
+}
