@@ -6,48 +6,14 @@
  */
 import { createDecipheriv, createHash, createPrivateKey, webcrypto } from 'node:crypto';
 import { promises as fsp } from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { argon2id } from 'hash-wasm';
 import { afterAll, beforeAll, expect } from 'vitest';
+import { removeDir, tempDirsNamed } from './common';
 import { Keystore } from '../../src/index';
 
-/** The order of the P-256 group (SEC 2), typed in here rather than imported from src. */
-export const N = 0xffffffff00000000ffffffffffffffffbce6faada7179e84f3b9cac2fc632551n;
-export const HALF_N = N >> 1n;
-
-export const ROOT = path.resolve(__dirname, '..', '..');
-
-export async function makeTempDir(label: string): Promise<string> {
-  return fsp.mkdtemp(path.join(os.tmpdir(), `dk-api-${label}-`));
-}
-
-export async function removeDir(dir: string | undefined): Promise<void> {
-  if (dir) await fsp.rm(dir, { recursive: true, force: true });
-}
-
-/** Awaits `run` and returns what it threw (or rejected with); fails the test if it succeeded. */
-export async function caught(run: () => unknown): Promise<Error & { code?: string }> {
-  let value: unknown;
-  try {
-    value = await run();
-  } catch (err) {
-    return err as Error & { code?: string };
-  }
-  throw new Error(`expected an error, got ${String(value)}`);
-}
-
-/** Expects `run` to fail with a KeystoreError of `code`; returns the error for more checks. */
-export async function expectCode(
-  run: () => unknown,
-  code: string,
-  label?: string,
-): Promise<Error & { code?: string; hint?: string }> {
-  const err = await caught(run);
-  expect(err?.name, `${label ?? ''} ${String(err)}`).toBe('KeystoreError');
-  expect(err.code, `${label ?? ''} ${String(err)}`).toBe(code);
-  return err;
-}
+export { HALF_N, N, ROOT, caught, expectCode, removeDir } from './common';
+export const makeTempDir = tempDirsNamed('dk-api');
 
 function bigintOf(bytes: Buffer): bigint {
   return bytes.length === 0 ? 0n : BigInt('0x' + bytes.toString('hex'));

@@ -4,43 +4,11 @@
  * disagree with it.
  */
 import { spawn } from 'node:child_process';
-import { promises as fsp } from 'node:fs';
-import * as os from 'node:os';
-import * as path from 'node:path';
 import { expect } from 'vitest';
+import { tempDirsNamed } from './common';
 
-/** The order of the P-256 group (SEC 2), typed in here rather than imported from src. */
-export const N = 0xffffffff00000000ffffffffffffffffbce6faada7179e84f3b9cac2fc632551n;
-export const HALF_N = N >> 1n;
-
-export const ROOT = path.resolve(__dirname, '..', '..');
-
-export async function makeTempDir(label: string): Promise<string> {
-  return fsp.mkdtemp(path.join(os.tmpdir(), `dk-macos-${label}-`));
-}
-
-export async function removeDir(dir: string | undefined): Promise<void> {
-  if (dir) await fsp.rm(dir, { recursive: true, force: true });
-}
-
-/** Awaits `run` and returns what it threw (or rejected with); fails the test if it succeeded. */
-export async function caught(
-  run: () => unknown,
-): Promise<Error & { code?: string; osStatus?: number; hint?: string }> {
-  let value: unknown;
-  try {
-    value = await run();
-  } catch (err) {
-    return err as Error & { code?: string; osStatus?: number; hint?: string };
-  }
-  throw new Error(`expected an error, got ${String(value)}`);
-}
-
-export async function expectCode(run: () => unknown, code: string) {
-  const err = await caught(run);
-  expect(err.code, String(err)).toBe(code);
-  return err;
-}
+export { HALF_N, N, ROOT, caught, expectCode, removeDir } from './common';
+export const makeTempDir = tempDirsNamed('dk-macos');
 
 function bigintOf(bytes: Uint8Array): bigint {
   return BigInt('0x' + (Buffer.from(bytes).toString('hex') || '0'));

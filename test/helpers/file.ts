@@ -5,22 +5,15 @@
  */
 import { createHash, createPublicKey, verify as nodeVerify } from 'node:crypto';
 import { promises as fsp } from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { expect } from 'vitest';
+import { tempDirsNamed } from './common';
 
-export const ROOT = path.resolve(__dirname, '..', '..');
+export { ROOT, caught, expectCode, removeDir } from './common';
+export const makeTempDir = tempDirsNamed('dk-file');
 
 export type JsonValue = null | boolean | number | string | JsonValue[] | { [k: string]: JsonValue };
 export type JsonObject = { [k: string]: JsonValue };
-
-export async function makeTempDir(label: string): Promise<string> {
-  return fsp.mkdtemp(path.join(os.tmpdir(), `dk-file-${label}-`));
-}
-
-export async function removeDir(dir: string | undefined): Promise<void> {
-  if (dir) await fsp.rm(dir, { recursive: true, force: true });
-}
 
 const ENV_KEYS = [
   'DEVICE_KEYSTORE_PASSPHRASE',
@@ -38,30 +31,6 @@ export function isolateEnv(): () => void {
       else process.env[k] = v;
     }
   };
-}
-
-/** Awaits `run` and returns what it threw; fails the test if it succeeded. */
-export async function caught(run: () => unknown): Promise<Error & Record<string, unknown>> {
-  let value: unknown;
-  try {
-    value = await run();
-  } catch (err) {
-    return err as Error & Record<string, unknown>;
-  }
-  throw new Error(`expected an error, got ${String(value)}`);
-}
-
-/** Expects `run` to fail with a KeystoreError whose code is one of `codes`. */
-export async function expectCode(
-  run: () => unknown,
-  codes: string | readonly string[],
-  label = '',
-): Promise<Error & { code?: string; hint?: string; path?: string }> {
-  const want = typeof codes === 'string' ? [codes] : codes;
-  const err = await caught(run);
-  expect(err?.name, `${label}: ${String(err)}\n${err?.stack ?? ''}`).toBe('KeystoreError');
-  expect(want, `${label}: got ${String(err.code)} (${err.message})`).toContain(err.code);
-  return err as Error & { code?: string; hint?: string; path?: string };
 }
 
 // ---- records --------------------------------------------------------------------------------

@@ -17,8 +17,8 @@ import {
 } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { ROOT } from './common';
 
-const ROOT = path.resolve(__dirname, '..', '..');
 /** Build-time only: the C++ headers of node-addon-api. */
 const BUILD_ONLY = new Set(['node-addon-api']);
 

@@ -8,7 +8,9 @@ import { mkdtempSync, promises as fsp, readdirSync, rmSync, statSync, watch } fr
 import * as os from 'node:os';
 import * as path from 'node:path';
 
-export const ROOT = path.resolve(__dirname, '..', '..');
+import { ROOT } from './common';
+
+export { ROOT };
 export const CLI = path.join(ROOT, 'dist', 'cli', 'main.js');
 export const FIXTURES = path.join(__dirname, '..', 'fixtures');
 

@@ -11,16 +11,14 @@ import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { expect } from 'vitest';
+import { ROOT, tempDirsNamed } from './common';
 import { Keystore, type OpenOptions } from '../../src/index';
 import { canonical } from './api';
 
-export const ROOT = path.resolve(__dirname, '..', '..');
+export { HALF_N, N, ROOT, caught, expectCode, removeDir, type CaughtError } from './common';
+export const makeTempDir = tempDirsNamed('dk-tpm');
 export const DIST_INDEX = path.join(ROOT, 'dist', 'index.js');
 export const FIXTURES = path.join(__dirname, '..', 'fixtures', 'tpm');
-
-/** The P-256 group order (SEC 2), typed in here. */
-export const N = 0xffffffff00000000ffffffffffffffffbce6faada7179e84f3b9cac2fc632551n;
-export const HALF_N = N >> 1n;
 
 /**
  * The scripts under fixtures/tpm (child processes, worker threads) run the built package. They
@@ -45,14 +43,6 @@ export async function distSnapshot(): Promise<{ index: string; cleanup: () => Pr
   const index = path.join(copy, 'dist', 'index.js');
   expect(existsSync(index)).toBe(true);
   return { index, cleanup: () => fsp.rm(copy, { recursive: true, force: true }) };
-}
-
-export async function makeTempDir(label: string): Promise<string> {
-  return fsp.mkdtemp(path.join(os.tmpdir(), `dk-tpm-${label}-`));
-}
-
-export async function removeDir(dir: string | undefined): Promise<void> {
-  if (dir) await fsp.rm(dir, { recursive: true, force: true });
 }
 
 /**
@@ -82,30 +72,6 @@ export class Stores {
 }
 
 // ---- errors and timing --------------------------------------------------------------------
-
-export type CaughtError = Error & { code?: string; tpmRc?: number; hint?: string };
-
-/** Awaits `run` and returns what it threw (or rejected with); fails if it succeeded. */
-export async function caught(run: () => unknown): Promise<CaughtError> {
-  let value: unknown;
-  try {
-    value = await run();
-  } catch (err) {
-    return err as CaughtError;
-  }
-  throw new Error(`expected an error, got ${String(value)}`);
-}
-
-export async function expectCode(
-  run: () => unknown,
-  code: string,
-  label = '',
-): Promise<CaughtError> {
-  const err = await caught(run);
-  expect(err?.name, `${label} ${String(err)}`).toBe('KeystoreError');
-  expect(err.code, `${label} ${String(err)}`).toBe(code);
-  return err;
-}
 
 /** Rejects if `p` has not settled after `ms`: proves that nothing hangs, without timing asserts. */
 export async function withTimeout<T>(p: Promise<T>, ms: number, label: string): Promise<T> {

@@ -8,7 +8,6 @@ import {
   type KeyObject,
 } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { isKeystoreError } from '../../../src/errors';
 import {
   encodeDerSignature,
   encodeP1363Signature,
@@ -21,23 +20,11 @@ import {
   signDigestWithScalar,
   verifySignature,
 } from '../../../src/crypto/ecdsa';
+import { expectInvalid, hex } from '../../helpers/crypto';
 
 const { publicKey, privateKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
 const message = Buffer.from('device-keystore test message');
 const digest = createHash('sha256').update(message).digest();
-
-function expectInvalid(fn: () => unknown, pattern: RegExp): void {
-  let error: unknown;
-  try {
-    fn();
-  } catch (e) {
-    error = e;
-  }
-  expect(isKeystoreError(error, 'E_INVALID_ARGUMENT'), String(error)).toBe(true);
-  expect((error as Error).message).toMatch(pattern);
-}
-
-const hex = (s: string) => Buffer.from(s.replace(/\s+/g, ''), 'hex');
 
 /** A DER signature with r = 1 and s = 2; small enough to write out by hand. */
 const SMALL = '3006 020101 020102';

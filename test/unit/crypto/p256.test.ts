@@ -6,7 +6,6 @@ import {
   type KeyObject,
 } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { isKeystoreError } from '../../../src/errors';
 import {
   exportPublicKey,
   jwkFromRaw,
@@ -16,6 +15,7 @@ import {
   rawFromPublicKeyObject,
   spkiDerFromRaw,
 } from '../../../src/crypto/p256';
+import { expectInvalid, hex } from '../../helpers/crypto';
 
 const P = 0xffffffff00000001000000000000000000000000ffffffffffffffffffffffffn;
 
@@ -23,18 +23,6 @@ const { publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
 const spki = publicKey.export({ format: 'der', type: 'spki' });
 const raw = Buffer.from(spki.subarray(spki.length - 65));
 
-function expectInvalid(fn: () => unknown, pattern: RegExp): void {
-  let error: unknown;
-  try {
-    fn();
-  } catch (e) {
-    error = e;
-  }
-  expect(isKeystoreError(error, 'E_INVALID_ARGUMENT'), String(error)).toBe(true);
-  expect((error as Error).message).toMatch(pattern);
-}
-
-const hex = (s: string) => Buffer.from(s.replace(/\s+/g, ''), 'hex');
 const coord = (v: bigint) => Buffer.from(v.toString(16).padStart(64, '0'), 'hex');
 
 describe('parsePeerPublicKey accepts every supported encoding of the same key', () => {
