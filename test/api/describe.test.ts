@@ -7,7 +7,7 @@ import { existsSync } from 'node:fs';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Keystore, TIERS } from '../../src/index';
-import { PASS, closeApiStore, expectCode, openApiStore, withoutKeystoreEnv } from '../helpers-api';
+import { PASS, closeApiStore, expectCode, openApiStore, withoutKeystoreEnv } from '../helpers/api';
 
 withoutKeystoreEnv();
 

@@ -19,7 +19,7 @@ import {
   openApiStore,
   subtle,
   withoutKeystoreEnv,
-} from '../helpers-api';
+} from '../helpers/api';
 
 withoutKeystoreEnv();
 

@@ -14,7 +14,7 @@ import {
   openApiStore,
   withoutKeystoreEnv,
   type ApiStore,
-} from '../helpers-api';
+} from '../helpers/api';
 
 withoutKeystoreEnv();
 

@@ -15,8 +15,8 @@ import {
   msg,
   openApiStore,
   withoutKeystoreEnv,
-} from '../helpers-api';
-import { statModeFor } from '../helpers-file';
+} from '../helpers/api';
+import { statModeFor } from '../helpers/file';
 
 withoutKeystoreEnv();
 

@@ -1,6 +1,6 @@
 /**
  * The key-vault contract over a Keystore: capabilities as each tier really provides them (here the
- * encrypted-file tier; test/key-vault-tpm.test.ts a TPM on swtpm), protect/unprotect of identity records and recovery
+ * encrypted-file tier; test/tiers/tpm2/key-vault-tpm.test.ts a TPM on swtpm), protect/unprotect of identity records and recovery
  * envelopes bound to one device and store, exportIdentity with public parts only, typed errors,
  * and the contract published on its own with no import.
  */
@@ -19,7 +19,7 @@ import {
   removeDir,
   withoutKeystoreEnv,
   type ApiStore,
-} from '../helpers-api';
+} from '../helpers/api';
 
 withoutKeystoreEnv();
 

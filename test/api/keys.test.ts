@@ -24,7 +24,7 @@ import {
   readTree,
   subtle,
   withoutKeystoreEnv,
-} from '../helpers-api';
+} from '../helpers/api';
 
 withoutKeystoreEnv();
 

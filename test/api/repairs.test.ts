@@ -15,7 +15,7 @@ import {
   msg,
   openApiStore,
   withoutKeystoreEnv,
-} from '../helpers-api';
+} from '../helpers/api';
 
 withoutKeystoreEnv();
 

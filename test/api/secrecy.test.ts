@@ -25,7 +25,7 @@ import {
   removeDir,
   unexpectedLongRuns,
   withoutKeystoreEnv,
-} from '../helpers-api';
+} from '../helpers/api';
 
 withoutKeystoreEnv();
 

@@ -13,7 +13,7 @@ import {
   expectCode,
   openApiStore,
   withoutKeystoreEnv,
-} from '../helpers-api';
+} from '../helpers/api';
 
 withoutKeystoreEnv();
 

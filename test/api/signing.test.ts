@@ -32,8 +32,8 @@ import {
   sha256,
   subtle,
   withoutKeystoreEnv,
-} from '../helpers-api';
-import { WINE } from '../windows-skips';
+} from '../helpers/api';
+import { WINE } from '../helpers/windows-skips';
 
 withoutKeystoreEnv();
 

@@ -9,7 +9,7 @@ import { providerFor, setTierProvidersForTesting } from '../../src/tiers/detect'
 import { encryptedFileTier } from '../../src/tiers/file/provider';
 import { tpm2Tier } from '../../src/tiers/tpm2/provider';
 import type { TierProvider } from '../../src/tiers/tier';
-import { makeTempDir, removeDir } from '../helpers-file';
+import { makeTempDir, removeDir } from '../helpers/file';
 
 const PASS = 'correct horse battery staple';
 

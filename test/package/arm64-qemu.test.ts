@@ -17,7 +17,7 @@ import { promises as fsp, readFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { describeResult, type ProcResult } from '../helpers-proc';
+import { describeResult, type ProcResult } from '../helpers/proc';
 import {
   fetchNode,
   installed,
@@ -26,8 +26,8 @@ import {
   packageTarball,
   runIn,
   succeeded,
-} from '../helpers-package';
-import { Swtpm } from '../helpers-swtpm';
+} from '../helpers/package';
+import { Swtpm } from '../helpers/swtpm';
 
 const NODE_VERSION = '20.20.2';
 const PREBUILD = 'prebuilds/linux-arm64/node.napi.armv8.node';

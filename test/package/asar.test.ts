@@ -11,7 +11,7 @@
  *   - every directory it listed (node-gyp-build looks through prebuilds/) is in the archive;
  *   - the .node it dlopen'ed is unpacked: a real file in app.asar.unpacked, as dlopen needs;
  *   - nothing but prebuilds/ is unpacked.
- * The worker thread reads no file at all (test/argon2.test.ts), so it needs neither.
+ * The worker thread reads no file at all (test/unit/crypto/argon2.test.ts), so it needs neither.
  * What awaits a real Electron run: Electron's own asar patches serving these reads, its dlopen
  * redirect to app.asar.unpacked, and electron-builder's own packer (asarUnpack), not used here.
  */
@@ -20,8 +20,8 @@ import { existsSync, promises as fsp, readFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ROOT, describeResult } from '../helpers-proc';
-import { newProject, npmInstallTarball, runIn, succeeded } from '../helpers-package';
+import { ROOT, describeResult } from '../helpers/proc';
+import { newProject, npmInstallTarball, runIn, succeeded } from '../helpers/package';
 
 /** The unpack rule of docs/electron.md (Forge's packagerConfig.asar.unpack). */
 const UNPACK = '**/node_modules/device-keystore/prebuilds/**';

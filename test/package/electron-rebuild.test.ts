@@ -25,7 +25,7 @@ import { existsSync, promises as fsp, readFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ROOT, describeResult, listTree, type ProcResult } from '../helpers-proc';
+import { ROOT, describeResult, listTree, type ProcResult } from '../helpers/proc';
 import {
   editedTarball,
   fetchNode,
@@ -36,7 +36,7 @@ import {
   outputOf,
   runIn,
   succeeded,
-} from '../helpers-package';
+} from '../helpers/package';
 
 const ELECTRON_REBUILD = '@electron/rebuild@4.2.1';
 const ELECTRON_VERSION = '33.2.0';

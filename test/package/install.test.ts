@@ -3,7 +3,7 @@
  * and then used: `require` and `import`, the types, the CLI on the encrypted-file tier, a TPM
  * signature against a private swtpm through the prebuilt addon, and the package with the tss2
  * libraries hidden. "Nothing may be compiled": every build tool is a shell shim that logs and
- * fails (helpers-package makeToolShims), CC and CXX are unset, and the shim log must stay empty;
+ * fails (helpers/package makeToolShims), CC and CXX are unset, and the shim log must stay empty;
  * a control shows that a real compile attempt is caught by them.
  *
  * Two consumer projects are installed once, in the file's beforeAll: `a` with --ignore-scripts,
@@ -14,7 +14,7 @@ import { promises as fsp, readdirSync, existsSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ROOT, describeResult, jsonOf, opensslVerifies, type ProcResult } from '../helpers-proc';
+import { ROOT, describeResult, jsonOf, opensslVerifies, type ProcResult } from '../helpers/proc';
 import {
   installed,
   makeToolShims,
@@ -24,8 +24,8 @@ import {
   packageTarball,
   runIn,
   succeeded,
-} from '../helpers-package';
-import { Swtpm } from '../helpers-swtpm';
+} from '../helpers/package';
+import { Swtpm } from '../helpers/swtpm';
 
 const CONSUMER_FILES = ['consumer.cjs', 'consumer.mjs', 'types.cts', 'types.mts', 'tsconfig.json'];
 const MESSAGE = 'a message signed by the installed CLI\n';

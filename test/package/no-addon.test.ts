@@ -3,14 +3,14 @@
  * encrypted-file tier must work, and `doctor` must say why the addon is missing and the command
  * that builds it. The tarball under test is repacked without this platform's prebuilds/ folder
  * (the others stay: the case is "none matches", not "none shipped"), and installed with every
- * install script allowed while every build tool is a failing shim (helpers-package
+ * install script allowed while every build tool is a failing shim (helpers/package
  * makeToolShims): the package has no install script, so nothing may try to compile.
  */
 import { existsSync, promises as fsp, readdirSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { describeResult, jsonOf, type ProcResult } from '../helpers-proc';
+import { describeResult, jsonOf, type ProcResult } from '../helpers/proc';
 import {
   editedTarball,
   installed,
@@ -20,7 +20,7 @@ import {
   outputOf,
   runIn,
   succeeded,
-} from '../helpers-package';
+} from '../helpers/package';
 
 let work: string;
 let project: string;

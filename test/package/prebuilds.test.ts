@@ -18,8 +18,8 @@ import { existsSync, promises as fsp, readFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ROOT, describeResult } from '../helpers-proc';
-import { packageTarball, runIn, succeeded } from '../helpers-package';
+import { ROOT, describeResult } from '../helpers/proc';
+import { packageTarball, runIn, succeeded } from '../helpers/package';
 
 interface Target {
   id: string;

@@ -1,6 +1,6 @@
 /**
  * The package as users get it: published to a real registry (verdaccio on loopback,
- * helpers-registry) and installed by name, under npm's script policies:
+ * helpers/registry) and installed by name, under npm's script policies:
  *   - npm 11 with its defaults,
  *   - npm 11 with strict-allow-scripts=true (0.1.0 failed here: ESTRICTALLOWSCRIPTS, because it
  *     declared an install script even when its prebuild matched),
@@ -20,7 +20,7 @@ import { existsSync, promises as fsp, readdirSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { describeResult, jsonOf, type ProcResult } from '../helpers-proc';
+import { describeResult, jsonOf, type ProcResult } from '../helpers/proc';
 import {
   editedTarball,
   makeToolShims,
@@ -29,8 +29,8 @@ import {
   packageTarball,
   runIn,
   succeeded,
-} from '../helpers-package';
-import { NPM10_VERSION, Registry, npm10 } from '../helpers-registry';
+} from '../helpers/package';
+import { NPM10_VERSION, Registry, npm10 } from '../helpers/registry';
 
 const NOMATCH = '0.2.0-nomatch';
 const FIX = 'npm explore device-keystore -- npm run build:addon';

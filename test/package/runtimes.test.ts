@@ -15,7 +15,7 @@ import { existsSync, promises as fsp, readFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { describeResult, type ProcResult } from '../helpers-proc';
+import { describeResult, type ProcResult } from '../helpers/proc';
 import {
   chosenPrebuild,
   fetchNode,
@@ -25,8 +25,8 @@ import {
   npmInstallTarball,
   runIn,
   succeeded,
-} from '../helpers-package';
-import { Swtpm } from '../helpers-swtpm';
+} from '../helpers/package';
+import { Swtpm } from '../helpers/swtpm';
 
 // Node-API is ABI-stable: these are only the runtimes the test proves, not build targets.
 const NODE_VERSIONS = ['22.23.3', '24.21.0'];

@@ -9,14 +9,14 @@
  * with it on a private swtpm (init --backend tpm2, sign, openssl verifies), and on the file tier.
  * Only the install runs in the namespace; everything after it runs as a user's process would.
  * Where `unshare -m` is not permitted, or this is not root, the file prints why and is skipped.
- * test/packaging/source-build.test.ts checks the same for a build of this checkout.
+ * test/package/source-build.test.ts checks the same for a build of this checkout.
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, promises as fsp } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { describeResult, opensslVerifies, type ProcResult } from '../helpers-proc';
+import { describeResult, opensslVerifies, type ProcResult } from '../helpers/proc';
 import {
   installed,
   newProject,
@@ -24,8 +24,8 @@ import {
   packageTarball,
   runIn,
   succeeded,
-} from '../helpers-package';
-import { Swtpm } from '../helpers-swtpm';
+} from '../helpers/package';
+import { Swtpm } from '../helpers/swtpm';
 
 const SYSTEM_HEADERS = '/usr/include/tss2';
 const BUILT = 'build/Release/device_keystore.node';

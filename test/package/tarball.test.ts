@@ -12,8 +12,8 @@ import { promises as fsp, readFileSync, statSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { ROOT, describeResult, type ProcResult } from '../helpers-proc';
-import { packageTarball, runIn, succeeded } from '../helpers-package';
+import { ROOT, describeResult, type ProcResult } from '../helpers/proc';
+import { packageTarball, runIn, succeeded } from '../helpers/package';
 
 /** Only what a user needs: compiled JS and types, prebuilds, and what a source build needs. */
 const ALLOWED = [
