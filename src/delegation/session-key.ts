@@ -31,7 +31,7 @@ import { CLIENT_AUTH } from './options';
 import { Signer } from '../signer';
 import { type Settings, type DelegateOptions, settingsFrom } from './options';
 import { verifyWithKey } from '../signer';
-import { exportPublicKey, type PublicKeyFormat } from '../crypto/p256';
+import { exportPublicKey, registerDevicePoint, type PublicKeyFormat } from '../crypto/p256';
 
 /**
  * Delegated session keys: a fresh software P-256 key in this process's memory, certified for a
@@ -161,6 +161,8 @@ export class SessionKey implements Signer {
     this.#settings = settings;
     this.#live = live;
     this.#last = live.session;
+    // verify(sessionKey, …) and ecdh peers read the current point, as session.verify() does.
+    registerDevicePoint(this, live.session.raw);
     const self = new WeakRef(this);
     this.#unregister = root.life.onClose(() => self.deref()?.close());
     forgotten.register(this, this.#unregister, this);
@@ -273,6 +275,7 @@ export class SessionKey implements Signer {
         if (this.#closed) return;
         this.#live = next;
         this.#last = next.session;
+        registerDevicePoint(this, next.session.raw);
         this.#schedule();
       } finally {
         this.#renewing = undefined;

@@ -5,10 +5,16 @@
  * one, and TLS client authentication through node's https. The openssl CLI and the TPM tier are
  * in test/delegation-tiers.test.ts.
  */
-import { createHash, createPrivateKey, verify as cryptoVerify, X509Certificate } from 'node:crypto';
+import {
+  createHash,
+  createPrivateKey,
+  diffieHellman,
+  verify as cryptoVerify,
+  X509Certificate,
+} from 'node:crypto';
 import { inspect } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { verifySessionCertificate, type DeviceKey, type SessionKey } from '../../src/index';
+import { verify, verifySessionCertificate, type DeviceKey, type SessionKey } from '../../src/index';
 import {
   ECDSA_P256,
   HALF_N,
@@ -491,3 +497,26 @@ describe('verifySessionCertificate', () => {
 
 describe('TLS client authentication: a node https server pinning the device certificate', () =>
   mtlsTests(() => ({ deviceCert, session, otherDevice })));
+
+describe('a session key as a public key', () => {
+  it('verify(session, …) and ecdh(session) read its current point, after a renewal too', async () => {
+    const s = await device.delegate({ ttl: '1m' });
+    try {
+      const first = await s.sign('m');
+      expect(verify(s, 'm', first)).toBe(true);
+      await s.renew();
+      const second = await s.sign('m');
+      expect(verify(s, 'm', second)).toBe(true);
+      // The old signature was made by the key the renewal replaced.
+      expect(verify(s, 'm', first)).toBe(false);
+      const shared = await device.ecdh(s);
+      const expected = diffieHellman({
+        privateKey: createPrivateKey(s.exportPrivateKey()),
+        publicKey: device.publicKey,
+      });
+      expect(shared.equals(expected)).toBe(true);
+    } finally {
+      s.close();
+    }
+  });
+});
