@@ -1,6 +1,8 @@
 import type { Json } from '../store/records';
 import type { SecretBytes } from '../crypto/secret-bytes';
 import type { TpmSrkPin } from '../store/tpm-srk-pin';
+import type { TpmAttestationKeyFile } from '../store/tpm-attestation-key';
+import type { KeyAttestation } from '../tiers/tpm2/certify';
 
 /**
  * The door every tier plugs in through, shaped like Chromium's unexportable-key provider: a tier
@@ -78,6 +80,8 @@ export interface BackendContext {
   tpmOwnerAuth?: SecretBytes;
   /** The store's pinned TPM storage key Name (src/store/tpm-srk-pin.ts); absent in probes. */
   tpmSrkPin?: TpmSrkPin;
+  /** The store's TPM attestation key record (src/store/tpm-attestation-key.ts). */
+  tpmAttestationKey?: TpmAttestationKeyFile;
   /**
    * The encrypted-file tier's data key. `create` makes the master (and a passphrase) when the
    * store has none; the caller then holds the store lock. `signal` ends the wait for the
@@ -168,6 +172,8 @@ export interface KeyHandle {
   readonly userPresence?: UserPresence;
   /** Keep `pin` in process memory for `ms` (the tier wipes it then, and on close). */
   cachePin?(pin: Buffer, ms: number): void;
+  /** TPM2_Certify of the key by the store's AK: tpm2 keys only (src/tiers/tpm2/). */
+  attest?(nonce: Buffer, auth?: KeyAuth): Promise<KeyAttestation>;
 }
 
 export interface GeneratedKey {

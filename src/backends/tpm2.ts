@@ -12,6 +12,8 @@ import {
   publicPointOf,
 } from '../crypto/tpm2-structures';
 import { decodeTss2Pem, encodeTss2Pem, type DecodedTss2Key } from '../crypto/tss2-pem';
+import { TpmAttestation } from '../tiers/tpm2/attestation';
+import type { KeyAttestation } from '../tiers/tpm2/certify';
 import { ADDON_MISSING_HINT, loadNative, tss2Status, type NativeTpmConnection } from '../native';
 import { RecordReader } from '../store/records';
 import { secretAad } from '../store/key-records';
@@ -431,6 +433,7 @@ class TpmKeyHandle implements KeyHandle {
     private readonly pins: PinCache,
     private readonly ready: () => Promise<void>,
     pinKey = false,
+    private readonly attestation?: TpmAttestation,
   ) {
     this.userPresence = pinKey ? 'pin' : 'none';
   }
@@ -506,6 +509,18 @@ class TpmKeyHandle implements KeyHandle {
     }
   }
 
+  /** TPM2_Certify of this key by the store's AK (src/tiers/tpm2/attestation.ts). */
+  async attest(nonce: Buffer, auth?: KeyAuth): Promise<KeyAttestation> {
+    if (!this.attestation) throw new Error('a key being imported is not attested');
+    const pin = this.#auth(auth);
+    const { parent, publicBlob, privateBlob } = this.key;
+    try {
+      return await this.attestation.certify([parent, publicBlob, privateBlob], pin, nonce);
+    } catch (err) {
+      return this.#explain(err);
+    }
+  }
+
   async ecdh(peerPoint: Buffer, auth?: KeyAuth): Promise<Buffer> {
     if ((this.checked.objectAttributes & TPMA_OBJECT.decrypt) === 0) {
       throw invalidArgument(
@@ -538,6 +553,7 @@ class Tpm2Backend implements Backend {
   readonly maxSecretBytes = 64 * 1024;
   readonly pinKeys = true;
   readonly #pins = new PinCache();
+  readonly attestation: TpmAttestation;
   #pinned: Promise<void> | undefined;
   /** Every operation waits for the SRK pin first (checked once, at first use, not at open). */
   readonly #ready = (): Promise<void> => {
@@ -551,7 +567,9 @@ class Tpm2Backend implements Backend {
   constructor(
     private readonly conn: NativeTpmConnection,
     private readonly ctx: BackendContext,
-  ) {}
+  ) {
+    this.attestation = new TpmAttestation(conn, ctx.tpmAttestationKey, this.#ready);
+  }
 
   /**
    * A certifying key (header.usage) gets CERTIFYING_POLICY and no decrypt. With a PIN, the key's
@@ -638,7 +656,15 @@ class Tpm2Backend implements Backend {
       publicKey: checked.point,
       backendData: {},
       sideFile: { suffix: PEM_SUFFIX, bytes: pem },
-      handle: new TpmKeyHandle(this.conn, key, checked, this.#pins, this.#ready, pinKey),
+      handle: new TpmKeyHandle(
+        this.conn,
+        key,
+        checked,
+        this.#pins,
+        this.#ready,
+        pinKey,
+        this.attestation,
+      ),
     };
   }
 
@@ -668,6 +694,7 @@ class Tpm2Backend implements Backend {
       this.#pins,
       this.#ready,
       pinKey,
+      this.attestation,
     );
   }
 

@@ -16,6 +16,7 @@ import { DIR_MODE, setPrivateAcl } from './permissions';
 import { SealingKeys, migrateLegacySecrets } from './sealing';
 import { ensureStoreId, readStoreId } from './store-id';
 import { tpmSrkPin } from './tpm-srk-pin';
+import { tpmAttestationKeyFile } from './tpm-attestation-key';
 import { listRecordNames } from './key-records';
 import type { StorePaths } from './paths';
 import type { StoreSettings } from './settings';
@@ -173,6 +174,7 @@ export function backendContextFor(
     ...(settings.tcti !== undefined ? { tcti: settings.tcti } : {}),
     ...(settings.tpmOwnerAuth !== undefined ? { tpmOwnerAuth: settings.tpmOwnerAuth } : {}),
     tpmSrkPin: tpmSrkPin(settings.paths),
+    tpmAttestationKey: tpmAttestationKeyFile(settings.paths.dir),
     unlockDataKey: async (create, signal) => {
       const { dataKeyId, dataKey } = await unlockMaster(settings, create, create, signal, created);
       return { dataKeyId, dataKey };

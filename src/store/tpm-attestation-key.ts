@@ -1,0 +1,86 @@
+import { promises as fsp } from 'node:fs';
+import * as path from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { fromFsError } from '../errors';
+import { fsyncDir } from './atomic';
+import { readRecordIfAny, writeRecord } from './records';
+
+/**
+ * `tpm2-ak.json`: the store's TPM attestation key (AK), made once per store on first use
+ * (src/tiers/tpm2/attestation-key.ts): its wrapped blobs, as a key record keeps them, and its
+ * Name. Like every TPM key of the store, the record is authenticated by the TPM itself: the
+ * wrapped private area carries an integrity HMAC over the public area's Name, so a record whose
+ * blobs were edited or swapped does not load (and the Name is checked against the public area
+ * here, and against the TPM's at load). The checksum makes accidental damage E_CORRUPT.
+ *
+ * Made exactly once: two processes that make an AK at once each try to link their record into
+ * place, and the one that loses reads the winner's and uses that AK.
+ */
+
+const FORMAT = 'device-keystore/tpm2-ak';
+const VERSION = 1;
+const NAME_RE = /^000b[0-9a-f]{64}$/;
+
+export interface StoredAttestationKey {
+  parent: number;
+  publicBlob: Buffer;
+  privateBlob: Buffer;
+  /** 0x000B ‖ SHA-256(TPMT_PUBLIC), what MakeCredential binds the credential to. */
+  name: Buffer;
+  createdAt: string;
+}
+
+export interface TpmAttestationKeyFile {
+  /** For messages. */
+  path: string;
+  read(): Promise<StoredAttestationKey | undefined>;
+  /** Records `ak` unless the store has one already; returns the store's AK either way. */
+  record(ak: Omit<StoredAttestationKey, 'createdAt'>): Promise<StoredAttestationKey>;
+}
+
+async function readAk(file: string): Promise<StoredAttestationKey | undefined> {
+  const r = await readRecordIfAny(file, 'TPM attestation key', FORMAT, VERSION);
+  if (!r) return undefined;
+  return {
+    parent: r.integer('parent'),
+    publicBlob: r.bytes('publicBlob'),
+    privateBlob: r.bytes('privateBlob'),
+    name: Buffer.from(r.string('name', NAME_RE), 'hex'),
+    createdAt: r.string('createdAt'),
+  };
+}
+
+export function tpmAttestationKeyFile(storeDir: string): TpmAttestationKeyFile {
+  const file = path.join(storeDir, 'tpm2-ak.json');
+  return {
+    path: file,
+    read: () => readAk(file),
+    async record(ak) {
+      const existing = await readAk(file);
+      if (existing) return existing;
+      const tmp = path.join(storeDir, `.tpm2-ak.json.${randomBytes(6).toString('hex')}.new`);
+      await writeRecord(tmp, {
+        format: FORMAT,
+        version: VERSION,
+        createdAt: new Date().toISOString(),
+        parent: ak.parent,
+        publicBlob: ak.publicBlob.toString('base64url'),
+        privateBlob: ak.privateBlob.toString('base64url'),
+        name: ak.name.toString('hex'),
+      });
+      try {
+        // link, not rename: it fails when another process's AK is already in place.
+        await fsp.link(tmp, file);
+        await fsyncDir(storeDir);
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw fromFsError(err, file, 'write');
+      } finally {
+        await fsp.unlink(tmp).catch(() => {});
+      }
+      const now = await readAk(file);
+      if (!now)
+        throw fromFsError(Object.assign(new Error('vanished'), { code: 'ENOENT' }), file, 'read');
+      return now;
+    },
+  };
+}

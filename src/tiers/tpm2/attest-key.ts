@@ -1,0 +1,47 @@
+import { KeystoreError, invalidArgument } from '../../errors';
+import { pinBytes } from '../../backends/pin';
+import type { KeyHandle } from '../../backends/backend';
+import type { Lifecycle } from '../../store/lifecycle';
+import { nonceBytes, type KeyAttestation } from './certify';
+
+export interface AttestOptions {
+  /** The server's challenge, 1 to 64 bytes: the TPM signs it in as certInfo's extraData. */
+  nonce: Uint8Array;
+  /** The key's PIN, for a key made with one. */
+  pin?: string | Uint8Array;
+}
+
+const KNOWN = new Set(['nonce', 'pin']);
+
+/** DeviceKey.attest: options checked here, TPM2_Certify in the key's tier (tpm2 only). */
+export async function attestKey(
+  key: { alias: string; tier: string },
+  handle: KeyHandle,
+  life: Lifecycle,
+  opts: AttestOptions,
+): Promise<KeyAttestation> {
+  if (typeof opts !== 'object' || opts === null) {
+    throw invalidArgument('attest needs options: { nonce }', 'pass the nonce the server sent');
+  }
+  for (const k of Object.keys(opts)) {
+    if (!KNOWN.has(k))
+      throw invalidArgument(`unknown attest option "${k}"`, 'the options are nonce and pin');
+  }
+  if (!handle.attest) {
+    throw new KeystoreError(
+      'E_BACKEND_UNAVAILABLE',
+      `key "${key.alias}" is in the ${key.tier} tier, which has no key attestation`,
+      {
+        hint: 'only tpm2 keys are attested (TPM2_Certify); describe() reports attestation per key',
+      },
+    );
+  }
+  const nonce = nonceBytes(opts.nonce);
+  const attest = handle.attest.bind(handle);
+  const auth = opts.pin === undefined ? undefined : { pin: pinBytes(opts.pin) };
+  try {
+    return await life.run(() => attest(nonce, auth));
+  } finally {
+    auth?.pin.fill(0);
+  }
+}
