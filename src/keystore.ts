@@ -11,6 +11,7 @@ import { tpmAttestationOf } from './tiers/tpm2/store-attestation';
 import type { CredentialChallenge } from './tiers/tpm2/attestation';
 import type { AttestationKeyInfo } from './tiers/tpm2/attestation-key';
 import type { TpmEndorsement } from './tiers/tpm2/endorsement';
+import type { AttestationDescription } from './tiers/tpm2/describe-attestation';
 import { IdentityRoom, type InitOptions } from './rooms/identity';
 import { KeyRoom } from './rooms/keys';
 import { SealedSecrets } from './rooms/secrets';
@@ -102,6 +103,8 @@ export interface StoreDescription {
   keys: KeyInfo[];
   /** What certifying keys (DeviceKey.certifyingKey) stop and what they do not, in one paragraph. */
   keyUsage: string;
+  /** Per key, whether key.attest() gives a TPM attestation ('tpm2-certify') or not ('none'). */
+  attestation: AttestationDescription;
 }
 
 const OPEN_OPTION_KEYS = new Set([

@@ -6,6 +6,7 @@ import type { Identity } from '../identity';
 import type { StoreDescription } from '../keystore';
 import type { StoreContext } from '../store/context';
 import { listRecordNames } from '../store/key-records';
+import { describeAttestation } from '../tiers/tpm2/describe-attestation';
 import { findPassphrase } from '../store/passphrase';
 import { sharedDirWarning } from '../store/permissions';
 import { ephemeralStorageWarning, storageFacts } from '../store/persistence';
@@ -50,6 +51,7 @@ export async function describeStore(
     ...(identity ? { identity } : {}),
     keys,
     keyUsage: KEY_USAGE_STATEMENT,
+    attestation: describeAttestation(keys),
   };
 }
 

@@ -3,15 +3,21 @@ import { pinBytes } from '../../backends/pin';
 import type { KeyHandle } from '../../backends/backend';
 import type { Lifecycle } from '../../store/lifecycle';
 import { nonceBytes, type KeyAttestation } from './certify';
+import { buildTpmStatement, encodeTpmStatement } from '../../attestation/statement';
 
 export interface AttestOptions {
   /** The server's challenge, 1 to 64 bytes: the TPM signs it in as certInfo's extraData. */
   nonce: Uint8Array;
   /** The key's PIN, for a key made with one. */
   pin?: string | Uint8Array;
+  /**
+   * The AK's certificate then its issuers (DER), from your attestation CA after enrollment: the
+   * statement's x5c, which WebAuthn and step-ca's device-attest-01 verifiers require.
+   */
+  x5c?: readonly Uint8Array[];
 }
 
-const KNOWN = new Set(['nonce', 'pin']);
+const KNOWN = new Set(['nonce', 'pin', 'x5c']);
 
 /** DeviceKey.attest: options checked here, TPM2_Certify in the key's tier (tpm2 only). */
 export async function attestKey(
@@ -25,7 +31,7 @@ export async function attestKey(
   }
   for (const k of Object.keys(opts)) {
     if (!KNOWN.has(k))
-      throw invalidArgument(`unknown attest option "${k}"`, 'the options are nonce and pin');
+      throw invalidArgument(`unknown attest option "${k}"`, 'the options are nonce, pin and x5c');
   }
   if (!handle.attest) {
     throw new KeystoreError(
@@ -39,9 +45,17 @@ export async function attestKey(
   const nonce = nonceBytes(opts.nonce);
   const attest = handle.attest.bind(handle);
   const auth = opts.pin === undefined ? undefined : { pin: pinBytes(opts.pin) };
+  if (opts.x5c !== undefined && !Array.isArray(opts.x5c)) {
+    throw invalidArgument('x5c must be an array of DER certificates, the AK certificate first');
+  }
+  let att: KeyAttestation;
   try {
-    return await life.run(() => attest(nonce, auth));
+    att = await life.run(() => attest(nonce, auth));
   } finally {
     auth?.pin.fill(0);
   }
+  if (!opts.x5c) return att;
+  const { certInfo, sig, pubArea, alg } = att.statement.attStmt;
+  const statement = buildTpmStatement({ certInfo, sig, pubArea, alg, x5c: opts.x5c });
+  return { ...att, statement, encode: (format = 'cbor') => encodeTpmStatement(statement, format) };
 }

@@ -5,6 +5,7 @@ import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   Keystore,
+  decodeTpmStatement,
   makeCredential,
   verifyKeyAttestation,
   type KeyAttestation,
@@ -209,6 +210,20 @@ describe('device-side attestation on swtpm with a real EK chain (issue 21)', () 
       expect(v.publicKeyRaw.equals(key.exportPublicKey('raw'))).toBe(true);
     });
 
+    it('carries the AK certificate chain as x5c when the caller has one', async () => {
+      const key = await ksA.getKey('attested');
+      const withX5c = await key.attest({ nonce, x5c: [ekCertA] }); // any DER stands in for it
+      const decoded = decodeTpmStatement(withX5c.encode('cbor'));
+      expect(decoded.attStmt.x5c?.map((c) => c.equals(ekCertA))).toEqual([true]);
+      expect(verifyKeyAttestation(withX5c.encode('json'), await opts()).publicKeyRaw).toEqual(raw);
+    });
+
+    it('describe() says which keys a server can have attested, and what that proves', async () => {
+      const d = await ksA.describe();
+      expect(d.attestation.keys['attested']).toBe('tpm2-certify');
+      expect(d.attestation.proves).toContain('permanent identifier');
+    });
+
     it('refuses bad nonces and unknown options with E_INVALID_ARGUMENT', async () => {
       const key = await ksA.getKey('attested');
       for (const bad of [Buffer.alloc(0), Buffer.alloc(65), 'abcd', undefined]) {
@@ -244,5 +259,6 @@ describe('device-side attestation on swtpm with a real EK chain (issue 21)', () 
     });
     const key = await ks.createKey('k');
     await expectCode(() => key.attest({ nonce: randomBytes(16) }), 'E_BACKEND_UNAVAILABLE');
+    expect((await ks.describe()).attestation.keys['k']).toBe('none');
   });
 });
