@@ -30,6 +30,7 @@ import {
 import { deviceCertificateDays } from '../delegation/device-certificate';
 import { purposeOid, sessionTtl } from '../delegation/options';
 import { withProductionChecklist } from './doctor-production';
+import { ATTESTATION_COMMANDS } from './commands/attestation';
 import { ephemeralStorageWarning, storageFacts } from '../store/persistence';
 
 export interface CommandContext {
@@ -59,7 +60,7 @@ export interface Command {
 
 export const NEW_PASSPHRASE_ENV = 'DEVICE_KEYSTORE_NEW_PASSPHRASE';
 
-function str(ctx: CommandContext, name: string): string | undefined {
+export function str(ctx: CommandContext, name: string): string | undefined {
   const v = ctx.values[name];
   return typeof v === 'string' ? v : undefined;
 }
@@ -84,7 +85,10 @@ async function keyFor(ks: Keystore, ctx: CommandContext): Promise<DeviceKey> {
   return alias === undefined ? ks.identityKey() : ks.getKey(alias);
 }
 
-async function withStore<T>(ctx: CommandContext, fn: (ks: Keystore) => Promise<T>): Promise<T> {
+export async function withStore<T>(
+  ctx: CommandContext,
+  fn: (ks: Keystore) => Promise<T>,
+): Promise<T> {
   const ks = await ctx.open();
   try {
     return await fn(ks);
@@ -93,7 +97,7 @@ async function withStore<T>(ctx: CommandContext, fn: (ks: Keystore) => Promise<T
   }
 }
 
-function lines(...parts: string[]): string {
+export function lines(...parts: string[]): string {
   return parts.join('\n') + '\n';
 }
 
@@ -505,7 +509,7 @@ const secret: Command = {
 };
 
 /** --alias A (or --key A, as sign and public-key spell it), else the identity key. */
-async function keyByAlias(ks: Keystore, ctx: CommandContext): Promise<DeviceKey> {
+export async function keyByAlias(ks: Keystore, ctx: CommandContext): Promise<DeviceKey> {
   const alias = str(ctx, 'alias') ?? str(ctx, 'key');
   return alias === undefined ? ks.identityKey() : ks.getKey(alias);
 }
@@ -639,4 +643,5 @@ export const COMMANDS: Record<string, Command> = {
   secret,
   certificate,
   delegate,
+  ...ATTESTATION_COMMANDS,
 };

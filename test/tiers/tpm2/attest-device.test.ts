@@ -13,6 +13,7 @@ import {
 import { EkTpm } from '../../helpers-attestation';
 import { checkOf, derOfTpmEcdsa } from '../../helpers-attestation-checks';
 import { Stores, expectCode, makeTempDir, removeDir } from '../../helpers-tpm';
+import { jsonOf, runCli } from '../../helpers-proc';
 
 describe('device-side attestation on swtpm with a real EK chain (issue 21)', () => {
   const stores = new Stores();
@@ -249,6 +250,61 @@ describe('device-side attestation on swtpm with a real EK chain (issue 21)', () 
       await fsp.writeFile(file, original);
       await stores.close(ks);
     }
+  });
+
+  it('the CLI: endorsement, attest and verify-attestation, exit 1 naming the check when refused', async () => {
+    // One connection to swtpm at a time: the CLI's, once this process's are closed.
+    await stores.closeAll();
+    const env = { DEVICE_KEYSTORE_TCTI: a.tpm.tcti };
+    const base = ['--dir', path.join(dir, 'a'), '--backend', 'tpm2'];
+    const f = (n: string) => path.join(dir, n);
+    const e = await runCli([...base, 'endorsement', '--json', '--out', f('ek-all.pem')], { env });
+    expect(e.code, e.stderr).toBe(0);
+    const report = jsonOf(e);
+    expect(report.keys.find((k: { type: string }) => k.type === 'rsa-2048').certificateIndex).toBe(
+      '0x01c00002',
+    );
+    const nonce = randomBytes(32).toString('hex');
+    const args = ['attest', '--alias', 'attested', '--nonce', nonce, '--out', f('st.cbor')];
+    const at = await runCli([...base, ...args, '--ak-out', f('ak.pub'), '--ek-out', f('ek.pem')], {
+      env,
+    });
+    expect(at.code, at.stderr).toBe(0);
+    writeFileSync(f('root.pem'), a.rootPem);
+    writeFileSync(f('issuer.pem'), a.issuerPem);
+    const check = ['verify-attestation', '--statement', f('st.cbor'), '--ak', f('ak.pub')];
+    const ek = ['--ek-cert', f('ek.pem'), '--ek-intermediates', f('issuer.pem')];
+    const ok = await runCli([
+      ...check,
+      '--nonce',
+      nonce,
+      ...ek,
+      '--ek-roots',
+      f('root.pem'),
+      '--json',
+    ]);
+    expect(ok.code, ok.stderr).toBe(0);
+    expect(jsonOf(ok).valid).toBe(true);
+    const other = randomBytes(32).toString('hex');
+    const replay = await runCli([...check, '--nonce', other, '--json']);
+    expect(replay.code).toBe(1);
+    expect(jsonOf(replay)).toMatchObject({
+      ok: false,
+      error: { code: 'E_ATTESTATION_INVALID', check: 'nonce' },
+    });
+    writeFileSync(f('other-root.pem'), b.rootPem);
+    const foreign = await runCli([
+      ...check,
+      '--nonce',
+      nonce,
+      ...ek,
+      '--ek-roots',
+      f('other-root.pem'),
+    ]);
+    expect(foreign.code).toBe(1);
+    expect(foreign.stderr).toContain('E_ATTESTATION_INVALID');
+    const bad = await runCli([...base, 'attest', '--nonce', 'xyz'], { env });
+    expect(bad.code).toBe(2);
   });
 
   it('keys of the encrypted-file tier say they cannot be attested', async () => {
