@@ -66,5 +66,5 @@ export * from './attestation/index';
 export type { AttestOptions } from './tiers/tpm2/attest-key';
 export type { KeyAttestation } from './tiers/tpm2/certify';
 export type { CredentialChallenge } from './tiers/tpm2/attestation';
-export type { AttestationKeyInfo } from './tiers/tpm2/attestation-key';
+export type { AttestationKeyInfo, AttestationKeyAlgorithm } from './tiers/tpm2/attestation-key';
 export type { TpmEndorsement, EndorsementKey } from './tiers/tpm2/endorsement';

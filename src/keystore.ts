@@ -377,10 +377,10 @@ export class Keystore {
   }
 
   /** The store's TPM attestation key (made on first use): what a server enrolls. */
-  attestationKey(): Promise<AttestationKeyInfo> {
+  attestationKey(opts?: { algorithm?: 'ecc-p256' | 'rsa-2048' }): Promise<AttestationKeyInfo> {
     // Under the store lock, which makes the store's directory: the AK may be made now.
     return this.#run(() =>
-      this.#ctx.locked(async () => (await tpmAttestationOf(this.#ctx)).attestationKey()),
+      this.#ctx.locked(async () => (await tpmAttestationOf(this.#ctx)).attestationKey(opts)),
     );
   }
 

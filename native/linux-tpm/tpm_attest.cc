@@ -50,6 +50,16 @@ OpStatus Refused(const char* reason, std::string detail) {
 
 }  // namespace
 
+bool IsAttestationKey(const TPMT_PUBLIC& area) {
+  const TPMA_OBJECT required = TPMA_OBJECT_RESTRICTED | TPMA_OBJECT_SIGN_ENCRYPT |
+                               TPMA_OBJECT_FIXEDTPM | TPMA_OBJECT_FIXEDPARENT |
+                               TPMA_OBJECT_SENSITIVEDATAORIGIN;
+  if ((area.objectAttributes & required) != required) return false;
+  if (area.objectAttributes & TPMA_OBJECT_DECRYPT) return false;
+  if (area.type == TPM2_ALG_ECC) return area.parameters.eccDetail.curveID == TPM2_ECC_NIST_P256;
+  return area.type == TPM2_ALG_RSA && area.parameters.rsaDetail.keyBits == 2048;
+}
+
 template <typename Call>
 TSS2_RC TpmDevice::WithSlot(Call call) {
   TSS2_RC rc;
@@ -223,7 +233,7 @@ OpStatus TpmDevice::Certify(const KeyBlobs& key, const Bytes& keyAuth, const Key
       return Refused("bad-argument", "the nonce must be 1 to 64 bytes");
     }
     Loaded signer, subject;
-    OpStatus s = ConnectAndLoad(ak, Kind::kEccP256Key, &signer);
+    OpStatus s = ConnectAndLoad(ak, Kind::kAttestationKey, &signer);
     if (s.ok) s = Load(key, Kind::kEccP256Key, &subject);
     if (!s.ok) return s;
     // The key is authorized by the salted session (its PIN, if any, stays in the HMAC), the AK
@@ -289,7 +299,7 @@ OpStatus TpmDevice::ActivateCredential(const KeyBlobs& ak, uint32_t ekHandle,
     encrypted.size = static_cast<UINT16>(secret.size());
     std::memcpy(encrypted.secret, secret.data(), secret.size());
     Loaded signer;
-    OpStatus s = ConnectAndLoad(ak, Kind::kEccP256Key, &signer);
+    OpStatus s = ConnectAndLoad(ak, Kind::kAttestationKey, &signer);
     if (!s.ok) return s;
     ESYS_TR akTr = ESYS_TR_NONE, ek = ESYS_TR_NONE, policy = ESYS_TR_NONE, hmac = ESYS_TR_NONE;
     bool transientEk = false;

@@ -49,6 +49,10 @@ struct Endorsement {
   std::vector<Nv> nv;
 };
 
+// An attestation key as we make them (tpm_attest.cc): a restricted signing key, ECC P-256 or
+// RSA-2048, fixedTPM and fixedParent, that decrypts nothing.
+bool IsAttestationKey(const TPMT_PUBLIC& area);
+
 class TpmDevice {
  public:
   // The device for `tcti`, created on first use. Called on JS threads. Dropping the returned
@@ -116,7 +120,7 @@ class TpmDevice {
   OpStatus ParentHandle(uint32_t parent, ESYS_TR* out);
   // What an operation needs the loaded object to be; checked on the blobs before the TPM sees
   // them, whatever the TS layer checked.
-  enum class Kind { kEccP256Key, kSealedData };
+  enum class Kind { kEccP256Key, kSealedData, kAttestationKey };
   OpStatus Load(const KeyBlobs& key, Kind kind, Loaded* out);
   OpStatus ConnectAndLoad(const KeyBlobs& key, Kind kind, Loaded* out);
   // Creates the owner SRK if needed and compares its Name with the pin: nothing that carries a

@@ -81,7 +81,7 @@ export interface BackendContext {
   /** The store's pinned TPM storage key Name (src/store/tpm-srk-pin.ts); absent in probes. */
   tpmSrkPin?: TpmSrkPin;
   /** The store's TPM attestation key record (src/store/tpm-attestation-key.ts). */
-  tpmAttestationKey?: TpmAttestationKeyFile;
+  tpmAttestationKey?: (algorithm: 'ecc-p256' | 'rsa-2048') => TpmAttestationKeyFile;
   /**
    * The encrypted-file tier's data key. `create` makes the master (and a passphrase) when the
    * store has none; the caller then holds the store lock. `signal` ends the wait for the
@@ -173,7 +173,7 @@ export interface KeyHandle {
   /** Keep `pin` in process memory for `ms` (the tier wipes it then, and on close). */
   cachePin?(pin: Buffer, ms: number): void;
   /** TPM2_Certify of the key by the store's AK: tpm2 keys only (src/tiers/tpm2/). */
-  attest?(nonce: Buffer, auth?: KeyAuth): Promise<KeyAttestation>;
+  attest?(nonce: Buffer, auth?: KeyAuth, ak?: 'ecc-p256' | 'rsa-2048'): Promise<KeyAttestation>;
 }
 
 export interface GeneratedKey {

@@ -14,6 +14,7 @@ import {
 import { decodeTss2Pem, encodeTss2Pem, type DecodedTss2Key } from '../crypto/tss2-pem';
 import { TpmAttestation } from '../tiers/tpm2/attestation';
 import type { KeyAttestation } from '../tiers/tpm2/certify';
+import type { AttestationKeyAlgorithm } from '../tiers/tpm2/attestation-key';
 import { ADDON_MISSING_HINT, loadNative, tss2Status, type NativeTpmConnection } from '../native';
 import { RecordReader } from '../store/records';
 import { secretAad } from '../store/key-records';
@@ -510,12 +511,16 @@ class TpmKeyHandle implements KeyHandle {
   }
 
   /** TPM2_Certify of this key by the store's AK (src/tiers/tpm2/attestation.ts). */
-  async attest(nonce: Buffer, auth?: KeyAuth): Promise<KeyAttestation> {
+  async attest(
+    nonce: Buffer,
+    auth?: KeyAuth,
+    ak?: AttestationKeyAlgorithm,
+  ): Promise<KeyAttestation> {
     if (!this.attestation) throw new Error('a key being imported is not attested');
     const pin = this.#auth(auth);
     const { parent, publicBlob, privateBlob } = this.key;
     try {
-      return await this.attestation.certify([parent, publicBlob, privateBlob], pin, nonce);
+      return await this.attestation.certify([parent, publicBlob, privateBlob], pin, nonce, ak);
     } catch (err) {
       return this.#explain(err);
     }

@@ -174,7 +174,7 @@ export function backendContextFor(
     ...(settings.tcti !== undefined ? { tcti: settings.tcti } : {}),
     ...(settings.tpmOwnerAuth !== undefined ? { tpmOwnerAuth: settings.tpmOwnerAuth } : {}),
     tpmSrkPin: tpmSrkPin(settings.paths),
-    tpmAttestationKey: tpmAttestationKeyFile(settings.paths.dir),
+    tpmAttestationKey: (algorithm) => tpmAttestationKeyFile(settings.paths.dir, algorithm),
     unlockDataKey: async (create, signal) => {
       const { dataKeyId, dataKey } = await unlockMaster(settings, create, create, signal, created);
       return { dataKeyId, dataKey };

@@ -50,15 +50,20 @@ async function readAk(file: string): Promise<StoredAttestationKey | undefined> {
   };
 }
 
-export function tpmAttestationKeyFile(storeDir: string): TpmAttestationKeyFile {
-  const file = path.join(storeDir, 'tpm2-ak.json');
+/** `tpm2-ak.json` for the ECC P-256 AK, `tpm2-ak-rsa-2048.json` for the RSA one. */
+export function tpmAttestationKeyFile(
+  storeDir: string,
+  algorithm: 'ecc-p256' | 'rsa-2048',
+): TpmAttestationKeyFile {
+  const base = algorithm === 'ecc-p256' ? 'tpm2-ak.json' : `tpm2-ak-${algorithm}.json`;
+  const file = path.join(storeDir, base);
   return {
     path: file,
     read: () => readAk(file),
     async record(ak) {
       const existing = await readAk(file);
       if (existing) return existing;
-      const tmp = path.join(storeDir, `.tpm2-ak.json.${randomBytes(6).toString('hex')}.new`);
+      const tmp = path.join(storeDir, `.${base}.${randomBytes(6).toString('hex')}.new`);
       await writeRecord(tmp, {
         format: FORMAT,
         version: VERSION,

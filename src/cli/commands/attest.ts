@@ -1,3 +1,4 @@
+import { invalidArgument } from '../../errors';
 import { readInput, readPin, writeOutput } from '../io';
 import { keyByAlias, lines, str, withStore, type Command } from '../commands';
 import { nonceOption, statementFormat } from './attestation-input';
@@ -15,6 +16,7 @@ export const attest: Command = {
     'ak-out': { type: 'string' },
     'ek-out': { type: 'string' },
     x5c: { type: 'string' },
+    'ak-algorithm': { type: 'string' },
     pin: { type: 'boolean' },
     'pin-file': { type: 'string' },
   },
@@ -22,6 +24,10 @@ export const attest: Command = {
   async run(ctx) {
     const nonce = await nonceOption(ctx);
     const format = statementFormat(ctx);
+    const akAlgorithm = str(ctx, 'ak-algorithm');
+    if (akAlgorithm !== undefined && akAlgorithm !== 'ecc-p256' && akAlgorithm !== 'rsa-2048') {
+      throw invalidArgument(`--ak-algorithm must be ecc-p256 or rsa-2048, not "${akAlgorithm}"`);
+    }
     const x5cFile = str(ctx, 'x5c');
     const x5c = x5cFile === undefined ? undefined : pemCertificates(await readInput(x5cFile));
     return withStore(ctx, async (ks) => {
@@ -33,7 +39,12 @@ export const attest: Command = {
         again: false,
       });
       const att = await key
-        .attest({ nonce, ...(pin ? { pin } : {}), ...(x5c ? { x5c } : {}) })
+        .attest({
+          nonce,
+          ...(pin ? { pin } : {}),
+          ...(x5c ? { x5c } : {}),
+          ...(akAlgorithm ? { ak: akAlgorithm } : {}),
+        })
         .finally(() => pin?.fill(0));
       const encoded = att.encode(format);
       const out = str(ctx, 'out');
@@ -79,10 +90,13 @@ function pemCertificates(bytes: Buffer): Buffer[] {
 
 export const ATTEST_HELP = `device-keystore attest [--alias <alias>] --nonce <hex> | --nonce-file <file>
                        [--format cbor|json] [--out <file>] [--ak-out <file>] [--ek-out <file>]
-                       [--x5c <file>] [--pin | --pin-file <file>] [--json]
+                       [--x5c <file>] [--ak-algorithm ecc-p256|rsa-2048]
+                       [--pin | --pin-file <file>] [--json]
   TPM2_Certify of the key (default: the identity key) by the store's attestation key, the
   server's nonce (1-64 bytes) as qualifying data: the WebAuthn/ACME "tpm" statement, as CBOR
   (default, binary) or JSON (base64url fields), to --out or stdout. --ak-out: the AK's public
   area (TPM2B_PUBLIC), what verify-attestation --ak takes. --ek-out: the EK certificate chain
-  (PEM). --x5c: your AK certificate chain (PEM or DER) to put in the statement. tpm2 keys only.
+  (PEM). --x5c: your AK certificate chain (PEM or DER) to put in the statement.
+  --ak-algorithm rsa-2048: the store's RSA AK (step-ca and go-attestation take only RSA AKs).
+  tpm2 keys only.
 `;

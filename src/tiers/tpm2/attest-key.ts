@@ -15,9 +15,11 @@ export interface AttestOptions {
    * statement's x5c, which WebAuthn and step-ca's device-attest-01 verifiers require.
    */
   x5c?: readonly Uint8Array[];
+  /** Which of the store's AKs signs: 'ecc-p256' (default) or 'rsa-2048' (step-ca, go-attestation). */
+  ak?: 'ecc-p256' | 'rsa-2048';
 }
 
-const KNOWN = new Set(['nonce', 'pin', 'x5c']);
+const KNOWN = new Set(['nonce', 'pin', 'x5c', 'ak']);
 
 /** DeviceKey.attest: options checked here, TPM2_Certify in the key's tier (tpm2 only). */
 export async function attestKey(
@@ -31,7 +33,10 @@ export async function attestKey(
   }
   for (const k of Object.keys(opts)) {
     if (!KNOWN.has(k))
-      throw invalidArgument(`unknown attest option "${k}"`, 'the options are nonce, pin and x5c');
+      throw invalidArgument(
+        `unknown attest option "${k}"`,
+        'the options are nonce, pin, x5c and ak',
+      );
   }
   if (!handle.attest) {
     throw new KeystoreError(
@@ -50,7 +55,7 @@ export async function attestKey(
   }
   let att: KeyAttestation;
   try {
-    att = await life.run(() => attest(nonce, auth));
+    att = await life.run(() => attest(nonce, auth, opts.ak));
   } finally {
     auth?.pin.fill(0);
   }

@@ -46,10 +46,40 @@ export const AK_TEMPLATE: Buffer = marshalTpm2bEccPublic({
   y: Buffer.alloc(0),
 });
 
+const TPM2_ALG_RSASSA = 0x0014;
+
+/** An RSA-2048 AK, RSASSA-SHA256: what go-attestation's certification check (step-ca) takes. */
+export const RSA_AK_TEMPLATE: Buffer = (() => {
+  const body = Buffer.alloc(2 + 2 + 4 + 2 + 2 + 4 + 2 + 4 + 2);
+  let o = body.writeUInt16BE(TPM2_ALG.RSA, 0);
+  o = body.writeUInt16BE(TPM2_ALG.SHA256, o);
+  o = body.writeUInt32BE(AK_ATTRIBUTES, o);
+  o = body.writeUInt16BE(0, o); // authPolicy: none
+  o = body.writeUInt16BE(TPM2_ALG.NULL, o); // symmetric
+  o = body.writeUInt16BE(TPM2_ALG_RSASSA, o);
+  o = body.writeUInt16BE(TPM2_ALG.SHA256, o);
+  o = body.writeUInt16BE(2048, o);
+  o = body.writeUInt32BE(0, o); // exponent: the default
+  body.writeUInt16BE(0, o); // unique: empty
+  const size = Buffer.alloc(2);
+  size.writeUInt16BE(body.length);
+  return Buffer.concat([size, body]);
+})();
+
+/** The AK algorithms: a store has at most one AK of each, made on first use. */
+export type AttestationKeyAlgorithm = 'ecc-p256' | 'rsa-2048';
+export const AK_ALGORITHMS: readonly AttestationKeyAlgorithm[] = ['ecc-p256', 'rsa-2048'];
+
+const TEMPLATES: Record<AttestationKeyAlgorithm, Buffer> = {
+  'ecc-p256': AK_TEMPLATE,
+  'rsa-2048': RSA_AK_TEMPLATE,
+};
+
 const OWNER_PARENT = 0x40000001;
 
 /** The AK as callers see it: what a server enrolls. */
 export interface AttestationKeyInfo {
+  algorithm: AttestationKeyAlgorithm;
   /** TPM2B_PUBLIC (what verifyKeyAttestation's akPublic and makeCredential's Name come from). */
   publicArea: Buffer;
   /** 0x000B ‖ SHA-256(TPMT_PUBLIC): the Name a server gives makeCredential. */
@@ -65,26 +95,36 @@ export interface LoadedAttestationKey extends AttestationKeyInfo {
 }
 
 /** Checks a stored AK against what we make: a record that says otherwise is E_CORRUPT. */
-function checked(ak: StoredAttestationKey, source: string): LoadedAttestationKey {
+function checked(
+  ak: StoredAttestationKey,
+  algorithm: AttestationKeyAlgorithm,
+  source: string,
+): LoadedAttestationKey {
   let pub;
   try {
     pub = readTpmPublic(ak.publicBlob, 'ak', 'the AK');
   } catch {
     throw corrupt(source, 'the AK public area does not parse');
   }
+  const shape =
+    algorithm === 'ecc-p256'
+      ? pub.type === TPM2_ALG.ECC &&
+        pub.scheme.scheme === TPM2_ALG.ECDSA &&
+        pub.curveId === TPM2_ECC_NIST_P256
+      : pub.type === TPM2_ALG.RSA && pub.scheme.scheme === TPM2_ALG_RSASSA && pub.keyBits === 2048;
   if (
-    pub.type !== TPM2_ALG.ECC ||
-    pub.scheme.scheme !== TPM2_ALG.ECDSA ||
-    pub.curveId !== TPM2_ECC_NIST_P256 ||
+    !shape ||
+    pub.scheme.hashAlg !== TPM2_ALG.SHA256 ||
     pub.objectAttributes !== AK_ATTRIBUTES ||
     pub.nameAlg !== TPM2_ALG.SHA256 ||
     ak.parent !== OWNER_PARENT
   ) {
-    throw corrupt(source, 'the AK is not a restricted P-256 ECDSA signing key under the SRK');
+    throw corrupt(source, `the AK is not a restricted ${algorithm} signing key under the SRK`);
   }
   const name = nameOf(pub, 'ak', 'the AK');
   if (!name.equals(ak.name)) throw corrupt(source, "the AK's Name does not match its public area");
   return {
+    algorithm,
     parent: ak.parent,
     publicArea: ak.publicBlob,
     privateBlob: ak.privateBlob,
@@ -94,16 +134,17 @@ function checked(ak: StoredAttestationKey, source: string): LoadedAttestationKey
   };
 }
 
-/** The store's AK, made (and recorded) on first use. `ready` pins the SRK first. */
+/** The store's AK of `algorithm`, made (and recorded) on first use. `ready` pins the SRK first. */
 export async function attestationKey(
   conn: NativeTpmConnection,
   file: TpmAttestationKeyFile,
+  algorithm: AttestationKeyAlgorithm,
   ready: () => Promise<void>,
 ): Promise<LoadedAttestationKey> {
   const stored = await file.read();
-  if (stored) return checked(stored, file.path);
+  if (stored) return checked(stored, algorithm, file.path);
   await ready();
-  const blobs = await conn.createKey(OWNER_PARENT, AK_TEMPLATE);
+  const blobs = await conn.createKey(OWNER_PARENT, TEMPLATES[algorithm]);
   const pub = readTpmPublic(blobs.publicBlob, 'ak', 'the new AK');
   return checked(
     await file.record({
@@ -112,6 +153,7 @@ export async function attestationKey(
       privateBlob: blobs.privateBlob,
       name: nameOf(pub, 'ak', 'the new AK'),
     }),
+    algorithm,
     file.path,
   );
 }

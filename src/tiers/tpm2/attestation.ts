@@ -3,7 +3,9 @@ import { unwrapTpm2b } from '../../crypto/tpm2-structures';
 import type { NativeTpmConnection, TpmKeyArgs } from '../../native';
 import type { TpmAttestationKeyFile } from '../../store/tpm-attestation-key';
 import {
+  AK_ALGORITHMS,
   attestationKey,
+  type AttestationKeyAlgorithm,
   type AttestationKeyInfo,
   type LoadedAttestationKey,
 } from './attestation-key';
@@ -27,6 +29,8 @@ export interface CredentialChallenge {
   /** The EK the server made it for (its TPM2B_PUBLIC or Name); by default the certified one. */
   ekPublic?: Uint8Array;
   ekName?: Uint8Array;
+  /** Which of the store's AKs the credential was made for: 'ecc-p256' (default) or 'rsa-2048'. */
+  akAlgorithm?: AttestationKeyAlgorithm;
 }
 
 /**
@@ -67,11 +71,13 @@ function bytesOf(v: unknown, what: string, max: number): Buffer {
  */
 export class TpmAttestation {
   #endorsement: Promise<TpmEndorsement> | undefined;
-  #ak: Promise<LoadedAttestationKey> | undefined;
+  readonly #aks = new Map<AttestationKeyAlgorithm, Promise<LoadedAttestationKey>>();
 
   constructor(
     private readonly conn: NativeTpmConnection,
-    private readonly file: TpmAttestationKeyFile | undefined,
+    private readonly files:
+      | ((algorithm: AttestationKeyAlgorithm) => TpmAttestationKeyFile)
+      | undefined,
     private readonly ready: () => Promise<void>,
   ) {}
 
@@ -83,19 +89,34 @@ export class TpmAttestation {
     return this.#endorsement;
   }
 
-  #loadedAk(): Promise<LoadedAttestationKey> {
-    const file = this.file;
-    if (!file) return Promise.reject(new Error('no store: an attestation key belongs to a store'));
-    this.#ak ??= attestationKey(this.conn, file, this.ready).catch((err: unknown) => {
-      this.#ak = undefined;
-      throw err;
-    });
-    return this.#ak;
+  #loadedAk(algorithm: unknown = 'ecc-p256'): Promise<LoadedAttestationKey> {
+    if (!AK_ALGORITHMS.includes(algorithm as AttestationKeyAlgorithm)) {
+      return Promise.reject(
+        invalidArgument(
+          `the attestation key algorithm must be ${AK_ALGORITHMS.join(' or ')}, not ${String(algorithm)}`,
+          'rsa-2048 for step-ca and go-attestation, which take only RSA AKs',
+        ),
+      );
+    }
+    const alg = algorithm as AttestationKeyAlgorithm;
+    if (!this.files)
+      return Promise.reject(new Error('no store: an attestation key belongs to a store'));
+    let ak = this.#aks.get(alg);
+    if (!ak) {
+      ak = attestationKey(this.conn, this.files(alg), alg, this.ready);
+      ak.catch(() => this.#aks.delete(alg));
+      this.#aks.set(alg, ak);
+    }
+    return ak;
   }
 
-  async attestationKey(): Promise<AttestationKeyInfo> {
-    const { publicArea, name, publicKey, createdAt } = await this.#loadedAk();
-    return { publicArea, name, publicKey, createdAt };
+  async attestationKey(
+    opts: { algorithm?: AttestationKeyAlgorithm } = {},
+  ): Promise<AttestationKeyInfo> {
+    const { algorithm, publicArea, name, publicKey, createdAt } = await this.#loadedAk(
+      opts?.algorithm,
+    );
+    return { algorithm, publicArea, name, publicKey, createdAt };
   }
 
   /** TPM2_ActivateCredential: the secret, when the credential was made for this AK and EK. */
@@ -114,7 +135,7 @@ export class TpmAttestation {
       'secret (TPM2B_ENCRYPTED_SECRET)',
     );
     const ek = await this.#ekFor(challenge);
-    const ak = await this.#loadedAk();
+    const ak = await this.#loadedAk(challenge.akAlgorithm);
     await this.ready();
     const template =
       ek.source === 'persistent'
@@ -165,9 +186,14 @@ export class TpmAttestation {
   }
 
   /** key.attest(): TPM2_Certify of the key by the AK, with the EK chain when the TPM has one. */
-  async certify(key: TpmKeyArgs, pin: Buffer | undefined, nonce: unknown): Promise<KeyAttestation> {
+  async certify(
+    key: TpmKeyArgs,
+    pin: Buffer | undefined,
+    nonce: unknown,
+    algorithm?: AttestationKeyAlgorithm,
+  ): Promise<KeyAttestation> {
     const n = nonceBytes(nonce);
-    const ak = await this.#loadedAk();
+    const ak = await this.#loadedAk(algorithm);
     const { keys, chain } = await this.endorsement();
     const certified = keys.find((k) => k.certificate);
     const ekCertificates = certified ? [certified.certificate!, ...chain] : [];

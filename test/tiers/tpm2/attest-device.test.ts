@@ -7,6 +7,7 @@ import {
   Keystore,
   decodeTpmStatement,
   makeCredential,
+  parseTpmSignature,
   verifyKeyAttestation,
   type KeyAttestation,
 } from '../../../src/index';
@@ -217,6 +218,46 @@ describe('device-side attestation on swtpm with a real EK chain (issue 21)', () 
       const decoded = decodeTpmStatement(withX5c.encode('cbor'));
       expect(decoded.attStmt.x5c?.map((c) => c.equals(ekCertA))).toEqual([true]);
       expect(verifyKeyAttestation(withX5c.encode('json'), await opts()).publicKeyRaw).toEqual(raw);
+    });
+
+    it('with the RSA-2048 AK (for step-ca), activated and verified, openssl agreeing', async () => {
+      const rsa = await ksA.attestationKey({ algorithm: 'rsa-2048' });
+      expect(rsa.algorithm).toBe('rsa-2048');
+      const ecc = await ksA.attestationKey();
+      expect(rsa.name.equals(ecc.name)).toBe(false);
+      const ek = (await ksA.endorsement()).keys.find((k) => k.certificate)!;
+      const secret = randomBytes(32);
+      const cred = makeCredential(ek.publicArea, rsa.name, secret);
+      expect(await ksA.activateCredential({ ...cred, akAlgorithm: 'rsa-2048' })).toEqual(secret);
+      const key = await ksA.getKey('attested');
+      const st = await key.attest({ nonce, ak: 'rsa-2048' });
+      expect(st.statement.attStmt.alg).toBe(-257); // RS256
+      const o = { ...(await opts()), akPublic: rsa.publicArea, akName: rsa.name };
+      expect(verifyKeyAttestation(st.encode(), o).publicKeyRaw).toEqual(raw);
+      expect(
+        checkOf(() =>
+          verifyKeyAttestation(st.encode(), { ...o, akPublic: ecc.publicArea, akName: ecc.name }),
+        ),
+      ).toBe('alg');
+      const sig = parseTpmSignature(st.statement.attStmt.sig) as { sig: Buffer };
+      writeFileSync(path.join(dir, 'rsa-ak.pem'), rsa.publicKey);
+      writeFileSync(path.join(dir, 'rsa-certinfo.bin'), st.statement.attStmt.certInfo);
+      writeFileSync(path.join(dir, 'rsa-sig.bin'), sig.sig);
+      const out = execFileSync(
+        'openssl',
+        [
+          'dgst',
+          '-sha256',
+          '-verify',
+          'rsa-ak.pem',
+          '-signature',
+          'rsa-sig.bin',
+          'rsa-certinfo.bin',
+        ],
+        { cwd: dir },
+      ).toString();
+      expect(out).toContain('Verified OK');
+      await expectCode(() => key.attest({ nonce, ak: 'rsa-4096' as never }), 'E_INVALID_ARGUMENT');
     });
 
     it('describe() says which keys a server can have attested, and what that proves', async () => {
