@@ -221,7 +221,8 @@ class TpmConnection : public Napi::ObjectWrap<TpmConnection> {
     return Run(info.Env(), [templ](TpmDevice* d) {
       auto pub = std::make_shared<Bytes>();
       OpStatus s = d->CreateEk(templ, pub.get());
-      return Done(s, BufferOf(pub));
+      // Public, like everything attestation returns (statements, certificates): a plain Buffer.
+      return Done(s, [pub](Napi::Env env) -> Napi::Value { return ToBuffer(env, *pub); });
     });
   }
 

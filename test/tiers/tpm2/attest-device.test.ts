@@ -96,6 +96,24 @@ describe('device-side attestation on swtpm with a real EK chain (issue 21)', () 
     const secret = randomBytes(32);
     const cred = makeCredential(ek.publicArea, ak.name, secret);
     expect(await ksA.activateCredential(cred)).toEqual(secret);
+    // A credential tpm2_makecredential made offline (-T none) for the same EK and AK.
+    writeFileSync(path.join(dir, 'rsa-ek.pub'), ek.publicArea);
+    writeFileSync(path.join(dir, 'tools-secret.bin'), secret);
+    execFileSync('tpm2_makecredential', [
+      ...[
+        '-T',
+        'none',
+        '-e',
+        path.join(dir, 'rsa-ek.pub'),
+        '-s',
+        path.join(dir, 'tools-secret.bin'),
+      ],
+      ...['-n', ak.name.toString('hex'), '-o', path.join(dir, 'tools.cred')],
+    ]);
+    const file = await fsp.readFile(path.join(dir, 'tools.cred'));
+    const blobEnd = 8 + 2 + file.readUInt16BE(8);
+    const fromTools = { credentialBlob: file.subarray(8, blobEnd), secret: file.subarray(blobEnd) };
+    expect(await ksA.activateCredential(fromTools)).toEqual(secret);
     // The TCG default ECC P-256 EK (tpm2_createek -G ecc), which swtpm did not persist: made
     // again from its template, and the seed reaches it by ECDH.
     const cred256 = makeCredential(ecc256EkA, ak.name, secret);
