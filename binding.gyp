@@ -43,6 +43,7 @@
               "native/linux-tpm/session_crypto.cc",
               "native/linux-tpm/tpm_session.cc",
               "native/linux-tpm/tpm_device.cc",
+              "native/linux-tpm/tpm_attest.cc",
               "native/linux-tpm/tpm_binding.cc"
             ]
           }

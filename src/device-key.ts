@@ -1,3 +1,5 @@
+import { attestKey, type AttestOptions } from './tiers/tpm2/attest-key';
+import type { KeyAttestation } from './tiers/tpm2/certify';
 import { webcrypto, type JsonWebKey, type KeyObject, type X509Certificate } from 'node:crypto';
 import { inspect } from 'node:util';
 import {
@@ -289,6 +291,15 @@ export class DeviceKey implements Signer {
   verify(data: DataInput, signature: ArrayBufferView | ArrayBuffer, opts?: SignOptions): boolean {
     this.#life.assertOpen();
     return verifyWithKey(this.publicKey, data, signature, opts);
+  }
+
+  /**
+   * TPM2_Certify of this key by the store's attestation key, with the server's nonce as
+   * qualifying data: a `tpm` statement a server checks with verifyKeyAttestation
+   * (docs/attestation.md). tpm2 keys only; other tiers refuse with E_BACKEND_UNAVAILABLE.
+   */
+  attest(opts: AttestOptions): Promise<KeyAttestation> {
+    return attestKey(this, this.#handle, this.#life, opts);
   }
 
   exportPublicKey(format: 'pem'): string;

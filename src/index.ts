@@ -60,3 +60,8 @@ export type {
   ExportedIdentity,
 } from './key-vault-contract';
 export * from './attestation/index';
+export type { AttestOptions } from './tiers/tpm2/attest-key';
+export type { KeyAttestation } from './tiers/tpm2/certify';
+export type { CredentialChallenge } from './tiers/tpm2/attestation';
+export type { AttestationKeyInfo, AttestationKeyAlgorithm } from './tiers/tpm2/attestation-key';
+export type { TpmEndorsement, EndorsementKey } from './tiers/tpm2/endorsement';

@@ -7,6 +7,10 @@ import { invalidArgument } from './core/errors';
 import { SecretBytes } from './crypto/secret-bytes';
 import type { Identity } from './store/identity-file';
 import { describeStore } from './rooms/describe';
+import { tpmAttestationOf } from './rooms/attestation';
+import type { CredentialChallenge } from './tiers/tpm2/attestation';
+import type { AttestationKeyInfo } from './tiers/tpm2/attestation-key';
+import type { TpmEndorsement } from './tiers/tpm2/endorsement';
 import { IdentityRoom, type InitOptions } from './rooms/identity';
 import { KeyRoom } from './rooms/keys';
 import { SealedSecrets } from './rooms/secrets';
@@ -341,6 +345,31 @@ export class Keystore {
   describe(): Promise<StoreDescription> {
     return this.#run(async () =>
       describeStore(this.#ctx, await this.#identity.readIfAny(), await this.#keys.list()),
+    );
+  }
+
+  /**
+   * The TPM's endorsement: its EKs (public areas, Names) and EK certificates with the chain the
+   * TPM stores, or why it has none (docs/attestation.md). Linux TPM only.
+   */
+  endorsement(): Promise<TpmEndorsement> {
+    return this.#run(async () => (await tpmAttestationOf(this.#ctx)).endorsement());
+  }
+
+  /** The store's TPM attestation key (made on first use): what a server enrolls. */
+  attestationKey(opts?: { algorithm?: 'ecc-p256' | 'rsa-2048' }): Promise<AttestationKeyInfo> {
+    // Under the store lock, which makes the store's directory: the AK may be made now.
+    return this.#run(() =>
+      this.#ctx.locked(async () => (await tpmAttestationOf(this.#ctx)).attestationKey(opts)),
+    );
+  }
+
+  /** Enrollment, device side: TPM2_ActivateCredential of a server's makeCredential output. */
+  activateCredential(challenge: CredentialChallenge): Promise<Buffer> {
+    return this.#run(() =>
+      this.#ctx.locked(async () =>
+        (await tpmAttestationOf(this.#ctx)).activateCredential(challenge),
+      ),
     );
   }
 

@@ -45,6 +45,11 @@ class TpmConnection : public Napi::ObjectWrap<TpmConnection> {
                            InstanceMethod("sign", &TpmConnection::Sign),
                            InstanceMethod("ecdh", &TpmConnection::Ecdh),
                            InstanceMethod("unseal", &TpmConnection::Unseal),
+                           InstanceMethod("endorsement", &TpmConnection::ReadEndorsement),
+                           InstanceMethod("createEk", &TpmConnection::CreateEk),
+                           InstanceMethod("certify", &TpmConnection::Certify),
+                           InstanceMethod("activateCredential",
+                                          &TpmConnection::ActivateCredential),
                            InstanceMethod("close", &TpmConnection::Close),
                        });
   }
@@ -175,6 +180,83 @@ class TpmConnection : public Napi::ObjectWrap<TpmConnection> {
     return Run(info.Env(), [key = std::move(key)](TpmDevice* d) {
       auto out = std::make_shared<SecretBytes>();
       OpStatus s = d->Unseal(key, &out->bytes);
+      return Done(s, SecretBufferOf(out));
+    });
+  }
+
+  // endorsement() -> { persistent: [{ handle, publicBlob }], nv: [{ index, attributes, size,
+  // data? }] }: the EK-range objects and NV indices as stored (tpm_attest.cc).
+  Napi::Value ReadEndorsement(const Napi::CallbackInfo& info) {
+    return Run(info.Env(), [](TpmDevice* d) {
+      auto e = std::make_shared<Endorsement>();
+      OpStatus s = d->ReadEndorsement(e.get());
+      return Done(s, [e](Napi::Env env) -> Napi::Value {
+        Napi::Array persistent = Napi::Array::New(env, e->persistent.size());
+        for (size_t i = 0; i < e->persistent.size(); i++) {
+          Napi::Object o = Napi::Object::New(env);
+          o.Set("handle", Napi::Number::New(env, e->persistent[i].first));
+          o.Set("publicBlob", ToBuffer(env, e->persistent[i].second));
+          persistent.Set(i, o);
+        }
+        Napi::Array nv = Napi::Array::New(env, e->nv.size());
+        for (size_t i = 0; i < e->nv.size(); i++) {
+          Napi::Object o = Napi::Object::New(env);
+          o.Set("index", Napi::Number::New(env, e->nv[i].index));
+          o.Set("attributes", Napi::Number::New(env, e->nv[i].attributes));
+          o.Set("size", Napi::Number::New(env, e->nv[i].size));
+          if (!e->nv[i].data.empty()) o.Set("data", ToBuffer(env, e->nv[i].data));
+          nv.Set(i, o);
+        }
+        Napi::Object o = Napi::Object::New(env);
+        o.Set("persistent", persistent);
+        o.Set("nv", nv);
+        return o;
+      });
+    });
+  }
+
+  // createEk(template) -> the EK's TPM2B_PUBLIC (made in the endorsement hierarchy, flushed)
+  Napi::Value CreateEk(const Napi::CallbackInfo& info) {
+    Bytes templ = CopyBytes(info[0], "template", sizeof(TPM2B_PUBLIC));
+    return Run(info.Env(), [templ](TpmDevice* d) {
+      auto pub = std::make_shared<Bytes>();
+      OpStatus s = d->CreateEk(templ, pub.get());
+      // Public, like everything attestation returns (statements, certificates): a plain Buffer.
+      return Done(s, [pub](Napi::Env env) -> Napi::Value { return ToBuffer(env, *pub); });
+    });
+  }
+
+  // certify(parent, publicBlob, privateBlob, akParent, akPublic, akPrivate, nonce, auth?)
+  //   -> { certInfo, signature }
+  Napi::Value Certify(const Napi::CallbackInfo& info) {
+    KeyBlobs key = ToKey(info, 0);
+    KeyBlobs ak = ToKey(info, 3);
+    Bytes nonce = CopyBytes(info[6], "nonce", 64);
+    SecretBytes auth = AuthArg(info, 7);
+    return Run(info.Env(), [key = std::move(key), ak = std::move(ak), nonce, auth](TpmDevice* d) {
+      auto attest = std::make_shared<Bytes>();
+      auto signature = std::make_shared<Bytes>();
+      OpStatus s = d->Certify(key, auth.bytes, ak, nonce, attest.get(), signature.get());
+      return Done(s, [attest, signature](Napi::Env env) -> Napi::Value {
+        Napi::Object o = Napi::Object::New(env);
+        o.Set("certInfo", ToBuffer(env, *attest));
+        o.Set("signature", ToBuffer(env, *signature));
+        return o;
+      });
+    });
+  }
+
+  // activateCredential(akParent, akPublic, akPrivate, ekHandle (0: from ekTemplate),
+  //   ekTemplate, credentialBlob, encryptedSecret) -> the released secret
+  Napi::Value ActivateCredential(const Napi::CallbackInfo& info) {
+    KeyBlobs ak = ToKey(info, 0);
+    uint32_t ekHandle = ToHandle(info[3]);
+    Bytes templ = CopyBytes(info[4], "ekTemplate", sizeof(TPM2B_PUBLIC));
+    Bytes blob = CopyBytes(info[5], "credentialBlob", sizeof(TPM2B_ID_OBJECT));
+    Bytes secret = CopyBytes(info[6], "secret", sizeof(TPM2B_ENCRYPTED_SECRET));
+    return Run(info.Env(), [ak = std::move(ak), ekHandle, templ, blob, secret](TpmDevice* d) {
+      auto out = std::make_shared<SecretBytes>();
+      OpStatus s = d->ActivateCredential(ak, ekHandle, templ, blob, secret, &out->bytes);
       return Done(s, SecretBufferOf(out));
     });
   }

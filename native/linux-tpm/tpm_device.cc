@@ -466,6 +466,8 @@ OpStatus TpmDevice::Load(const KeyBlobs& key, Kind kind, Loaded* out) {
       return Ours("bad-argument", "the key's curve " + Hex(area.parameters.eccDetail.curveID) +
                                       " is not NIST P-256 (0x3)");
     }
+  } else if (kind == Kind::kAttestationKey) {
+    if (!IsAttestationKey(area)) return Ours("bad-argument", "the key is not an attestation key");
   } else if (area.type != TPM2_ALG_KEYEDHASH) {
     return Ours("bad-argument", "the object is not sealed data (type " + Hex(area.type) + ")");
   }
@@ -644,7 +646,7 @@ OpStatus TpmDevice::CreateKey(uint32_t parent, const Bytes& templ, const Bytes& 
     if (area.type == TPM2_ALG_ECC && area.parameters.eccDetail.curveID != TPM2_ECC_NIST_P256) {
       return Ours("bad-argument", "keys are NIST P-256 only");
     }
-    if (area.type != TPM2_ALG_ECC && area.type != TPM2_ALG_KEYEDHASH) {
+    if (area.type != TPM2_ALG_ECC && area.type != TPM2_ALG_KEYEDHASH && !IsAttestationKey(area)) {
       return Ours("bad-argument", "only P-256 keys and sealed data objects are created");
     }
     if (sensitiveData.size() > sizeof(TPM2B_SENSITIVE_DATA::buffer)) {

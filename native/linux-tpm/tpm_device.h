@@ -36,6 +36,23 @@ struct OpStatus : Status {
   bool retry = false;
 };
 
+// What a TPM holds about its endorsement (tpm_attest.cc): the persistent objects in the EK
+// range and the NV indices in the EK certificate range, read as they are.
+struct Endorsement {
+  std::vector<std::pair<uint32_t, Bytes>> persistent;  // handle, TPM2B_PUBLIC
+  struct Nv {
+    uint32_t index = 0;
+    uint32_t attributes = 0;
+    uint16_t size = 0;
+    Bytes data;  // empty when it cannot be read without authorization we do not have
+  };
+  std::vector<Nv> nv;
+};
+
+// An attestation key as we make them (tpm_attest.cc): a restricted signing key, ECC P-256 or
+// RSA-2048, fixedTPM and fixedParent, that decrypts nothing.
+bool IsAttestationKey(const TPMT_PUBLIC& area);
+
 class TpmDevice {
  public:
   // The device for `tcti`, created on first use. Called on JS threads. Dropping the returned
@@ -69,6 +86,19 @@ class TpmDevice {
   OpStatus Sign(const KeyBlobs& key, const uint8_t digest[32], const Bytes& auth, Bytes* rs);
   OpStatus Ecdh(const KeyBlobs& key, const Bytes& x, const Bytes& y, const Bytes& auth, Bytes* z);
   OpStatus Unseal(const KeyBlobs& key, Bytes* out);
+  // ---- attestation (tpm_attest.cc) ----
+  OpStatus ReadEndorsement(Endorsement* out);
+  // TPM2_CreatePrimary in the endorsement hierarchy from `templ` (an EK template), flushed
+  // again: the EK's TPM2B_PUBLIC.
+  OpStatus CreateEk(const Bytes& templ, Bytes* publicBlob);
+  // TPM2_Certify of `key` by the attestation key `ak` (empty authValue) with `nonce` as the
+  // qualifying data, through the salted session: TPMS_ATTEST and TPMT_SIGNATURE.
+  OpStatus Certify(const KeyBlobs& key, const Bytes& keyAuth, const KeyBlobs& ak,
+                   const Bytes& nonce, Bytes* attest, Bytes* signature);
+  // TPM2_ActivateCredential with `ak` and the EK (persistent `ekHandle`, else made from
+  // `ekTemplate`), the EK authorized by PolicySecret(TPM_RH_ENDORSEMENT).
+  OpStatus ActivateCredential(const KeyBlobs& ak, uint32_t ekHandle, const Bytes& ekTemplate,
+                              const Bytes& credentialBlob, const Bytes& secret, Bytes* out);
 
  private:
   // Runs `op`; if it failed because a connection that existed before it was lost, runs it once
@@ -90,7 +120,7 @@ class TpmDevice {
   OpStatus ParentHandle(uint32_t parent, ESYS_TR* out);
   // What an operation needs the loaded object to be; checked on the blobs before the TPM sees
   // them, whatever the TS layer checked.
-  enum class Kind { kEccP256Key, kSealedData };
+  enum class Kind { kEccP256Key, kSealedData, kAttestationKey };
   OpStatus Load(const KeyBlobs& key, Kind kind, Loaded* out);
   OpStatus ConnectAndLoad(const KeyBlobs& key, Kind kind, Loaded* out);
   // Creates the owner SRK if needed and compares its Name with the pin: nothing that carries a
@@ -108,6 +138,14 @@ class TpmDevice {
   template <typename Call>
   TSS2_RC WithFreeSlot(Call call);
   OpStatus StartEncryptedSession(TPMA_SESSION attributes, ESYS_TR* session);
+  // tpm_attest.cc; WithSlot is WithFreeSlot for the calls made there.
+  template <typename Call>
+  TSS2_RC WithSlot(Call call);
+  OpStatus ReadPublicBlob(ESYS_TR object, Bytes* out, TPMI_ALG_HASH* nameAlg);
+  OpStatus ListHandles(uint32_t first, uint32_t last, std::vector<uint32_t>* out);
+  OpStatus ReadNv(uint32_t index, Endorsement::Nv* out);
+  OpStatus EkHandle(uint32_t persistent, const Bytes& templ, ESYS_TR* out, bool* transient);
+  OpStatus PolicySecretSession(TPMI_ALG_HASH hash, ESYS_TR* session);
   void FlushQuietly(ESYS_TR handle);
 
   const std::string tcti_;

@@ -181,9 +181,11 @@ TSS2_RC HmacSession::Execute(TSS2_TCTI_CONTEXT* tcti, const Command& command,
   for (int i = 0; i < 4; i++) cc[i] = static_cast<uint8_t>(command.code >> (24 - 8 * i));
   // cpHash = SHA-256(commandCode || Name(handle) || parameters as sent).
   uint8_t cpHash[32];
-  crypto_.Sha256(
-      {{cc, 4}, {command.name.data(), command.name.size()}, {params.data(), params.size()}},
-      cpHash);
+  crypto_.Sha256({{cc, 4},
+                  {command.name.data(), command.name.size()},
+                  {command.name2.data(), command.name2.size()},
+                  {params.data(), params.size()}},
+                 cpHash);
   uint8_t hmac[32];
   crypto_.HmacSha256(key.bytes,
                      {{cpHash, 32},
@@ -196,11 +198,20 @@ TSS2_RC HmacSession::Execute(TSS2_TCTI_CONTEXT* tcti, const Command& command,
   AppendU32(&cmd, 0);
   AppendU32(&cmd, command.code);
   AppendU32(&cmd, command.handle);
-  AppendU32(&cmd, static_cast<uint32_t>(4 + 2 + nonceCaller.size() + 1 + 2 + sizeof(hmac)));
+  if (command.handle2) AppendU32(&cmd, command.handle2);
+  const size_t passwordArea = command.handle2 ? 4 + 2 + 1 + 2 : 0;
+  AppendU32(&cmd, static_cast<uint32_t>(4 + 2 + nonceCaller.size() + 1 + 2 + sizeof(hmac) +
+                                        passwordArea));
   AppendU32(&cmd, handle_);
   AppendTpm2b(&cmd, nonceCaller.data(), nonceCaller.size());
   cmd.push_back(attributes);
   AppendTpm2b(&cmd, hmac, sizeof(hmac));
+  if (command.handle2) {
+    AppendU32(&cmd, TPM2_RS_PW);
+    AppendU16(&cmd, 0);  // nonce
+    cmd.push_back(0);    // attributes
+    AppendU16(&cmd, 0);  // the empty password
+  }
   cmd.insert(cmd.end(), params.begin(), params.end());
   const uint32_t size = static_cast<uint32_t>(cmd.size());
   for (int i = 0; i < 4; i++) cmd[2 + i] = static_cast<uint8_t>(size >> (24 - 8 * i));
@@ -230,6 +241,13 @@ TSS2_RC HmacSession::Execute(TSS2_TCTI_CONTEXT* tcti, const Command& command,
   Bytes nonceTpm = auth.Tpm2b(64);
   const uint8_t rspAttributes = auth.U8();
   Bytes rspHmac = auth.Tpm2b(64);
+  if (command.handle2) {
+    // The password session's answer: an empty nonce, its attributes, an empty HMAC (the
+    // reads fail on anything longer).
+    auth.Tpm2b(0);
+    auth.U8();
+    auth.Tpm2b(0);
+  }
   if (!auth.ok() || auth.left() != 0 || nonceTpm.size() < 16) {
     *why = "the response's session area does not parse";
     Forget();

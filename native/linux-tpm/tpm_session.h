@@ -35,6 +35,11 @@ class HmacSession {
     const Bytes* authValue = nullptr;  // the handle's authValue (empty for most of our keys)
     bool encryptIn = false;     // the first command parameter is a TPM2B: send it encrypted
     bool encryptOut = false;    // the first response parameter is a TPM2B: receive it encrypted
+    // A second authorized handle (TPM2_Certify's signing key), or 0. It gets an empty password
+    // (TPM_RS_PW), so it must be an object whose authValue is empty: nothing secret is sent,
+    // and its Name is bound into this session's cpHash all the same.
+    uint32_t handle2 = 0;
+    Bytes name2;
   };
   // Sends `command`, checks the response's HMAC, and returns its parameters, decrypted. A TPM
   // error comes back as its TPM_RC; a response that fails the check as

@@ -34,6 +34,11 @@ namespace dk {
   X(esys, Esys_TR_GetName)                      \
   X(esys, Esys_TR_GetTpmHandle)                 \
   X(esys, Esys_Free)                            \
+  X(esys, Esys_ReadPublic)                      \
+  X(esys, Esys_NV_ReadPublic)                   \
+  X(esys, Esys_NV_Read)                         \
+  X(esys, Esys_PolicySecret)                    \
+  X(esys, Esys_ActivateCredential)              \
   X(tctildr, Tss2_TctiLdr_Initialize)           \
   X(tctildr, Tss2_TctiLdr_Finalize)             \
   X(rc, Tss2_RC_Decode)                         \

@@ -44,7 +44,25 @@ export interface NativeTpmConnection {
     auth?: Buffer,
   ): Promise<Buffer>;
   unseal(parent: number, publicBlob: Buffer, privateBlob: Buffer): Promise<Buffer>;
+  /** Attestation (native/linux-tpm/tpm_attest.cc; src/tiers/tpm2/ gives the bytes meaning). */
+  endorsement(): Promise<NativeEndorsement>;
+  createEk(template: Buffer): Promise<Buffer>;
+  certify(
+    ...args: [...key: TpmKeyArgs, ...ak: TpmKeyArgs, nonce: Buffer, auth?: Buffer]
+  ): Promise<{ certInfo: Buffer; signature: Buffer }>;
+  activateCredential(
+    ...args: [...ak: TpmKeyArgs, ekHandle: number, ekTemplate: Buffer, blob: Buffer, secret: Buffer]
+  ): Promise<Buffer>;
   close(): Promise<void>;
+}
+
+/** A key as the addon takes it: parent handle, TPM2B_PUBLIC, TPM2B_PRIVATE. */
+export type TpmKeyArgs = [parent: number, publicBlob: Buffer, privateBlob: Buffer];
+
+/** The EK-range persistent objects and NV indices, as the TPM stores them. */
+export interface NativeEndorsement {
+  persistent: { handle: number; publicBlob: Buffer }[];
+  nv: { index: number; attributes: number; size: number; data?: Buffer }[];
 }
 
 export interface Tss2Status {

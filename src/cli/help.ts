@@ -1,3 +1,4 @@
+import { ATTESTATION_HELP, ATTESTATION_USAGE } from './commands/attestation';
 export const HELP = `device-keystore: P-256 keys bound to this device
 
 Usage: device-keystore [global options] <command> [options]
@@ -21,7 +22,7 @@ Commands:
                                   the key's self-signed device certificate (X.509, PEM)
   delegate [--alias A] --ttl D [--purpose P] --cert-out F --key-out F
                                   a short-lived session key and certificate, written to files
-
+${ATTESTATION_USAGE}
 Global options (before or after the command):
   --dir <dir>             store directory (default: $DEVICE_KEYSTORE_DIR or ~/.device-keystore)
   --backend <tier>        auto (default), secure-enclave, keychain, tpm2, windows-tpm,
@@ -113,6 +114,8 @@ COMMAND_HELP.doctor =
   item pass, warn or fail with its evidence and fix; exit 1 when one fails (--strict: or warns).
   The --json report holds no secret: safe to attach to a support bundle (docs/production.md).
 `;
+
+Object.assign(COMMAND_HELP, ATTESTATION_HELP);
 
 export function commandHelp(name: string): string {
   return COMMAND_HELP[name] ?? HELP;

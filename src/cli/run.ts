@@ -150,16 +150,15 @@ function report(err: unknown, json: boolean): number {
     return EXIT.USAGE;
   }
   if (err instanceof KeystoreError) {
-    if (json) writeJsonError(err.code, err.message, err.hint);
+    if (json) writeJsonError(err.code, err.message, err.hint, err.check);
     else process.stderr.write(`device-keystore: ${err.message} [${err.code}]\n`);
     return exitCodeFor(err.code);
   }
   throw err;
 }
 
-function writeJsonError(code: string, message: string, hint?: string): void {
-  process.stdout.write(
-    JSON.stringify({ ok: false, error: { code, message, ...(hint ? { hint } : {}) } }, null, 2) +
-      '\n',
-  );
+function writeJsonError(code: string, message: string, hint?: string, check?: string): void {
+  // check: the failed check of E_CERTIFICATE_INVALID and E_ATTESTATION_INVALID.
+  const error = { code, message, ...(hint ? { hint } : {}), ...(check ? { check } : {}) };
+  process.stdout.write(JSON.stringify({ ok: false, error }, null, 2) + '\n');
 }

@@ -69,3 +69,21 @@ export interface TpmSrkPin {
   /** Record `name`; returns what the file holds afterwards (another process may have won). */
   record(name: Buffer): Promise<Buffer>;
 }
+
+/** The store's TPM attestation key record (src/store/tpm-attestation-key.ts keeps the file). */
+export interface StoredAttestationKey {
+  parent: number;
+  publicBlob: Buffer;
+  privateBlob: Buffer;
+  /** 0x000B ‖ SHA-256(TPMT_PUBLIC), what MakeCredential binds the credential to. */
+  name: Buffer;
+  createdAt: string;
+}
+
+export interface TpmAttestationKeyFile {
+  /** For messages. */
+  path: string;
+  read(): Promise<StoredAttestationKey | undefined>;
+  /** Records `ak` unless the store has one already; returns the store's AK either way. */
+  record(ak: Omit<StoredAttestationKey, 'createdAt'>): Promise<StoredAttestationKey>;
+}

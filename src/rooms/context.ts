@@ -16,6 +16,7 @@ import { tpmSrkPin } from '../store/tpm-srk-pin';
 import { listRecordNames } from '../store/key-records';
 import type { StorePaths } from '../store/paths';
 import type { StoreSettings } from '../store/settings';
+import { tpmAttestationKeyFile } from '../store/tpm-attestation-key';
 
 /**
  * One open store, shared by the Keystore facade and its rooms (keys, identity, secrets): its
@@ -170,6 +171,7 @@ export function backendContextFor(
     ...(settings.tcti !== undefined ? { tcti: settings.tcti } : {}),
     ...(settings.tpmOwnerAuth !== undefined ? { tpmOwnerAuth: settings.tpmOwnerAuth } : {}),
     tpmSrkPin: tpmSrkPin(settings.paths),
+    tpmAttestationKey: (algorithm) => tpmAttestationKeyFile(settings.paths.dir, algorithm),
     unlockDataKey: async (create, signal) => {
       const { dataKeyId, dataKey } = await unlockMaster(settings, create, create, signal, created);
       return { dataKeyId, dataKey };

@@ -5,11 +5,13 @@ import type { KeyInfo } from '../device-key';
 import type { Identity } from '../store/identity-file';
 import type { StoreContext } from './context';
 import { listRecordNames } from '../store/key-records';
+import { describeAttestation } from './describe-attestation';
 import { findPassphrase } from '../store/passphrase';
 import { sharedDirWarning } from '../store/permissions';
 import { ephemeralStorageWarning, storageFacts } from '../store/persistence';
 import { type ExtractableBy } from '../core/tiers';
 import { type TierReport } from '../tiers/detect';
+import { type AttestationDescription } from './describe-attestation';
 
 /** What protects the keys, honestly: tier, hardware or not, extractable by whom, and why. */
 export async function describeStore(
@@ -51,6 +53,7 @@ export async function describeStore(
     ...(identity ? { identity } : {}),
     keys,
     keyUsage: KEY_USAGE_STATEMENT,
+    attestation: describeAttestation(keys),
   };
 }
 
@@ -118,4 +121,6 @@ export interface StoreDescription {
   keys: KeyInfo[];
   /** What certifying keys (DeviceKey.certifyingKey) stop and what they do not, in one paragraph. */
   keyUsage: string;
+  /** Per key, whether key.attest() gives a TPM attestation ('tpm2-certify') or not ('none'). */
+  attestation: AttestationDescription;
 }

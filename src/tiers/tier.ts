@@ -9,6 +9,7 @@ import {
 } from '../core/records';
 import { type KeyHandle } from '../core/key-handle';
 import { type TierGuarantees, type ProbeResult, type KeyGuarantees } from '../core/tiers';
+import { type TpmAttestationKeyFile } from '../core/records';
 
 /**
  * The door every tier plugs in through, shaped like Chromium's unexportable-key provider: a tier
@@ -36,6 +37,8 @@ export interface BackendContext {
   tpmOwnerAuth?: SecretBytes;
   /** The store's pinned TPM storage key Name (src/store/tpm-srk-pin.ts); absent in probes. */
   tpmSrkPin?: TpmSrkPin;
+  /** The store's TPM attestation key record (src/store/tpm-attestation-key.ts). */
+  tpmAttestationKey?: (algorithm: 'ecc-p256' | 'rsa-2048') => TpmAttestationKeyFile;
   /**
    * The encrypted-file tier's data key. `create` makes the master (and a passphrase) when the
    * store has none; the caller then holds the store lock. `signal` ends the wait for the

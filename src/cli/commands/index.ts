@@ -1,4 +1,5 @@
 import type { Command } from '../command';
+import { ATTESTATION_COMMANDS } from './attestation';
 import { certificate } from './certificate';
 import { changePassphrase } from './change-passphrase';
 import { createKey } from './create-key';
@@ -30,4 +31,5 @@ export const COMMANDS: Record<string, Command> = {
   secret,
   certificate,
   delegate,
+  ...ATTESTATION_COMMANDS,
 };

@@ -6,6 +6,9 @@ import type { KeyAuth, KeyHandle, RawSignature } from '../../core/key-handle';
 import type { UserPresence } from '../../core/tiers';
 import { type TpmKey, type CheckedKey } from './key-checks';
 import { factsFrom } from './facts';
+import { TpmAttestation } from './attestation';
+import { type AttestationKeyAlgorithm } from './attestation-key';
+import { type KeyAttestation } from './certify';
 
 /** A loaded TPM key: signs and does ECDH through the addon, with a PIN when it was made with one. */
 
@@ -56,6 +59,7 @@ export class TpmKeyHandle implements KeyHandle {
     private readonly pins: PinCache,
     private readonly ready: () => Promise<void>,
     pinKey = false,
+    private readonly attestation?: TpmAttestation,
   ) {
     this.userPresence = pinKey ? 'pin' : 'none';
   }
@@ -126,6 +130,22 @@ export class TpmKeyHandle implements KeyHandle {
       await this.ready();
       const bytes = await this.conn.sign(parent, publicBlob, privateBlob, digest, pin);
       return { encoding: 'p1363', bytes };
+    } catch (err) {
+      return this.#explain(err);
+    }
+  }
+
+  /** TPM2_Certify of this key by the store's AK (src/tiers/tpm2/attestation.ts). */
+  async attest(
+    nonce: Buffer,
+    auth?: KeyAuth,
+    ak?: AttestationKeyAlgorithm,
+  ): Promise<KeyAttestation> {
+    if (!this.attestation) throw new Error('a key being imported is not attested');
+    const pin = this.#auth(auth);
+    const { parent, publicBlob, privateBlob } = this.key;
+    try {
+      return await this.attestation.certify([parent, publicBlob, privateBlob], pin, nonce, ak);
     } catch (err) {
       return this.#explain(err);
     }

@@ -33,6 +33,7 @@ import {
 } from './key-checks';
 import { tpmFacts } from './facts';
 import { GUARANTEES } from './key-checks';
+import { TpmAttestation } from './attestation';
 
 /**
  * The TPM 2.0 tier: P-256 keys created inside the TPM under the owner hierarchy's H-2 SRK.
@@ -58,6 +59,7 @@ class Tpm2Backend implements Backend {
   readonly maxSecretBytes = 64 * 1024;
   readonly pinKeys = true;
   readonly #pins = new PinCache();
+  readonly attestation: TpmAttestation;
   #pinned: Promise<void> | undefined;
   /** Every operation waits for the SRK pin first (checked once, at first use, not at open). */
   readonly #ready = (): Promise<void> => {
@@ -71,7 +73,9 @@ class Tpm2Backend implements Backend {
   constructor(
     private readonly conn: NativeTpmConnection,
     private readonly ctx: BackendContext,
-  ) {}
+  ) {
+    this.attestation = new TpmAttestation(conn, ctx.tpmAttestationKey, this.#ready);
+  }
 
   /**
    * A certifying key (header.usage) gets CERTIFYING_POLICY and no decrypt. With a PIN, the key's
@@ -158,7 +162,15 @@ class Tpm2Backend implements Backend {
       publicKey: checked.point,
       backendData: {},
       sideFile: { suffix: PEM_SUFFIX, bytes: pem },
-      handle: new TpmKeyHandle(this.conn, key, checked, this.#pins, this.#ready, pinKey),
+      handle: new TpmKeyHandle(
+        this.conn,
+        key,
+        checked,
+        this.#pins,
+        this.#ready,
+        pinKey,
+        this.attestation,
+      ),
     };
   }
 
@@ -188,6 +200,7 @@ class Tpm2Backend implements Backend {
       this.#pins,
       this.#ready,
       pinKey,
+      this.attestation,
     );
   }
 
