@@ -1,5 +1,10 @@
 import { inspect } from 'node:util';
-import { TIERS, type ExtractableBy, type TierName } from './backends/backend';
+import {
+  TIERS,
+  type ExtractableBy,
+  type PromptedPresence,
+  type TierName,
+} from './backends/backend';
 import { detectTier, type TierReport } from './backends/detect';
 import type { DeviceKey, KeyInfo } from './device-key';
 import { tpmDiagnostics, type TpmDiagnostics } from './doctor';
@@ -14,6 +19,7 @@ import { StoreContext, backendContextFor, realStoreDir } from './store/context';
 import { changePassphrase, type PassphraseChange } from './store/file-master';
 import { signalOption, type WaitOptions } from './store/abort';
 import { cacheForOption, pinBytes, type PinOptions } from './backends/pin';
+import { userPresenceOption, PIN_OR_PROMPT_HINT } from './tiers/apple/user-presence';
 import { defaultStoreDir, storePaths, validateName } from './store/paths';
 import type { StoreSettings } from './store/settings';
 
@@ -44,20 +50,27 @@ export interface OpenOptions {
   tpmOwnerAuth?: string | Uint8Array;
 }
 
-/** Options of `importKey`. */
-export interface CreateKeyOptions extends WaitOptions {
-  /** Make a tpm2 key that needs this PIN for every use (1-32 bytes of UTF-8). */
+/** `pin` and `cacheFor`: keep a PIN key's PIN in process memory for `cacheFor` ms. */
+export interface GetKeyOptions extends WaitOptions {
+  /** The key's PIN (1-32 bytes of UTF-8). */
   pin?: string | Uint8Array;
   /** Milliseconds the returned key keeps the PIN in process memory; default 0. */
   cacheFor?: number;
 }
 
-/** `pin` and `cacheFor`: keep a PIN key's PIN in process memory for `cacheFor` ms. */
-export type GetKeyOptions = CreateKeyOptions;
+/** Options of `createKey`. */
+export interface CreateKeyOptions extends GetKeyOptions {
+  /**
+   * With `pin`: a tpm2 or windows-tpm key that needs this PIN for every use. `userPresence`: a
+   * secure-enclave key for each use of which macOS asks the user ('biometry': Touch ID;
+   * 'biometry-or-passcode': Touch ID, a paired watch or the login password).
+   */
+  userPresence?: PromptedPresence | 'none';
+}
 
 /** Checks `pin`/`cacheFor`, runs `fn`, and wipes the PIN's bytes afterwards. */
 async function withPinOptions<T>(
-  opts: CreateKeyOptions | undefined,
+  opts: GetKeyOptions | undefined,
   fn: (pin: PinOptions | undefined) => Promise<T>,
 ): Promise<T> {
   if (opts?.pin === undefined) {
@@ -255,13 +268,19 @@ export class Keystore {
 
   /**
    * `pin`: a tpm2 key that needs this PIN for every use, and is not noDA, so the TPM's
-   * dictionary-attack lockout limits guesses (docs/tpm.md, "PIN-protected keys"). `cacheFor`:
-   * milliseconds the returned key keeps the PIN in process memory (default 0; dropped on close).
+   * dictionary-attack lockout limits guesses (docs/tpm.md, "PIN-protected keys"); on windows-tpm
+   * the PIN is the PCP key's usage authorization (docs/windows.md). `cacheFor`: milliseconds the
+   * returned key keeps the PIN in process memory (default 0; dropped on close). `userPresence`:
+   * a secure-enclave key that macOS guards with a prompt at each use (docs/macos.md).
    */
   createKey(alias: string, opts?: CreateKeyOptions): Promise<DeviceKey> {
     return this.#run(() => {
-      const signal = signalOption(opts, ['signal', 'pin', 'cacheFor']);
-      return withPinOptions(opts, (pin) => this.#keys.create(alias, signal, pin));
+      const signal = signalOption(opts, ['signal', 'pin', 'cacheFor', 'userPresence']);
+      const presence = userPresenceOption(opts?.userPresence);
+      if (presence && opts?.pin !== undefined) {
+        throw invalidArgument('give pin or userPresence, not both', PIN_OR_PROMPT_HINT);
+      }
+      return withPinOptions(opts, (pin) => this.#keys.create(alias, signal, pin, presence));
     });
   }
 

@@ -29,8 +29,15 @@ export type TierName = (typeof TIERS)[number];
  */
 export type ExtractableBy = 'nobody' | 'os-account-owner' | 'passphrase-holder' | 'unknown';
 
-/** What a key needs besides the process's access to it: 'pin' for a TPM key made with one. */
-export type UserPresence = 'pin' | 'none';
+/**
+ * What a key needs besides the process's access to it: 'pin' for a tpm2 or windows-tpm key made
+ * with one (the caller supplies it); 'biometry' or 'biometry-or-passcode' for a Secure Enclave
+ * key made with createKey's userPresence (macOS asks the user at each use).
+ */
+export type UserPresence = 'pin' | PromptedPresence | 'none';
+
+/** What macOS asks of the user at each use of a key made with createKey's userPresence. */
+export type PromptedPresence = 'biometry' | 'biometry-or-passcode';
 
 /** What a key gets: its tier's guarantees, or less when its own material says so. */
 export interface KeyGuarantees {
@@ -164,7 +171,7 @@ export interface KeyHandle {
   signRaw(data: Uint8Array, prehashed: boolean, auth?: KeyAuth): Promise<RawSignature>;
   /** ECDH with an already validated uncompressed peer point. Returns the 32-byte x-coordinate. */
   ecdh(peerPoint: Buffer, auth?: KeyAuth): Promise<Buffer>;
-  /** 'pin' when the key needs a PIN (tpm2 keys made with one); absent: 'none'. */
+  /** 'pin' when the key needs a PIN; 'biometry'… when macOS asks the user; absent: 'none'. */
   readonly userPresence?: UserPresence;
   /** Keep `pin` in process memory for `ms` (the tier wipes it then, and on close). */
   cachePin?(pin: Buffer, ms: number): void;
@@ -189,12 +196,16 @@ export interface ImportOptions {
 export interface NewKeyOptions {
   /** The key's PIN: tiers with `pinKeys` only. */
   pin?: Buffer;
+  /** A prompt at each use: tiers with `promptKeys` only. */
+  userPresence?: PromptedPresence;
 }
 
 export interface Backend extends TierGuarantees {
   generateKey(header: NewKeyHeader, opts?: NewKeyOptions): Promise<GeneratedKey>;
   /** The tier makes keys that need a PIN (createKey's `pin`). */
   readonly pinKeys?: boolean;
+  /** The tier makes keys that ask the user at each use (createKey's `userPresence`). */
+  readonly promptKeys?: boolean;
   /** Adopt a key made by another tool, in the tier's own format (TSS2 PEM for tpm2). */
   importKey?(
     header: NewKeyHeader,

@@ -12,7 +12,9 @@ import type {
   KeyHandle,
   KeyRecord,
   NewKeyHeader,
+  NewKeyOptions,
   ProbeResult,
+  PromptedPresence,
   RawSignature,
   SecretHeader,
   SecretRecord,
@@ -20,6 +22,7 @@ import type {
   TierProvider,
 } from './backend';
 import { CRYPTOTOKENKIT_DOMAIN, OSSTATUS_DOMAIN, withMacErrors } from './osstatus';
+import { macKeyGuarantees, presenceField, presenceFromData } from '../tiers/apple/user-presence';
 
 /**
  * The two macOS tiers, over Security.framework through the native addon (native/macos/):
@@ -73,6 +76,8 @@ export interface NativeKeySpec {
   label?: string;
   afterFirstUnlock?: boolean;
   accessGroup?: string;
+  /** Secure Enclave kinds: the SecAccessControl prompt at each use (native/macos/mac_keys.cc). */
+  userPresence?: PromptedPresence;
 }
 
 /** An opaque handle to a SecKeyRef inside the addon. */
@@ -165,8 +170,14 @@ export function sealTagFor(storeDir: string): string {
 
 /** What a macOS key record holds in backendData, validated. */
 export type MacKeyData =
-  | { kind: 'se-blob'; blob: Buffer; accessibility: Accessibility }
-  | { kind: 'se-keychain'; tag: string; accessibility: Accessibility; accessGroup?: string }
+  | { kind: 'se-blob'; blob: Buffer; accessibility: Accessibility; userPresence?: PromptedPresence }
+  | {
+      kind: 'se-keychain';
+      tag: string;
+      accessibility: Accessibility;
+      accessGroup?: string;
+      userPresence?: PromptedPresence;
+    }
   | { kind: 'keychain'; tag: string };
 
 function accessibilityOf(r: RecordReader, file: string): Accessibility {
@@ -189,6 +200,7 @@ export function keyDataToJson(data: MacKeyData): { [key: string]: Json } {
         kind: data.kind,
         blob: data.blob.toString('base64url'),
         accessibility: data.accessibility,
+        ...presenceField(data.userPresence),
       };
     case 'se-keychain':
       return {
@@ -196,6 +208,7 @@ export function keyDataToJson(data: MacKeyData): { [key: string]: Json } {
         tag: data.tag,
         accessibility: data.accessibility,
         ...(data.accessGroup ? { accessGroup: data.accessGroup } : {}),
+        ...presenceField(data.userPresence),
       };
     case 'keychain':
       return { kind: data.kind, tag: data.tag };
@@ -213,21 +226,33 @@ export function parseKeyData(record: KeyRecord, file: string): MacKeyData {
     return tag;
   };
   if (record.tier === 'secure-enclave' && kind === 'se-blob') {
-    checkOnly(record.backendData, ['kind', 'blob', 'accessibility'], file);
+    checkOnly(record.backendData, ['kind', 'blob', 'accessibility', 'userPresence'], file);
     const blob = r.bytes('blob');
     if (blob.length === 0 || blob.length > MAX_BLOB_BYTES) throw corrupt(file, 'bad "blob"');
-    return { kind, blob, accessibility: accessibilityOf(r, file) };
+    const presence = presenceFromData(record.backendData, file);
+    return {
+      kind,
+      blob,
+      accessibility: accessibilityOf(r, file),
+      ...(presence ? { userPresence: presence } : {}),
+    };
   }
   if (record.tier === 'secure-enclave' && kind === 'se-keychain') {
-    checkOnly(record.backendData, ['kind', 'tag', 'accessibility', 'accessGroup'], file);
+    checkOnly(
+      record.backendData,
+      ['kind', 'tag', 'accessibility', 'accessGroup', 'userPresence'],
+      file,
+    );
     const group = r.raw('accessGroup');
     if (group !== undefined && (typeof group !== 'string' || group === ''))
       throw corrupt(file, 'bad "accessGroup"');
+    const presence = presenceFromData(record.backendData, file);
     return {
       kind,
       tag: tagOf(),
       accessibility: accessibilityOf(r, file),
       ...(group ? { accessGroup: group } : {}),
+      ...(presence ? { userPresence: presence } : {}),
     };
   }
   if (record.tier === 'keychain' && kind === 'keychain') {
@@ -365,6 +390,8 @@ class MacKeyHandle implements KeyHandle {
     private readonly native: NativeMacSecurity,
     private readonly key: NativeKeyRef,
     private readonly ecdhAlgorithm: MacEcdhAlgorithm,
+    /** A key made with createKey's userPresence: macOS prompts at each use. */
+    readonly userPresence?: PromptedPresence,
   ) {}
 
   async signRaw(data: Uint8Array, prehashed: boolean): Promise<RawSignature> {
@@ -423,14 +450,19 @@ class MacBackend implements Backend {
     return this.tier === 'secure-enclave';
   }
 
+  /** Only the Secure Enclave takes a SecAccessControl prompt (not the file-based keychain). */
+  get promptKeys(): boolean {
+    return this.secureEnclave;
+  }
+
   /**
    * A key's handle. Keychain keys use the standard ECDH algorithm; Secure Enclave keys the one
    * the probe found the Secure Enclave takes (the cofactor variant, which Apple's own code uses
    * with these keys, until a probe says otherwise).
    */
-  #handle(key: NativeKeyRef): MacKeyHandle {
+  #handle(key: NativeKeyRef, presence?: PromptedPresence): MacKeyHandle {
     const alg = this.secureEnclave ? (provenSeEcdh ?? 'cofactor') : 'standard';
-    return new MacKeyHandle(this.native, key, alg);
+    return new MacKeyHandle(this.native, key, alg, presence);
   }
 
   private host(): Promise<{ entitled: boolean; accessGroups: string[] }> {
@@ -438,8 +470,13 @@ class MacBackend implements Backend {
     return this.#host;
   }
 
-  async generateKey({ alias }: NewKeyHeader): Promise<GeneratedKey> {
+  async generateKey({ alias }: NewKeyHeader, opts?: NewKeyOptions): Promise<GeneratedKey> {
     const label = `device-keystore: ${alias}`;
+    const presence = opts?.userPresence;
+    const prompt = presence ? { userPresence: presence } : {};
+    if (presence && !this.secureEnclave) {
+      throw invalidArgument(`the ${this.tier} tier does not make keys with userPresence`);
+    }
     if (!this.secureEnclave) {
       const tag = makeKeyTag(alias);
       const k = await this.native.createKey({ kind: 'keychain', tag: tagBytes(tag), label });
@@ -455,8 +492,9 @@ class MacBackend implements Backend {
           tag: tagBytes(tag),
           label,
           afterFirstUnlock,
+          ...prompt,
         });
-        return this.#generated({ kind: 'se-keychain', tag, accessibility }, k);
+        return this.#generated({ kind: 'se-keychain', tag, accessibility, ...prompt }, k);
       } catch (err) {
         // Entitled on paper but refused (no provisioning profile): the blob form is just as
         // bound to this Mac's Secure Enclave, so use it and say so.
@@ -470,16 +508,16 @@ class MacBackend implements Backend {
         }
       }
     }
-    const k = await this.native.createKey({ kind: 'se-blob', label, afterFirstUnlock });
+    const k = await this.native.createKey({ kind: 'se-blob', label, afterFirstUnlock, ...prompt });
     if (!k.blob) throw new KeystoreError('E_MACOS', 'the new Secure Enclave key has no blob');
-    return this.#generated({ kind: 'se-blob', blob: k.blob, accessibility }, k);
+    return this.#generated({ kind: 'se-blob', blob: k.blob, accessibility, ...prompt }, k);
   }
 
   #generated(data: MacKeyData, k: NativeMacKey): GeneratedKey {
     return {
       publicKey: publicKeyFromX963(k.publicKey, 'the new key'),
       backendData: keyDataToJson(data),
-      handle: this.#handle(k.key),
+      handle: this.#handle(k.key, data.kind === 'keychain' ? undefined : data.userPresence),
     };
   }
 
@@ -497,7 +535,7 @@ class MacBackend implements Backend {
           'its Secure Enclave blob rebuilt a different key (the blob is damaged, or it was made on another Mac)',
         );
       }
-      return this.#handle(k.key);
+      return this.#handle(k.key, data.userPresence);
     }
     const keys = await this.native.findKeys(this.#spec(data)).catch((err: unknown) => {
       if (isKeystoreError(err, 'E_NOT_FOUND')) {
@@ -510,7 +548,7 @@ class MacBackend implements Backend {
     });
     const match = keys.find((k) => k.publicKey.equals(record.publicKey));
     if (!match) throw corrupt(file, `the keychain item with tag ${data.tag} holds a different key`);
-    return this.#handle(match.key);
+    return this.#handle(match.key, data.kind === 'se-keychain' ? data.userPresence : undefined);
   }
 
   #spec(data: Exclude<MacKeyData, { kind: 'se-blob' }>): NativeKeySpec {
@@ -742,6 +780,7 @@ function provider(
 ): TierProvider {
   return {
     ...guarantees,
+    keyGuarantees: (record) => macKeyGuarantees(guarantees, record),
     async probe() {
       const support = macosSupport();
       if (!support.ok) return { available: false, reason: support.reason };

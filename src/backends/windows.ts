@@ -1,6 +1,6 @@
 import { createHash, diffieHellman, generateKeyPairSync, randomBytes, verify } from 'node:crypto';
 import * as os from 'node:os';
-import { KeystoreError, corrupt, isKeystoreError } from '../errors';
+import { KeystoreError, corrupt, invalidArgument, isKeystoreError } from '../errors';
 import { parsePeerPublicKey, publicKeyObjectFromRaw, rawFromPublicKeyObject } from '../crypto/p256';
 import { asBuffer, onlyCopyCorrupt, tierUnavailable, withOpened } from './tier-common';
 import { loadNative, type NativeLoad } from '../native';
@@ -12,6 +12,7 @@ import type {
   KeyHandle,
   KeyRecord,
   NewKeyHeader,
+  NewKeyOptions,
   ProbeResult,
   RawSignature,
   SecretRecord,
@@ -19,6 +20,14 @@ import type {
   TierProvider,
 } from './backend';
 import { isTbsMissing, withNcryptErrors } from './ncrypt-status';
+import {
+  PCP_PIN_FIELD,
+  PcpPinKeyHandle,
+  PinCache,
+  explainPinFailure,
+  pcpKeyGuarantees,
+  recordNeedsPin,
+} from '../tiers/windows/pcp-pin';
 import {
   NCRYPT_ALLOW_KEY_AGREEMENT_FLAG,
   NCRYPT_ALLOW_SIGNING_FLAG,
@@ -128,11 +137,13 @@ export interface TpmDeviceInfo {
 
 /** One provider, one worker thread; see native/windows/ncrypt_binding.cc. */
 export interface NativeNcryptProvider {
-  createKey(name?: string, usage?: NcryptUsagePolicy): Promise<NativeNcryptKey>;
+  /** `pin` (UTF-8): NCRYPT_PIN_PROPERTY, set before the key is finalized. */
+  createKey(name?: string, usage?: NcryptUsagePolicy, pin?: Buffer): Promise<NativeNcryptKey>;
   importKey(blob: Buffer): Promise<NativeNcryptKey>;
   openKey(name: string): Promise<NativeNcryptKey>;
-  sign(key: NativeNcryptKeyRef, digest: Buffer): Promise<Buffer>;
-  ecdh(key: NativeNcryptKeyRef, peerPoint: Buffer): Promise<Buffer>;
+  /** `pin`: set as NCRYPT_PIN_PROPERTY on the handle first (src/tiers/windows/pcp-pin.ts). */
+  sign(key: NativeNcryptKeyRef, digest: Buffer, pin?: Buffer): Promise<Buffer>;
+  ecdh(key: NativeNcryptKeyRef, peerPoint: Buffer, pin?: Buffer): Promise<Buffer>;
   deleteKey(key: NativeNcryptKeyRef): Promise<void>;
   /** Frees the handle and deletes nothing: for keys without a name, which nobody keeps. */
   releaseKey(key: NativeNcryptKeyRef): Promise<void>;
@@ -182,11 +193,13 @@ export function makeKeyName(alias: string): string {
   return `${NAME_PREFIX}${alias}/${randomBytes(16).toString('hex')}`;
 }
 
-export type NcryptKeyData = { kind: 'pcp-blob'; blob: Buffer } | { kind: 'ksp-key'; name: string };
+export type NcryptKeyData =
+  | { kind: 'pcp-blob'; blob: Buffer; pin?: true }
+  | { kind: 'ksp-key'; name: string };
 
 export function keyDataToJson(data: NcryptKeyData): { [key: string]: Json } {
   return data.kind === 'pcp-blob'
-    ? { kind: data.kind, blob: data.blob.toString('base64url') }
+    ? { kind: data.kind, blob: data.blob.toString('base64url'), ...(data.pin ? PCP_PIN_FIELD : {}) }
     : { kind: data.kind, name: data.name };
 }
 
@@ -200,10 +213,13 @@ export function parseKeyData(record: KeyRecord, file: string): NcryptKeyData {
     }
   };
   if (record.tier === 'windows-tpm' && kind === 'pcp-blob') {
-    only(['kind', 'blob']);
+    only(['kind', 'blob', 'userPresence']);
     const blob = r.bytes('blob');
     if (blob.length === 0 || blob.length > MAX_BLOB_BYTES) throw corrupt(file, 'bad "blob"');
-    return { kind, blob };
+    const presence = record.backendData.userPresence;
+    if (presence !== undefined && !recordNeedsPin(record.backendData))
+      throw corrupt(file, 'bad "userPresence"');
+    return { kind, blob, ...(presence ? { pin: true as const } : {}) };
   }
   if (record.tier === 'windows-ksp' && kind === 'ksp-key') {
     only(['kind', 'name']);
@@ -254,7 +270,7 @@ class NcryptKeyHandle implements KeyHandle {
 
 const KEY_ACCESS: Readonly<Record<'windows-tpm' | 'windows-ksp', string>> = {
   'windows-tpm':
-    'windows-tpm keys have no PIN and no PCR policy: any program running as this Windows user ' +
+    "windows-tpm keys made without createKey's pin have no PIN and no PCR policy: any program running as this Windows user " +
     'that can read the key files can sign and run ECDH with them on this PC; the private keys ' +
     'never leave the TPM',
   'windows-ksp':
@@ -268,6 +284,7 @@ class NcryptBackend implements Backend {
   readonly hardwareBacked: boolean;
   readonly extractableBy: TierGuarantees['extractableBy'];
   readonly maxSecretBytes = 64 * 1024;
+  readonly #pins = new PinCache();
 
   constructor(
     private readonly native: NativeNcryptProvider,
@@ -279,16 +296,24 @@ class NcryptBackend implements Backend {
     this.extractableBy = guarantees.extractableBy;
   }
 
-  async generateKey({ alias }: NewKeyHeader): Promise<GeneratedKey> {
+  /** The PCP takes a usage authorization (NCRYPT_PIN_PROPERTY); the Software KSP does not. */
+  get pinKeys(): boolean {
+    return this.tier === 'windows-tpm';
+  }
+
+  async generateKey({ alias }: NewKeyHeader, opts?: NewKeyOptions): Promise<GeneratedKey> {
     let data: NcryptKeyData;
     let k: NativeNcryptKey;
+    if (opts?.pin && !this.pinKeys) throw invalidArgument(`the ${this.tier} tier has no PIN keys`);
     if (this.tier === 'windows-tpm') {
-      k = await this.native.createKey(undefined, this.usage);
+      k = await this.native
+        .createKey(undefined, this.usage, opts?.pin)
+        .catch((err: unknown) => Promise.reject(opts?.pin ? explainPinFailure(err) : err));
       if (!k.blob) {
         await this.native.releaseKey(k.key).catch(() => {});
         throw new KeystoreError('E_WINDOWS', 'the new TPM key has no blob');
       }
-      data = { kind: 'pcp-blob', blob: k.blob };
+      data = { kind: 'pcp-blob', blob: k.blob, ...(opts?.pin ? { pin: true as const } : {}) };
     } else {
       const name = makeKeyName(alias);
       k = await this.native.createKey(name, this.usage);
@@ -297,8 +322,15 @@ class NcryptBackend implements Backend {
     return {
       publicKey: parsePeerPublicKey(publicPointOf(k), 'the new key'),
       backendData: keyDataToJson(data),
-      handle: new NcryptKeyHandle(this.native, k.key),
+      handle: await this.#handle(data, k.key),
     };
+  }
+
+  /** A PIN key's handle imports its blob afresh for each use; the one in hand is freed. */
+  async #handle(data: NcryptKeyData, key: NativeNcryptKeyRef): Promise<KeyHandle> {
+    if (data.kind !== 'pcp-blob' || !data.pin) return new NcryptKeyHandle(this.native, key);
+    await this.native.releaseKey(key).catch(() => {});
+    return new PcpPinKeyHandle(this.native, data.blob, this.#pins);
   }
 
   async loadKey(record: KeyRecord, file: string): Promise<KeyHandle> {
@@ -326,7 +358,7 @@ class NcryptBackend implements Backend {
       throw data.kind === 'pcp-blob' ? blobCorrupt(file, what) : corrupt(file, what);
     }
     if (data.kind === 'ksp-key') checkPersistedUsage(k, data.name, file);
-    return new NcryptKeyHandle(this.native, k.key);
+    return this.#handle(data, k.key);
   }
 
   async destroyKey(record: KeyRecord): Promise<void> {
@@ -356,6 +388,7 @@ class NcryptBackend implements Backend {
   }
 
   async close(): Promise<void> {
+    this.#pins.dropAll();
     await this.native.close();
   }
 }
@@ -642,6 +675,7 @@ function provider(
     usage === 'key-usage' ? details : `${details}; keys made with ${POLICY_WORDS[usage]}`;
   return {
     ...guarantees,
+    keyGuarantees: (record) => pcpKeyGuarantees(guarantees, record),
     async probe(_ctx: BackendContext): Promise<ProbeResult> {
       const support = ncryptSupport();
       if (!support.ok) return { available: false, reason: support.reason };

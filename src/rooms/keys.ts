@@ -7,10 +7,12 @@ import {
   type KeyGuarantees,
   type KeyRecord,
   type NewKeyHeader,
+  type PromptedPresence,
   type TierName,
 } from '../backends/backend';
 import { providerFor } from '../backends/detect';
 import type { PinOptions } from '../backends/pin';
+import { userPresenceFor } from '../tiers/key-options';
 import { DeviceKey, keyInfoFromRecord, rememberPin, type KeyInfo } from '../device-key';
 import { KeystoreError, invalidArgument } from '../errors';
 import { abortable } from '../store/abort';
@@ -58,20 +60,19 @@ export class KeyRoom {
     this.#ctx = ctx;
   }
 
-  create(alias: string, signal?: AbortSignal, pin?: PinOptions): Promise<DeviceKey> {
+  create(
+    alias: string,
+    signal?: AbortSignal,
+    pin?: PinOptions,
+    presence?: PromptedPresence,
+  ): Promise<DeviceKey> {
     validateUserAlias(alias);
-    if (!pin) return this.#ctx.locked(() => this.createLocked(alias), signal);
+    if (!pin && !presence) return this.#ctx.locked(() => this.createLocked(alias), signal);
     return this.#ctx.locked(async () => {
-      const key = await this.createLocked(alias, this.#ctx.tier, (backend, header) => {
-        if (!backend.pinKeys) {
-          throw invalidArgument(
-            `the ${backend.tier} tier does not make keys with a PIN`,
-            'PIN-protected keys are made in the tpm2 tier',
-          );
-        }
-        return backend.generateKey(header, { pin: pin.pin });
-      });
-      rememberPin(key, pin.pin, pin.cacheFor);
+      const key = await this.createLocked(alias, this.#ctx.tier, (backend, header) =>
+        backend.generateKey(header, userPresenceFor(backend, pin, presence)),
+      );
+      if (pin) rememberPin(key, pin.pin, pin.cacheFor);
       return key;
     }, signal);
   }
