@@ -429,6 +429,14 @@ export class DeviceKey {
         { hint: 'delegate from a key without a PIN (such as the identity key)' },
       );
     }
+    if (this.userPresence !== 'none') {
+      // The same for a key macOS guards with a prompt: its certifying key would ask nobody.
+      throw new KeystoreError(
+        'E_KEY_USAGE',
+        `key "${this.alias}" asks the user at each use (userPresence '${this.userPresence}'): certificates and session keys are not made for it, because its certifying key would not ask`,
+        { hint: 'delegate from a key made without userPresence (such as the identity key)' },
+      );
+    }
     if (!this.#certifier) throw new Error('internal: a general key without a certifier');
     return this.#certifier();
   }

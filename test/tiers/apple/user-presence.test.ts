@@ -23,6 +23,8 @@ import {
 } from '../../../src/backends/osstatus';
 import type { BackendContext, KeyRecord } from '../../../src/backends/backend';
 import { KeystoreError } from '../../../src/errors';
+import { DeviceKey } from '../../../src/device-key';
+import { Lifecycle } from '../../../src/store/lifecycle';
 import { macKeyGuarantees, userPresenceOption } from '../../../src/tiers/apple/user-presence';
 import { expectCode, makeTempDir, removeDir } from '../../helpers-api';
 
@@ -181,5 +183,29 @@ describe('LocalAuthentication statuses of a prompted key', () => {
     expect(err.code).toBe(code);
     expect(err.message).toContain(`(${LOCAL_AUTHENTICATION_DOMAIN} error ${status})`);
     expect(err.hint).toBeTruthy();
+  });
+});
+
+describe('a key that asks the user makes no certifying key', () => {
+  it('certifyingKey() is E_KEY_USAGE: its certifying key would ask nobody', async () => {
+    const mac = fakeMac();
+    const made = await macBackend(ctx, mac.native, SE_GUARANTEES).generateKey(header, {
+      userPresence: 'biometry',
+    });
+    let certifierCalled = false;
+    const key = new DeviceKey(
+      { ...header, publicKey: x963() },
+      SE_GUARANTEES,
+      made.handle,
+      new Lifecycle(),
+      async () => {
+        certifierCalled = true;
+        throw new Error('not reached');
+      },
+    );
+    expect(key.userPresence).toBe('biometry');
+    const err = await expectCode(() => key.certifyingKey(), 'E_KEY_USAGE');
+    expect(err.message).toContain("userPresence 'biometry'");
+    expect(certifierCalled).toBe(false);
   });
 });
