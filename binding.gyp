@@ -44,7 +44,8 @@
               "native/linux-tpm/tpm_session.cc",
               "native/linux-tpm/tpm_device.cc",
               "native/linux-tpm/tpm_attest.cc",
-              "native/linux-tpm/tpm_binding.cc"
+              "native/linux-tpm/tpm_binding.cc",
+              "native/linux-tpm/linux_platform.cc"
             ]
           }
         ],
@@ -56,7 +57,8 @@
               "native/windows/win_acl.cc",
               "native/windows/win_ncrypt.cc",
               "native/windows/ncrypt_binding.cc",
-              "native/windows/win_binding.cc"
+              "native/windows/win_binding.cc",
+              "native/windows/win_platform.cc"
             ],
             "defines": ["_WIN32_WINNT=0x0A00", "WIN32_LEAN_AND_MEAN", "NOMINMAX", "_HAS_EXCEPTIONS=1"],
             "libraries": ["-ladvapi32", "-lncrypt"],
@@ -67,13 +69,17 @@
           }
         ],
         [
+          "OS not in ('linux', 'win', 'mac')",
+          { "sources": ["native/other/other_platform.cc"] }
+        ],
+        [
           "OS=='mac'",
           {
             "sources": [
               "native/macos/mac_keys.cc",
-              "native/macos/mac_binding.cc"
+              "native/macos/mac_binding.cc",
+              "native/macos/mac_platform.cc"
             ],
-            "defines": ["DK_WITH_MACOS"],
             "link_settings": {
               "libraries": ["-framework Security", "-framework CoreFoundation"]
             },

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Compile-check the macOS tiers (native/macos/*.cc, with native/common/*.cc) on Linux, for
+# Compile-check the macOS tiers (binding.gyp's sources for OS=="mac") on Linux, for
 # arm64-apple-macos11 and x86_64-apple-macos10.15, against a header-only macOS sysroot.
 #
 #   npm run check:macos [-- SYSROOT]
@@ -39,8 +39,9 @@ export XCHECK_NAPI_DIR=${XCHECK_NAPI_DIR:-$ROOT/node_modules/node-addon-api}
 # The defines and flags binding.gyp gives the mac build (NAPI_CPP_EXCEPTIONS turns -fexceptions on;
 # node-gyp's mac defaults add -fno-rtti).
 FLAGS=(-Inative/common -fno-rtti -DNAPI_VERSION=8 -DNAPI_CPP_EXCEPTIONS -DNODE_ADDON_API_CPP_EXCEPTIONS_ALL
-       -DNODE_ADDON_API_DISABLE_DEPRECATED -DNODE_API_NO_EXTERNAL_BUFFERS_ALLOWED -DDK_WITH_MACOS)
-FILES=(native/common/*.cc native/macos/*.cc)
+       -DNODE_ADDON_API_DISABLE_DEPRECATED -DNODE_API_NO_EXTERNAL_BUFFERS_ALLOWED)
+# The sources binding.gyp names for OS=="mac" (common + native/macos/).
+read -ra FILES <<<"$(node scripts/prebuilds/toolchain.mjs sources mac)"
 
 echo "check:macos: sysroot $SDK"
 echo "check:macos: pass 1 - syntax and types"

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Compile- and link-check the Windows sources (native/common/*.cc, native/windows/*.cc) on Linux
+# Compile- and link-check the Windows sources (binding.gyp's for OS=="win") on Linux
 # for x86_64-w64-mingw32 with the cross-check tool (scripts/windows/cross-check.sh, a copy of
 # the shared one): mingw-w64 g++ (and clang, when present), then XCHECK_LINK=1 (a .node DLL
 # linked with --no-undefined against node.exe's Node-API import library and the import
@@ -26,7 +26,8 @@ export XCHECK_NODE_INC=${XCHECK_NODE_INC:-$(node -p "require('path').join(proces
 FLAGS=(-Inative/common -DNAPI_VERSION=8 -DNAPI_CPP_EXCEPTIONS -DNODE_ADDON_API_CPP_EXCEPTIONS_ALL -DNODE_ADDON_API_DISABLE_DEPRECATED
        -DNODE_API_NO_EXTERNAL_BUFFERS_ALLOWED
        -DWIN32_LEAN_AND_MEAN -DNOMINMAX -D_HAS_EXCEPTIONS=1 -ladvapi32 -lncrypt)
-FILES=(native/common/*.cc native/windows/*.cc)
+# The sources binding.gyp names for OS=="win" (common + native/windows/).
+read -ra FILES <<<"$(node scripts/prebuilds/toolchain.mjs sources win)"
 # One pass: g++ builds the objects and links the .node (clang, when present, checks the syntax).
 XCHECK_LINK=1 bash "$CHECKER" "${FLAGS[@]}" "${FILES[@]}"
 echo "check:windows: OK"

@@ -42,93 +42,14 @@ import { Signer } from './signer';
 import { AnchorCertificate } from './delegation/device-certificate';
 import { verifyWithKey } from './signer';
 import { exportPublicKey, type PublicKeyFormat } from './crypto/p256';
+import { type KeyInfo, KeyInfoEntry, type KeyInfoJSON } from './key-info';
 
 /** What JSON.stringify makes of a KeyInfo: the public key as SPKI PEM. */
-export interface KeyInfoJSON {
-  alias: string;
-  tier: TierName;
-  hardwareBacked: boolean;
-  /** True when anyone (the OS account owner, a passphrase holder) can get the key out. */
-  extractable: boolean;
-  /** 'unknown' for a tpm2 key an earlier release imported from software (see listKeys). */
-  extractableBy: ExtractableBy;
-  /** 'pin' for a key each use of which needs its PIN; 'none' otherwise. */
-  userPresence: UserPresence;
-  algorithm: 'ECDSA-P256';
-  createdAt: string;
-  /** SPKI PEM. */
-  publicKey: string;
-}
-
-export interface KeyInfo extends Omit<KeyInfoJSON, 'publicKey'> {
-  /** The public key, as everywhere in the API. */
-  publicKey: KeyObject;
-  /** The same fields with the public key as SPKI PEM; what JSON.stringify prints. */
-  toJSON(): KeyInfoJSON;
-}
-
-interface Guarantees {
-  hardwareBacked: boolean;
-  extractableBy: ExtractableBy;
-  userPresence?: UserPresence;
-}
-
-/** toJSON lives on the prototype, so the fields are all an info's own properties. */
-class KeyInfoEntry implements KeyInfo {
-  alias: string;
-  tier: TierName;
-  hardwareBacked: boolean;
-  extractable: boolean;
-  extractableBy: ExtractableBy;
-  userPresence: UserPresence;
-  algorithm: 'ECDSA-P256' = 'ECDSA-P256';
-  createdAt: string;
-  publicKey: KeyObject;
-
-  constructor(
-    fields: { alias: string; tier: TierName; createdAt: string; publicKey: KeyObject },
-    guarantees: Guarantees,
-  ) {
-    ({ alias: this.alias, tier: this.tier, createdAt: this.createdAt } = fields);
-    this.hardwareBacked = guarantees.hardwareBacked;
-    ({ extractable: this.extractable, extractableBy: this.extractableBy } =
-      extractabilityOf(guarantees));
-    this.userPresence = guarantees.userPresence ?? 'none';
-    this.publicKey = fields.publicKey;
-  }
-
-  toJSON(): KeyInfoJSON {
-    const { alias, tier, hardwareBacked, extractable, extractableBy, userPresence } = this;
-    const { algorithm, createdAt } = this;
-    const publicKey = this.publicKey.export({ type: 'spki', format: 'pem' }) as string;
-    return {
-      alias,
-      tier,
-      hardwareBacked,
-      extractable,
-      extractableBy,
-      userPresence,
-      algorithm,
-      createdAt,
-      publicKey,
-    };
-  }
-}
-
-/** Each key's handle, for rememberPin: not a method, so not part of DeviceKey's API. */
 const HANDLES = new WeakMap<object, KeyHandle>();
 
 /** Keystore's createKey/getKey `cacheFor`: the key's tier keeps its PIN that long. */
 export function rememberPin(key: object, pin: Buffer, ms: number): void {
   HANDLES.get(key)?.cachePin?.(pin, ms);
-}
-
-/** A key's info straight from its record, without loading the key (listKeys). */
-export function keyInfoFromRecord(record: KeyHeader, guarantees: Guarantees): KeyInfo {
-  return new KeyInfoEntry(
-    { ...record, publicKey: publicKeyObjectFromRaw(record.publicKey) },
-    guarantees,
-  );
 }
 
 export interface PublicCryptoKeyOptions {
@@ -339,6 +260,14 @@ export class DeviceKey implements Signer {
         'E_KEY_USAGE',
         `key "${this.alias}" has a PIN: certificates and session keys are not made for PIN keys yet, because its certifying key would not need the PIN`,
         { hint: 'delegate from a key without a PIN (such as the identity key)' },
+      );
+    }
+    if (this.userPresence !== 'none') {
+      // The same for a key macOS guards with a prompt: its certifying key would ask nobody.
+      throw new KeystoreError(
+        'E_KEY_USAGE',
+        `key "${this.alias}" asks the user at each use (userPresence '${this.userPresence}'): certificates and session keys are not made for it, because its certifying key would not ask`,
+        { hint: 'delegate from a key made without userPresence (such as the identity key)' },
       );
     }
     if (!this.#certifier) throw new Error('internal: a general key without a certifier');

@@ -3,16 +3,12 @@
  * (Secure Enclave, Keychain, TPM 2.0, or an encrypted file), behind one API.
  */
 export { Keystore, SealedSecrets } from './keystore';
-export type {
-  OpenOptions,
-  InitOptions,
-  ImportKeyOptions,
-  CreateKeyOptions,
-  GetKeyOptions,
-} from './keystore';
+export type { InitOptions, ImportKeyOptions, CreateKeyOptions, GetKeyOptions } from './keystore';
+export type { OpenOptions } from './keystore-options';
 export type { StoreDescription } from './rooms/describe';
 export { DeviceKey } from './device-key';
-export type { KeyInfo, KeyInfoJSON, PublicCryptoKeyOptions } from './device-key';
+export type { PublicCryptoKeyOptions } from './device-key';
+export type { KeyInfo, KeyInfoJSON } from './key-info';
 export type { SignOptions, EcdhOptions, DataInput } from './core/inputs';
 export type { Signer } from './signer';
 export type { Identity, IdentityJSON } from './store/identity-file';

@@ -1,10 +1,10 @@
 import { inspect } from 'node:util';
-import { TIERS, type TierName } from './core/tiers';
+import { type TierName } from './core/tiers';
 import { detectTier } from './tiers/detect';
-import type { DeviceKey, KeyInfo } from './device-key';
+import type { DeviceKey } from './device-key';
+import type { KeyInfo } from './key-info';
 import { tpmDiagnostics, type TpmDiagnostics } from './doctor/tpm';
 import { invalidArgument } from './core/errors';
-import { SecretBytes } from './crypto/secret-bytes';
 import type { Identity } from './store/identity-file';
 import { describeStore } from './rooms/describe';
 import { tpmAttestationOf } from './rooms/attestation';
@@ -18,51 +18,40 @@ import { StoreContext, backendContextFor, realStoreDir } from './rooms/context';
 import { changePassphrase, type PassphraseChange } from './store/file-master';
 import { signalOption, type WaitOptions } from './core/abort';
 import { cacheForOption, pinBytes, type PinOptions } from './core/pin';
-import { defaultStoreDir, storePaths, validateName } from './store/paths';
-import type { StoreSettings } from './store/settings';
+import { userPresenceOption, PIN_OR_PROMPT_HINT } from './tiers/apple/user-presence';
+import { validateName } from './store/paths';
 import { type StoreDescription } from './rooms/describe';
+import { type PromptedPresence } from './core/tiers';
+import {
+  type OpenOptions,
+  validateOpenOptions,
+  settingsFrom,
+  toSecretBytes,
+} from './keystore-options';
 
 export type { InitOptions } from './rooms/identity';
 export { SealedSecrets } from './rooms/secrets';
 
-export interface OpenOptions {
-  /** Store directory. Default: DEVICE_KEYSTORE_DIR, else ~/.device-keystore. */
-  dir?: string;
-  /** 'auto' (default) takes the first available tier; a tier name forces it. */
-  backend?: 'auto' | TierName;
-  /** Refuse software tiers (keychain, encrypted-file). */
-  requireHardware?: boolean;
-  /** Passphrase for the encrypted-file tier. Kept in memory only, never written to disk. */
-  passphrase?: string | Uint8Array;
-  /** How long to wait for another process holding the store lock. Default 30 s. */
-  lockTimeoutMs?: number;
-  /** Receives one-line warnings (passphrase migration). Default: process.emitWarning. */
-  onWarning?: (message: string) => void;
-  /** Told when a slow step (key derivation) starts and ends, e.g. to show a spinner. */
-  onProgress?: (label: string, done: boolean) => void;
-  /**
-   * TPM transport, as a TCTI string: `device:/dev/tpmrm0` (the default when it exists),
-   * `swtpm:host=127.0.0.1,port=2321`, `tabrmd`. Default: DEVICE_KEYSTORE_TCTI.
-   */
-  tcti?: string;
-  /** The TPM owner hierarchy's password, when it has one. Default: DEVICE_KEYSTORE_TPM_OWNER_AUTH. */
-  tpmOwnerAuth?: string | Uint8Array;
-}
-
-/** Options of `importKey`. */
-export interface CreateKeyOptions extends WaitOptions {
-  /** Make a tpm2 key that needs this PIN for every use (1-32 bytes of UTF-8). */
+export interface GetKeyOptions extends WaitOptions {
+  /** The key's PIN (1-32 bytes of UTF-8). */
   pin?: string | Uint8Array;
   /** Milliseconds the returned key keeps the PIN in process memory; default 0. */
   cacheFor?: number;
 }
 
-/** `pin` and `cacheFor`: keep a PIN key's PIN in process memory for `cacheFor` ms. */
-export type GetKeyOptions = CreateKeyOptions;
+/** Options of `createKey`. */
+export interface CreateKeyOptions extends GetKeyOptions {
+  /**
+   * With `pin`: a tpm2 or windows-tpm key that needs this PIN for every use. `userPresence`: a
+   * secure-enclave key for each use of which macOS asks the user ('biometry': Touch ID;
+   * 'biometry-or-passcode': Touch ID, a paired watch or the login password).
+   */
+  userPresence?: PromptedPresence | 'none';
+}
 
 /** Checks `pin`/`cacheFor`, runs `fn`, and wipes the PIN's bytes afterwards. */
 async function withPinOptions<T>(
-  opts: CreateKeyOptions | undefined,
+  opts: GetKeyOptions | undefined,
   fn: (pin: PinOptions | undefined) => Promise<T>,
 ): Promise<T> {
   if (opts?.pin === undefined) {
@@ -85,87 +74,6 @@ export interface ImportKeyOptions extends WaitOptions {
    * no password, which the key file's `emptyAuth` only claims.
    */
   keyAuth?: string | Uint8Array;
-}
-
-const OPEN_OPTION_KEYS = new Set([
-  'dir',
-  'backend',
-  'requireHardware',
-  'passphrase',
-  'lockTimeoutMs',
-  'onWarning',
-  'onProgress',
-  'tcti',
-  'tpmOwnerAuth',
-]);
-
-function validateOpenOptions(opts: OpenOptions): void {
-  if (opts === null || typeof opts !== 'object') throw invalidArgument('options must be an object');
-  for (const k of Object.keys(opts)) {
-    if (!OPEN_OPTION_KEYS.has(k)) {
-      throw invalidArgument(
-        `unknown option "${k}"`,
-        `valid options: ${[...OPEN_OPTION_KEYS].join(', ')}`,
-      );
-    }
-  }
-  if (opts.dir !== undefined && (typeof opts.dir !== 'string' || opts.dir === '')) {
-    throw invalidArgument('dir must be a non-empty string');
-  }
-  if (
-    opts.backend !== undefined &&
-    opts.backend !== 'auto' &&
-    !(TIERS as readonly string[]).includes(opts.backend)
-  ) {
-    throw invalidArgument(
-      `unknown backend ${JSON.stringify(opts.backend)}`,
-      `use auto, ${TIERS.join(', ')}`,
-    );
-  }
-  if (opts.requireHardware !== undefined && typeof opts.requireHardware !== 'boolean') {
-    throw invalidArgument('requireHardware must be a boolean');
-  }
-  if (opts.passphrase !== undefined) {
-    const ok =
-      (typeof opts.passphrase === 'string' || opts.passphrase instanceof Uint8Array) &&
-      opts.passphrase.length > 0;
-    if (!ok) throw invalidArgument('passphrase must be a non-empty string or Uint8Array');
-  }
-  if (
-    opts.lockTimeoutMs !== undefined &&
-    (!Number.isSafeInteger(opts.lockTimeoutMs) || opts.lockTimeoutMs < 0)
-  ) {
-    throw invalidArgument('lockTimeoutMs must be a non-negative integer');
-  }
-  if (opts.tcti !== undefined && (typeof opts.tcti !== 'string' || opts.tcti === '')) {
-    throw invalidArgument('tcti must be a non-empty string');
-  }
-  if (
-    opts.tpmOwnerAuth !== undefined &&
-    !(typeof opts.tpmOwnerAuth === 'string' || opts.tpmOwnerAuth instanceof Uint8Array)
-  ) {
-    throw invalidArgument('tpmOwnerAuth must be a string or Uint8Array');
-  }
-  for (const k of ['onWarning', 'onProgress'] as const) {
-    if (opts[k] !== undefined && typeof opts[k] !== 'function')
-      throw invalidArgument(`${k} must be a function`);
-  }
-}
-
-function toSecretBytes(p: string | Uint8Array): SecretBytes {
-  return typeof p === 'string' ? SecretBytes.fromString(p) : new SecretBytes(p);
-}
-
-function settingsFrom(opts: OpenOptions): StoreSettings {
-  return {
-    paths: storePaths(opts.dir ?? defaultStoreDir()),
-    lockTimeoutMs: opts.lockTimeoutMs ?? 30_000,
-    warn: opts.onWarning ?? ((m) => process.emitWarning(m, { code: 'DEVICE_KEYSTORE' })),
-    ...(opts.passphrase !== undefined ? { passphrase: toSecretBytes(opts.passphrase) } : {}),
-    ...(opts.onProgress ? { onSlowStep: opts.onProgress } : {}),
-    ...(opts.tcti !== undefined ? { tcti: opts.tcti } : {}),
-    ...(opts.tpmOwnerAuth !== undefined ? { tpmOwnerAuth: toSecretBytes(opts.tpmOwnerAuth) } : {}),
-  };
 }
 
 /**
@@ -242,13 +150,19 @@ export class Keystore {
 
   /**
    * `pin`: a tpm2 key that needs this PIN for every use, and is not noDA, so the TPM's
-   * dictionary-attack lockout limits guesses (docs/tpm.md, "PIN-protected keys"). `cacheFor`:
-   * milliseconds the returned key keeps the PIN in process memory (default 0; dropped on close).
+   * dictionary-attack lockout limits guesses (docs/tpm.md, "PIN-protected keys"); on windows-tpm
+   * the PIN is the PCP key's usage authorization (docs/windows.md). `cacheFor`: milliseconds the
+   * returned key keeps the PIN in process memory (default 0; dropped on close). `userPresence`:
+   * a secure-enclave key that macOS guards with a prompt at each use (docs/macos.md).
    */
   createKey(alias: string, opts?: CreateKeyOptions): Promise<DeviceKey> {
     return this.#run(() => {
-      const signal = signalOption(opts, ['signal', 'pin', 'cacheFor']);
-      return withPinOptions(opts, (pin) => this.#keys.create(alias, signal, pin));
+      const signal = signalOption(opts, ['signal', 'pin', 'cacheFor', 'userPresence']);
+      const presence = userPresenceOption(opts?.userPresence);
+      if (presence && opts?.pin !== undefined) {
+        throw invalidArgument('give pin or userPresence, not both', PIN_OR_PROMPT_HINT);
+      }
+      return withPinOptions(opts, (pin) => this.#keys.create(alias, signal, pin, presence));
     });
   }
 

@@ -17,7 +17,4 @@ class Addon : public Napi::Addon<Addon> {
   Napi::Value SetErrorClass(const Napi::CallbackInfo& info);
 };
 
-// Registers the TPM exports (tss2Status, TpmConnection); Linux builds (native/linux-tpm/).
-void InitTpm(Napi::Env env, Napi::Object exports);
-
 }  // namespace dk

@@ -12,6 +12,7 @@
 #include "../common/async_work.h"
 #include "../common/errors.h"
 #include "tpm_device.h"
+#include "tpm_init.h"
 
 namespace dk {
 namespace {

@@ -531,6 +531,16 @@ OpStatus TpmDevice::ConnectAndLoad(const KeyBlobs& key, Kind kind, Loaded* out) 
   return Load(key, kind, out);
 }
 
+OpStatus TpmDevice::RunOnKey(const KeyBlobs& key, Kind kind, HmacSession::Command* command,
+                             const char* call, Bytes* params) {
+  Loaded loaded;
+  OpStatus s = ConnectAndLoad(key, kind, &loaded);
+  if (!s.ok) return s;
+  command->handle = loaded.tpmHandle;
+  command->name = loaded.name;
+  return RunInSession(*command, call, params);
+}
+
 OpStatus TpmDevice::RequirePinnedSrk() {
   ESYS_TR srk = ESYS_TR_NONE;
   OpStatus s = ParentHandle(TPM2_RH_OWNER, &srk);
@@ -720,14 +730,9 @@ OpStatus TpmDevice::SrkName(Bytes* out) {
 OpStatus TpmDevice::Sign(const KeyBlobs& key, const uint8_t digest[32], const Bytes& auth,
                          Bytes* rs) {
   return WithReconnect([&]() -> OpStatus {
-    Loaded loaded;
-    OpStatus s = ConnectAndLoad(key, Kind::kEccP256Key, &loaded);
-    if (!s.ok) return s;
     // digest (TPM2B, encrypted on the wire), ECDSA/SHA-256, a NULL hashcheck ticket.
     HmacSession::Command c;
     c.code = TPM2_CC_Sign;
-    c.handle = loaded.tpmHandle;
-    c.name = loaded.name;
     c.authValue = &auth;
     c.encryptIn = true;
     AppendTpm2b(&c.params, digest, 32);
@@ -737,7 +742,7 @@ OpStatus TpmDevice::Sign(const KeyBlobs& key, const uint8_t digest[32], const By
     AppendU32(&c.params, TPM2_RH_NULL);
     AppendU16(&c.params, 0);
     Bytes out;
-    s = RunInSession(c, "TPM2_Sign", &out);
+    OpStatus s = RunOnKey(key, Kind::kEccP256Key, &c, "TPM2_Sign", &out);
     if (!s.ok) return s;
     Reader r(out.data(), out.size());
     const uint16_t alg = r.U16();
@@ -760,13 +765,8 @@ OpStatus TpmDevice::Ecdh(const KeyBlobs& key, const Bytes& x, const Bytes& y, co
     if (x.size() != 32 || y.size() != 32) {
       return Ours("bad-argument", "the peer point must have 32-byte coordinates");
     }
-    Loaded loaded;
-    OpStatus s = ConnectAndLoad(key, Kind::kEccP256Key, &loaded);
-    if (!s.ok) return s;
     HmacSession::Command c;
     c.code = TPM2_CC_ECDH_ZGen;
-    c.handle = loaded.tpmHandle;
-    c.name = loaded.name;
     c.authValue = &auth;
     c.encryptIn = true;
     c.encryptOut = true;  // the shared secret is the response
@@ -774,7 +774,7 @@ OpStatus TpmDevice::Ecdh(const KeyBlobs& key, const Bytes& x, const Bytes& y, co
     AppendTpm2b(&c.params, x.data(), 32);
     AppendTpm2b(&c.params, y.data(), 32);
     SecretBytes out;
-    s = RunInSession(c, "TPM2_ECDH_ZGen", &out.bytes);
+    OpStatus s = RunOnKey(key, Kind::kEccP256Key, &c, "TPM2_ECDH_ZGen", &out.bytes);
     if (!s.ok) return s;
     Reader r(out.bytes.data(), out.bytes.size());
     r.U16();
@@ -792,16 +792,11 @@ OpStatus TpmDevice::Ecdh(const KeyBlobs& key, const Bytes& x, const Bytes& y, co
 
 OpStatus TpmDevice::Unseal(const KeyBlobs& key, Bytes* outData) {
   return WithReconnect([&]() -> OpStatus {
-    Loaded loaded;
-    OpStatus s = ConnectAndLoad(key, Kind::kSealedData, &loaded);
-    if (!s.ok) return s;
     HmacSession::Command c;
     c.code = TPM2_CC_Unseal;
-    c.handle = loaded.tpmHandle;
-    c.name = loaded.name;
     c.encryptOut = true;
     SecretBytes out;
-    s = RunInSession(c, "TPM2_Unseal", &out.bytes);
+    OpStatus s = RunOnKey(key, Kind::kSealedData, &c, "TPM2_Unseal", &out.bytes);
     if (!s.ok) return s;
     Reader r(out.bytes.data(), out.bytes.size());
     SecretBytes data(r.Tpm2b(sizeof(TPM2B_SENSITIVE_DATA::buffer)));

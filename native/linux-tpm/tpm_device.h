@@ -129,6 +129,10 @@ class TpmDevice {
   // Runs one command through the HMAC session (started, salted to the pinned SRK, on first use).
   OpStatus RunInSession(const HmacSession::Command& command, const char* call, Bytes* params,
                         uint32_t* responseHandle = nullptr);
+  // Connects, loads `key` (checked to be a `kind`), and runs `command` on it in the session: the
+  // caller sets the command code, parameters, authValue and encryption, this the handle and Name.
+  OpStatus RunOnKey(const KeyBlobs& key, Kind kind, HmacSession::Command* command,
+                    const char* call, Bytes* params);
   void FlushRaw(uint32_t tpmHandle);
   // A persistent parent stands in for the owner SRK only if its Name is the H-2 SRK's.
   OpStatus CheckPersistentParent(ESYS_TR persistent);

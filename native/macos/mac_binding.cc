@@ -53,7 +53,8 @@ std::string OptionalString(const Napi::Object& o, const char* name, size_t maxLe
   return s;
 }
 
-// { kind: 'se-blob' | 'se-keychain' | 'keychain', tag?, label?, afterFirstUnlock?, accessGroup? }
+// { kind: 'se-blob' | 'se-keychain' | 'keychain', tag?, label?, afterFirstUnlock?, accessGroup?,
+//   userPresence?: 'biometry' | 'biometry-or-passcode' }
 KeySpec ToSpec(const Napi::Value& v) {
   Napi::Env env = v.Env();
   if (!v.IsObject()) ThrowInvalidArgument(env, "the key spec must be an object");
@@ -76,6 +77,14 @@ KeySpec ToSpec(const Napi::Value& v) {
   spec.label = OptionalString(o, "label", 1024);
   spec.afterFirstUnlock = OptionalBool(o, "afterFirstUnlock");
   spec.accessGroup = OptionalString(o, "accessGroup", 1024);
+  const std::string presence = OptionalString(o, "userPresence", 32);
+  if (presence == "biometry") {
+    spec.userPresence = UserPresence::kBiometry;
+  } else if (presence == "biometry-or-passcode") {
+    spec.userPresence = UserPresence::kBiometryOrPasscode;
+  } else if (!presence.empty()) {
+    ThrowInvalidArgument(env, "userPresence must be biometry or biometry-or-passcode");
+  }
   return spec;
 }
 

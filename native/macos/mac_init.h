@@ -1,5 +1,5 @@
-// Entry point of the macOS tiers, called from the Addon constructor (native/common/addon.cc)
-// in builds with DK_WITH_MACOS (binding.gyp sets it for OS=="mac").
+// Entry point of the macOS tiers, called by InitPlatform (mac_platform.cc), which binding.gyp
+// compiles for OS=="mac".
 #pragma once
 
 #include <napi.h>

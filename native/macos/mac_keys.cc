@@ -78,13 +78,18 @@ bool IsSecureEnclave(KeyKind kind) {
 }
 
 // kSecAccessControlPrivateKeyUsage: the key may sign, decrypt and derive; it never leaves the
-// SE. No user-presence flag: our callers are background processes as often as not.
-MacResult AccessControl(bool afterFirstUnlock, CFRef<SecAccessControlRef>* out) {
+// SE. A user-presence flag only when the caller asked for one (createKey's userPresence): our
+// callers are background processes as often as not, and a prompt there cannot be answered.
+MacResult AccessControl(bool afterFirstUnlock, UserPresence presence,
+                        CFRef<SecAccessControlRef>* out) {
   CFRef<CFErrorRef> error;
   CFTypeRef protection = afterFirstUnlock ? kSecAttrAccessibleAfterFirstUnlockThisDeviceOnly
                                           : kSecAttrAccessibleWhenUnlockedThisDeviceOnly;
-  *out = CFRef<SecAccessControlRef>::Adopt(SecAccessControlCreateWithFlags(
-      kCFAllocatorDefault, protection, kSecAccessControlPrivateKeyUsage, error.OutParam()));
+  SecAccessControlCreateFlags flags = kSecAccessControlPrivateKeyUsage;
+  if (presence == UserPresence::kBiometry) flags |= kSecAccessControlBiometryAny;
+  if (presence == UserPresence::kBiometryOrPasscode) flags |= kSecAccessControlUserPresence;
+  *out = CFRef<SecAccessControlRef>::Adopt(
+      SecAccessControlCreateWithFlags(kCFAllocatorDefault, protection, flags, error.OutParam()));
   if (!*out) return FromCFError("SecAccessControlCreateWithFlags", error.get());
   return Ok();
 }
@@ -199,6 +204,10 @@ MacResult CreateKey(const KeySpec& spec, NewKey* out) {
   if (permanent && spec.tag.empty()) {
     return Ours("SecKeyCreateRandomKey", "bad-argument", "a permanent key needs a tag");
   }
+  if (spec.userPresence != UserPresence::kNone && !IsSecureEnclave(spec.kind)) {
+    return Ours("SecKeyCreateRandomKey", "bad-argument",
+                "user presence is set on Secure Enclave keys only");
+  }
   CFRef<CFMutableDictionaryRef> attrs = NewDictionary();
   CFRef<CFMutableDictionaryRef> priv = NewDictionary();
   CFRef<CFNumberRef> bits = Int(256);
@@ -207,7 +216,7 @@ MacResult CreateKey(const KeySpec& spec, NewKey* out) {
   CFDictionarySetValue(priv.get(), kSecAttrIsPermanent, permanent ? kCFBooleanTrue : kCFBooleanFalse);
   CFRef<SecAccessControlRef> access;
   if (IsSecureEnclave(spec.kind)) {
-    MacResult r = AccessControl(spec.afterFirstUnlock, &access);
+    MacResult r = AccessControl(spec.afterFirstUnlock, spec.userPresence, &access);
     if (!r.ok) return r;
     CFDictionarySetValue(attrs.get(), kSecAttrTokenID, kSecAttrTokenIDSecureEnclave);
     CFDictionarySetValue(priv.get(), kSecAttrAccessControl, access.get());

@@ -28,12 +28,21 @@ enum class KeyKind {
   kKeychain,                // permanent software key in the user's default (login) keychain
 };
 
+// What the user must do, besides the process holding the key, for each use of a Secure Enclave
+// key: nothing, or answer the system's prompt (SecAccessControl flags, fixed at creation).
+enum class UserPresence {
+  kNone,
+  kBiometry,            // kSecAccessControlBiometryAny: Touch ID, any enrolled finger
+  kBiometryOrPasscode,  // kSecAccessControlUserPresence: Touch ID, a watch, or the login password
+};
+
 struct KeySpec {
   KeyKind kind = KeyKind::kSecureEnclaveBlob;
   Bytes tag;                      // kSecAttrApplicationTag; permanent kinds only
   std::string label;              // kSecAttrLabel, shown in Keychain Access
   bool afterFirstUnlock = false;  // SE kinds: AfterFirstUnlockThisDeviceOnly instead of WhenUnlocked…
   std::string accessGroup;        // kSecureEnclaveKeychain only; empty = the entitlement's first
+  UserPresence userPresence = UserPresence::kNone;  // SE kinds only (CreateKey refuses others)
 };
 
 struct NewKey {

@@ -27,6 +27,7 @@ const napi_type_tag kKeyTypeTag = {0x6465766963656b65ULL, 0x79737465726e6372ULL}
 
 constexpr size_t kMaxBlob = 16 * 1024;
 constexpr size_t kMaxName = 256;
+constexpr size_t kMaxPin = 32;
 
 // What a key's external holds: the key, and the queue its release is posted to.
 struct KeyRef {
@@ -61,6 +62,15 @@ std::shared_ptr<Key> UnwrapKey(const Napi::Value& v) {
   auto ext = v.As<Napi::External<KeyRef>>();
   if (!ext.CheckTypeTag(&kKeyTypeTag)) ThrowInvalidArgument(v.Env(), "key must be a key handle");
   return ext.Data()->key;
+}
+
+// An optional PIN argument: UTF-8 bytes, checked in TypeScript (src/backends/pin.ts); here
+// only bounded. Copied off the JS heap into bytes that are wiped once the task is done.
+std::shared_ptr<SecretBytes> PinArg(const Napi::CallbackInfo& info, size_t index) {
+  if (info.Length() <= index || info[index].IsUndefined()) return nullptr;
+  auto pin = std::make_shared<SecretBytes>(CopyBytes(info[index], "pin", kMaxPin));
+  if (pin->bytes.empty()) ThrowInvalidArgument(info.Env(), "pin must not be empty");
+  return pin;
 }
 
 std::wstring NameArg(const Napi::Value& v) {
@@ -137,7 +147,7 @@ class NcryptProvider : public Napi::ObjectWrap<NcryptProvider> {
     };
   }
 
-  // createKey(name?: string, usage?: 'key-usage' | 'pcp-generic')
+  // createKey(name?: string, usage?: 'key-usage' | 'pcp-generic', pin?: Buffer)
   //   -> { key, publicBlob, curveName?, algorithm?, usage?, blob? }
   // No name, a key kept by nobody but its blob (the PCP way); a name, a key persisted under it
   // in the provider. The usage policy: win_ncrypt.h, UsagePolicy.
@@ -152,10 +162,11 @@ class NcryptProvider : public Napi::ObjectWrap<NcryptProvider> {
         ThrowInvalidArgument(info.Env(), "the usage must be 'key-usage' or 'pcp-generic'");
       }
     }
-    return Run(info.Env(), [queue = queue_, name, usage](WorkerState& s) {
+    std::shared_ptr<SecretBytes> pin = PinArg(info, 2);
+    return Run(info.Env(), [queue = queue_, name, usage, pin](WorkerState& s) {
       auto k = std::make_shared<NewKey>();
       Status st = s.Ensure();
-      if (st.ok) st = CreateKey(s.provider, name, usage, k.get());
+      if (st.ok) st = CreateKey(s.provider, name, usage, pin.get(), k.get());
       return Done(st, KeyValue(k, queue));
     });
   }
@@ -183,26 +194,30 @@ class NcryptProvider : public Napi::ObjectWrap<NcryptProvider> {
     });
   }
 
-  // sign(key, digest: 32 bytes) -> r || s (64 bytes)
+  // sign(key, digest: 32 bytes, pin?: Buffer) -> r || s (64 bytes)
   Napi::Value SignJs(const Napi::CallbackInfo& info) {
     std::shared_ptr<Key> key = UnwrapKey(info[0]);
     Bytes digest = CopyBytes(info[1], "digest", 32);
     if (digest.size() != 32) ThrowInvalidArgument(info.Env(), "digest must be 32 bytes");
-    return Run(info.Env(), [key, digest](WorkerState&) {
+    std::shared_ptr<SecretBytes> pin = PinArg(info, 2);
+    return Run(info.Env(), [key, digest, pin](WorkerState&) {
       auto sig = std::make_shared<Bytes>();
-      Status st = SignDigest(*key, digest, sig.get());
+      Status st = pin ? SetKeyPin(*key, *pin) : Status{};
+      if (st.ok) st = SignDigest(*key, digest, sig.get());
       return Done(st, BufferOf(sig));
     });
   }
 
-  // ecdh(key, peerPoint: 65 bytes, validated by the TS layer) -> 32-byte x-coordinate
+  // ecdh(key, peerPoint: 65 bytes, validated by the TS layer, pin?: Buffer) -> 32-byte x
   Napi::Value EcdhJs(const Napi::CallbackInfo& info) {
     std::shared_ptr<Key> key = UnwrapKey(info[0]);
     Bytes peer = CopyBytes(info[1], "peer point", 65);
     if (peer.size() != 65) ThrowInvalidArgument(info.Env(), "peer point must be 65 bytes");
-    return Run(info.Env(), [key, peer](WorkerState&) {
+    std::shared_ptr<SecretBytes> pin = PinArg(info, 2);
+    return Run(info.Env(), [key, peer, pin](WorkerState&) {
       auto z = std::make_shared<SecretBytes>();
-      Status st = Agree(*key, peer, z.get());
+      Status st = pin ? SetKeyPin(*key, *pin) : Status{};
+      if (st.ok) st = Agree(*key, peer, z.get());
       return Done(st, SecretBufferOf(z));
     });
   }

@@ -91,6 +91,33 @@ Status SetDword(NCRYPT_KEY_HANDLE key, const wchar_t* property, DWORD value, DWO
   return s == ERROR_SUCCESS ? Status{} : NcryptFailed("NCryptSetProperty", s);
 }
 
+// NCRYPT_PIN_PROPERTY takes a NUL-terminated UTF-16 string; the caller's PIN is UTF-8 (checked
+// in TypeScript: 1-32 bytes, no NUL). The PCP turns it into the TPM object's usage
+// authorization; the same bytes (terminator included in cbInput, as the property is documented)
+// are sent at creation and at each use, so the two always agree.
+Status SetPinProperty(NCRYPT_KEY_HANDLE key, const SecretBytes& utf8Pin) {
+  const auto* in = reinterpret_cast<const char*>(utf8Pin.bytes.data());
+  const int inLen = static_cast<int>(utf8Pin.bytes.size());
+  const int wideLen =
+      inLen ? MultiByteToWideChar(CP_UTF8, MB_ERR_INVALID_CHARS, in, inLen, nullptr, 0) : 0;
+  if (wideLen <= 0) {
+    Status st;
+    st.ok = false;
+    st.error.call = "MultiByteToWideChar";
+    st.error.reason = "bad-argument";
+    st.error.detail = "the PIN must be non-empty UTF-8";
+    return st;
+  }
+  std::vector<wchar_t> wide(static_cast<size_t>(wideLen) + 1, L'\0');
+  MultiByteToWideChar(CP_UTF8, MB_ERR_INVALID_CHARS, in, inLen, wide.data(), wideLen);
+  SECURITY_STATUS s = NCryptSetProperty(key, NCRYPT_PIN_PROPERTY,
+                                        reinterpret_cast<PBYTE>(wide.data()),
+                                        static_cast<DWORD>(wide.size() * sizeof(wchar_t)),
+                                        NCRYPT_SILENT_FLAG);
+  Wipe(wide.data(), wide.size() * sizeof(wchar_t));
+  return s == ERROR_SUCCESS ? Status{} : NcryptFailed("NCryptSetProperty (NCRYPT_PIN_PROPERTY)", s);
+}
+
 // The key's public blob and what the provider says of its curve, algorithm and usage.
 Status Finish(std::shared_ptr<Key> key, NewKey* out) {
   Status st = ExportBlob(key->get(), BCRYPT_ECCPUBLIC_BLOB, &out->publicBlob);
@@ -147,7 +174,7 @@ void Key::Release() {
 }
 
 Status CreateKey(const std::shared_ptr<Provider>& provider, const std::wstring& name,
-                 UsagePolicy usage, NewKey* out) {
+                 UsagePolicy usage, const SecretBytes* pin, NewKey* out) {
   NCRYPT_KEY_HANDLE h = 0;
   SECURITY_STATUS s = NCryptCreatePersistedKey(provider->get(), &h, NCRYPT_ECDH_P256_ALGORITHM,
                                                name.empty() ? nullptr : name.c_str(), 0, 0);
@@ -163,6 +190,8 @@ Status CreateKey(const std::shared_ptr<Provider>& provider, const std::wstring& 
                   : SetDword(h, NCRYPT_PCP_KEY_USAGE_POLICY_PROPERTY, NCRYPT_PCP_GENERIC_KEY, 0);
   // A named (software) key must never be exportable; the PCP has no export policy to set.
   if (st.ok && !name.empty()) st = SetDword(h, NCRYPT_EXPORT_POLICY_PROPERTY, 0, NCRYPT_PERSIST_FLAG);
+  // The usage authorization can be set only before the key is finalized.
+  if (st.ok && pin) st = SetPinProperty(h, *pin);
   if (st.ok) {
     s = NCryptFinalizeKey(h, NCRYPT_SILENT_FLAG);
     if (s != ERROR_SUCCESS) st = NcryptFailed("NCryptFinalizeKey", s);
@@ -195,6 +224,10 @@ Status OpenNamedKey(const std::shared_ptr<Provider>& provider, const std::wstrin
   SECURITY_STATUS s = NCryptOpenKey(provider->get(), &h, name.c_str(), 0, NCRYPT_SILENT_FLAG);
   if (s != ERROR_SUCCESS) return NcryptFailed("NCryptOpenKey", s);
   return Finish(std::make_shared<Key>(provider, h), out);
+}
+
+Status SetKeyPin(const Key& key, const SecretBytes& utf8Pin) {
+  return SetPinProperty(key.get(), utf8Pin);
 }
 
 Status SignDigest(const Key& key, const Bytes& digest, Bytes* signature) {

@@ -92,8 +92,14 @@ enum class UsagePolicy {
 // (on the PCP, wrapped by the TPM's storage key); else a persisted key of that name whose usage
 // and export policy (no export) are set with NCRYPT_PERSIST_FLAG, so that every process that
 // opens it sees them. A named key that fails half-way is deleted again; an unnamed one freed.
+// `pin` (UTF-8, or null): set as NCRYPT_PIN_PROPERTY before NCryptFinalizeKey, so that on the PCP
+// the TPM object gets a usage authorization and every later use needs the PIN (SetKeyPin).
 Status CreateKey(const std::shared_ptr<Provider>& provider, const std::wstring& name,
-                 UsagePolicy usage, NewKey* out);
+                 UsagePolicy usage, const SecretBytes* pin, NewKey* out);
+// NCRYPT_PIN_PROPERTY on an open key (UTF-8 PIN, converted to UTF-16 and wiped): the PIN for the
+// operations that follow on this handle. A wrong PIN fails at the operation, not here, on the
+// PCP (the TPM checks the authorization when the key is used).
+Status SetKeyPin(const Key& key, const SecretBytes& utf8Pin);
 // Loads a key from the opaque blob CreateKey exported.
 Status ImportOpaqueKey(const std::shared_ptr<Provider>& provider, const Bytes& blob,
                        NewKey* out);

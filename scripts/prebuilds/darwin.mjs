@@ -79,7 +79,6 @@ export function buildDarwin(root, target, sdk, out) {
       '-DNAPI_CPP_EXCEPTIONS',
       '-DNODE_ADDON_API_DISABLE_DEPRECATED',
       '-DNODE_API_NO_EXTERNAL_BUFFERS_ALLOWED',
-      '-DDK_WITH_MACOS',
       '-DBUILDING_NODE_EXTENSION',
       '-D_DARWIN_USE_64_BIT_INODE=1',
       '-Wall',

@@ -4,6 +4,7 @@ import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 
 /** binding.gyp's sources for `os` (gyp's OS name: linux, mac, win): common + that OS's. */
 export function bindingSources(root, os) {
@@ -34,4 +35,11 @@ export function findTool(names) {
     }
   }
   return '';
+}
+
+// `node scripts/prebuilds/toolchain.mjs sources OS` prints bindingSources(OS), one line, for the
+// shell scripts that compile outside node-gyp (check-macos.sh, check-windows.sh,
+// windows/build-addon.sh): binding.gyp stays the one list of which folder each OS builds.
+if (process.argv[1] === fileURLToPath(import.meta.url) && process.argv[2] === 'sources') {
+  console.log(bindingSources(join(dirname(fileURLToPath(import.meta.url)), '..', '..'), process.argv[3]).join(' '));
 }

@@ -19,11 +19,7 @@ file=${1:-prebuilds/win32-x64/node.napi.node}
 obj=build-win
 mkdir -p "$(dirname "$file")" "$obj"
 # The sources binding.gyp names for Windows (common + native/windows/).
-srcs=$(node -e '
-  const g = JSON.parse(require("fs").readFileSync("binding.gyp", "utf8").replace(/#.*$/gm, ""));
-  const t = g.targets[0];
-  const win = t.conditions.find(([c]) => c === "OS==\"win\"" || c === "OS==\x27win\x27");
-  console.log([...t.sources, ...(win ? win[1].sources : [])].join(" "));')
+srcs=$(node scripts/prebuilds/toolchain.mjs sources win)
 { echo "LIBRARY node.exe"; echo "EXPORTS"
   grep -ohE '\b(napi|node_api)_[a-z0-9_]+\s*\(' "$NODE_INC"/js_native_api.h "$NODE_INC"/node_api.h | tr -d '( ' | sort -u
 } >"$obj/node.def"

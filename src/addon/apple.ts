@@ -1,6 +1,7 @@
 import { KeystoreError } from '../core/errors';
 import { loadNative, type NativeLoad } from './load';
 import { withMacErrors } from './osstatus';
+import { type PromptedPresence } from '../core/tiers';
 
 /** The addon's macOS face (native/macos/): what it exports, typed, and whether this process has it. */
 
@@ -13,6 +14,8 @@ export interface NativeKeySpec {
   label?: string;
   afterFirstUnlock?: boolean;
   accessGroup?: string;
+  /** Secure Enclave kinds: the SecAccessControl prompt at each use (native/macos/mac_keys.cc). */
+  userPresence?: PromptedPresence;
 }
 
 /** An opaque handle to a SecKeyRef inside the addon. */

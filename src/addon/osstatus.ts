@@ -1,5 +1,6 @@
 import { KeystoreError, type ErrorCode } from '../core/errors';
 import { isRawNativeError, mapRejections, type RawNativeError } from './native-errors';
+import { USER_PRESENCE_STATUSES } from './local-authentication';
 
 /**
  * What each Security.framework status means to a caller of device-keystore: the one table.
@@ -172,6 +173,7 @@ export const STATUS_TABLE: readonly StatusEntry[] = Object.freeze([
     code: 'E_AUTH_FAILED',
     hint: 'authentication failed; retry',
   },
+  ...USER_PRESENCE_STATUSES,
 ]);
 
 const BY_KEY = new Map(STATUS_TABLE.map((e) => [`${e.domain}\u0000${e.status}`, e]));

@@ -31,11 +31,13 @@ export interface TpmDeviceInfo {
 
 /** One provider, one worker thread; see native/windows/ncrypt_binding.cc. */
 export interface NativeNcryptProvider {
-  createKey(name?: string, usage?: NcryptUsagePolicy): Promise<NativeNcryptKey>;
+  /** `pin` (UTF-8): NCRYPT_PIN_PROPERTY, set before the key is finalized. */
+  createKey(name?: string, usage?: NcryptUsagePolicy, pin?: Buffer): Promise<NativeNcryptKey>;
   importKey(blob: Buffer): Promise<NativeNcryptKey>;
   openKey(name: string): Promise<NativeNcryptKey>;
-  sign(key: NativeNcryptKeyRef, digest: Buffer): Promise<Buffer>;
-  ecdh(key: NativeNcryptKeyRef, peerPoint: Buffer): Promise<Buffer>;
+  /** `pin`: set as NCRYPT_PIN_PROPERTY on the handle first (src/tiers/windows/pcp-pin.ts). */
+  sign(key: NativeNcryptKeyRef, digest: Buffer, pin?: Buffer): Promise<Buffer>;
+  ecdh(key: NativeNcryptKeyRef, peerPoint: Buffer, pin?: Buffer): Promise<Buffer>;
   deleteKey(key: NativeNcryptKeyRef): Promise<void>;
   /** Frees the handle and deletes nothing: for keys without a name, which nobody keeps. */
   releaseKey(key: NativeNcryptKeyRef): Promise<void>;

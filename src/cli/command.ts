@@ -1,5 +1,6 @@
 import type { ParseArgsConfig } from 'node:util';
-import type { Keystore, OpenOptions } from '../keystore';
+import type { Keystore } from '../keystore';
+import type { OpenOptions } from '../keystore-options';
 import type { DeviceKey } from '../device-key';
 import { invalidArgument } from '../core/errors';
 import { type Encoding } from './io';

@@ -1,5 +1,6 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
-import { Keystore, type OpenOptions } from '../keystore';
+import { Keystore } from '../keystore';
+import { type OpenOptions } from '../keystore-options';
 import { KeystoreError } from '../core/errors';
 import { TIERS, type TierName } from '../core/tiers';
 import { CLI_ONLY_CODES, EXIT, exitCodeFor } from './exit-codes';

@@ -43,6 +43,9 @@ export const ErrorCodes = [
   'E_INTERACTION_NOT_ALLOWED',
   'E_AUTH_FAILED',
   'E_USER_CANCELED',
+  // The key asks for user presence this machine cannot give now (no Touch ID, none enrolled, no
+  // login password) or that its tier cannot set (a PCP that refuses a PIN).
+  'E_USER_PRESENCE_UNAVAILABLE',
   'E_MACOS',
   // This process may not use a file or key that exists: a store file of another OS user (the
   // message names the file, its owner and mode), or, on Windows, an NCrypt key (NTE_PERM).

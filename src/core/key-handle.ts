@@ -21,7 +21,7 @@ export interface KeyHandle {
   signRaw(data: Uint8Array, prehashed: boolean, auth?: KeyAuth): Promise<RawSignature>;
   /** ECDH with an already validated uncompressed peer point. Returns the 32-byte x-coordinate. */
   ecdh(peerPoint: Buffer, auth?: KeyAuth): Promise<Buffer>;
-  /** 'pin' when the key needs a PIN (tpm2 keys made with one); absent: 'none'. */
+  /** 'pin' when the key needs a PIN; 'biometry'… when macOS asks the user; absent: 'none'. */
   readonly userPresence?: UserPresence;
   /** Keep `pin` in process memory for `ms` (the tier wipes it then, and on close). */
   cachePin?(pin: Buffer, ms: number): void;

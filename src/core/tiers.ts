@@ -19,8 +19,15 @@ export type TierName = (typeof TIERS)[number];
  */
 export type ExtractableBy = 'nobody' | 'os-account-owner' | 'passphrase-holder' | 'unknown';
 
-/** What a key needs besides the process's access to it: 'pin' for a TPM key made with one. */
-export type UserPresence = 'pin' | 'none';
+/**
+ * What a key needs besides the process's access to it: 'pin' for a tpm2 or windows-tpm key made
+ * with one (the caller supplies it); 'biometry' or 'biometry-or-passcode' for a Secure Enclave
+ * key made with createKey's userPresence (macOS asks the user at each use).
+ */
+export type UserPresence = 'pin' | PromptedPresence | 'none';
+
+/** What macOS asks of the user at each use of a key made with createKey's userPresence. */
+export type PromptedPresence = 'biometry' | 'biometry-or-passcode';
 
 /** What a key gets: its tier's guarantees, or less when its own material says so. */
 export interface KeyGuarantees {

@@ -1,4 +1,5 @@
-import { Keystore, type OpenOptions } from '../keystore';
+import { Keystore } from '../keystore';
+import { type OpenOptions } from '../keystore-options';
 import { invalidArgument, isKeystoreError } from '../core/errors';
 import { validateName } from '../store/paths';
 import { storageFacts } from '../store/persistence';

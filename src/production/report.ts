@@ -1,4 +1,4 @@
-import { type OpenOptions } from '../keystore';
+import { type OpenOptions } from '../keystore-options';
 
 /** What the production checklist reports: its checks, each item's verdict and evidence. */
 

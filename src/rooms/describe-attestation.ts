@@ -1,4 +1,4 @@
-import type { KeyInfo } from '../device-key';
+import type { KeyInfo } from '../key-info';
 
 export type KeyAttestationKind = 'tpm2-certify' | 'none';
 

@@ -1,7 +1,7 @@
 import * as path from 'node:path';
 import { extractabilityOf, type TierName } from '../core/tiers';
 import { providerFor } from '../tiers/detect';
-import type { KeyInfo } from '../device-key';
+import type { KeyInfo } from '../key-info';
 import type { Identity } from '../store/identity-file';
 import type { StoreContext } from './context';
 import { listRecordNames } from '../store/key-records';

@@ -4,7 +4,9 @@ import { SIDE_FILE_SUFFIXES, type KeyRecord, type NewKeyHeader } from '../core/r
 import { type KeyGuarantees, type TierName } from '../core/tiers';
 import { providerFor } from '../tiers/detect';
 import type { PinOptions } from '../core/pin';
-import { DeviceKey, keyInfoFromRecord, rememberPin, type KeyInfo } from '../device-key';
+import { userPresenceFor } from '../tiers/key-options';
+import { DeviceKey, rememberPin } from '../device-key';
+import { keyInfoFromRecord, type KeyInfo } from '../key-info';
 import { KeystoreError, invalidArgument } from '../core/errors';
 import { abortable } from '../core/abort';
 import { removeFileDurable } from '../store/atomic';
@@ -19,6 +21,7 @@ import {
   type StoredKeyRecord,
 } from '../store/key-records';
 import { certifyingKeyFile, keyFile, validateName } from '../store/paths';
+import { type PromptedPresence } from '../core/tiers';
 
 /** What a certifying key is made for: a key's alias and tier. */
 type CertifiedKey = Pick<KeyRecord, 'alias' | 'tier'>;
@@ -51,20 +54,19 @@ export class KeyRoom {
     this.#ctx = ctx;
   }
 
-  create(alias: string, signal?: AbortSignal, pin?: PinOptions): Promise<DeviceKey> {
+  create(
+    alias: string,
+    signal?: AbortSignal,
+    pin?: PinOptions,
+    presence?: PromptedPresence,
+  ): Promise<DeviceKey> {
     validateUserAlias(alias);
-    if (!pin) return this.#ctx.locked(() => this.createLocked(alias), signal);
+    if (!pin && !presence) return this.#ctx.locked(() => this.createLocked(alias), signal);
     return this.#ctx.locked(async () => {
-      const key = await this.createLocked(alias, this.#ctx.tier, (backend, header) => {
-        if (!backend.pinKeys) {
-          throw invalidArgument(
-            `the ${backend.tier} tier does not make keys with a PIN`,
-            'PIN-protected keys are made in the tpm2 tier',
-          );
-        }
-        return backend.generateKey(header, { pin: pin.pin });
-      });
-      rememberPin(key, pin.pin, pin.cacheFor);
+      const key = await this.createLocked(alias, this.#ctx.tier, (backend, header) =>
+        backend.generateKey(header, userPresenceFor(backend, pin, presence)),
+      );
+      if (pin) rememberPin(key, pin.pin, pin.cacheFor);
       return key;
     }, signal);
   }

@@ -10,6 +10,7 @@ import {
 import { type KeyHandle } from '../core/key-handle';
 import { type TierGuarantees, type ProbeResult, type KeyGuarantees } from '../core/tiers';
 import { type TpmAttestationKeyFile } from '../core/records';
+import { type PromptedPresence } from '../core/tiers';
 
 /**
  * The door every tier plugs in through, shaped like Chromium's unexportable-key provider: a tier
@@ -66,12 +67,16 @@ export interface ImportOptions {
 export interface NewKeyOptions {
   /** The key's PIN: tiers with `pinKeys` only. */
   pin?: Buffer;
+  /** A prompt at each use: tiers with `promptKeys` only. */
+  userPresence?: PromptedPresence;
 }
 
 export interface Backend extends TierGuarantees {
   generateKey(header: NewKeyHeader, opts?: NewKeyOptions): Promise<GeneratedKey>;
   /** The tier makes keys that need a PIN (createKey's `pin`). */
   readonly pinKeys?: boolean;
+  /** The tier makes keys that ask the user at each use (createKey's `userPresence`). */
+  readonly promptKeys?: boolean;
   /** Adopt a key made by another tool, in the tier's own format (TSS2 PEM for tpm2). */
   importKey?(
     header: NewKeyHeader,

@@ -32,10 +32,10 @@ const FLOORS: Floor[] = [
   { name: 'tiers', prefixes: ['tiers'] },
   { name: 'signer', prefixes: ['signer'] },
   { name: 'delegation', prefixes: ['delegation'] },
-  { name: 'keys', prefixes: ['device-key', 'verify'] },
+  { name: 'keys', prefixes: ['key-info', 'device-key', 'verify'] },
   { name: 'rooms', prefixes: ['rooms'] },
   { name: 'doctor', prefixes: ['doctor'] },
-  { name: 'facade', prefixes: ['keystore', 'key-vault', 'key-vault-contract'] },
+  { name: 'facade', prefixes: ['keystore-options', 'keystore', 'key-vault', 'key-vault-contract'] },
   // The production checklist runs a child that loads the package's entry (fresh-child.ts).
   { name: 'entry', prefixes: ['index', 'production'] },
   { name: 'cli', prefixes: ['cli'] },

@@ -25,6 +25,9 @@ import {
 import { accessibilityFrom, ACCESSIBILITY_ENV } from './settings';
 import { keyDataToJson, parseKeyData, blobCorrupt } from './records';
 import { noteDataProtectionRefused } from './facts';
+import { type PromptedPresence } from '../../core/tiers';
+import { type NewKeyOptions } from '../tier';
+import { invalidArgument } from '../../core/errors';
 
 /** An open macOS tier: makes, loads and destroys keys through the addon's worker thread. */
 
@@ -33,6 +36,8 @@ class MacKeyHandle implements KeyHandle {
     private readonly native: NativeMacSecurity,
     private readonly key: NativeKeyRef,
     private readonly ecdhAlgorithm: MacEcdhAlgorithm,
+    /** A key made with createKey's userPresence: macOS prompts at each use. */
+    readonly userPresence?: PromptedPresence,
   ) {}
 
   async signRaw(data: Uint8Array, prehashed: boolean): Promise<RawSignature> {
@@ -91,14 +96,19 @@ class MacBackend implements Backend {
     return this.tier === 'secure-enclave';
   }
 
+  /** Only the Secure Enclave takes a SecAccessControl prompt (not the file-based keychain). */
+  get promptKeys(): boolean {
+    return this.secureEnclave;
+  }
+
   /**
    * A key's handle. Keychain keys use the standard ECDH algorithm; Secure Enclave keys the one
    * the probe found the Secure Enclave takes (the cofactor variant, which Apple's own code uses
    * with these keys, until a probe says otherwise).
    */
-  #handle(key: NativeKeyRef): MacKeyHandle {
+  #handle(key: NativeKeyRef, presence?: PromptedPresence): MacKeyHandle {
     const alg = this.secureEnclave ? (provenSeEcdh ?? 'cofactor') : 'standard';
-    return new MacKeyHandle(this.native, key, alg);
+    return new MacKeyHandle(this.native, key, alg, presence);
   }
 
   private host(): Promise<{ entitled: boolean; accessGroups: string[] }> {
@@ -106,8 +116,13 @@ class MacBackend implements Backend {
     return this.#host;
   }
 
-  async generateKey({ alias }: NewKeyHeader): Promise<GeneratedKey> {
+  async generateKey({ alias }: NewKeyHeader, opts?: NewKeyOptions): Promise<GeneratedKey> {
     const label = `device-keystore: ${alias}`;
+    const presence = opts?.userPresence;
+    const prompt = presence ? { userPresence: presence } : {};
+    if (presence && !this.secureEnclave) {
+      throw invalidArgument(`the ${this.tier} tier does not make keys with userPresence`);
+    }
     if (!this.secureEnclave) {
       const tag = makeKeyTag(alias);
       const k = await this.native.createKey({ kind: 'keychain', tag: tagBytes(tag), label });
@@ -123,8 +138,9 @@ class MacBackend implements Backend {
           tag: tagBytes(tag),
           label,
           afterFirstUnlock,
+          ...prompt,
         });
-        return this.#generated({ kind: 'se-keychain', tag, accessibility }, k);
+        return this.#generated({ kind: 'se-keychain', tag, accessibility, ...prompt }, k);
       } catch (err) {
         // Entitled on paper but refused (no provisioning profile): the blob form is just as
         // bound to this Mac's Secure Enclave, so use it and say so.
@@ -137,16 +153,16 @@ class MacBackend implements Backend {
         }
       }
     }
-    const k = await this.native.createKey({ kind: 'se-blob', label, afterFirstUnlock });
+    const k = await this.native.createKey({ kind: 'se-blob', label, afterFirstUnlock, ...prompt });
     if (!k.blob) throw new KeystoreError('E_MACOS', 'the new Secure Enclave key has no blob');
-    return this.#generated({ kind: 'se-blob', blob: k.blob, accessibility }, k);
+    return this.#generated({ kind: 'se-blob', blob: k.blob, accessibility, ...prompt }, k);
   }
 
   #generated(data: MacKeyData, k: NativeMacKey): GeneratedKey {
     return {
       publicKey: publicKeyFromX963(k.publicKey, 'the new key'),
       backendData: keyDataToJson(data),
-      handle: this.#handle(k.key),
+      handle: this.#handle(k.key, data.kind === 'keychain' ? undefined : data.userPresence),
     };
   }
 
@@ -164,7 +180,7 @@ class MacBackend implements Backend {
           'its Secure Enclave blob rebuilt a different key (the blob is damaged, or it was made on another Mac)',
         );
       }
-      return this.#handle(k.key);
+      return this.#handle(k.key, data.userPresence);
     }
     const keys = await this.native.findKeys(this.#spec(data)).catch((err: unknown) => {
       if (isKeystoreError(err, 'E_NOT_FOUND')) {
@@ -177,7 +193,7 @@ class MacBackend implements Backend {
     });
     const match = keys.find((k) => k.publicKey.equals(record.publicKey));
     if (!match) throw corrupt(file, `the keychain item with tag ${data.tag} holds a different key`);
-    return this.#handle(match.key);
+    return this.#handle(match.key, data.kind === 'se-keychain' ? data.userPresence : undefined);
   }
 
   #spec(data: Exclude<MacKeyData, { kind: 'se-blob' }>): NativeKeySpec {

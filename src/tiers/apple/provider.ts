@@ -6,6 +6,7 @@ import { macBackend } from './backend';
 import { secureEnclaveFacts } from './facts';
 import { reasonOf } from './records';
 import { SE_GUARANTEES, KEYCHAIN_GUARANTEES } from './settings';
+import { macKeyGuarantees } from './user-presence';
 
 /**
  * The two macOS tiers, over Security.framework through the native addon (native/macos/):
@@ -28,6 +29,7 @@ function provider(
 ): TierProvider {
   return {
     ...guarantees,
+    keyGuarantees: (record) => macKeyGuarantees(guarantees, record),
     async probe() {
       const support = macosSupport();
       if (!support.ok) return { available: false, reason: support.reason };

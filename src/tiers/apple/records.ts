@@ -6,6 +6,8 @@ import { RecordReader, type Json } from '../../core/json-record';
 import { secretAad } from '../../core/aad';
 import type { KeyRecord, SecretHeader, SecretRecord } from '../../core/records';
 import { type Accessibility, ACCESSIBILITIES } from './settings';
+import { type PromptedPresence } from '../../core/tiers';
+import { presenceField, presenceFromData } from './user-presence';
 
 /**
  * What the macOS tiers keep in the store: key data (a keychain tag or a Secure Enclave blob),
@@ -38,8 +40,14 @@ export function sealTagFor(storeDir: string): string {
 
 /** What a macOS key record holds in backendData, validated. */
 export type MacKeyData =
-  | { kind: 'se-blob'; blob: Buffer; accessibility: Accessibility }
-  | { kind: 'se-keychain'; tag: string; accessibility: Accessibility; accessGroup?: string }
+  | { kind: 'se-blob'; blob: Buffer; accessibility: Accessibility; userPresence?: PromptedPresence }
+  | {
+      kind: 'se-keychain';
+      tag: string;
+      accessibility: Accessibility;
+      accessGroup?: string;
+      userPresence?: PromptedPresence;
+    }
   | { kind: 'keychain'; tag: string };
 
 function accessibilityOf(r: RecordReader, file: string): Accessibility {
@@ -62,6 +70,7 @@ export function keyDataToJson(data: MacKeyData): { [key: string]: Json } {
         kind: data.kind,
         blob: data.blob.toString('base64url'),
         accessibility: data.accessibility,
+        ...presenceField(data.userPresence),
       };
     case 'se-keychain':
       return {
@@ -69,6 +78,7 @@ export function keyDataToJson(data: MacKeyData): { [key: string]: Json } {
         tag: data.tag,
         accessibility: data.accessibility,
         ...(data.accessGroup ? { accessGroup: data.accessGroup } : {}),
+        ...presenceField(data.userPresence),
       };
     case 'keychain':
       return { kind: data.kind, tag: data.tag };
@@ -86,21 +96,33 @@ export function parseKeyData(record: KeyRecord, file: string): MacKeyData {
     return tag;
   };
   if (record.tier === 'secure-enclave' && kind === 'se-blob') {
-    checkOnly(record.backendData, ['kind', 'blob', 'accessibility'], file);
+    checkOnly(record.backendData, ['kind', 'blob', 'accessibility', 'userPresence'], file);
     const blob = r.bytes('blob');
     if (blob.length === 0 || blob.length > MAX_BLOB_BYTES) throw corrupt(file, 'bad "blob"');
-    return { kind, blob, accessibility: accessibilityOf(r, file) };
+    const presence = presenceFromData(record.backendData, file);
+    return {
+      kind,
+      blob,
+      accessibility: accessibilityOf(r, file),
+      ...(presence ? { userPresence: presence } : {}),
+    };
   }
   if (record.tier === 'secure-enclave' && kind === 'se-keychain') {
-    checkOnly(record.backendData, ['kind', 'tag', 'accessibility', 'accessGroup'], file);
+    checkOnly(
+      record.backendData,
+      ['kind', 'tag', 'accessibility', 'accessGroup', 'userPresence'],
+      file,
+    );
     const group = r.raw('accessGroup');
     if (group !== undefined && (typeof group !== 'string' || group === ''))
       throw corrupt(file, 'bad "accessGroup"');
+    const presence = presenceFromData(record.backendData, file);
     return {
       kind,
       tag: tagOf(),
       accessibility: accessibilityOf(r, file),
       ...(group ? { accessGroup: group } : {}),
+      ...(presence ? { userPresence: presence } : {}),
     };
   }
   if (record.tier === 'keychain' && kind === 'keychain') {

@@ -9,38 +9,9 @@ import { factsFrom } from './facts';
 import { TpmAttestation } from './attestation';
 import { type AttestationKeyAlgorithm } from './attestation-key';
 import { type KeyAttestation } from './certify';
+import { PinCache, pinForUse } from '../pin-cache';
 
 /** A loaded TPM key: signs and does ECDH through the addon, with a PIN when it was made with one. */
-
-/** The PINs handles keep for `cacheFor`: one per handle, wiped at expiry and on close. */
-export class PinCache {
-  readonly #pins = new Map<object, { pin: Buffer; timer: NodeJS.Timeout }>();
-
-  set(owner: object, pin: Buffer, ms: number): void {
-    this.drop(owner);
-    if (ms <= 0) return;
-    const copy = Buffer.from(pin);
-    const timer = setTimeout(() => this.drop(owner), ms);
-    timer.unref();
-    this.#pins.set(owner, { pin: copy, timer });
-  }
-
-  get(owner: object): Buffer | undefined {
-    return this.#pins.get(owner)?.pin;
-  }
-
-  drop(owner: object): void {
-    const entry = this.#pins.get(owner);
-    if (!entry) return;
-    clearTimeout(entry.timer);
-    entry.pin.fill(0);
-    this.#pins.delete(owner);
-  }
-
-  dropAll(): void {
-    for (const owner of [...this.#pins.keys()]) this.drop(owner);
-  }
-}
 
 /**
  * A key's handle: the blobs, and what the public area allows, checked before the TPM is asked.
@@ -70,20 +41,7 @@ export class TpmKeyHandle implements KeyHandle {
 
   /** The PIN for one operation; refused before the TPM is asked, so no guess is ever wasted. */
   #auth(auth: KeyAuth | undefined): Buffer | undefined {
-    if (this.userPresence !== 'pin') {
-      if (auth?.pin) {
-        throw invalidArgument('this key has no PIN', 'call it without the pin option');
-      }
-      return undefined;
-    }
-    const pin = auth?.pin ?? this.pins.get(this);
-    if (!pin) {
-      throw invalidArgument(
-        'this key needs its PIN: nothing was sent to the TPM',
-        'pass { pin } to this call, or getKey(alias, { pin, cacheFor }) to keep it for a while',
-      );
-    }
-    return pin;
+    return pinForUse(this, auth, this.pins, 'TPM');
   }
 
   /** E_TPM_AUTH with the tries left, E_TPM_LOCKOUT with the wait: what the TPM's DA state says. */

@@ -17,7 +17,8 @@ import type {
 } from '../tier';
 import type { KeyHandle } from '../../core/key-handle';
 import type { KeyRecord, NewKeyHeader, SecretRecord } from '../../core/records';
-import { PinCache, TpmKeyHandle } from './key-handle';
+import { TpmKeyHandle } from './key-handle';
+import { PinCache } from '../pin-cache';
 import { pinStorageKey, OWNER_PARENT, connect } from './connect';
 import {
   CERTIFYING_ATTRIBUTES,

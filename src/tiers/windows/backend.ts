@@ -25,6 +25,10 @@ import {
   parseKeyData,
   blobCorrupt,
 } from './records';
+import { PinCache } from '../pin-cache';
+import { type NewKeyOptions } from '../tier';
+import { invalidArgument } from '../../core/errors';
+import { explainPinFailure, PcpPinKeyHandle } from './pcp-pin';
 
 /** An open Windows tier: makes, loads and destroys keys in one NCrypt provider. */
 
@@ -49,7 +53,7 @@ class NcryptKeyHandle implements KeyHandle {
 
 const KEY_ACCESS: Readonly<Record<'windows-tpm' | 'windows-ksp', string>> = {
   'windows-tpm':
-    'windows-tpm keys have no PIN and no PCR policy: any program running as this Windows user ' +
+    "windows-tpm keys made without createKey's pin have no PIN and no PCR policy: any program running as this Windows user " +
     'that can read the key files can sign and run ECDH with them on this PC; the private keys ' +
     'never leave the TPM',
   'windows-ksp':
@@ -63,6 +67,7 @@ class NcryptBackend implements Backend {
   readonly hardwareBacked: boolean;
   readonly extractableBy: TierGuarantees['extractableBy'];
   readonly maxSecretBytes = 64 * 1024;
+  readonly #pins = new PinCache();
 
   constructor(
     private readonly native: NativeNcryptProvider,
@@ -74,16 +79,24 @@ class NcryptBackend implements Backend {
     this.extractableBy = guarantees.extractableBy;
   }
 
-  async generateKey({ alias }: NewKeyHeader): Promise<GeneratedKey> {
+  /** The PCP takes a usage authorization (NCRYPT_PIN_PROPERTY); the Software KSP does not. */
+  get pinKeys(): boolean {
+    return this.tier === 'windows-tpm';
+  }
+
+  async generateKey({ alias }: NewKeyHeader, opts?: NewKeyOptions): Promise<GeneratedKey> {
     let data: NcryptKeyData;
     let k: NativeNcryptKey;
+    if (opts?.pin && !this.pinKeys) throw invalidArgument(`the ${this.tier} tier has no PIN keys`);
     if (this.tier === 'windows-tpm') {
-      k = await this.native.createKey(undefined, this.usage);
+      k = await this.native
+        .createKey(undefined, this.usage, opts?.pin)
+        .catch((err: unknown) => Promise.reject(opts?.pin ? explainPinFailure(err) : err));
       if (!k.blob) {
         await this.native.releaseKey(k.key).catch(() => {});
         throw new KeystoreError('E_WINDOWS', 'the new TPM key has no blob');
       }
-      data = { kind: 'pcp-blob', blob: k.blob };
+      data = { kind: 'pcp-blob', blob: k.blob, ...(opts?.pin ? { pin: true as const } : {}) };
     } else {
       const name = makeKeyName(alias);
       k = await this.native.createKey(name, this.usage);
@@ -92,8 +105,15 @@ class NcryptBackend implements Backend {
     return {
       publicKey: parsePeerPublicKey(publicPointOf(k), 'the new key'),
       backendData: keyDataToJson(data),
-      handle: new NcryptKeyHandle(this.native, k.key),
+      handle: await this.#handle(data, k.key),
     };
+  }
+
+  /** A PIN key's handle imports its blob afresh for each use; the one in hand is freed. */
+  async #handle(data: NcryptKeyData, key: NativeNcryptKeyRef): Promise<KeyHandle> {
+    if (data.kind !== 'pcp-blob' || !data.pin) return new NcryptKeyHandle(this.native, key);
+    await this.native.releaseKey(key).catch(() => {});
+    return new PcpPinKeyHandle(this.native, data.blob, this.#pins);
   }
 
   async loadKey(record: KeyRecord, file: string): Promise<KeyHandle> {
@@ -121,7 +141,7 @@ class NcryptBackend implements Backend {
       throw data.kind === 'pcp-blob' ? blobCorrupt(file, what) : corrupt(file, what);
     }
     if (data.kind === 'ksp-key') checkPersistedUsage(k, data.name, file);
-    return new NcryptKeyHandle(this.native, k.key);
+    return this.#handle(data, k.key);
   }
 
   async destroyKey(record: KeyRecord): Promise<void> {
@@ -151,6 +171,7 @@ class NcryptBackend implements Backend {
   }
 
   async close(): Promise<void> {
+    this.#pins.dropAll();
     await this.native.close();
   }
 }

@@ -20,6 +20,7 @@ import {
   PCP_NAME,
   KSP_NAME,
 } from './settings';
+import { pcpKeyGuarantees } from './pcp-pin';
 
 /**
  * The two Windows tiers, over CNG's key storage providers (NCrypt) through the native addon
@@ -80,6 +81,7 @@ function provider(
     usage === 'key-usage' ? details : `${details}; keys made with ${POLICY_WORDS[usage]}`;
   return {
     ...guarantees,
+    keyGuarantees: (record) => pcpKeyGuarantees(guarantees, record),
     async probe(_ctx: BackendContext): Promise<ProbeResult> {
       const support = ncryptSupport();
       if (!support.ok) return { available: false, reason: support.reason };

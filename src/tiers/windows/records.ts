@@ -3,6 +3,7 @@ import { KeystoreError, corrupt } from '../../core/errors';
 import { onlyCopyCorrupt } from '../common';
 import { RecordReader, type Json } from '../../core/json-record';
 import type { KeyRecord } from '../../core/records';
+import { PCP_PIN_FIELD, recordNeedsPin } from './pcp-pin';
 
 /** What the Windows tiers keep in the store: a PCP key blob or a KSP key name, and the errors that name a damaged record. */
 
@@ -19,11 +20,13 @@ export function makeKeyName(alias: string): string {
   return `${NAME_PREFIX}${alias}/${randomBytes(16).toString('hex')}`;
 }
 
-export type NcryptKeyData = { kind: 'pcp-blob'; blob: Buffer } | { kind: 'ksp-key'; name: string };
+export type NcryptKeyData =
+  | { kind: 'pcp-blob'; blob: Buffer; pin?: true }
+  | { kind: 'ksp-key'; name: string };
 
 export function keyDataToJson(data: NcryptKeyData): { [key: string]: Json } {
   return data.kind === 'pcp-blob'
-    ? { kind: data.kind, blob: data.blob.toString('base64url') }
+    ? { kind: data.kind, blob: data.blob.toString('base64url'), ...(data.pin ? PCP_PIN_FIELD : {}) }
     : { kind: data.kind, name: data.name };
 }
 
@@ -37,10 +40,13 @@ export function parseKeyData(record: KeyRecord, file: string): NcryptKeyData {
     }
   };
   if (record.tier === 'windows-tpm' && kind === 'pcp-blob') {
-    only(['kind', 'blob']);
+    only(['kind', 'blob', 'userPresence']);
     const blob = r.bytes('blob');
     if (blob.length === 0 || blob.length > MAX_BLOB_BYTES) throw corrupt(file, 'bad "blob"');
-    return { kind, blob };
+    const presence = record.backendData.userPresence;
+    if (presence !== undefined && !recordNeedsPin(record.backendData))
+      throw corrupt(file, 'bad "userPresence"');
+    return { kind, blob, ...(presence ? { pin: true as const } : {}) };
   }
   if (record.tier === 'windows-ksp' && kind === 'ksp-key') {
     only(['kind', 'name']);
