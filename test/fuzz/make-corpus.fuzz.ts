@@ -17,6 +17,7 @@ import { CORPUS, saveCorpusInput } from './engine';
 import { MESSAGE } from './targets/ecdsa';
 import { fixChecksum } from './targets/json-mutate';
 import { signingKey } from './targets/seeds';
+import { ATTESTATION_NONCE } from './targets/tpm-attestation';
 
 const work = mkdtempSync(path.join(os.tmpdir(), 'dk-fuzz-corpus-'));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
@@ -145,6 +146,22 @@ it('makes the tpm-attestation seeds on swtpm', async () => {
       const st = buildTpmStatement(tpm.certify(`${k}.pub`, `${k}.priv`));
       seed(name, Buffer.concat([Buffer.of(0), encodeTpmStatement(st, 'cbor') as Buffer]));
       seed(name, Buffer.concat([Buffer.of(1), Buffer.from(encodeTpmStatement(st, 'json'))]));
+    }
+    // And what the package itself hands out: key.attest() by the store's ECC and RSA AKs.
+    const ks = await Keystore.open({
+      dir: path.join(work, 'attest-store'),
+      backend: 'tpm2',
+      tcti: tpm.tpm.tcti,
+    });
+    try {
+      const key = await ks.createKey('attested');
+      for (const ak of ['ecc-p256', 'rsa-2048'] as const) {
+        const att = await key.attest({ nonce: ATTESTATION_NONCE, ak });
+        seed(name, Buffer.concat([Buffer.of(0), att.encode('cbor') as Buffer]));
+        seed(name, Buffer.concat([Buffer.of(1), Buffer.from(att.encode('json') as string)]));
+      }
+    } finally {
+      await ks.close();
     }
   } finally {
     await tpm.stop();
