@@ -38,7 +38,7 @@ export XCHECK_MACOS_SDK="$SDK"
 export XCHECK_NAPI_DIR=${XCHECK_NAPI_DIR:-$ROOT/node_modules/node-addon-api}
 # The defines and flags binding.gyp gives the mac build (NAPI_CPP_EXCEPTIONS turns -fexceptions on;
 # node-gyp's mac defaults add -fno-rtti).
-FLAGS=(-Inative/common -fno-rtti -DNAPI_VERSION=8 -DNAPI_CPP_EXCEPTIONS -DNODE_ADDON_API_CPP_EXCEPTIONS_ALL
+FLAGS=(-Inative/common -fno-rtti -DNAPI_VERSION=8 -DNAPI_CPP_EXCEPTIONS -DNODE_ADDON_API_CPP_EXCEPTIONS_ALL -DNODE_API_SWALLOW_UNTHROWABLE_EXCEPTIONS
        -DNODE_ADDON_API_DISABLE_DEPRECATED -DNODE_API_NO_EXTERNAL_BUFFERS_ALLOWED)
 # The sources binding.gyp names for OS=="mac" (common + native/macos/).
 read -ra FILES <<<"$(node scripts/prebuilds/toolchain.mjs sources mac)"

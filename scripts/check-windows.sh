@@ -23,7 +23,7 @@ cd "$ROOT"
 export XCHECK_NAPI_DIR=${XCHECK_NAPI_DIR:-$ROOT/node_modules/node-addon-api}
 export XCHECK_NODE_INC=${XCHECK_NODE_INC:-$(node -p "require('path').join(process.execPath, '..', '..', 'include', 'node')")}
 # The defines binding.gyp gives the Windows build.
-FLAGS=(-Inative/common -DNAPI_VERSION=8 -DNAPI_CPP_EXCEPTIONS -DNODE_ADDON_API_CPP_EXCEPTIONS_ALL -DNODE_ADDON_API_DISABLE_DEPRECATED
+FLAGS=(-Inative/common -DNAPI_VERSION=8 -DNAPI_CPP_EXCEPTIONS -DNODE_ADDON_API_CPP_EXCEPTIONS_ALL -DNODE_API_SWALLOW_UNTHROWABLE_EXCEPTIONS -DNODE_ADDON_API_DISABLE_DEPRECATED
        -DNODE_API_NO_EXTERNAL_BUFFERS_ALLOWED
        -DWIN32_LEAN_AND_MEAN -DNOMINMAX -D_HAS_EXCEPTIONS=1 -ladvapi32 -lncrypt)
 # The sources binding.gyp names for OS=="win" (common + native/windows/).

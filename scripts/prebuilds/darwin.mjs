@@ -77,6 +77,7 @@ export function buildDarwin(root, target, sdk, out) {
       `-I${napiIncludeDir(root)}`,
       '-DNAPI_VERSION=8',
       '-DNAPI_CPP_EXCEPTIONS',
+      '-DNODE_API_SWALLOW_UNTHROWABLE_EXCEPTIONS',
       '-DNODE_ADDON_API_DISABLE_DEPRECATED',
       '-DNODE_API_NO_EXTERNAL_BUFFERS_ALLOWED',
       '-DBUILDING_NODE_EXTENSION',

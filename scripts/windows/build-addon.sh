@@ -24,7 +24,7 @@ srcs=$(node scripts/prebuilds/toolchain.mjs sources win)
   grep -ohE '\b(napi|node_api)_[a-z0-9_]+\s*\(' "$NODE_INC"/js_native_api.h "$NODE_INC"/node_api.h | tr -d '( ' | sort -u
 } >"$obj/node.def"
 x86_64-w64-mingw32-dlltool -d "$obj/node.def" -l "$obj/libnode.a" -D node.exe
-flags=(-std=c++17 -O2 -I"$NODE_INC" -I"$NAPI_INC" -DNAPI_VERSION=8 -DNAPI_CPP_EXCEPTIONS -DNODE_ADDON_API_CPP_EXCEPTIONS_ALL
+flags=(-std=c++17 -O2 -I"$NODE_INC" -I"$NAPI_INC" -DNAPI_VERSION=8 -DNAPI_CPP_EXCEPTIONS -DNODE_ADDON_API_CPP_EXCEPTIONS_ALL -DNODE_API_SWALLOW_UNTHROWABLE_EXCEPTIONS
        -DNODE_ADDON_API_DISABLE_DEPRECATED -DNODE_API_NO_EXTERNAL_BUFFERS_ALLOWED -DBUILDING_NODE_EXTENSION -DWIN32 -D_WIN32_WINNT=0x0A00 -DWIN32_LEAN_AND_MEAN -DNOMINMAX
        '-DHOST_BINARY="node.exe"' -Wall -Wextra -Wno-unused-parameter -Wno-cast-function-type)
 objs=()
