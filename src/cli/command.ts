@@ -39,18 +39,26 @@ export function str(ctx: CommandContext, name: string): string | undefined {
   return typeof v === 'string' ? v : undefined;
 }
 
+/** An option that takes one of a few words: `fallback` when it is absent. */
+export function choiceOf<T extends string>(
+  ctx: CommandContext,
+  name: string,
+  values: readonly T[],
+  fallback: T,
+): T {
+  const v = str(ctx, name) ?? fallback;
+  if (!(values as readonly string[]).includes(v)) {
+    throw invalidArgument(`--${name} must be ${values.join(' or ')}, not "${v}"`);
+  }
+  return v as T;
+}
+
 export function encodingOf(ctx: CommandContext): Encoding {
-  const e = str(ctx, 'encoding') ?? 'base64';
-  if (e !== 'base64' && e !== 'binary')
-    throw invalidArgument(`--encoding must be base64 or binary, not "${e}"`);
-  return e;
+  return choiceOf(ctx, 'encoding', ['base64', 'binary'] as const, 'base64');
 }
 
 export function formatOf(ctx: CommandContext): 'der' | 'p1363' {
-  const f = str(ctx, 'format') ?? 'der';
-  if (f !== 'der' && f !== 'p1363')
-    throw invalidArgument(`--format must be der or p1363, not "${f}"`);
-  return f;
+  return choiceOf(ctx, 'format', ['der', 'p1363'] as const, 'der');
 }
 
 /** --key ALIAS, or the identity key when none is named. */

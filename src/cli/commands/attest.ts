@@ -1,7 +1,7 @@
-import { invalidArgument } from '../../core/errors';
 import { readInput, readPin, writeOutput } from '../io';
 import { keyByAlias, lines, str, withStore, type Command } from '../command';
 import { nonceOption, statementFormat } from './attestation-input';
+import { choiceOf } from '../command';
 
 export const attest: Command = {
   // Not ALIAS_OPTIONS: commands.ts imports this module while it loads, so its constants are not
@@ -24,10 +24,12 @@ export const attest: Command = {
   async run(ctx) {
     const nonce = await nonceOption(ctx);
     const format = statementFormat(ctx);
-    const akAlgorithm = str(ctx, 'ak-algorithm');
-    if (akAlgorithm !== undefined && akAlgorithm !== 'ecc-p256' && akAlgorithm !== 'rsa-2048') {
-      throw invalidArgument(`--ak-algorithm must be ecc-p256 or rsa-2048, not "${akAlgorithm}"`);
-    }
+    const akAlgorithm = choiceOf(
+      ctx,
+      'ak-algorithm',
+      ['ecc-p256', 'rsa-2048'] as const,
+      'ecc-p256',
+    );
     const x5cFile = str(ctx, 'x5c');
     const x5c = x5cFile === undefined ? undefined : pemCertificates(await readInput(x5cFile));
     return withStore(ctx, async (ks) => {
@@ -43,7 +45,7 @@ export const attest: Command = {
           nonce,
           ...(pin ? { pin } : {}),
           ...(x5c ? { x5c } : {}),
-          ...(akAlgorithm ? { ak: akAlgorithm } : {}),
+          ak: akAlgorithm,
         })
         .finally(() => pin?.fill(0));
       const encoded = att.encode(format);

@@ -1,6 +1,6 @@
 import { invalidArgument } from '../../core/errors';
 import { readInput } from '../io';
-import { str, type CommandContext } from '../command';
+import { choiceOf, str, type CommandContext } from '../command';
 
 /** --nonce HEX or --nonce-file F (raw bytes): 1 to 64 bytes, exactly one of the two. */
 export async function nonceOption(ctx: CommandContext): Promise<Buffer> {
@@ -27,10 +27,7 @@ export async function nonceOption(ctx: CommandContext): Promise<Buffer> {
 }
 
 export function statementFormat(ctx: CommandContext): 'cbor' | 'json' {
-  const f = str(ctx, 'format') ?? 'cbor';
-  if (f !== 'cbor' && f !== 'json')
-    throw invalidArgument(`--format must be cbor or json, not "${f}"`);
-  return f;
+  return choiceOf(ctx, 'format', ['cbor', 'json'] as const, 'cbor');
 }
 
 /** A statement file: JSON text (it starts with "{") or CBOR bytes. */

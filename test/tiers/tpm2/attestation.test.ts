@@ -6,26 +6,14 @@ import {
   buildTpmStatement,
   encodeTpmStatement,
   makeCredential,
-  parseTpmSignature,
   verifyEkCertificate,
   verifyKeyAttestation,
 } from '../../../src/index';
 import { EkTpm, expiredEkChain } from '../../helpers/attestation';
+import { checkOf, derOfTpmEcdsa } from '../../helpers/attestation-checks';
 
 const TOOLS_NONCE = Buffer.from('00ff55aa', 'hex'); // tpm2_certify 5.4's fixed qualifying data
 const KEY_ATTRS = '0x00060472';
-
-/** The failed check of an E_ATTESTATION_INVALID, or 'passed'. */
-function checkOf(fn: () => unknown): string {
-  try {
-    fn();
-    return 'passed';
-  } catch (err) {
-    const e = err as { code?: string; check?: string; message?: string };
-    if (e.code !== 'E_ATTESTATION_INVALID') throw err;
-    return e.check!;
-  }
-}
 
 /** The shape of a tpm2-tools credential file: sizes of each field, not their random bytes. */
 function credentialShape(file: Buffer) {
@@ -37,17 +25,6 @@ function credentialShape(file: Buffer) {
   const secretSize = file.readUInt16BE(secretAt);
   expect(file.length).toBe(secretAt + 2 + secretSize);
   return { idSize, hmacSize, secretSize };
-}
-
-function derOfTpmEcdsa(sig: Buffer): Buffer {
-  const s = parseTpmSignature(sig) as { r: Buffer; s: Buffer };
-  const int = (v: Buffer) => {
-    let b = v.subarray(v.findIndex((x) => x !== 0));
-    if (b[0]! & 0x80) b = Buffer.concat([Buffer.of(0), b]);
-    return Buffer.concat([Buffer.of(2, b.length), b]);
-  };
-  const body = Buffer.concat([int(s.r), int(s.s)]);
-  return Buffer.concat([Buffer.of(0x30, body.length), body]);
 }
 
 describe('TPM key attestation on swtpm with a real EK chain', () => {
