@@ -29,7 +29,7 @@ import {
   type DeviceCertificateOptions,
 } from './delegation/device-certificate';
 import { SessionKey, type SessionRoot } from './delegation/session-key';
-import { type DelegateOptions } from './delegation/options';
+import { type DelegateOptions, checkOptionKeys, settingsFrom } from './delegation/options';
 import {
   type DataInput,
   type SignOptions,
@@ -50,6 +50,14 @@ const HANDLES = new WeakMap<object, KeyHandle>();
 /** Keystore's createKey/getKey `cacheFor`: the key's tier keeps its PIN that long. */
 export function rememberPin(key: object, pin: Buffer, ms: number): void {
   HANDLES.get(key)?.cachePin?.(pin, ms);
+}
+
+/** A PIN as callers give it (checked by pinBytes). */
+type PinInput = string | Uint8Array;
+
+export interface CertifyingKeyOptions {
+  /** The key's PIN: needed to make a PIN key's certifying key, on its first use. */
+  pin?: PinInput;
 }
 
 export interface PublicCryptoKeyOptions {
@@ -100,12 +108,11 @@ export class DeviceKey implements Signer {
    * when the key was made, and bound to its material by its tier.
    */
   readonly usage: KeyUsage;
-  /** The device certificate session certificates are chained to, made at the first delegate(). */
   /** The device certificate this key's sessions chain to, reused while it outlives them. */
-  readonly #anchor = new AnchorCertificate(() => this.#certificateSigner());
+  readonly #anchor = new AnchorCertificate();
   #deviceId: string | undefined;
   /** A general key's certifying key, loaded or made on first use. */
-  readonly #certifier: (() => Promise<DeviceKey>) | undefined;
+  readonly #certifier: ((pin?: Buffer) => Promise<DeviceKey>) | undefined;
 
   /** @internal Created by Keystore. */
   constructor(
@@ -113,7 +120,7 @@ export class DeviceKey implements Signer {
     guarantees: { hardwareBacked: boolean; extractableBy: ExtractableBy },
     handle: KeyHandle,
     life: Lifecycle,
-    certifier?: () => Promise<DeviceKey>,
+    certifier?: (pin?: Buffer) => Promise<DeviceKey>,
   ) {
     this.alias = record.alias;
     this.usage = record.usage ?? 'general';
@@ -236,13 +243,15 @@ export class DeviceKey implements Signer {
    * O=device-keystore, CN=<deviceId>; basicConstraints CA, pathlen 0; keyUsage keyCertSign and
    * digitalSignature (both critical). The trust anchor a server pins for this device's session
    * keys. Valid from now for `days` (default 365). Each call makes a new one (new serial); all of
-   * them anchor the same session certificates.
+   * them anchor the same session certificates. A PIN key's certifying key needs the same PIN:
+   * `pin`, or the one cached with getKey's `cacheFor`.
    */
   async certificate(opts?: DeviceCertificateOptions): Promise<X509Certificate> {
     const days = deviceCertificateDays(opts);
     this.#life.assertOpen();
-    if (this.usage !== 'certify') return (await this.certifyingKey()).certificate(opts);
-    return issueDeviceCertificate(this.#certificateSigner(), days);
+    const pin = this.#pinOption(opts?.pin);
+    if (this.usage !== 'certify') return (await this.certifyingKey(pin)).certificate(opts);
+    return issueDeviceCertificate(this.#certificateSigner(pin), days);
   }
 
   /**
@@ -250,58 +259,72 @@ export class DeviceKey implements Signer {
    * certifying key of its own in the same tier, made on first use (at init for the identity).
    * It is the key in certificate() and the issuer of delegate()'s sessions; its sign() and
    * ecdh() refuse, so no app that signs caller-chosen bytes can be used to mint certificates.
+   * It has the key's protection: a PIN key's certifying key needs the same PIN (and counts
+   * wrong ones towards the TPM's lockout), a key macOS guards with a prompt, the same prompt.
+   * Making a PIN key's certifying key needs its PIN (`pin`, or the cached one), which the key
+   * proves first by signing a random digest, so a wrong PIN is E_TPM_AUTH and makes nothing.
    */
-  async certifyingKey(): Promise<DeviceKey> {
+  async certifyingKey(opts?: CertifyingKeyOptions): Promise<DeviceKey> {
+    if (opts !== undefined) checkOptionKeys(opts, ['pin'], 'certifyingKey');
     this.#life.assertOpen();
+    const pin = this.#pinOption(opts?.pin);
     if (this.usage === 'certify') return this;
-    if (this.userPresence === 'pin') {
-      // Its certifying key would have no PIN, so certificates and sessions would bypass it.
-      throw new KeystoreError(
-        'E_KEY_USAGE',
-        `key "${this.alias}" has a PIN: certificates and session keys are not made for PIN keys yet, because its certifying key would not need the PIN`,
-        { hint: 'delegate from a key without a PIN (such as the identity key)' },
-      );
-    }
-    if (this.userPresence !== 'none') {
-      // The same for a key macOS guards with a prompt: its certifying key would ask nobody.
-      throw new KeystoreError(
-        'E_KEY_USAGE',
-        `key "${this.alias}" asks the user at each use (userPresence '${this.userPresence}'): certificates and session keys are not made for it, because its certifying key would not ask`,
-        { hint: 'delegate from a key made without userPresence (such as the identity key)' },
-      );
-    }
     if (!this.#certifier) throw new Error('internal: a general key without a certifier');
-    return this.#certifier();
+    const bytes = pin === undefined ? undefined : pinBytes(pin.pin);
+    try {
+      return await this.#certifier(bytes);
+    } finally {
+      bytes?.fill(0);
+    }
   }
 
   /**
    * A session key: a fresh software P-256 key in this process's memory, with an X.509
    * certificate signed by this key (valid for `ttl`, at most 24 h; extended key usage `purpose`
    * and clientAuth), for fast signing and TLS client authentication. See docs/delegation.md.
+   * A PIN key's certifying key needs the same PIN: `pin` (this call only), or the cached one.
    */
   async delegate(opts: DelegateOptions): Promise<SessionKey> {
+    const settings = settingsFrom(opts);
     this.#life.assertOpen();
-    if (this.usage !== 'certify') return (await this.certifyingKey()).delegate(opts);
-    return SessionKey.issue(this.#sessionRoot(), opts);
+    const pin = this.#pinOption(opts.pin);
+    if (this.usage !== 'certify') return (await this.certifyingKey(pin)).delegate(opts);
+    // The caller's PIN serves this issue only: the session keeps its root, not the PIN.
+    const once: { pin?: PinInput } = { ...pin };
+    try {
+      return await SessionKey.issue(this.#sessionRoot(once), settings);
+    } finally {
+      delete once.pin;
+    }
+  }
+
+  /** `{ pin }` for the certifying calls; a PIN for a key that has none is refused before use. */
+  #pinOption(pin: PinInput | undefined): { pin: PinInput } | undefined {
+    if (pin === undefined) return undefined;
+    if (this.userPresence !== 'pin') {
+      throw invalidArgument(`key "${this.alias}" has no PIN`, 'call it without the pin option');
+    }
+    return { pin };
   }
 
   /** Signs only TBSCertificates that src/crypto/x509.ts built: never a caller's bytes. */
-  #certificateSigner() {
+  #certificateSigner(auth?: { pin?: PinInput }) {
     return {
       rawPublicKey: this.#raw,
-      signCertificate: (tbs: Buffer) => this.#signRaw(tbs, false, 'der'),
+      signCertificate: (tbs: Buffer) => this.#signRaw(tbs, false, 'der', auth?.pin),
     };
   }
 
-  #sessionRoot(): SessionRoot {
+  #sessionRoot(auth: { pin?: PinInput }): SessionRoot {
     return {
-      ...this.#certificateSigner(),
+      ...this.#certificateSigner(auth),
       alias: this.alias,
       tier: this.tier,
       hardwareBacked: this.hardwareBacked,
       deviceId: (this.#deviceId ??= deviceIdOf(this.#raw)),
       life: this.#life,
-      deviceCertificate: (until: Date) => this.#anchor.validUntil(until),
+      deviceCertificate: (until: Date) =>
+        this.#anchor.validUntil(until, this.#certificateSigner(auth)),
     };
   }
 

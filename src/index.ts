@@ -7,7 +7,7 @@ export type { InitOptions, ImportKeyOptions, CreateKeyOptions, GetKeyOptions } f
 export type { OpenOptions } from './keystore-options';
 export type { StoreDescription } from './rooms/describe';
 export { DeviceKey } from './device-key';
-export type { PublicCryptoKeyOptions } from './device-key';
+export type { PublicCryptoKeyOptions, CertifyingKeyOptions } from './device-key';
 export type { KeyInfo, KeyInfoJSON } from './key-info';
 export type { SignOptions, EcdhOptions, DataInput } from './core/inputs';
 export type { Signer } from './signer';

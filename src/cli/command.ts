@@ -3,7 +3,7 @@ import type { Keystore } from '../keystore';
 import type { OpenOptions } from '../keystore-options';
 import type { DeviceKey } from '../device-key';
 import { invalidArgument } from '../core/errors';
-import { type Encoding } from './io';
+import { readPin, type Encoding } from './io';
 
 /** What a CLI command is, and the small readers every command shares (options, the store, the key). */
 
@@ -89,3 +89,21 @@ export async function keyByAlias(ks: Keystore, ctx: CommandContext): Promise<Dev
 }
 
 export const ALIAS_OPTIONS = { alias: { type: 'string' }, key: { type: 'string' } } as const;
+
+/** --pin (a prompt without echo), --pin-file F, and --pin-stdin where stdin is not the data. */
+export const PIN_OPTIONS = {
+  pin: { type: 'boolean' },
+  'pin-file': { type: 'string' },
+  'pin-stdin': { type: 'boolean' },
+} as const;
+
+/** The PIN of a key made with one, from the PIN options; the caller wipes it. */
+export function keyPin(ctx: CommandContext): Promise<Buffer | undefined> {
+  const file = str(ctx, 'pin-file');
+  return readPin({
+    ...(file !== undefined ? { file } : {}),
+    stdin: ctx.values['pin-stdin'] === true,
+    prompt: ctx.values.pin === true,
+    again: false,
+  });
+}

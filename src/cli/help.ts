@@ -87,14 +87,17 @@ device-keystore secret get <name> [--out <file>]
 device-keystore secret list
 device-keystore secret delete <name>
 `,
-  certificate: `device-keystore certificate [--alias <alias>] [--days <n>] [--out <file>] [--json]
+  certificate: `device-keystore certificate [--alias <alias>] [--days <n>] [--out <file>]
+                            [--pin | --pin-file <file> | --pin-stdin] [--json]
   Writes the key's device certificate (PEM): self-signed X.509 v3, signed by the key inside its
   tier, subject CN = its deviceId, a CA for session certificates only (pathlen 0). A server pins
   it at enrollment. --alias (or --key): default the identity key. --days: 1-3650, default 365.
-  Without --out it goes to stdout.
+  Without --out it goes to stdout. A key made with a PIN needs it (its certifying key has the
+  same PIN): --pin prompts without echo, --pin-file reads one line, --pin-stdin reads stdin.
 `,
   delegate: `device-keystore delegate [--alias <alias>] --ttl <duration> [--purpose <purpose>]
-                         --cert-out <file> --key-out <file> [--json]
+                         --cert-out <file> --key-out <file>
+                         [--pin | --pin-file <file> | --pin-stdin] [--json]
   Makes a session key: a fresh software P-256 key with a certificate signed by the device key
   (valid for --ttl, 1s to 24h: e.g. 90s, 15m, 1h30m), for TLS client authentication (clientAuth)
   and --purpose (clientAuth, serverAuth, codeSigning, emailProtection, timeStamping, or a dotted
@@ -103,6 +106,7 @@ device-keystore secret delete <name>
   command that puts a software key on disk: whoever can read that file can act as this device
   for that purpose until the certificate expires, and nothing can revoke it sooner. Keep the ttl
   short and delete the file when done. In a program, deviceKey.delegate() keeps the key in memory.
+  A key made with a PIN needs it, as for certificate.
 `,
 };
 COMMAND_HELP.doctor =

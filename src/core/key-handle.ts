@@ -25,4 +25,9 @@ export interface KeyHandle {
   readonly userPresence?: UserPresence;
   /** Keep `pin` in process memory for `ms` (the tier wipes it then, and on close). */
   cachePin?(pin: Buffer, ms: number): void;
+  /**
+   * A PIN key's PIN (the call's, else the cached one), proven right by the device, for a key
+   * made with the same PIN (its certifying key). The caller wipes the copy returned.
+   */
+  provePin?(auth?: KeyAuth): Promise<Buffer>;
 }

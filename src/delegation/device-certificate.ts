@@ -21,6 +21,8 @@ export interface CertificateSigner {
 export interface DeviceCertificateOptions {
   /** How many days it is valid from now. Default 365, at most 3650. */
   days?: number;
+  /** The key's PIN, for a key made with one (its certifying key has the same PIN). */
+  pin?: string | Uint8Array;
 }
 
 export const DEFAULT_DEVICE_CERT_DAYS = 365;
@@ -50,7 +52,7 @@ export function backdated(now: Date): Date {
 
 export function deviceCertificateDays(opts: DeviceCertificateOptions | undefined): number {
   if (opts === undefined) return DEFAULT_DEVICE_CERT_DAYS;
-  checkOptionKeys(opts, ['days'], 'certificate');
+  checkOptionKeys(opts, ['days', 'pin'], 'certificate');
   const { days = DEFAULT_DEVICE_CERT_DAYS } = opts;
   if (!Number.isSafeInteger(days) || days < 1 || days > MAX_DEVICE_CERT_DAYS) {
     throw invalidArgument(`days must be a whole number from 1 to ${MAX_DEVICE_CERT_DAYS}`);
@@ -86,18 +88,13 @@ export async function issueDeviceCertificate(
  * made again only when a session would outlive it, so every session of a key shares one chain.
  */
 export class AnchorCertificate {
-  readonly #signer: () => CertificateSigner;
   #current: Promise<X509Certificate> | undefined;
 
-  constructor(signer: () => CertificateSigner) {
-    this.#signer = signer;
-  }
-
-  /** A device certificate valid at least until `until`. */
-  async validUntil(until: Date): Promise<X509Certificate> {
+  /** A device certificate valid at least until `until`; `signer` makes a new one if needed. */
+  async validUntil(until: Date, signer: CertificateSigner): Promise<X509Certificate> {
     const current = await this.#current?.catch(() => undefined);
     if (current && new Date(current.validTo) > until) return current;
-    this.#current = issueDeviceCertificate(this.#signer(), DEFAULT_DEVICE_CERT_DAYS);
+    this.#current = issueDeviceCertificate(signer, DEFAULT_DEVICE_CERT_DAYS);
     return this.#current;
   }
 }

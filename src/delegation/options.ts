@@ -122,9 +122,21 @@ export interface DelegateOptions {
   renewBefore?: number | string;
   /** Told when a background renewal fails; it is retried until the current key expires. */
   onRenewError?: (err: unknown) => void;
+  /**
+   * The key's PIN, for a key made with one (its certifying key has the same PIN). Used for this
+   * call only, so not with `renew`: renewals use the PIN cached with getKey's `cacheFor`.
+   */
+  pin?: string | Uint8Array;
 }
 
-const DELEGATE_OPTION_KEYS = ['ttl', 'purpose', 'renew', 'renewBefore', 'onRenewError'] as const;
+const DELEGATE_OPTION_KEYS = [
+  'ttl',
+  'purpose',
+  'renew',
+  'renewBefore',
+  'onRenewError',
+  'pin',
+] as const;
 
 /** delegate()'s options, checked and with their defaults. */
 export interface Settings {
@@ -136,6 +148,7 @@ export interface Settings {
 }
 
 export function settingsFrom(opts: DelegateOptions): Settings {
+  if (opts === undefined) throw invalidArgument('delegate needs options, at least { ttl }');
   checkOptionKeys(opts, DELEGATE_OPTION_KEYS, 'delegate');
   if (opts.ttl === undefined) throw invalidArgument('delegate needs a ttl, such as "15m"');
   const ttlMs = sessionTtl(opts.ttl);
@@ -145,6 +158,12 @@ export function settingsFrom(opts: DelegateOptions): Settings {
   }
   if (opts.onRenewError !== undefined && typeof opts.onRenewError !== 'function') {
     throw invalidArgument('onRenewError must be a function');
+  }
+  if (opts.pin !== undefined && opts.renew === true) {
+    throw invalidArgument(
+      'pin is used for this delegate() call only, so it cannot renew the session',
+      "to renew a PIN key's session, keep its PIN with getKey(alias, { pin, cacheFor }) and leave pin out",
+    );
   }
   const renewBeforeMs =
     opts.renewBefore === undefined

@@ -29,7 +29,7 @@ import {
 } from './device-certificate';
 import { CLIENT_AUTH } from './options';
 import { Signer } from '../signer';
-import { type Settings, type DelegateOptions, settingsFrom } from './options';
+import { type Settings } from './options';
 import { verifyWithKey } from '../signer';
 import { exportPublicKey, registerDevicePoint, type PublicKeyFormat } from '../crypto/p256';
 
@@ -169,10 +169,8 @@ export class SessionKey implements Signer {
     this.#schedule();
   }
 
-  /** @internal Used by DeviceKey.delegate. */
-  static async issue(root: SessionRoot, opts: DelegateOptions): Promise<SessionKey> {
-    if (opts === undefined) throw invalidArgument('delegate needs options, at least { ttl }');
-    const settings = settingsFrom(opts);
+  /** @internal Used by DeviceKey.delegate, with delegateSettings(opts). */
+  static async issue(root: SessionRoot, settings: Settings): Promise<SessionKey> {
     const live = await newSession(root, settings);
     // The store may have closed while the device key signed: it would drop this at once.
     root.life.assertOpen();

@@ -21,10 +21,31 @@ import {
   type StoredKeyRecord,
 } from '../store/key-records';
 import { certifyingKeyFile, keyFile, validateName } from '../store/paths';
-import { type PromptedPresence } from '../core/tiers';
+import { type PromptedPresence, type UserPresence } from '../core/tiers';
+import type { KeyHandle } from '../core/key-handle';
 
 /** What a certifying key is made for: a key's alias and tier. */
 type CertifiedKey = Pick<KeyRecord, 'alias' | 'tier'>;
+
+/**
+ * A certifying key that asks less than its key (none made it so: a file put in by hand, or a
+ * stale one): certificates would bypass the key's PIN or prompt, so it is not used.
+ */
+function protectionMismatch(
+  file: string,
+  alias: string,
+  presence: UserPresence,
+  key: DeviceKey,
+): KeystoreError {
+  return new KeystoreError(
+    'E_CORRUPT',
+    `${file} is not a certifying key of "${alias}": the key has userPresence '${presence}', its certifying key '${key.userPresence}'`,
+    {
+      path: file,
+      hint: `delete ${file} and its .tss2.pem (if any): the next certificate() makes a new one, whose device certificate servers must enroll again`,
+    },
+  );
+}
 
 /** Aliases of identity keys: made by init, never by createKey. */
 export const IDENTITY_PREFIX = 'identity-';
@@ -235,16 +256,18 @@ export class KeyRoom {
   }
 
   /**
-   * The certifying key of key `alias` (whose record is `of`): loaded, or made in the same tier
-   * under the store lock on first use. Stores made before certifying keys existed get theirs
-   * this way (CHANGELOG).
+   * The certifying key of key `alias` (whose record is `of`, whose handle is `general`): loaded,
+   * or made in the same tier under the store lock on first use, with the same protection as the
+   * key (docs/delegation.md, "Key usage"): a PIN key's gets its PIN, proven first with the key
+   * itself (`pin`, else the cached one); a key macOS guards with a prompt, the same prompt.
+   * Stores made before certifying keys existed get theirs this way (CHANGELOG).
    */
-  certifying(of: CertifiedKey): Promise<DeviceKey> {
+  certifying(of: CertifiedKey, general?: KeyHandle, pin?: Buffer): Promise<DeviceKey> {
     let key = this.#certifying.get(of.alias);
     if (!key) {
-      key = this.#loadCertifying(of, false).catch((err: unknown) => {
+      key = this.#loadCertifying(of, false, general).catch((err: unknown) => {
         if ((err as KeystoreError).code !== 'E_NOT_FOUND') throw err;
-        return this.#ctx.locked(() => this.#loadCertifying(of, true));
+        return this.#ctx.locked(() => this.#loadCertifying(of, true, general, pin));
       });
       this.#certifying.set(of.alias, key);
       key.catch(() => this.#certifying.delete(of.alias));
@@ -252,15 +275,21 @@ export class KeyRoom {
     return key;
   }
 
-  /** Made at init for the identity key; the caller holds the store lock. */
+  /** Made at init for the identity key (which has no PIN); the caller holds the store lock. */
   async createCertifyingLocked(of: CertifiedKey): Promise<void> {
     const key = this.#loadCertifying(of, true);
     this.#certifying.set(of.alias, key);
     await key;
   }
 
-  async #loadCertifying(of: CertifiedKey, create: boolean): Promise<DeviceKey> {
+  async #loadCertifying(
+    of: CertifiedKey,
+    create: boolean,
+    general?: KeyHandle,
+    pin?: Buffer,
+  ): Promise<DeviceKey> {
     const file = certifyingKeyFile(this.#ctx.paths, of.alias);
+    const presence = general?.userPresence ?? 'none';
     let stored: StoredKeyRecord | undefined;
     try {
       stored = await readKeyRecord(file, of.alias);
@@ -276,10 +305,28 @@ export class KeyRoom {
       }
       const record = await readSideFile(file, stored);
       const backend = await this.#ctx.backend(record.tier);
-      return new DeviceKey(record, backend, await backend.loadKey(record, file), this.#ctx.life);
+      const handle = await backend.loadKey(record, file, general ? { samePinAs: general } : {});
+      const key = new DeviceKey(record, backend, handle, this.#ctx.life);
+      if (key.userPresence !== presence) throw protectionMismatch(file, of.alias, presence, key);
+      return key;
     }
     const backend = await this.#ctx.backend(of.tier);
-    const made = await this.#generate(file, backend, { alias: of.alias, usage: 'certify' });
+    const made = await this.#generate(
+      file,
+      backend,
+      { alias: of.alias, usage: 'certify' },
+      async (b, header) => {
+        if (presence === 'none') return b.generateKey(header);
+        if (presence !== 'pin') return b.generateKey(header, { userPresence: presence });
+        if (!general?.provePin) throw new Error('internal: a PIN key that cannot prove its PIN');
+        const proven = await general.provePin(pin ? { pin } : undefined);
+        try {
+          return await b.generateKey(header, { pin: proven, samePinAs: general });
+        } finally {
+          proven.fill(0);
+        }
+      },
+    );
     return new DeviceKey(made.record, backend, made.handle, this.#ctx.life);
   }
 
@@ -337,6 +384,8 @@ export class KeyRoom {
         { path: keyFile(this.#ctx.paths, record.alias) },
       );
     }
-    return new DeviceKey(record, backend, handle, this.#ctx.life, () => this.certifying(record));
+    return new DeviceKey(record, backend, handle, this.#ctx.life, (pin) =>
+      this.certifying(record, handle, pin),
+    );
   }
 }

@@ -1,12 +1,24 @@
+import { randomBytes } from 'node:crypto';
 import { invalidArgument } from '../core/errors';
-import type { KeyAuth } from '../core/key-handle';
+import type { KeyAuth, KeyHandle } from '../core/key-handle';
 import type { UserPresence } from '../core/tiers';
 
-/** The PINs handles keep for `cacheFor`: one per handle, wiped at expiry and on close. */
+/**
+ * The PINs handles keep for `cacheFor`: one per handle, wiped at expiry and on close. A
+ * certifying key's handle shares the entry of the key it certifies for (share()), so the PIN
+ * cached for a key also serves its certificate() and delegate().
+ */
 export class PinCache {
   readonly #pins = new Map<object, { pin: Buffer; timer: NodeJS.Timeout }>();
+  readonly #sameAs = new WeakMap<object, object>();
 
-  set(owner: object, pin: Buffer, ms: number): void {
+  /** From now on `owner` uses the PIN cached for `other`. */
+  share(owner: object, other: object): void {
+    this.#sameAs.set(owner, this.#sameAs.get(other) ?? other);
+  }
+
+  set(handle: object, pin: Buffer, ms: number): void {
+    const owner = this.#sameAs.get(handle) ?? handle;
     this.drop(owner);
     if (ms <= 0) return;
     const copy = Buffer.from(pin);
@@ -15,11 +27,12 @@ export class PinCache {
     this.#pins.set(owner, { pin: copy, timer });
   }
 
-  get(owner: object): Buffer | undefined {
-    return this.#pins.get(owner)?.pin;
+  get(handle: object): Buffer | undefined {
+    return this.#pins.get(this.#sameAs.get(handle) ?? handle)?.pin;
   }
 
-  drop(owner: object): void {
+  drop(handle: object): void {
+    const owner = this.#sameAs.get(handle) ?? handle;
     const entry = this.#pins.get(owner);
     if (!entry) return;
     clearTimeout(entry.timer);
@@ -54,4 +67,28 @@ export function pinForUse(
     );
   }
   return pin;
+}
+
+/**
+ * The PIN of `handle`'s key (the call's, else the cached one), proven by the device: the key
+ * signs a random digest with it. What a key made with the same PIN (its certifying key) gets,
+ * so a mistyped PIN never becomes the certifying key's. A wrong one is the tier's E_TPM_AUTH and
+ * counts towards the TPM's lockout like any other. The caller wipes the copy returned.
+ */
+export async function provePin(
+  handle: KeyHandle,
+  auth: KeyAuth | undefined,
+  pins: PinCache,
+  device: string,
+): Promise<Buffer> {
+  const found = pinForUse(handle, auth, pins, device);
+  if (!found) throw new Error('internal: provePin of a key without a PIN');
+  const pin = Buffer.from(found);
+  try {
+    await handle.signRaw(randomBytes(32), true, { pin });
+    return pin;
+  } catch (err) {
+    pin.fill(0);
+    throw err;
+  }
 }

@@ -69,6 +69,14 @@ export interface NewKeyOptions {
   pin?: Buffer;
   /** A prompt at each use: tiers with `promptKeys` only. */
   userPresence?: PromptedPresence;
+  /** A certifying key made with `pin`, the PIN of this key: it uses the PIN cached for it. */
+  samePinAs?: KeyHandle;
+}
+
+/** What the store says about a key it loads. */
+export interface LoadKeyOptions {
+  /** As NewKeyOptions.samePinAs, for a certifying key loaded for its PIN key. */
+  samePinAs?: KeyHandle;
 }
 
 export interface Backend extends TierGuarantees {
@@ -84,7 +92,7 @@ export interface Backend extends TierGuarantees {
     opts?: ImportOptions,
   ): Promise<GeneratedKey>;
   /** `source` names the record in error messages. */
-  loadKey(record: KeyRecord, source: string): Promise<KeyHandle>;
+  loadKey(record: KeyRecord, source: string, opts?: LoadKeyOptions): Promise<KeyHandle>;
   /** Remove whatever the tier holds outside the store (a keychain item). */
   destroyKey(record: KeyRecord): Promise<void>;
   /**

@@ -1,10 +1,24 @@
 import { invalidArgument } from '../../core/errors';
 import { writeOutput } from '../io';
 import { deviceCertificateDays } from '../../delegation/device-certificate';
-import { type Command, ALIAS_OPTIONS, str, withStore, keyByAlias, lines } from '../command';
+import {
+  type Command,
+  ALIAS_OPTIONS,
+  PIN_OPTIONS,
+  keyPin,
+  str,
+  withStore,
+  keyByAlias,
+  lines,
+} from '../command';
 
 export const certificate: Command = {
-  options: { ...ALIAS_OPTIONS, days: { type: 'string' }, out: { type: 'string' } },
+  options: {
+    ...ALIAS_OPTIONS,
+    ...PIN_OPTIONS,
+    days: { type: 'string' },
+    out: { type: 'string' },
+  },
   positionals: 0,
   async run(ctx) {
     const daysText = str(ctx, 'days');
@@ -14,7 +28,10 @@ export const certificate: Command = {
     const days = deviceCertificateDays(daysText === undefined ? {} : { days: Number(daysText) });
     return withStore(ctx, async (ks) => {
       const key = await keyByAlias(ks, ctx);
-      const cert = await key.certificate({ days });
+      const pin = await keyPin(ctx);
+      const cert = await key
+        .certificate({ days, ...(pin ? { pin } : {}) })
+        .finally(() => pin?.fill(0));
       const pem = cert.toString();
       if (!ctx.json || str(ctx, 'out') !== undefined) await writeOutput(str(ctx, 'out'), pem);
       const json = {

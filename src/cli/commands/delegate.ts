@@ -1,11 +1,21 @@
 import { invalidArgument } from '../../core/errors';
 import { writeOutput, writePrivateFile, distinctOutputs, removeOutput } from '../io';
 import { purposeOid, sessionTtl } from '../../delegation/options';
-import { type Command, ALIAS_OPTIONS, str, withStore, keyByAlias, lines } from '../command';
+import {
+  type Command,
+  ALIAS_OPTIONS,
+  PIN_OPTIONS,
+  keyPin,
+  str,
+  withStore,
+  keyByAlias,
+  lines,
+} from '../command';
 
 export const delegate: Command = {
   options: {
     ...ALIAS_OPTIONS,
+    ...PIN_OPTIONS,
     ttl: { type: 'string' },
     purpose: { type: 'string' },
     'cert-out': { type: 'string' },
@@ -29,7 +39,10 @@ export const delegate: Command = {
     purposeOid(purpose);
     return withStore(ctx, async (ks) => {
       const key = await keyByAlias(ks, ctx);
-      const session = await key.delegate({ ttl, purpose });
+      const pin = await keyPin(ctx);
+      const session = await key
+        .delegate({ ttl, purpose, ...(pin ? { pin } : {}) })
+        .finally(() => pin?.fill(0));
       try {
         await writePrivateFile(keyOut, session.exportPrivateKey());
         try {

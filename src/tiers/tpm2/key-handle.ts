@@ -9,7 +9,7 @@ import { factsFrom } from './facts';
 import { TpmAttestation } from './attestation';
 import { type AttestationKeyAlgorithm } from './attestation-key';
 import { type KeyAttestation } from './certify';
-import { PinCache, pinForUse } from '../pin-cache';
+import { PinCache, pinForUse, provePin } from '../pin-cache';
 
 /** A loaded TPM key: signs and does ECDH through the addon, with a PIN when it was made with one. */
 
@@ -37,6 +37,10 @@ export class TpmKeyHandle implements KeyHandle {
 
   cachePin(pin: Buffer, ms: number): void {
     if (this.userPresence === 'pin') this.pins.set(this, pin, ms);
+  }
+
+  provePin(auth?: KeyAuth): Promise<Buffer> {
+    return provePin(this, auth, this.pins, 'TPM');
   }
 
   /** The PIN for one operation; refused before the TPM is asked, so no guess is ever wasted. */

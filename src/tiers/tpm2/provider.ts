@@ -12,6 +12,7 @@ import type {
   BackendContext,
   GeneratedKey,
   ImportOptions,
+  LoadKeyOptions,
   NewKeyOptions,
   TierProvider,
 } from '../tier';
@@ -82,19 +83,21 @@ class Tpm2Backend implements Backend {
    * A certifying key (header.usage) gets CERTIFYING_POLICY and no decrypt. With a PIN, the key's
    * authValue is the PIN and it lacks noDA: the TPM counts wrong PINs towards its lockout. The
    * PIN crosses the bus only inside the salted session's encrypted parameter (TPM2_Create's
-   * sensitive area), never in a password session.
+   * sensitive area), never in a password session. A PIN key's certifying key gets the same PIN
+   * (and is not noDA): userWithAuth stays set, so it signs with the PIN through the same HMAC
+   * session, and its authPolicy only marks its usage (no policy session can reach it).
    */
   async generateKey(header: NewKeyHeader, opts: NewKeyOptions = {}): Promise<GeneratedKey> {
     await this.#ready();
-    if (header.usage === 'certify' && opts.pin !== undefined) {
-      throw invalidArgument('a certifying key cannot have a PIN: it signs only certificates');
-    }
-    const template =
-      header.usage === 'certify'
-        ? marshalEccKeyTemplate(CERTIFYING_ATTRIBUTES, CERTIFYING_POLICY)
-        : marshalEccKeyTemplate(opts.pin ? KEY_ATTRIBUTES & ~TPMA_OBJECT.noDA : KEY_ATTRIBUTES);
+    const attributes = header.usage === 'certify' ? CERTIFYING_ATTRIBUTES : KEY_ATTRIBUTES;
+    const template = marshalEccKeyTemplate(
+      opts.pin ? attributes & ~TPMA_OBJECT.noDA : attributes,
+      header.usage === 'certify' ? CERTIFYING_POLICY : undefined,
+    );
     const blobs = await this.conn.createKey(OWNER_PARENT, template, undefined, opts.pin);
-    return this.#adopt({ parent: OWNER_PARENT, ...blobs }, opts.pin !== undefined);
+    const made = this.#adopt({ parent: OWNER_PARENT, ...blobs }, opts.pin !== undefined);
+    if (opts.samePinAs) this.#pins.share(made.handle, opts.samePinAs);
+    return made;
   }
 
   /**
@@ -175,7 +178,7 @@ class Tpm2Backend implements Backend {
     };
   }
 
-  async loadKey(record: KeyRecord, file: string): Promise<KeyHandle> {
+  async loadKey(record: KeyRecord, file: string, opts: LoadKeyOptions = {}): Promise<KeyHandle> {
     if (record.sideFile?.suffix !== PEM_SUFFIX)
       throw corrupt(file, 'the record names no TSS2 key file');
     const source = file.replace(/\.json$/, PEM_SUFFIX);
@@ -194,7 +197,7 @@ class Tpm2Backend implements Backend {
         `the record says the key is for ${record.usage === 'certify' ? 'certifying' : 'general use'}, but the TPM key itself is ${checked.certifying ? 'a certifying key' : 'a general one'}`,
       );
     }
-    return new TpmKeyHandle(
+    const handle = new TpmKeyHandle(
       this.conn,
       { parent: decoded.parent, publicBlob: decoded.publicBlob, privateBlob: decoded.privateBlob },
       checked,
@@ -203,6 +206,8 @@ class Tpm2Backend implements Backend {
       pinKey,
       this.attestation,
     );
+    if (opts.samePinAs) this.#pins.share(handle, opts.samePinAs);
+    return handle;
   }
 
   async destroyKey(): Promise<void> {

@@ -26,7 +26,7 @@ import {
   blobCorrupt,
 } from './records';
 import { PinCache } from '../pin-cache';
-import { type NewKeyOptions } from '../tier';
+import { type LoadKeyOptions, type NewKeyOptions } from '../tier';
 import { invalidArgument } from '../../core/errors';
 import { explainPinFailure, PcpPinKeyHandle } from './pcp-pin';
 
@@ -105,18 +105,27 @@ class NcryptBackend implements Backend {
     return {
       publicKey: parsePeerPublicKey(publicPointOf(k), 'the new key'),
       backendData: keyDataToJson(data),
-      handle: await this.#handle(data, k.key),
+      handle: await this.#handle(data, k.key, opts?.samePinAs),
     };
   }
 
-  /** A PIN key's handle imports its blob afresh for each use; the one in hand is freed. */
-  async #handle(data: NcryptKeyData, key: NativeNcryptKeyRef): Promise<KeyHandle> {
+  /**
+   * A PIN key's handle imports its blob afresh for each use; the one in hand is freed. A PIN
+   * key's certifying key (`samePinAs`) uses the PIN cached for that key.
+   */
+  async #handle(
+    data: NcryptKeyData,
+    key: NativeNcryptKeyRef,
+    samePinAs?: KeyHandle,
+  ): Promise<KeyHandle> {
     if (data.kind !== 'pcp-blob' || !data.pin) return new NcryptKeyHandle(this.native, key);
     await this.native.releaseKey(key).catch(() => {});
-    return new PcpPinKeyHandle(this.native, data.blob, this.#pins);
+    const handle = new PcpPinKeyHandle(this.native, data.blob, this.#pins);
+    if (samePinAs) this.#pins.share(handle, samePinAs);
+    return handle;
   }
 
-  async loadKey(record: KeyRecord, file: string): Promise<KeyHandle> {
+  async loadKey(record: KeyRecord, file: string, opts: LoadKeyOptions = {}): Promise<KeyHandle> {
     const data = parseKeyData(record, file);
     let k: NativeNcryptKey;
     if (data.kind === 'pcp-blob') {
@@ -141,7 +150,7 @@ class NcryptBackend implements Backend {
       throw data.kind === 'pcp-blob' ? blobCorrupt(file, what) : corrupt(file, what);
     }
     if (data.kind === 'ksp-key') checkPersistedUsage(k, data.name, file);
-    return this.#handle(data, k.key);
+    return this.#handle(data, k.key, opts.samePinAs);
   }
 
   async destroyKey(record: KeyRecord): Promise<void> {

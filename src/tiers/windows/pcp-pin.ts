@@ -4,7 +4,7 @@ import type { KeyAuth, RawSignature } from '../../core/key-handle';
 import type { KeyGuarantees } from '../../core/tiers';
 import type { KeyRecord } from '../../core/records';
 import type { NativeNcryptProvider } from '../../addon/windows';
-import { PinCache, pinForUse } from '../pin-cache';
+import { PinCache, pinForUse, provePin } from '../pin-cache';
 
 /**
  * windows-tpm keys made with createKey's `pin`: the PIN is set as NCRYPT_PIN_PROPERTY before
@@ -80,6 +80,10 @@ export class PcpPinKeyHandle {
 
   cachePin(pin: Buffer, ms: number): void {
     this.pins.set(this, pin, ms);
+  }
+
+  provePin(auth?: KeyAuth): Promise<Buffer> {
+    return provePin(this, auth, this.pins, 'TPM');
   }
 
   /** Runs `op` on a handle imported for it alone, freed whatever happens. */

@@ -4,8 +4,9 @@
  * LocalAuthentication statuses. The native side is compile- and link-checked only
  * (npm run check:macos); no Mac has run it.
  */
-import { generateKeyPairSync } from 'node:crypto';
-import { describe, expect, it } from 'vitest';
+import { generateKeyPairSync, randomBytes } from 'node:crypto';
+import * as path from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
 import { Keystore } from '../../../src/index';
 import { SE_GUARANTEES, KEYCHAIN_GUARANTEES } from '../../../src/tiers/apple/settings';
 import { keyDataToJson, parseKeyData } from '../../../src/tiers/apple/records';
@@ -15,10 +16,11 @@ import { LOCAL_AUTHENTICATION_DOMAIN, macosError, statusEntry } from '../../../s
 import type { BackendContext } from '../../../src/tiers/tier';
 import type { KeyRecord } from '../../../src/core/records';
 import { KeystoreError } from '../../../src/core/errors';
-import { DeviceKey } from '../../../src/device-key';
-import { Lifecycle } from '../../../src/core/lifecycle';
+import { setTierProvidersForTesting } from '../../../src/tiers/detect';
+import type { TierProvider } from '../../../src/tiers/tier';
 import { macKeyGuarantees, userPresenceOption } from '../../../src/tiers/apple/user-presence';
 import { expectCode, makeTempDir, removeDir } from '../../helpers/api';
+import { rewriteRecord } from '../../helpers/tpm';
 
 function x963(): Buffer {
   const { publicKey } = generateKeyPairSync('ec', { namedCurve: 'prime256v1' });
@@ -178,26 +180,80 @@ describe('LocalAuthentication statuses of a prompted key', () => {
   });
 });
 
-describe('a key that asks the user makes no certifying key', () => {
-  it('certifyingKey() is E_KEY_USAGE: its certifying key would ask nobody', async () => {
-    const mac = fakeMac();
-    const made = await macBackend(ctx, mac.native, SE_GUARANTEES).generateKey(header, {
-      userPresence: 'biometry',
-    });
-    let certifierCalled = false;
-    const key = new DeviceKey(
-      { ...header, publicKey: x963() },
-      SE_GUARANTEES,
-      made.handle,
-      new Lifecycle(),
-      async () => {
-        certifierCalled = true;
-        throw new Error('not reached');
+describe('a key that asks the user: its certifying key asks the same (issue 18)', () => {
+  let restore: (() => void) | undefined;
+  afterEach(() => {
+    restore?.();
+    restore = undefined;
+  });
+
+  /** A Secure Enclave tier over a fake addon that remembers the keys it made, by blob. */
+  function fakeSecureEnclave() {
+    const specs: NativeKeySpec[] = [];
+    const made = new Map<string, Buffer>();
+    const native = {
+      hostInfo: async () => ({ entitled: false, accessGroups: [] }),
+      createKey: async (spec: NativeKeySpec) => {
+        specs.push(spec);
+        const [publicKey, blob] = [x963(), randomBytes(64)];
+        made.set(blob.toString('hex'), publicKey);
+        return { key: {}, publicKey, blob };
       },
-    );
-    expect(key.userPresence).toBe('biometry');
-    const err = await expectCode(() => key.certifyingKey(), 'E_KEY_USAGE');
-    expect(err.message).toContain("userPresence 'biometry'");
-    expect(certifierCalled).toBe(false);
+      rebuildKey: async (blob: Buffer) => ({ key: {}, publicKey: made.get(blob.toString('hex')) }),
+      close: async () => {},
+    } as unknown as NativeMacSecurity;
+    const tier: TierProvider = {
+      ...SE_GUARANTEES,
+      keyGuarantees: (record) => macKeyGuarantees(SE_GUARANTEES, record),
+      probe: async () => ({ available: true, detail: 'a fake Secure Enclave' }),
+      open: async (c) => macBackend(c, native, SE_GUARANTEES),
+    };
+    return { tier, specs };
+  }
+
+  it('certifyingKey() makes it with the same SecAccessControl; it loads again as such', async () => {
+    for (const presence of ['biometry', 'biometry-or-passcode'] as const) {
+      const se = fakeSecureEnclave();
+      restore = setTierProvidersForTesting([se.tier]);
+      const dir = await makeTempDir('presence-certify');
+      try {
+        const ks = await Keystore.open({ dir });
+        const key = await ks.createKey('k', { userPresence: presence });
+        const certifier = await key.certifyingKey();
+        await ks.close();
+        expect(se.specs.map((s) => [s.kind, s.userPresence])).toEqual([
+          ['se-blob', presence],
+          ['se-blob', presence],
+        ]);
+        expect([certifier.usage, certifier.userPresence, certifier.info().userPresence]).toEqual([
+          'certify',
+          presence,
+          presence,
+        ]);
+
+        const again = await Keystore.open({ dir });
+        const loaded = await (await again.getKey('k')).certifyingKey();
+        expect(loaded.publicKey.equals(certifier.publicKey)).toBe(true);
+        expect(loaded.userPresence).toBe(presence);
+        await again.close();
+        expect(se.specs).toHaveLength(2);
+
+        // A certifying key that asks nobody (planted, or left from elsewhere) is not used.
+        await rewriteRecord(path.join(dir, 'certifying', 'k.json'), (r) => {
+          delete r.backendData.userPresence;
+        });
+        const third = await Keystore.open({ dir });
+        const err = await expectCode(
+          async () => (await third.getKey('k')).certifyingKey(),
+          'E_CORRUPT',
+        );
+        expect(err.message).toContain(`userPresence '${presence}'`);
+        await third.close();
+      } finally {
+        restore();
+        restore = undefined;
+        await removeDir(dir);
+      }
+    }
   });
 });

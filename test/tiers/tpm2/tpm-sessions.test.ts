@@ -7,12 +7,21 @@ import {
   diffieHellman,
   generateKeyPairSync,
   randomBytes,
+  verify as cryptoVerify,
+  X509Certificate,
+  type KeyObject,
 } from 'node:crypto';
 import { promises as fsp } from 'node:fs';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Keystore } from '../../../src/index';
-import { marshalSealTemplate } from '../../../src/crypto/tpm2-structures';
+import { Keystore, verifySessionCertificate } from '../../../src/index';
+import {
+  TPMA_OBJECT,
+  marshalSealTemplate,
+  parseTpm2bPublic,
+} from '../../../src/crypto/tpm2-structures';
+import { decodeTss2Pem } from '../../../src/crypto/tss2-pem';
+import { CERTIFYING_POLICY } from '../../../src/tiers/tpm2/key-checks';
 import { loadNative } from '../../../src/addon/load';
 import { Swtpm } from '../../helpers/swtpm';
 import { CC, WireRelay } from '../../helpers/wire';
@@ -266,21 +275,150 @@ describe('PIN-protected keys', () => {
       await ks3.close();
     }
   });
+});
 
-  // Its certifying key (issue 18) would have no PIN: certificates and sessions would bypass it.
-  it('a PIN key makes no certificate and no session key (E_KEY_USAGE), and no certifying key', async () => {
-    const dir = path.join(scratch, 'pin-delegation');
-    const ks = await Keystore.open({ dir, tcti: swtpm.tcti });
+describe("a PIN key's certifying key (issue 18)", () => {
+  // Its own TPM: wrong PINs here count towards that TPM's lockout.
+  let tpm: Swtpm;
+  beforeAll(async () => {
+    tpm = await Swtpm.start();
+  });
+  afterAll(async () => {
+    await tpm?.stop();
+  });
+
+  async function clearLockout(): Promise<void> {
+    const r = await tpm2(tpm.tcti, 'tpm2_dictionarylockout', ['--clear-lockout']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(await lockoutCounter(tpm.tcti)).toBe(0);
+  }
+
+  /** A new store on this TPM, whose lockout counter starts at 0. */
+  async function freshStore(name: string): Promise<{ dir: string; ks: Keystore }> {
+    await clearLockout();
+    const dir = path.join(scratch, name);
+    return { dir, ks: await Keystore.open({ dir, tcti: tpm.tcti }) };
+  }
+
+  it('certificate() and delegate() work with the right PIN; the session verifies under the device certificate', async () => {
+    const { dir, ks } = await freshStore('pin-certify');
     try {
       const key = await ks.createKey('p', { pin: PIN });
-      await expectCode(() => key.certifyingKey(), 'E_KEY_USAGE');
-      await expectCode(() => key.certificate(), 'E_KEY_USAGE');
-      await expectCode(() => key.delegate({ ttl: 60_000 }), 'E_KEY_USAGE');
+      // Made on first use, as for a key of an earlier release: the PIN is proven first.
+      const before = await lockoutCounter(tpm.tcti);
+      const wrong = await expectCode(() => key.certificate({ pin: 'not-the-pin' }), 'E_TPM_AUTH');
+      expect((wrong as { triesLeft?: number }).triesLeft).toBe(2);
+      expect(await lockoutCounter(tpm.tcti)).toBe(before + 1);
       await expect(fsp.access(path.join(dir, 'certifying', 'p.json'))).rejects.toThrow(/ENOENT/);
-      const identity = await ks.init({ name: 'pin-delegation' }).then(() => ks.identityKey());
-      expect((await identity.certificate()).subject).toContain('CN=');
+      await clearLockout();
+
+      const device = await key.certificate({ pin: PIN });
+      const certifier = await key.certifyingKey();
+      expect([certifier.usage, certifier.userPresence, certifier.info().userPresence]).toEqual([
+        'certify',
+        'pin',
+        'pin',
+      ]);
+      expect(device.verify(certifier.publicKey)).toBe(true);
+      expect(device.publicKey.equals(certifier.publicKey)).toBe(true);
+
+      const session = await key.delegate({ ttl: '5m', pin: PIN });
+      try {
+        const anchor = session.deviceCertificate;
+        expect(anchor.publicKey.equals(certifier.publicKey)).toBe(true);
+        expect(session.certificate.checkIssued(anchor)).toBe(true);
+        expect(session.certificate.verify(anchor.publicKey)).toBe(true);
+        const verified = verifySessionCertificate(session.certificate, {
+          deviceCertificate: device,
+        });
+        expect(verified.publicKey.equals(session.publicKey)).toBe(true);
+        expect(session.verify('m', await session.sign('m'))).toBe(true);
+      } finally {
+        session.close();
+      }
     } finally {
       await ks.close();
+    }
+  });
+
+  it('without its PIN nothing reaches the TPM; a wrong PIN is E_TPM_AUTH and counts; the cached PIN serves', async () => {
+    const { dir, ks } = await freshStore('pin-certify-wrong');
+    try {
+      const key = await ks.createKey('p', { pin: PIN, cacheFor: 60_000 });
+      // The cached PIN proves itself and makes the certifying key, and signs with it.
+      expect((await key.certificate()).verify((await key.certifyingKey()).publicKey)).toBe(true);
+    } finally {
+      await ks.close();
+    }
+    const ks2 = await Keystore.open({ dir, tcti: tpm.tcti });
+    try {
+      const key = await ks2.getKey('p');
+      await expectCode(() => key.certificate(), 'E_INVALID_ARGUMENT');
+      await expectCode(() => key.delegate({ ttl: '1m' }), 'E_INVALID_ARGUMENT');
+      await expectCode(
+        () => key.delegate({ ttl: '1m', pin: PIN, renew: true }),
+        'E_INVALID_ARGUMENT',
+      );
+      expect(await lockoutCounter(tpm.tcti)).toBe(0);
+
+      const err = await expectCode(() => key.certificate({ pin: 'wrong-1' }), 'E_TPM_AUTH');
+      expect((err as { triesLeft?: number }).triesLeft).toBe(2);
+      expect(await lockoutCounter(tpm.tcti)).toBe(1);
+      await expectCode(() => key.delegate({ ttl: '1m', pin: 'wrong-2' }), 'E_TPM_AUTH');
+      expect(await lockoutCounter(tpm.tcti)).toBe(2);
+      await clearLockout();
+
+      const cached = await ks2.getKey('p', { pin: PIN, cacheFor: 60_000 });
+      const session = await cached.delegate({ ttl: '1m' });
+      session.close();
+      expect((await cached.certificate({ days: 2 })).verify(session.deviceCertificate.publicKey));
+      // A key without a PIN takes none.
+      const plain = await ks2.createKey('plain');
+      await expectCode(() => plain.certificate({ pin: PIN }), 'E_INVALID_ARGUMENT');
+      expect(await lockoutCounter(tpm.tcti)).toBe(0);
+    } finally {
+      await ks2.close();
+    }
+  });
+
+  it('its key material needs the PIN: the TPM refuses it with an empty authorization', async () => {
+    const { dir, ks } = await freshStore('pin-certify-material');
+    let certifierKey: KeyObject;
+    try {
+      const key = await ks.createKey('p', { pin: PIN });
+      certifierKey = (await key.certifyingKey({ pin: PIN })).publicKey;
+    } finally {
+      await ks.close();
+    }
+    const pem = await fsp.readFile(path.join(dir, 'certifying', 'p.tss2.pem'));
+    const decoded = decodeTss2Pem(pem);
+    expect(decoded.emptyAuth).toBe(false);
+    const pub = parseTpm2bPublic(decoded.publicBlob);
+    expect(pub.objectAttributes & TPMA_OBJECT.noDA).toBe(0);
+    expect(pub.objectAttributes & TPMA_OBJECT.decrypt).toBe(0);
+    expect(pub.objectAttributes & TPMA_OBJECT.userWithAuth).not.toBe(0);
+    expect(pub.authPolicy.equals(CERTIFYING_POLICY)).toBe(true);
+
+    // Straight to the TPM with the key files, as code running as the user could.
+    const native = loadNative();
+    if (!native.ok || !native.addon.TpmConnection) throw new Error('no TPM addon');
+    const conn = new native.addon.TpmConnection(tpm.tcti);
+    try {
+      conn.pinSrk(await conn.srkName());
+      const tbs = Buffer.from('a TBSCertificate the PIN was meant to stop');
+      const digest = sha256(tbs);
+      const blobs = [decoded.parent, decoded.publicBlob, decoded.privateBlob] as const;
+      await expect(conn.sign(...blobs, digest)).rejects.toMatchObject({ code: 'E_TPM_AUTH' });
+      await expect(conn.sign(...blobs, digest, Buffer.from('wrong'))).rejects.toMatchObject({
+        code: 'E_TPM_AUTH',
+      });
+      expect(await lockoutCounter(tpm.tcti)).toBe(2);
+      await clearLockout();
+      const p1363 = await conn.sign(...blobs, digest, Buffer.from(PIN));
+      const verifier = { key: certifierKey!, dsaEncoding: 'ieee-p1363' } as const;
+      expect(cryptoVerify('sha256', tbs, verifier, p1363)).toBe(true);
+    } finally {
+      await conn.close();
     }
   });
 });
@@ -305,6 +443,62 @@ describe('the CLI', () => {
     const wrong = await cli(['sign', '--key', 'p', '--pin-file', wrongFile], 'data');
     expect(wrong.code, wrong.stderr).toBe(11);
     expect(wrong.out + wrong.stderr).toMatch(/E_TPM_AUTH/);
+  });
+
+  it('certificate, delegate and sign --certifying take the PIN of a PIN key (--pin-file, --pin-stdin)', async () => {
+    const tpm = await Swtpm.start(); // its own TPM: the wrong PIN below counts there
+    const dir = path.join(scratch, 'cli-certify');
+    const pinFile = path.join(scratch, 'certify-pin.txt');
+    const wrongFile = path.join(scratch, 'certify-wrong.txt');
+    await fsp.writeFile(pinFile, `${PIN}\n`, { mode: 0o600 });
+    await fsp.writeFile(wrongFile, 'not-the-pin\n', { mode: 0o600 });
+    const env = { DEVICE_KEYSTORE_TCTI: tpm.tcti, TSS2_LOG: 'all+NONE' };
+    const cli = (args: string[], input?: string) =>
+      runCli([...args, '--dir', dir, '--json'], { env, ...(input !== undefined ? { input } : {}) });
+    try {
+      expect((await cli(['create-key', 'p', '--pin-file', pinFile])).code).toBe(0);
+      const without = await cli(['certificate', '--alias', 'p']);
+      expect(without.code, without.stderr).toBe(2);
+      const wrong = await cli(['certificate', '--alias', 'p', '--pin-file', wrongFile]);
+      expect(wrong.code, wrong.stderr).toBe(11);
+      expect(wrong.out + wrong.stderr).toMatch(/E_TPM_AUTH/);
+      expect(await lockoutCounter(tpm.tcti)).toBe(1);
+
+      const cert = await cli(['certificate', '--alias', 'p', '--pin-file', pinFile]);
+      expect(cert.code, cert.stderr).toBe(0);
+      const device = new X509Certificate(JSON.parse(cert.out).certificate);
+      const certOut = path.join(scratch, 'cli-session.pem');
+      const keyOut = path.join(scratch, 'cli-session.key');
+      const delegated = await cli(
+        [
+          'delegate',
+          '--alias',
+          'p',
+          '--ttl',
+          '5m',
+          '--cert-out',
+          certOut,
+          '--key-out',
+          keyOut,
+          '--pin-stdin',
+        ],
+        `${PIN}\n`,
+      );
+      expect(delegated.code, delegated.stderr).toBe(0);
+      const session = new X509Certificate(await fsp.readFile(certOut));
+      expect(session.verify(device.publicKey)).toBe(true);
+      verifySessionCertificate(session, { deviceCertificate: device });
+
+      const signed = await cli(
+        ['sign', '--key', 'p', '--certifying', '--pin-file', pinFile],
+        'data',
+      );
+      expect(signed.code, signed.stderr).toBe(11);
+      expect(JSON.parse(signed.out).error.code).toBe('E_KEY_USAGE');
+      expect(await lockoutCounter(tpm.tcti)).toBe(1);
+    } finally {
+      await tpm.stop();
+    }
   });
 });
 

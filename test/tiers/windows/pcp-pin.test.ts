@@ -129,6 +129,55 @@ describe('a windows-tpm key made with a PIN', () => {
     expect(pcp.calls).toContain('sign pin=5678 live=true');
   });
 
+  it('its certifying key gets the same PIN, proven first, and uses the PIN cached for the key (issue 18)', async () => {
+    const pcp = fakePcp();
+    const backend = ncryptBackend(pcp.native, WINDOWS_TPM_GUARANTEES);
+    const key = await backend.generateKey(header, { pin: Buffer.from('1234') });
+    key.handle.cachePin!(Buffer.from('1234'), 60_000);
+    pcp.calls.length = 0;
+    const proven = await key.handle.provePin!();
+    expect(proven.toString()).toBe('1234');
+    const certifying = await backend.generateKey(
+      { ...header, usage: 'certify' },
+      { pin: proven, samePinAs: key.handle },
+    );
+    expect(certifying.backendData).toMatchObject({ kind: 'pcp-blob', userPresence: 'pin' });
+    expect(certifying.handle.userPresence).toBe('pin');
+    await certifying.handle.signRaw(Buffer.from('tbs'), false);
+    expect(pcp.calls).toEqual([
+      'import',
+      'sign pin=1234 live=true', // the proof
+      'release',
+      'create pin=1234',
+      'release',
+      'import',
+      'sign pin=1234 live=true', // the key's cached PIN
+      'release',
+    ]);
+    // A loaded one shares the cache too, and close() wipes it for both.
+    const record = {
+      ...header,
+      usage: 'certify',
+      publicKey: certifying.publicKey,
+      backendData: certifying.backendData,
+    } as KeyRecord;
+    const loaded = await backend.loadKey(record, 'certifying/k.json', { samePinAs: key.handle });
+    await loaded.signRaw(Buffer.from('tbs'), false);
+    await backend.close();
+    await expectCode(() => loaded.signRaw(Buffer.from('tbs'), false), 'E_INVALID_ARGUMENT');
+    await expectCode(() => key.handle.signRaw(Buffer.from('m'), false), 'E_INVALID_ARGUMENT');
+  });
+
+  it('a wrong PIN proves nothing: E_TPM_AUTH, and no certifying key is made', async () => {
+    const pcp = fakePcp(NTE_INCORRECT_PASSWORD);
+    const key = await ncryptBackend(pcp.native, WINDOWS_TPM_GUARANTEES).generateKey(header, {
+      pin: Buffer.from('1234'),
+    });
+    pcp.calls.length = 0;
+    await expectCode(() => key.handle.provePin!({ pin: Buffer.from('9999') }), 'E_TPM_AUTH');
+    expect(pcp.calls.filter((c) => c.startsWith('create'))).toEqual([]);
+  });
+
   it('a wrong PIN is E_TPM_AUTH whichever status says it; the raw status is kept', async () => {
     for (const status of [NTE_INCORRECT_PASSWORD, TPM_20_E_AUTH_FAIL]) {
       const pcp = fakePcp(status);
