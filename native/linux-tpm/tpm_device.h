@@ -105,7 +105,9 @@ class TpmDevice {
   // more on a fresh connection (so a TPM restart between two calls costs no failed call).
   OpStatus WithReconnect(const std::function<OpStatus()>& op);
 
+  enum class Kind { kEccP256Key, kSealedData, kAttestationKey };
   struct Loaded {
+    Kind kind = Kind::kEccP256Key;  // what it was checked as when loaded
     uint32_t tpmHandle = 0;  // loaded and flushed by raw commands (ESAPI never sees it)
     Bytes name;              // bound into each command's cpHash
     std::list<std::string>::iterator lru;
@@ -120,7 +122,6 @@ class TpmDevice {
   OpStatus ParentHandle(uint32_t parent, ESYS_TR* out);
   // What an operation needs the loaded object to be; checked on the blobs before the TPM sees
   // them, whatever the TS layer checked.
-  enum class Kind { kEccP256Key, kSealedData, kAttestationKey };
   OpStatus Load(const KeyBlobs& key, Kind kind, Loaded* out);
   OpStatus ConnectAndLoad(const KeyBlobs& key, Kind kind, Loaded* out);
   // Creates the owner SRK if needed and compares its Name with the pin: nothing that carries a

@@ -6,6 +6,7 @@ namespace dk {
 namespace {
 
 constexpr size_t kNonceSize = 32;
+constexpr size_t kNoncesPerDraw = 32;
 constexpr size_t kMaxResponse = 4096;  // TPM2_MAX_RESPONSE_SIZE of every TPM we know
 constexpr int kMaxRetries = 100;       // ESAPI's limit for the same warnings
 constexpr uint8_t kContinueSession = 0x01;
@@ -73,6 +74,21 @@ Bytes Reader::Tpm2b(size_t max) {
   return b;
 }
 
+bool HmacSession::NextNonce(Bytes* nonce) {
+  if (noncesUsed_ + kNonceSize > nonces_.size()) {
+    nonces_.resize(kNonceSize * kNoncesPerDraw);
+    noncesUsed_ = 0;
+    if (!crypto_.Random(nonces_.data(), nonces_.size())) {
+      nonces_.clear();
+      return false;
+    }
+  }
+  const auto first = nonces_.begin() + static_cast<long>(noncesUsed_);
+  nonce->assign(first, first + static_cast<long>(kNonceSize));
+  noncesUsed_ += kNonceSize;
+  return true;
+}
+
 void HmacSession::Forget() {
   handle_ = 0;
   Wipe(&sessionKey_.bytes);
@@ -107,9 +123,8 @@ TSS2_RC HmacSession::Start(TSS2_TCTI_CONTEXT* tcti, uint32_t tpmKey, const Bytes
   Forget();
   Bytes ephX, ephY;
   SecretBytes salt;
-  Bytes nonceCaller(kNonceSize);
-  if (!crypto_.EccSalt(x, y, &ephX, &ephY, &salt) ||
-      !crypto_.Random(nonceCaller.data(), nonceCaller.size())) {
+  Bytes nonceCaller;
+  if (!crypto_.EccSalt(x, y, &ephX, &ephY, &salt) || !NextNonce(&nonceCaller)) {
     return TSS2_ESYS_RC_GENERAL_FAILURE;
   }
   Bytes cmd;
@@ -160,8 +175,8 @@ TSS2_RC HmacSession::Execute(TSS2_TCTI_CONTEXT* tcti, const Command& command,
     return TSS2_ESYS_RC_BAD_SEQUENCE;
   }
   SecretBytes key(HmacKey(command.authValue));
-  Bytes nonceCaller(kNonceSize);
-  if (!crypto_.Random(nonceCaller.data(), nonceCaller.size())) {
+  Bytes nonceCaller;
+  if (!NextNonce(&nonceCaller)) {
     Forget();
     return TSS2_ESYS_RC_GENERAL_FAILURE;
   }

@@ -57,11 +57,18 @@ class HmacSession {
  private:
   TSS2_RC Transact(TSS2_TCTI_CONTEXT* tcti, const Bytes& command, Bytes* response);
   Bytes HmacKey(const Bytes* authValue) const;
+  // A fresh caller nonce. They are drawn from libcrypto kNoncesPerDraw at a time: its
+  // RAND_bytes costs about 6 us a call here (OpenSSL 3 looks its DRBG's parameters up on every
+  // call), which was nearly half of this side's work per command. Nonces cross the bus in
+  // clear, so the unused ones held here are no secret; each is used once.
+  bool NextNonce(Bytes* nonce);
 
   const SessionCrypto& crypto_;
   uint32_t handle_ = 0;
   SecretBytes sessionKey_;
   Bytes nonceTpm_;
+  Bytes nonces_;
+  size_t noncesUsed_ = 0;
 };
 
 // A TPM2B as a command parameter: its 16-bit size, then the bytes.

@@ -118,6 +118,22 @@ describe('the addon checks what it is given', () => {
     expect(sig.length).toBe(64);
   });
 
+  it('a loaded key asked for as another kind is checked again, not taken from the load cache', async () => {
+    const key = await conn.createKey(OWNER, template(0x0003));
+    // Signing loads it and caches the handle; unseal on the very same blobs must still fail
+    // the check a fresh load would (the cache is keyed by the bytes and by what they were
+    // checked as).
+    expect((await conn.sign(OWNER, key.publicBlob, key.privateBlob, randomBytes(32))).length).toBe(
+      64,
+    );
+    const err = await caught(() => conn.unseal(OWNER, key.publicBlob, key.privateBlob));
+    expect(err.code, String(err)).toBe('E_INVALID_ARGUMENT');
+    expect(err.message).toMatch(/not sealed data/);
+    expect((await conn.sign(OWNER, key.publicBlob, key.privateBlob, randomBytes(32))).length).toBe(
+      64,
+    );
+  });
+
   it('a persistent parent that is not the H-2 SRK is refused, even for a key made under it', async () => {
     // swtpm has three object slots, and tpm2_create needs two of them besides our SRK and key.
     await reconnect();
