@@ -1,5 +1,5 @@
 import { KeystoreError, corrupt, isKeystoreError } from '../../core/errors';
-import { asBuffer } from '../common';
+import { asBuffer, checkUsage } from '../common';
 import type { Backend, BackendContext, GeneratedKey } from '../tier';
 import type { KeyHandle, RawSignature } from '../../core/key-handle';
 import type { KeyRecord, NewKeyHeader, SecretRecord } from '../../core/records';
@@ -16,6 +16,7 @@ import { provenSeEcdh } from './facts';
 import {
   makeKeyTag,
   tagBytes,
+  tagUsage,
   type MacKeyData,
   publicKeyFromX963,
   blobError,
@@ -116,22 +117,22 @@ class MacBackend implements Backend {
     return this.#host;
   }
 
-  async generateKey({ alias }: NewKeyHeader, opts?: NewKeyOptions): Promise<GeneratedKey> {
-    const label = `device-keystore: ${alias}`;
+  async generateKey({ alias, usage }: NewKeyHeader, opts?: NewKeyOptions): Promise<GeneratedKey> {
+    const label = `device-keystore: ${alias}${usage === 'certify' ? ' (certifying)' : ''}`;
     const presence = opts?.userPresence;
     const prompt = presence ? { userPresence: presence } : {};
     if (presence && !this.secureEnclave) {
       throw invalidArgument(`the ${this.tier} tier does not make keys with userPresence`);
     }
     if (!this.secureEnclave) {
-      const tag = makeKeyTag(alias);
+      const tag = makeKeyTag(alias, usage);
       const k = await this.native.createKey({ kind: 'keychain', tag: tagBytes(tag), label });
       return this.#generated({ kind: 'keychain', tag }, k);
     }
     const accessibility = accessibilityFrom(process.env[ACCESSIBILITY_ENV]);
     const afterFirstUnlock = accessibility === 'after-first-unlock';
     if ((await this.host()).entitled) {
-      const tag = makeKeyTag(alias);
+      const tag = makeKeyTag(alias, usage);
       try {
         const k = await this.native.createKey({
           kind: 'se-keychain',
@@ -180,6 +181,8 @@ class MacBackend implements Backend {
           'its Secure Enclave blob rebuilt a different key (the blob is damaged, or it was made on another Mac)',
         );
       }
+      // The blob is the key's only identity and holds nothing of ours: a certifying se-blob
+      // key's usage is in its record alone (docs/delegation.md, "Key usage").
       return this.#handle(k.key, data.userPresence);
     }
     const keys = await this.native.findKeys(this.#spec(data)).catch((err: unknown) => {
@@ -193,7 +196,28 @@ class MacBackend implements Backend {
     });
     const match = keys.find((k) => k.publicKey.equals(record.publicKey));
     if (!match) throw corrupt(file, `the keychain item with tag ${data.tag} holds a different key`);
+    // The usage is read from the item's own tag, as the keychain reports it.
+    const itemTag = match.tag?.toString('utf8');
+    if (itemTag !== data.tag) {
+      throw new KeystoreError(
+        'E_MACOS',
+        `the keychain item found for ${file} reports ${itemTag === undefined ? 'no tag' : `the tag ${itemTag}`}, not ${data.tag}`,
+      );
+    }
+    this.#noteRecordOnly(
+      file,
+      checkUsage(record, tagUsage(itemTag), file, `its keychain item (tag ${itemTag})`),
+    );
     return this.#handle(match.key, data.kind === 'se-keychain' ? data.userPresence : undefined);
+  }
+
+  /** A certifying key from before its keychain item carried the usage: say so, once per file. */
+  #noteRecordOnly(file: string, binding: 'bound' | 'record-only'): void {
+    if (binding === 'bound') return;
+    const note = `${file}: this certifying key was made before its usage was bound to its keychain item (device-keystore 0.2.0), so only its record says it is a certifying key; docs/delegation.md ("Key usage") says how to replace it`;
+    if (this.#notes.includes(note)) return;
+    this.#notes.push(note);
+    this.ctx.warn(note);
   }
 
   #spec(data: Exclude<MacKeyData, { kind: 'se-blob' }>): NativeKeySpec {

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { KeystoreError, corrupt, isKeystoreError } from '../../core/errors';
 import { parsePeerPublicKey } from '../../crypto/p256';
-import { asBuffer } from '../common';
+import { asBuffer, checkUsage } from '../common';
 import type { Backend, GeneratedKey } from '../tier';
 import type { KeyHandle, RawSignature } from '../../core/key-handle';
 import type { KeyRecord, NewKeyHeader, SecretRecord } from '../../core/records';
@@ -10,17 +10,20 @@ import {
   NCRYPT_ALLOW_KEY_AGREEMENT_FLAG,
   NCRYPT_ALLOW_SIGNING_FLAG,
   publicPointOf,
+  usageOfKey,
 } from './key-facts';
 import {
   type NativeNcryptProvider,
   type NativeNcryptKeyRef,
   type NcryptUsagePolicy,
+  type NcryptCreateUsage,
   type NativeNcryptKey,
 } from '../../addon/windows';
 import { WINDOWS_TPM_GUARANTEES, WINDOWS_KSP_GUARANTEES, KSP_NAME } from './settings';
 import {
   type NcryptKeyData,
   makeKeyName,
+  nameUsage,
   keyDataToJson,
   parseKeyData,
   blobCorrupt,
@@ -84,13 +87,20 @@ class NcryptBackend implements Backend {
     return this.tier === 'windows-tpm';
   }
 
-  async generateKey({ alias }: NewKeyHeader, opts?: NewKeyOptions): Promise<GeneratedKey> {
+  async generateKey({ alias, usage }: NewKeyHeader, opts?: NewKeyOptions): Promise<GeneratedKey> {
     let data: NcryptKeyData;
     let k: NativeNcryptKey;
     if (opts?.pin && !this.pinKeys) throw invalidArgument(`the ${this.tier} tier has no PIN keys`);
+    // A certifying key may only sign: its usage is then fixed in the key (see loadKey).
+    const policy: NcryptCreateUsage =
+      usage !== 'certify'
+        ? this.usage
+        : this.usage === 'pcp-generic'
+          ? 'pcp-signature'
+          : 'sign-only';
     if (this.tier === 'windows-tpm') {
       k = await this.native
-        .createKey(undefined, this.usage, opts?.pin)
+        .createKey(undefined, policy, opts?.pin)
         .catch((err: unknown) => Promise.reject(opts?.pin ? explainPinFailure(err) : err));
       if (!k.blob) {
         await this.native.releaseKey(k.key).catch(() => {});
@@ -98,9 +108,20 @@ class NcryptBackend implements Backend {
       }
       data = { kind: 'pcp-blob', blob: k.blob, ...(opts?.pin ? { pin: true as const } : {}) };
     } else {
-      const name = makeKeyName(alias);
-      k = await this.native.createKey(name, this.usage);
+      const name = makeKeyName(alias, usage);
+      k = await this.native.createKey(name, policy);
       data = { kind: 'ksp-key', name };
+    }
+    if (usage === 'certify' && usageOfKey(k) === 'general') {
+      // The provider took the sign-only policy and made a key that may still agree or decrypt.
+      await (
+        data.kind === 'pcp-blob' ? this.native.releaseKey(k.key) : this.native.deleteKey(k.key)
+      ).catch(() => {});
+      throw new KeystoreError(
+        'E_WINDOWS',
+        `the ${this.tier === 'windows-tpm' ? 'Platform Crypto Provider' : KSP_NAME} made the certifying key with usage ${describeUsage(k)}, not signing only (${policy})`,
+        { hint: 'run device-keystore doctor and report its output' },
+      );
     }
     return {
       publicKey: parsePeerPublicKey(publicPointOf(k), 'the new key'),
@@ -140,7 +161,26 @@ class NcryptBackend implements Backend {
       const what = 'its key material holds a different key than the record names';
       throw data.kind === 'pcp-blob' ? blobCorrupt(file, what) : corrupt(file, what);
     }
-    if (data.kind === 'ksp-key') checkPersistedUsage(k, data.name, file);
+    // The usage comes from the key: a PCP key's usage properties (its TPM object's attributes),
+    // a KSP key's name as the provider reports it. Never from the record alone.
+    if (data.kind === 'pcp-blob') {
+      checkUsage(
+        record,
+        usageOfKey(k),
+        file,
+        `the TPM key (usage ${describeUsage(k)})`,
+        blobCorrupt,
+      );
+    } else {
+      if (k.name !== undefined && k.name !== data.name) {
+        throw new KeystoreError(
+          'E_WINDOWS',
+          `the ${KSP_NAME} opened the key ${k.name} for ${file}, which names ${data.name}`,
+        );
+      }
+      checkUsage(record, nameUsage(data.name), file, `its key's name (${data.name})`);
+      checkPersistedUsage(k, data.name, file, record.usage === 'certify');
+    }
     return this.#handle(data, k.key);
   }
 
@@ -181,16 +221,34 @@ class NcryptBackend implements Backend {
  * set without NCRYPT_PERSIST_FLAG (device-keystore before this was fixed) may come back without
  * it in another process: say so by name, rather than fail later at the first sign or ECDH.
  */
-function checkPersistedUsage(k: NativeNcryptKey, name: string, file: string): void {
-  const wanted = NCRYPT_ALLOW_SIGNING_FLAG | NCRYPT_ALLOW_KEY_AGREEMENT_FLAG;
+function checkPersistedUsage(
+  k: NativeNcryptKey,
+  name: string,
+  file: string,
+  certifying: boolean,
+): void {
+  const wanted = certifying
+    ? NCRYPT_ALLOW_SIGNING_FLAG
+    : NCRYPT_ALLOW_SIGNING_FLAG | NCRYPT_ALLOW_KEY_AGREEMENT_FLAG;
   if (k.usage === undefined || (k.usage & wanted) === wanted) return;
   throw new KeystoreError(
     'E_WINDOWS',
-    `cannot use ${file}: its key ${name} in the ${KSP_NAME} allows usage 0x${k.usage.toString(16)}, not signing and key agreement (0x${wanted.toString(16)})`,
+    `cannot use ${file}: its key ${name} in the ${KSP_NAME} allows usage 0x${k.usage.toString(16)}, not ${certifying ? 'signing' : 'signing and key agreement'} (0x${wanted.toString(16)})`,
     {
       hint: 'the key was stored without its usage; create a new key under another alias and move to it',
     },
   );
+}
+
+/** A key's reported usage properties, for messages. */
+function describeUsage(k: NativeNcryptKey): string {
+  const parts = [
+    ...(k.usage === undefined ? [] : [`NCRYPT_KEY_USAGE_PROPERTY 0x${k.usage.toString(16)}`]),
+    ...(k.pcpUsagePolicy === undefined
+      ? []
+      : [`PCP_KEY_USAGE_POLICY 0x${k.pcpUsagePolicy.toString(16)}`]),
+  ];
+  return parts.length ? parts.join(', ') : 'not reported';
 }
 
 /** A Windows tier's backend over an open NcryptProvider (already wrapped by withNcryptErrors). */

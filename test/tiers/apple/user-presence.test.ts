@@ -4,7 +4,6 @@
  * LocalAuthentication statuses. The native side is compile- and link-checked only
  * (npm run check:macos); no Mac has run it.
  */
-import { generateKeyPairSync } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { Keystore } from '../../../src/index';
 import { SE_GUARANTEES, KEYCHAIN_GUARANTEES } from '../../../src/tiers/apple/settings';
@@ -19,16 +18,7 @@ import { DeviceKey } from '../../../src/device-key';
 import { Lifecycle } from '../../../src/core/lifecycle';
 import { macKeyGuarantees, userPresenceOption } from '../../../src/tiers/apple/user-presence';
 import { expectCode, makeTempDir, removeDir } from '../../helpers/api';
-
-function x963(): Buffer {
-  const { publicKey } = generateKeyPairSync('ec', { namedCurve: 'prime256v1' });
-  const jwk = publicKey.export({ format: 'jwk' });
-  return Buffer.concat([
-    Buffer.from([4]),
-    Buffer.from(jwk.x!, 'base64url'),
-    Buffer.from(jwk.y!, 'base64url'),
-  ]);
-}
+import { x963 } from '../../helpers/key-usage';
 
 /** A NativeMacSecurity that makes keys and records every spec it is given. */
 function fakeMac() {
