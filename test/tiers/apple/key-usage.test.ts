@@ -64,7 +64,7 @@ function scriptedKeychain(opts: { entitled?: boolean; tagReport?: (tag: Buffer) 
     },
     close: async () => {},
   };
-  return { native: withMacErrors(native) as unknown as NativeMacSecurity, items };
+  return { native: withMacErrors(native as unknown as NativeMacSecurity), items };
 }
 
 const header = usageHeader;
