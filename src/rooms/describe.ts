@@ -69,7 +69,8 @@ export const KEY_USAGE_STATEMENT =
   "Crypto Provider reports them); on windows-ksp, the key's name and sign-only usage. Not bound: " +
   'Secure Enclave keys kept as blobs in the key files (plain node, no entitlement), windows-tpm ' +
   'keys whose provider reports no usage, and certifying keys made by 0.2.0 on the macOS and ' +
-  'Windows tiers; there only the record states the usage. The macOS and Windows code is ' +
+  'Windows tiers; there only the record states the usage. A general key copied to certifying/ ' +
+  'is refused on every tier. The macOS and Windows code is ' +
   'compile- and link-checked, not run. It does not stop code running as this user from ' +
   'driving the TPM (or reading the key file and passphrase) with the key material directly.';
 

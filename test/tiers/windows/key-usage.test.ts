@@ -7,6 +7,12 @@
  */
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
+import { Keystore } from '../../../src/index';
+import { setTierProvidersForTesting } from '../../../src/tiers/detect';
+import { encryptedFileTier } from '../../../src/tiers/file/provider';
+import type { TierProvider } from '../../../src/tiers/tier';
+import { readKeyRecord, writeKeyRecord } from '../../../src/store/key-records';
+import { certifyingKeyFile, keyFile, storePaths } from '../../../src/store/paths';
 import { ncryptBackend } from '../../../src/tiers/windows/backend';
 import { nameUsage } from '../../../src/tiers/windows/records';
 import { usageOfKey, eccPublicBlob } from '../../../src/tiers/windows/key-facts';
@@ -22,7 +28,7 @@ import {
 } from '../../../src/addon/windows';
 import { withNcryptErrors } from '../../../src/addon/ncrypt-status';
 import { rawFromPublicKeyObject } from '../../../src/crypto/p256';
-import { caught } from '../../helpers/file';
+import { caught, expectCode, makeTempDir, removeDir } from '../../helpers/file';
 import { flipped, recordOf, usageHeader } from '../../helpers/key-usage';
 
 /** What each policy makes a provider report, as the PCP and the KSP do (see `reports`). */
@@ -44,6 +50,7 @@ function scripted(reports: 'as-set' | 'nothing' | 'ignores-sign-only' = 'as-set'
   const byName = new Map<string, object>();
   const freed: object[] = [];
   const created: (NcryptCreateUsage | undefined)[] = [];
+  const counts = { signed: 0 };
   const view = (key: object) => {
     const k = keys.get(key)!;
     const usage =
@@ -82,6 +89,10 @@ function scripted(reports: 'as-set' | 'nothing' | 'ignores-sign-only' = 'as-set'
       if (!key) throw rawErr(0x80090016, 'NCryptOpenKey');
       return view(key);
     },
+    async sign() {
+      counts.signed++;
+      throw new Error('no test here signs');
+    },
     async releaseKey(key: object) {
       freed.push(key);
     },
@@ -91,7 +102,14 @@ function scripted(reports: 'as-set' | 'nothing' | 'ignores-sign-only' = 'as-set'
     },
     async close() {},
   } as unknown as NativeNcryptProvider;
-  return { native: withNcryptErrors(native), created, freed };
+  return {
+    native: withNcryptErrors(native),
+    created,
+    freed,
+    get signed() {
+      return counts.signed;
+    },
+  };
 }
 
 function rawErr(status: number, call: string) {
@@ -216,5 +234,59 @@ describe("a key's usage from its reported properties", () => {
     expect(of({ usage: 0x2, pcpUsagePolicy: 0x3 })).toBe('general');
     expect(of({})).toBeUndefined();
     expect(of({ usage: 0 })).toBeUndefined();
+  });
+});
+
+/** A windows-tpm tier over the scripted provider `p`, for setTierProvidersForTesting. */
+function scriptedTier(p: ReturnType<typeof scripted>): TierProvider {
+  return {
+    ...WINDOWS_TPM_GUARANTEES,
+    probe: async () => ({ available: true, detail: 'scripted' }),
+    open: async () => ncryptBackend(p.native, WINDOWS_TPM_GUARANTEES),
+  };
+}
+
+describe('through a store on a scripted windows-tpm: an edited record is refused before any signature', () => {
+  it('a certifying record moved to keys/ as general, and a general record moved to certifying/, are E_CORRUPT', async () => {
+    const dir = await makeTempDir('win-usage');
+    const p = scripted();
+    const restore = setTierProvidersForTesting([scriptedTier(p), encryptedFileTier]);
+    const open = () => Keystore.open({ dir, backend: 'windows-tpm' });
+    try {
+      const ks = await open();
+      const paths = storePaths(dir);
+      try {
+        const key = await ks.createKey('a');
+        expect((await key.certifyingKey()).usage).toBe('certify');
+        expect(p.created).toEqual(['key-usage', 'sign-only']);
+      } finally {
+        await ks.close();
+      }
+      const certifying = await readKeyRecord(certifyingKeyFile(paths, 'a'), 'a');
+      const general = await readKeyRecord(keyFile(paths, 'a'), 'a');
+      // certify -> general: the certifying key as a general key "b", to sign caller data.
+      const { usage: _dropped, ...asGeneral } = certifying;
+      await writeKeyRecord(keyFile(paths, 'b'), { ...asGeneral, alias: 'b' });
+      // general -> certify: the general key as "a"'s certifying key, to sign certificates.
+      await writeKeyRecord(certifyingKeyFile(paths, 'a'), { ...general, usage: 'certify' });
+      const again = await open();
+      try {
+        const b = await expectCode(() => again.getKey('b'), 'E_CORRUPT');
+        expect(b.path).toBe(keyFile(paths, 'b'));
+        const a = await again.getKey('a');
+        const c = await expectCode(() => a.certifyingKey(), 'E_CORRUPT');
+        expect(c.path).toBe(certifyingKeyFile(paths, 'a'));
+        expect(c.message).toContain(
+          `names the key of ${keyFile(paths, 'a')}, which is a general key`,
+        );
+        await expectCode(() => a.certificate(), 'E_CORRUPT');
+        expect(p.signed).toBe(0);
+      } finally {
+        await again.close();
+      }
+    } finally {
+      restore();
+      await removeDir(dir);
+    }
   });
 });
