@@ -71,3 +71,25 @@ export function checkUsage(
   // A general key needs no binding: a record could only claim less of it, never more.
   return 'bound';
 }
+
+/**
+ * Remembers the certifying keys checkUsage found bound by their record only and warns once per
+ * file: `where` is what the tier read the usage from (a keychain item, an NCrypt key).
+ */
+export class RecordOnlyUsageNotes {
+  readonly notes: string[] = [];
+  constructor(private readonly warn: (message: string) => void) {}
+
+  note(
+    file: string,
+    binding: 'bound' | 'record-only',
+    where: string,
+    why = 'a certifying key made by device-keystore 0.2.0',
+  ): void {
+    if (binding === 'bound') return;
+    const note = `${file}: only its record says this is a certifying key, not ${where} (${why}), so editing the record can make it a general key; docs/delegation.md ("Key usage") says how to replace it`;
+    if (this.notes.includes(note)) return;
+    this.notes.push(note);
+    this.warn(note);
+  }
+}

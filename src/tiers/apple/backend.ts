@@ -1,5 +1,5 @@
 import { KeystoreError, corrupt, isKeystoreError } from '../../core/errors';
-import { asBuffer, checkUsage } from '../common';
+import { asBuffer, checkUsage, RecordOnlyUsageNotes } from '../common';
 import type { Backend, BackendContext, GeneratedKey } from '../tier';
 import type { KeyHandle, RawSignature } from '../../core/key-handle';
 import type { KeyRecord, NewKeyHeader, SecretRecord } from '../../core/records';
@@ -81,6 +81,7 @@ class MacBackend implements Backend {
   readonly extractableBy: TierGuarantees['extractableBy'];
   readonly maxSecretBytes = 64 * 1024;
   readonly #notes: string[] = [];
+  readonly #usageNotes: RecordOnlyUsageNotes;
   #host: Promise<{ entitled: boolean; accessGroups: string[] }> | undefined;
 
   constructor(
@@ -91,6 +92,7 @@ class MacBackend implements Backend {
     this.tier = guarantees.tier;
     this.hardwareBacked = guarantees.hardwareBacked;
     this.extractableBy = guarantees.extractableBy;
+    this.#usageNotes = new RecordOnlyUsageNotes(ctx.warn);
   }
 
   private get secureEnclave(): boolean {
@@ -204,20 +206,9 @@ class MacBackend implements Backend {
         `the keychain item found for ${file} reports ${itemTag === undefined ? 'no tag' : `the tag ${itemTag}`}, not ${data.tag}`,
       );
     }
-    this.#noteRecordOnly(
-      file,
-      checkUsage(record, tagUsage(itemTag), file, `its keychain item (tag ${itemTag})`),
-    );
+    const where = `its keychain item (tag ${itemTag})`;
+    this.#usageNotes.note(file, checkUsage(record, tagUsage(itemTag), file, where), where);
     return this.#handle(match.key, data.kind === 'se-keychain' ? data.userPresence : undefined);
-  }
-
-  /** A certifying key from before its keychain item carried the usage: say so, once per file. */
-  #noteRecordOnly(file: string, binding: 'bound' | 'record-only'): void {
-    if (binding === 'bound') return;
-    const note = `${file}: this certifying key was made before its usage was bound to its keychain item (device-keystore 0.2.0), so only its record says it is a certifying key; docs/delegation.md ("Key usage") says how to replace it`;
-    if (this.#notes.includes(note)) return;
-    this.#notes.push(note);
-    this.ctx.warn(note);
   }
 
   #spec(data: Exclude<MacKeyData, { kind: 'se-blob' }>): NativeKeySpec {
@@ -291,7 +282,7 @@ class MacBackend implements Backend {
   }
 
   warnings(): string[] {
-    const w = [...this.#notes];
+    const w = [...this.#notes, ...this.#usageNotes.notes];
     if (!this.secureEnclave) {
       w.push(
         'keychain keys are software keys in the login keychain: they are not hardware-backed, and the macOS account owner can export them',

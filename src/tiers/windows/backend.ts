@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { KeystoreError, corrupt, isKeystoreError } from '../../core/errors';
 import { parsePeerPublicKey } from '../../crypto/p256';
-import { asBuffer, checkUsage } from '../common';
+import { asBuffer, checkUsage, RecordOnlyUsageNotes } from '../common';
 import type { Backend, GeneratedKey } from '../tier';
 import type { KeyHandle, RawSignature } from '../../core/key-handle';
 import type { KeyRecord, NewKeyHeader, SecretRecord } from '../../core/records';
@@ -71,12 +71,15 @@ class NcryptBackend implements Backend {
   readonly extractableBy: TierGuarantees['extractableBy'];
   readonly maxSecretBytes = 64 * 1024;
   readonly #pins = new PinCache();
+  readonly #usageNotes: RecordOnlyUsageNotes;
 
   constructor(
     private readonly native: NativeNcryptProvider,
     guarantees: typeof WINDOWS_TPM_GUARANTEES | typeof WINDOWS_KSP_GUARANTEES,
     private readonly usage: NcryptUsagePolicy,
+    warn: (message: string) => void,
   ) {
+    this.#usageNotes = new RecordOnlyUsageNotes(warn);
     this.tier = guarantees.tier;
     this.hardwareBacked = guarantees.hardwareBacked;
     this.extractableBy = guarantees.extractableBy;
@@ -164,12 +167,13 @@ class NcryptBackend implements Backend {
     // The usage comes from the key: a PCP key's usage properties (its TPM object's attributes),
     // a KSP key's name as the provider reports it. Never from the record alone.
     if (data.kind === 'pcp-blob') {
-      checkUsage(
-        record,
-        usageOfKey(k),
+      const where = `the TPM key (usage ${describeUsage(k)})`;
+      const material = usageOfKey(k);
+      this.#usageNotes.note(
         file,
-        `the TPM key (usage ${describeUsage(k)})`,
-        blobCorrupt,
+        checkUsage(record, material, file, where, blobCorrupt),
+        where,
+        material === undefined ? 'the provider reports no usage for the key' : undefined,
       );
     } else {
       if (k.name !== undefined && k.name !== data.name) {
@@ -178,7 +182,8 @@ class NcryptBackend implements Backend {
           `the ${KSP_NAME} opened the key ${k.name} for ${file}, which names ${data.name}`,
         );
       }
-      checkUsage(record, nameUsage(data.name), file, `its key's name (${data.name})`);
+      const where = `its key's name (${data.name})`;
+      this.#usageNotes.note(file, checkUsage(record, nameUsage(data.name), file, where), where);
       checkPersistedUsage(k, data.name, file, record.usage === 'certify');
     }
     return this.#handle(data, k.key);
@@ -207,7 +212,7 @@ class NcryptBackend implements Backend {
   }
 
   warnings(): string[] {
-    return [KEY_ACCESS[this.tier]];
+    return [KEY_ACCESS[this.tier], ...this.#usageNotes.notes];
   }
 
   async close(): Promise<void> {
@@ -256,6 +261,7 @@ export function ncryptBackend(
   native: NativeNcryptProvider,
   guarantees: typeof WINDOWS_TPM_GUARANTEES | typeof WINDOWS_KSP_GUARANTEES,
   usage: NcryptUsagePolicy = 'key-usage',
+  warn: (message: string) => void = () => {},
 ): Backend {
-  return new NcryptBackend(native, guarantees, usage);
+  return new NcryptBackend(native, guarantees, usage, warn);
 }

@@ -128,7 +128,7 @@ describe('keychain items: a certifying key is tagged as one, and the tag is read
       await backend.loadKey(old, 'certifying/k.json');
       expect(warnings).toHaveLength(1);
       expect(warnings[0]).toContain(
-        'certifying/k.json: this certifying key was made before its usage was bound to its keychain item',
+        `certifying/k.json: only its record says this is a certifying key, not its keychain item (tag ${made.backendData.tag as string}) (a certifying key made by device-keystore 0.2.0)`,
       );
       expect(backend.warnings().join('\n')).toContain('certifying/k.json');
     });

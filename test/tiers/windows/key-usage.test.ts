@@ -153,20 +153,38 @@ describe('windows-tpm (the Platform Crypto Provider): a certifying key may only 
     // what says it certifies; the same holds for a general key's record edited to certify,
     // which cannot be told from it (docs/delegation.md, "Key usage").
     const p = scripted();
-    const backend = ncryptBackend(p.native, WINDOWS_TPM_GUARANTEES);
+    const warnings: string[] = [];
+    const backend = ncryptBackend(p.native, WINDOWS_TPM_GUARANTEES, 'key-usage', (m) =>
+      warnings.push(m),
+    );
     const g = header('windows-tpm');
     const old = flipped(recordOf(g, await backend.generateKey(g)));
     expect(old.usage).toBe('certify');
     await backend.loadKey(old, 'certifying/k.json');
+    await backend.loadKey(old, 'certifying/k.json');
+    expect(warnings).toEqual([
+      expect.stringContaining(
+        'certifying/k.json: only its record says this is a certifying key, not the TPM key (usage NCRYPT_KEY_USAGE_PROPERTY 0x6) (a certifying key made by device-keystore 0.2.0)',
+      ),
+    ]);
+    expect(backend.warnings()).toContain(warnings[0]);
   });
 
   it('a PCP that reports no usage leaves the record to say it; one that ignores sign-only is refused at creation', async () => {
     const silent = scripted('nothing');
-    const b = ncryptBackend(silent.native, WINDOWS_TPM_GUARANTEES);
+    const warnings: string[] = [];
+    const b = ncryptBackend(silent.native, WINDOWS_TPM_GUARANTEES, 'key-usage', (m) =>
+      warnings.push(m),
+    );
     const h = header('windows-tpm', 'certify');
     const record = recordOf(h, await b.generateKey(h));
     await b.loadKey(record, 'certifying/k.json');
     await b.loadKey(flipped(record), 'keys/k.json');
+    expect(warnings).toEqual([
+      expect.stringContaining(
+        'not the TPM key (usage not reported) (the provider reports no usage for the key)',
+      ),
+    ]);
 
     const lax = scripted('ignores-sign-only');
     const err = await caught(() =>
