@@ -67,10 +67,10 @@ export const KEY_USAGE_STATEMENT =
   "secure-enclave keys kept in the keychain, the item's application tag, read back from the " +
   'keychain; on windows-tpm, the TPM key made sign-only (its usage properties, as the Platform ' +
   "Crypto Provider reports them); on windows-ksp, the key's name and sign-only usage. Not bound: " +
-  'Secure Enclave keys kept as blobs in the key files (plain node, no entitlement), windows-tpm ' +
-  'keys whose provider reports no usage, and certifying keys made by 0.2.0 on the macOS and ' +
-  'Windows tiers; there only the record states the usage. A general key copied to certifying/ ' +
-  'is refused on every tier. The macOS and Windows code is ' +
+  'Secure Enclave keys kept as blobs in the key files (plain node, no entitlement), Windows ' +
+  'keys whose provider does not report them sign-only, and certifying keys made by 0.2.0 on ' +
+  'the macOS and Windows tiers (loading these warns); there only the record states the usage. ' +
+  'A general key copied to certifying/ is refused on every tier. The macOS and Windows code is ' +
   'compile- and link-checked, not run. It does not stop code running as this user from ' +
   'driving the TPM (or reading the key file and passphrase) with the key material directly.';
 

@@ -115,15 +115,15 @@ class NcryptBackend implements Backend {
       k = await this.native.createKey(name, policy);
       data = { kind: 'ksp-key', name };
     }
-    if (usage === 'certify' && usageOfKey(k) === 'general') {
-      // The provider took the sign-only policy and made a key that may still agree or decrypt.
-      await (
-        data.kind === 'pcp-blob' ? this.native.releaseKey(k.key) : this.native.deleteKey(k.key)
-      ).catch(() => {});
-      throw new KeystoreError(
-        'E_WINDOWS',
-        `the ${this.tier === 'windows-tpm' ? 'Platform Crypto Provider' : KSP_NAME} made the certifying key with usage ${describeUsage(k)}, not signing only (${policy})`,
-        { hint: 'run device-keystore doctor and report its output' },
+    if (usage === 'certify' && usageOfKey(k) !== 'certify') {
+      // Asked for a sign-only key, the provider reports one that may still agree or decrypt,
+      // or reports nothing: keep it (refusing would stop init on such a PC), bound by its
+      // record only, and say so, as loading it will.
+      this.#usageNotes.note(
+        `the new certifying key of "${alias}"`,
+        'record-only',
+        `the ${this.tier === 'windows-tpm' ? 'Platform Crypto Provider' : KSP_NAME}, which reports usage ${describeUsage(k)} for a key made ${policy}`,
+        'a provider that does not report or keep the sign-only usage',
       );
     }
     return {
@@ -176,7 +176,8 @@ class NcryptBackend implements Backend {
         material === undefined ? 'the provider reports no usage for the key' : undefined,
       );
     } else {
-      if (k.name !== undefined && k.name !== data.name) {
+      // Our names are lower case; a provider may report a name in another case.
+      if (k.name !== undefined && k.name.toLowerCase() !== data.name) {
         throw new KeystoreError(
           'E_WINDOWS',
           `the ${KSP_NAME} opened the key ${k.name} for ${file}, which names ${data.name}`,

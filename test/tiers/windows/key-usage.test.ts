@@ -170,7 +170,7 @@ describe('windows-tpm (the Platform Crypto Provider): a certifying key may only 
     expect(backend.warnings()).toContain(warnings[0]);
   });
 
-  it('a PCP that reports no usage leaves the record to say it; one that ignores sign-only is refused at creation', async () => {
+  it('a PCP that reports no usage, or ignores sign-only, leaves the record to say it, and warns', async () => {
     const silent = scripted('nothing');
     const warnings: string[] = [];
     const b = ncryptBackend(silent.native, WINDOWS_TPM_GUARANTEES, 'key-usage', (m) =>
@@ -181,20 +181,28 @@ describe('windows-tpm (the Platform Crypto Provider): a certifying key may only 
     await b.loadKey(record, 'certifying/k.json');
     await b.loadKey(flipped(record), 'keys/k.json');
     expect(warnings).toEqual([
+      expect.stringContaining('the new certifying key of "k": only its record says'),
       expect.stringContaining(
         'not the TPM key (usage not reported) (the provider reports no usage for the key)',
       ),
     ]);
 
+    // A provider that answers the sign-only policy with a key that can still agree: the key is
+    // kept (refusing would stop init there), bound by its record only, and both its creation
+    // and its loads say so.
     const lax = scripted('ignores-sign-only');
-    const err = await caught(() =>
-      ncryptBackend(lax.native, WINDOWS_TPM_GUARANTEES).generateKey(h),
+    const laxWarnings: string[] = [];
+    const lb = ncryptBackend(lax.native, WINDOWS_TPM_GUARANTEES, 'key-usage', (m) =>
+      laxWarnings.push(m),
     );
-    expect(err).toMatchObject({ code: 'E_WINDOWS' });
-    expect(err.message).toContain(
-      'made the certifying key with usage NCRYPT_KEY_USAGE_PROPERTY 0x6, not signing only (sign-only)',
-    );
-    expect(lax.freed).toHaveLength(1);
+    const laxRecord = recordOf(h, await lb.generateKey(h));
+    await lb.loadKey(laxRecord, 'certifying/k.json');
+    expect(laxWarnings).toEqual([
+      expect.stringContaining(
+        'the new certifying key of "k": only its record says this is a certifying key, not the Platform Crypto Provider, which reports usage NCRYPT_KEY_USAGE_PROPERTY 0x6 for a key made sign-only',
+      ),
+      expect.stringContaining('certifying/k.json: only its record says'),
+    ]);
   });
 });
 
