@@ -6,6 +6,8 @@
  * compile- and link-checked only (npm run check:macos). Secure Enclave keys kept as blobs in
  * the key file have no keychain item, so their usage stays in the record (docs/delegation.md).
  */
+import { readFileSync } from 'node:fs';
+import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { macBackend } from '../../../src/tiers/apple/backend';
 import { KEYCHAIN_GUARANTEES, SE_GUARANTEES } from '../../../src/tiers/apple/settings';
@@ -14,6 +16,7 @@ import { type NativeKeySpec, type NativeMacSecurity } from '../../../src/addon/a
 import type { BackendContext } from '../../../src/tiers/tier';
 import { withMacErrors } from '../../../src/addon/osstatus';
 import { caught } from '../../helpers/file';
+import { ROOT } from '../../helpers/common';
 import { flipped, recordOf, usageHeader, x963 } from '../../helpers/key-usage';
 
 /**
@@ -158,5 +161,18 @@ describe('Secure Enclave keys kept as blobs: nothing outside the record to bind 
     expect(made.backendData.kind).toBe('se-blob');
     expect(made.backendData).not.toHaveProperty('tag');
     await backend.loadKey(flipped(recordOf(h, made)), 'keys/k.json');
+  });
+});
+
+describe('the native side, read as text (no Mac here; npm run check:macos compiles it)', () => {
+  it("findKeys returns each item's application tag as the keychain holds it", () => {
+    const src = readFileSync(path.join(ROOT, 'native', 'macos', 'mac_keys.cc'), 'utf8');
+    const start = src.indexOf('MacResult FindKeys(const KeySpec& spec');
+    const body = src.slice(start, src.indexOf('\n}\n', start));
+    expect(body).toContain('CFDictionarySetValue(q.get(), kSecReturnAttributes, kCFBooleanTrue);');
+    expect(body).toMatch(/CFDictionaryGetValue\(attrs, kSecAttrApplicationTag\)/);
+    expect(body).toMatch(/k\.tag = BytesFromData/);
+    const binding = readFileSync(path.join(ROOT, 'native', 'macos', 'mac_binding.cc'), 'utf8');
+    expect(binding).toContain('o.Set("tag", ToBuffer(env, k->tag));');
   });
 });

@@ -6,6 +6,8 @@
  * Windows: the native side is compile- and link-checked only (npm run check:windows).
  */
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { Keystore } from '../../../src/index';
 import { setTierProvidersForTesting } from '../../../src/tiers/detect';
@@ -29,6 +31,7 @@ import {
 import { withNcryptErrors } from '../../../src/addon/ncrypt-status';
 import { rawFromPublicKeyObject } from '../../../src/crypto/p256';
 import { caught, expectCode, makeTempDir, removeDir } from '../../helpers/file';
+import { ROOT } from '../../helpers/common';
 import { flipped, recordOf, usageHeader } from '../../helpers/key-usage';
 
 /** What each policy makes a provider report, as the PCP and the KSP do (see `reports`). */
@@ -314,5 +317,27 @@ describe('through a store on a scripted windows-tpm: an edited record is refused
       restore();
       await removeDir(dir);
     }
+  });
+});
+
+describe('the native side, read as text (npm run check:windows compiles and links it)', () => {
+  const src = () => readFileSync(path.join(ROOT, 'native', 'windows', 'win_ncrypt.cc'), 'utf8');
+  it('makes certifying keys sign-only, and reads both usage properties and the name back', () => {
+    const s = src();
+    expect(s).toMatch(
+      /case UsagePolicy::kSignOnly:\s*st = SetDword\(h, NCRYPT_KEY_USAGE_PROPERTY, NCRYPT_ALLOW_SIGNING_FLAG, persist\);/,
+    );
+    expect(s).toMatch(
+      /case UsagePolicy::kPcpSignature:\s*st = SetDword\(h, NCRYPT_PCP_KEY_USAGE_POLICY_PROPERTY, NCRYPT_PCP_SIGNATURE_KEY, 0\);/,
+    );
+    const finish = s.slice(
+      s.indexOf('Status Finish('),
+      s.indexOf('\n}\n', s.indexOf('Status Finish(')),
+    );
+    expect(finish).toContain('DwordProperty(key->get(), NCRYPT_KEY_USAGE_PROPERTY, &out->usage)');
+    expect(finish).toMatch(
+      /DwordProperty\(key->get\(\), NCRYPT_PCP_KEY_USAGE_POLICY_PROPERTY,\s*&out->pcpPolicy\)/,
+    );
+    expect(finish).toContain('StringProperty(key->get(), NCRYPT_NAME_PROPERTY)');
   });
 });
