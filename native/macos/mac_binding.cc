@@ -172,6 +172,7 @@ class MacSecurity : public Napi::ObjectWrap<MacSecurity> {
       o.Set("key", WrapKey(env, std::move(box)));
       o.Set("publicKey", ToBuffer(env, k->publicKey));
       if (!k->blob.empty()) o.Set("blob", ToBuffer(env, k->blob));
+      if (!k->tag.empty()) o.Set("tag", ToBuffer(env, k->tag));
       return o;
     };
   }
@@ -196,7 +197,7 @@ class MacSecurity : public Napi::ObjectWrap<MacSecurity> {
     });
   }
 
-  // findKeys(spec) -> [{ key, publicKey }]; errSecItemNotFound rejects (E_NOT_FOUND in TS).
+  // findKeys(spec) -> [{ key, publicKey, tag? }] (tag: read back from the item); errSecItemNotFound rejects (E_NOT_FOUND in TS).
   Napi::Value FindKeysJs(const Napi::CallbackInfo& info) {
     KeySpec spec = ToSpec(info[0]);
     return Run(info.Env(), [spec] {

@@ -287,6 +287,9 @@ MacResult FindKeys(const KeySpec& spec, std::vector<NewKey>* out) {
   CFRef<CFMutableDictionaryRef> q = ItemQuery(spec);
   CFDictionarySetValue(q.get(), kSecAttrKeyClass, kSecAttrKeyClassPrivate);
   CFDictionarySetValue(q.get(), kSecReturnRef, kCFBooleanTrue);
+  // The item's own attributes too: its application tag as the keychain holds it, which is what
+  // TypeScript reads a key's usage from (not from the record that asked for it).
+  CFDictionarySetValue(q.get(), kSecReturnAttributes, kCFBooleanTrue);
   CFDictionarySetValue(q.get(), kSecMatchLimit, kSecMatchLimitAll);
   CFRef<CFTypeRef> result;
   OSStatus s = SecItemCopyMatching(q.get(), result.OutParam());
@@ -297,9 +300,16 @@ MacResult FindKeys(const KeySpec& spec, std::vector<NewKey>* out) {
   CFArrayRef items = static_cast<CFArrayRef>(result.get());
   for (CFIndex i = 0; i < CFArrayGetCount(items); i++) {
     CFTypeRef item = CFArrayGetValueAtIndex(items, i);
-    if (!item || CFGetTypeID(item) != SecKeyGetTypeID()) continue;
+    if (!item || CFGetTypeID(item) != CFDictionaryGetTypeID()) continue;
+    CFDictionaryRef attrs = static_cast<CFDictionaryRef>(item);
+    CFTypeRef ref = CFDictionaryGetValue(attrs, kSecValueRef);  // Get rule: borrowed
+    if (!ref || CFGetTypeID(ref) != SecKeyGetTypeID()) continue;
     NewKey k;
-    k.key = CFRef<SecKeyRef>::Retain(static_cast<SecKeyRef>(const_cast<void*>(item)));
+    k.key = CFRef<SecKeyRef>::Retain(static_cast<SecKeyRef>(const_cast<void*>(ref)));
+    CFTypeRef tag = CFDictionaryGetValue(attrs, kSecAttrApplicationTag);
+    if (tag && CFGetTypeID(tag) == CFDataGetTypeID()) {
+      k.tag = BytesFromData(static_cast<CFDataRef>(tag));
+    }
     MacResult r = PublicKeyOf(k.key.get(), &k.publicKey);
     if (!r.ok) return r;
     out->push_back(std::move(k));

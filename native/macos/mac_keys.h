@@ -49,6 +49,7 @@ struct NewKey {
   CFRef<SecKeyRef> key;  // the private key
   Bytes publicKey;       // 65-byte X9.63 (0x04 || X || Y)
   Bytes blob;            // kSecureEnclaveBlob: the "toid" attribute
+  Bytes tag;             // FindKeys: kSecAttrApplicationTag as the keychain item holds it
 };
 
 struct HostInfo {
@@ -73,7 +74,8 @@ MacResult CreateKey(const KeySpec& spec, NewKey* out);
 // fails.
 MacResult RebuildSecureEnclaveKey(const Bytes& blob, NewKey* out);
 
-// Permanent kinds: every private key item with the spec's tag, with its public key.
+// Permanent kinds: every private key item with the spec's tag, with its public key and the
+// application tag read back from the item (empty if the keychain reported none).
 MacResult FindKeys(const KeySpec& spec, std::vector<NewKey>* out);
 
 // Permanent kinds: SecItemDelete until errSecItemNotFound (one call deletes one item in a file

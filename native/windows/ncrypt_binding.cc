@@ -142,13 +142,16 @@ class NcryptProvider : public Napi::ObjectWrap<NcryptProvider> {
       if (!k->curveName.empty()) o.Set("curveName", k->curveName);
       if (!k->algorithm.empty()) o.Set("algorithm", k->algorithm);
       if (k->hasUsage) o.Set("usage", Napi::Number::New(env, k->usage));
+      if (k->hasPcpPolicy) o.Set("pcpUsagePolicy", Napi::Number::New(env, k->pcpPolicy));
+      if (!k->name.empty()) o.Set("name", k->name);
       if (!k->blob.empty()) o.Set("blob", ToBuffer(env, k->blob));
       return o;
     };
   }
 
-  // createKey(name?: string, usage?: 'key-usage' | 'pcp-generic', pin?: Buffer)
-  //   -> { key, publicBlob, curveName?, algorithm?, usage?, blob? }
+  // createKey(name?: string, usage?: 'key-usage' | 'pcp-generic' | 'sign-only' |
+  //   'pcp-signature', pin?: Buffer)
+  //   -> { key, publicBlob, curveName?, algorithm?, usage?, pcpUsagePolicy?, name?, blob? }
   // No name, a key kept by nobody but its blob (the PCP way); a name, a key persisted under it
   // in the provider. The usage policy: win_ncrypt.h, UsagePolicy.
   Napi::Value CreateKeyJs(const Napi::CallbackInfo& info) {
@@ -158,8 +161,14 @@ class NcryptProvider : public Napi::ObjectWrap<NcryptProvider> {
       std::string u = info[1].IsString() ? info[1].As<Napi::String>().Utf8Value() : "";
       if (u == "pcp-generic") {
         usage = UsagePolicy::kPcpGeneric;
+      } else if (u == "sign-only") {
+        usage = UsagePolicy::kSignOnly;
+      } else if (u == "pcp-signature") {
+        usage = UsagePolicy::kPcpSignature;
       } else if (u != "key-usage") {
-        ThrowInvalidArgument(info.Env(), "the usage must be 'key-usage' or 'pcp-generic'");
+        ThrowInvalidArgument(info.Env(),
+                             "the usage must be 'key-usage', 'pcp-generic', 'sign-only' or "
+                             "'pcp-signature'");
       }
     }
     std::shared_ptr<SecretBytes> pin = PinArg(info, 2);

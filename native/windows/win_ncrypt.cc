@@ -21,6 +21,9 @@
 #ifndef NCRYPT_PCP_GENERIC_KEY
 #define NCRYPT_PCP_GENERIC_KEY 0x00000003
 #endif
+#ifndef NCRYPT_PCP_SIGNATURE_KEY
+#define NCRYPT_PCP_SIGNATURE_KEY 0x00000001
+#endif
 
 namespace dk {
 namespace win {
@@ -85,6 +88,16 @@ std::string StringProperty(NCRYPT_HANDLE h, const wchar_t* property) {
   return Narrow(buf.data());
 }
 
+// A DWORD property, or false when the provider has none to give (as StringProperty).
+bool DwordProperty(NCRYPT_HANDLE h, const wchar_t* property, uint32_t* out) {
+  DWORD value = 0, size = 0;
+  const bool ok = NCryptGetProperty(h, property, reinterpret_cast<PBYTE>(&value), sizeof value,
+                                    &size, NCRYPT_SILENT_FLAG) == ERROR_SUCCESS &&
+                  size == sizeof value;
+  *out = ok ? value : 0;
+  return ok;
+}
+
 Status SetDword(NCRYPT_KEY_HANDLE key, const wchar_t* property, DWORD value, DWORD flags) {
   SECURITY_STATUS s = NCryptSetProperty(key, property, reinterpret_cast<PBYTE>(&value),
                                         sizeof value, flags | NCRYPT_SILENT_FLAG);
@@ -124,12 +137,10 @@ Status Finish(std::shared_ptr<Key> key, NewKey* out) {
   if (!st.ok) return st;
   out->curveName = StringProperty(key->get(), NCRYPT_ECC_CURVE_NAME_PROPERTY);
   out->algorithm = StringProperty(key->get(), NCRYPT_ALGORITHM_PROPERTY);
-  DWORD usage = 0, size = 0;
-  out->hasUsage = NCryptGetProperty(key->get(), NCRYPT_KEY_USAGE_PROPERTY,
-                                    reinterpret_cast<PBYTE>(&usage), sizeof usage, &size,
-                                    NCRYPT_SILENT_FLAG) == ERROR_SUCCESS &&
-                  size == sizeof usage;
-  out->usage = out->hasUsage ? usage : 0;
+  out->name = StringProperty(key->get(), NCRYPT_NAME_PROPERTY);
+  out->hasUsage = DwordProperty(key->get(), NCRYPT_KEY_USAGE_PROPERTY, &out->usage);
+  out->hasPcpPolicy =
+      DwordProperty(key->get(), NCRYPT_PCP_KEY_USAGE_POLICY_PROPERTY, &out->pcpPolicy);
   out->key = std::move(key);
   return Status{};
 }
@@ -184,10 +195,22 @@ Status CreateKey(const std::shared_ptr<Provider>& provider, const std::wstring& 
   // NCRYPT_PERSIST_FLAG; without it a second process opening the key would not see them
   // (.NET's CngKey.Create sets both its usage and its export policy with the flag).
   const DWORD persist = name.empty() ? 0 : NCRYPT_PERSIST_FLAG;
-  Status st = usage == UsagePolicy::kKeyUsage
-                  ? SetDword(h, NCRYPT_KEY_USAGE_PROPERTY,
-                             NCRYPT_ALLOW_SIGNING_FLAG | NCRYPT_ALLOW_KEY_AGREEMENT_FLAG, persist)
-                  : SetDword(h, NCRYPT_PCP_KEY_USAGE_POLICY_PROPERTY, NCRYPT_PCP_GENERIC_KEY, 0);
+  Status st;
+  switch (usage) {
+    case UsagePolicy::kKeyUsage:
+      st = SetDword(h, NCRYPT_KEY_USAGE_PROPERTY,
+                    NCRYPT_ALLOW_SIGNING_FLAG | NCRYPT_ALLOW_KEY_AGREEMENT_FLAG, persist);
+      break;
+    case UsagePolicy::kPcpGeneric:
+      st = SetDword(h, NCRYPT_PCP_KEY_USAGE_POLICY_PROPERTY, NCRYPT_PCP_GENERIC_KEY, 0);
+      break;
+    case UsagePolicy::kSignOnly:
+      st = SetDword(h, NCRYPT_KEY_USAGE_PROPERTY, NCRYPT_ALLOW_SIGNING_FLAG, persist);
+      break;
+    case UsagePolicy::kPcpSignature:
+      st = SetDword(h, NCRYPT_PCP_KEY_USAGE_POLICY_PROPERTY, NCRYPT_PCP_SIGNATURE_KEY, 0);
+      break;
+  }
   // A named (software) key must never be exportable; the PCP has no export policy to set.
   if (st.ok && !name.empty()) st = SetDword(h, NCRYPT_EXPORT_POLICY_PROPERTY, 0, NCRYPT_PERSIST_FLAG);
   // The usage authorization can be set only before the key is finalized.

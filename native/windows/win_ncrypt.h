@@ -74,16 +74,24 @@ struct NewKey {
   std::string algorithm;   // NCRYPT_ALGORITHM_PROPERTY; empty if the provider has none
   bool hasUsage = false;   // whether NCRYPT_KEY_USAGE_PROPERTY could be read back
   uint32_t usage = 0;      // its value: NCRYPT_ALLOW_*_FLAG
+  bool hasPcpPolicy = false;  // whether NCRYPT_PCP_KEY_USAGE_POLICY_PROPERTY could be read back
+  uint32_t pcpPolicy = 0;     // its value: NCRYPT_PCP_*_KEY
+  std::string name;        // NCRYPT_NAME_PROPERTY; empty if the provider has none
   Bytes blob;              // BCRYPT_OPAQUE_KEY_BLOB, for keys made without a name
 };
 
-// How a new key is allowed to both sign and agree.
+// What a new key is allowed to do: a general key both signs and agrees; a certifying key
+// (src/rooms/keys.ts) only signs, so that its usage is fixed in the key itself.
 enum class UsagePolicy {
   // NCRYPT_KEY_USAGE_PROPERTY = NCRYPT_ALLOW_SIGNING_FLAG | NCRYPT_ALLOW_KEY_AGREEMENT_FLAG
   kKeyUsage,
   // NCRYPT_PCP_KEY_USAGE_POLICY_PROPERTY = NCRYPT_PCP_GENERIC_KEY (sign | decrypt in the TPM
   // object's attributes): the PCP's own property, for a PCP that refuses the first.
   kPcpGeneric,
+  // Certifying keys: NCRYPT_KEY_USAGE_PROPERTY = NCRYPT_ALLOW_SIGNING_FLAG alone.
+  kSignOnly,
+  // Certifying keys on a PCP that refuses the key usage property: NCRYPT_PCP_SIGNATURE_KEY.
+  kPcpSignature,
 };
 
 // A P-256 key made as NCRYPT_ECDH_P256_ALGORITHM with the given usage policy, so one key both

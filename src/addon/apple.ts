@@ -27,6 +27,8 @@ export interface NativeMacKey {
   publicKey: Buffer;
   /** se-blob keys: the SE-wrapped private key ("toid"). */
   blob?: Buffer;
+  /** findKeys: the item's kSecAttrApplicationTag, read back from the keychain. */
+  tag?: Buffer;
 }
 
 export interface NativeProbe {

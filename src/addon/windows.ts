@@ -20,6 +20,13 @@ export interface NativeNcryptKey extends NcryptKeyReport {
  */
 export type NcryptUsagePolicy = 'key-usage' | 'pcp-generic';
 
+/**
+ * What createKey sets: a usage policy above, for general keys, or its sign-only counterpart for
+ * certifying keys: NCRYPT_KEY_USAGE_PROPERTY = NCRYPT_ALLOW_SIGNING_FLAG ('sign-only'), or
+ * NCRYPT_PCP_KEY_USAGE_POLICY_PROPERTY = NCRYPT_PCP_SIGNATURE_KEY ('pcp-signature').
+ */
+export type NcryptCreateUsage = NcryptUsagePolicy | 'sign-only' | 'pcp-signature';
+
 export interface TpmDeviceInfo {
   structVersion: number;
   /** 1: TPM 1.2, 2: TPM 2.0 (TPM_VERSION_*). */
@@ -32,7 +39,7 @@ export interface TpmDeviceInfo {
 /** One provider, one worker thread; see native/windows/ncrypt_binding.cc. */
 export interface NativeNcryptProvider {
   /** `pin` (UTF-8): NCRYPT_PIN_PROPERTY, set before the key is finalized. */
-  createKey(name?: string, usage?: NcryptUsagePolicy, pin?: Buffer): Promise<NativeNcryptKey>;
+  createKey(name?: string, usage?: NcryptCreateUsage, pin?: Buffer): Promise<NativeNcryptKey>;
   importKey(blob: Buffer): Promise<NativeNcryptKey>;
   openKey(name: string): Promise<NativeNcryptKey>;
   /** `pin`: set as NCRYPT_PIN_PROPERTY on the handle first (src/tiers/windows/pcp-pin.ts). */
@@ -76,5 +83,10 @@ export interface NcryptKeyReport {
   publicBlob: Buffer;
   curveName?: string;
   algorithm?: string;
+  /** NCRYPT_KEY_USAGE_PROPERTY, read back from the key. */
   usage?: number;
+  /** NCRYPT_PCP_KEY_USAGE_POLICY_PROPERTY, read back from the key (the PCP only). */
+  pcpUsagePolicy?: number;
+  /** NCRYPT_NAME_PROPERTY, read back from the key. */
+  name?: string;
 }

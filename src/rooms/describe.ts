@@ -61,10 +61,17 @@ export async function describeStore(
 export const KEY_USAGE_STATEMENT =
   'Device and session certificates are signed by a certifying key kept for each key ' +
   '(certifying/<alias>.json), never by the key that signs what callers give it: its sign() and ' +
-  'ecdh() refuse (E_KEY_USAGE), and its usage is bound to its material (the AAD on ' +
-  "encrypted-file, the key's public area on tpm2; on the macOS and Windows tiers only the " +
-  'record states it, so there editing files can still change it), so no app and no CLI `sign` can be used as a ' +
-  'signing oracle to mint certificates. It does not stop code running as this user from ' +
+  'ecdh() refuse (E_KEY_USAGE), so no app and no CLI `sign` can be used as a signing oracle to ' +
+  'mint certificates. Its usage is bound to the key, so that editing files cannot make it a ' +
+  "general key: the AAD on encrypted-file; the key's public area on tpm2; on keychain and " +
+  "secure-enclave keys kept in the keychain, the item's application tag, read back from the " +
+  'keychain; on windows-tpm, the TPM key made sign-only (its usage properties, as the Platform ' +
+  "Crypto Provider reports them); on windows-ksp, the key's name and sign-only usage. Not bound: " +
+  'Secure Enclave keys kept as blobs in the key files (plain node, no entitlement), Windows ' +
+  'keys whose provider does not report them sign-only, and certifying keys made by 0.2.0 on ' +
+  'the macOS and Windows tiers (loading these warns); there only the record states the usage. ' +
+  'A general key copied to certifying/ is refused on every tier. The macOS and Windows code is ' +
+  'compile- and link-checked, not run. It does not stop code running as this user from ' +
   'driving the TPM (or reading the key file and passphrase) with the key material directly.';
 
 /** Keys whose own material gives less than their tier claims: tpm2 keys an earlier release imported. */

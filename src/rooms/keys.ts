@@ -303,6 +303,7 @@ export class KeyRoom {
           path: file,
         });
       }
+      await this.#refuseGeneralKey(file, stored);
       const record = await readSideFile(file, stored);
       const backend = await this.#ctx.backend(record.tier);
       const handle = await backend.loadKey(record, file, general ? { samePinAs: general } : {});
@@ -328,6 +329,31 @@ export class KeyRoom {
       },
     );
     return new DeviceKey(made.record, backend, made.handle, this.#ctx.life);
+  }
+
+  /**
+   * A certifying record that names the key of a general record of this store is that record
+   * edited to certify. Where the usage is bound to the material, loading refuses it anyway;
+   * where only the record states it (Secure Enclave blobs, certifying keys made by 0.2.0 on the
+   * macOS and Windows tiers), this is what refuses it: the key would sign certificates and,
+   * through its general record, caller data.
+   */
+  async #refuseGeneralKey(file: string, stored: StoredKeyRecord): Promise<void> {
+    for (const alias of await listRecordNames(this.#ctx.paths.keysDir)) {
+      const general = keyFile(this.#ctx.paths, alias);
+      // A record that does not read does not load either, so it signs nothing.
+      const record = await readKeyRecord(general, alias).catch(() => undefined);
+      if (record?.publicKey.equals(stored.publicKey)) {
+        throw new KeystoreError(
+          'E_CORRUPT',
+          `${file} is corrupt: it names the key of ${general}, which is a general key`,
+          {
+            path: file,
+            hint: 'the file was changed outside device-keystore; delete it, and the next certificate() or delegate() makes a certifying key',
+          },
+        );
+      }
+    }
   }
 
   /** Make a key in `backend` and write its record to `file`; the caller holds the store lock. */

@@ -1,5 +1,5 @@
 import { KeystoreError, corrupt, isKeystoreError } from '../../core/errors';
-import { asBuffer } from '../common';
+import { asBuffer, checkUsage, RecordOnlyUsageNotes } from '../common';
 import type { Backend, BackendContext, GeneratedKey } from '../tier';
 import type { KeyHandle, RawSignature } from '../../core/key-handle';
 import type { KeyRecord, NewKeyHeader, SecretRecord } from '../../core/records';
@@ -16,6 +16,7 @@ import { provenSeEcdh } from './facts';
 import {
   makeKeyTag,
   tagBytes,
+  tagUsage,
   type MacKeyData,
   publicKeyFromX963,
   blobError,
@@ -80,6 +81,7 @@ class MacBackend implements Backend {
   readonly extractableBy: TierGuarantees['extractableBy'];
   readonly maxSecretBytes = 64 * 1024;
   readonly #notes: string[] = [];
+  readonly #usageNotes: RecordOnlyUsageNotes;
   #host: Promise<{ entitled: boolean; accessGroups: string[] }> | undefined;
 
   constructor(
@@ -90,6 +92,7 @@ class MacBackend implements Backend {
     this.tier = guarantees.tier;
     this.hardwareBacked = guarantees.hardwareBacked;
     this.extractableBy = guarantees.extractableBy;
+    this.#usageNotes = new RecordOnlyUsageNotes(ctx.warn);
   }
 
   private get secureEnclave(): boolean {
@@ -116,22 +119,22 @@ class MacBackend implements Backend {
     return this.#host;
   }
 
-  async generateKey({ alias }: NewKeyHeader, opts?: NewKeyOptions): Promise<GeneratedKey> {
-    const label = `device-keystore: ${alias}`;
+  async generateKey({ alias, usage }: NewKeyHeader, opts?: NewKeyOptions): Promise<GeneratedKey> {
+    const label = `device-keystore: ${alias}${usage === 'certify' ? ' (certifying)' : ''}`;
     const presence = opts?.userPresence;
     const prompt = presence ? { userPresence: presence } : {};
     if (presence && !this.secureEnclave) {
       throw invalidArgument(`the ${this.tier} tier does not make keys with userPresence`);
     }
     if (!this.secureEnclave) {
-      const tag = makeKeyTag(alias);
+      const tag = makeKeyTag(alias, usage);
       const k = await this.native.createKey({ kind: 'keychain', tag: tagBytes(tag), label });
       return this.#generated({ kind: 'keychain', tag }, k);
     }
     const accessibility = accessibilityFrom(process.env[ACCESSIBILITY_ENV]);
     const afterFirstUnlock = accessibility === 'after-first-unlock';
     if ((await this.host()).entitled) {
-      const tag = makeKeyTag(alias);
+      const tag = makeKeyTag(alias, usage);
       try {
         const k = await this.native.createKey({
           kind: 'se-keychain',
@@ -180,6 +183,8 @@ class MacBackend implements Backend {
           'its Secure Enclave blob rebuilt a different key (the blob is damaged, or it was made on another Mac)',
         );
       }
+      // The blob is the key's only identity and holds nothing of ours: a certifying se-blob
+      // key's usage is in its record alone (docs/delegation.md, "Key usage").
       return this.#handle(k.key, data.userPresence);
     }
     const keys = await this.native.findKeys(this.#spec(data)).catch((err: unknown) => {
@@ -193,6 +198,16 @@ class MacBackend implements Backend {
     });
     const match = keys.find((k) => k.publicKey.equals(record.publicKey));
     if (!match) throw corrupt(file, `the keychain item with tag ${data.tag} holds a different key`);
+    // The usage is read from the item's own tag, as the keychain reports it.
+    const itemTag = match.tag?.toString('utf8');
+    if (itemTag !== data.tag) {
+      throw new KeystoreError(
+        'E_MACOS',
+        `the keychain item found for ${file} reports ${itemTag === undefined ? 'no tag' : `the tag ${itemTag}`}, not ${data.tag}`,
+      );
+    }
+    const where = `its keychain item (tag ${itemTag})`;
+    this.#usageNotes.note(file, checkUsage(record, tagUsage(itemTag), file, where), where);
     return this.#handle(match.key, data.kind === 'se-keychain' ? data.userPresence : undefined);
   }
 
@@ -267,7 +282,7 @@ class MacBackend implements Backend {
   }
 
   warnings(): string[] {
-    const w = [...this.#notes];
+    const w = [...this.#notes, ...this.#usageNotes.notes];
     if (!this.secureEnclave) {
       w.push(
         'keychain keys are software keys in the login keychain: they are not hardware-backed, and the macOS account owner can export them',

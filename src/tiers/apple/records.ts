@@ -4,7 +4,7 @@ import { parsePeerPublicKey } from '../../crypto/p256';
 import { onlyCopyCorrupt } from '../common';
 import { RecordReader, type Json } from '../../core/json-record';
 import { secretAad } from '../../core/aad';
-import type { KeyRecord, SecretHeader, SecretRecord } from '../../core/records';
+import type { KeyRecord, KeyUsage, SecretHeader, SecretRecord } from '../../core/records';
 import { type Accessibility, ACCESSIBILITIES } from './settings';
 import { type PromptedPresence } from '../../core/tiers';
 import { presenceField, presenceFromData } from './user-presence';
@@ -14,9 +14,14 @@ import { presenceField, presenceFromData } from './user-presence';
  * sealed secrets of 0.1.0, and the errors that name a damaged record.
  */
 
-const TAG_PREFIX = 'device-keystore/key/';
+/** The first segment of a key's tag, by usage: the keychain item itself says what it is for. */
+const TAG_KIND: Readonly<Record<KeyUsage, string>> = {
+  general: 'key',
+  certify: 'certifying-key',
+};
 const SEAL_TAG_PREFIX = 'device-keystore/seal/';
-const KEY_TAG_RE = /^device-keystore\/key\/([a-z0-9][a-z0-9._-]{0,63})\/([0-9a-f]{32})$/;
+const KEY_TAG_RE =
+  /^device-keystore\/(key|certifying-key)\/([a-z0-9][a-z0-9._-]{0,63})\/([0-9a-f]{32})$/;
 const SEAL_TAG_RE = /^device-keystore\/seal\/[0-9a-f]{32}$/;
 /** An SE-wrapped key is a few hundred bytes; anything far larger is not one. */
 const MAX_BLOB_BYTES = 16 * 1024;
@@ -26,11 +31,21 @@ const ECIES_OVERHEAD = 65 + 16;
 const AAD_HASH_BYTES = 32;
 
 /**
- * A key's application tag: the alias (for people reading Keychain Access) and 128 random bits,
- * so that two stores with the same alias never share a keychain item.
+ * A key's application tag: its usage, the alias (for people reading Keychain Access) and 128
+ * random bits, so that two stores with the same alias never share a keychain item. The usage
+ * is in the tag so that it is fixed in the keychain item when the key is made: loading reads
+ * it from the item (tagUsage), and a record that names the item under another usage is
+ * E_CORRUPT. Certifying keys made before this (device-keystore 0.2.0) have a general tag.
  */
-export function makeKeyTag(alias: string): string {
-  return `${TAG_PREFIX}${alias}/${randomBytes(16).toString('hex')}`;
+export function makeKeyTag(alias: string, usage: KeyUsage = 'general'): string {
+  return `device-keystore/${TAG_KIND[usage]}/${alias}/${randomBytes(16).toString('hex')}`;
+}
+
+/** The usage a key tag names, or undefined for a tag that is not one of ours. */
+export function tagUsage(tag: string): KeyUsage | undefined {
+  const m = KEY_TAG_RE.exec(tag);
+  if (!m) return undefined;
+  return m[1] === TAG_KIND.certify ? 'certify' : 'general';
 }
 
 /** The tag of a store's keychain sealing key: one per store directory. */
@@ -92,7 +107,7 @@ export function parseKeyData(record: KeyRecord, file: string): MacKeyData {
   const tagOf = (): string => {
     const tag = r.string('tag');
     const m = KEY_TAG_RE.exec(tag);
-    if (!m || m[1] !== record.alias) throw corrupt(file, 'bad "tag"');
+    if (!m || m[2] !== record.alias) throw corrupt(file, 'bad "tag"');
     return tag;
   };
   if (record.tier === 'secure-enclave' && kind === 'se-blob') {

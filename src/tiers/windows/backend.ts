@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { KeystoreError, corrupt, isKeystoreError } from '../../core/errors';
 import { parsePeerPublicKey } from '../../crypto/p256';
-import { asBuffer } from '../common';
+import { asBuffer, checkUsage, RecordOnlyUsageNotes } from '../common';
 import type { Backend, GeneratedKey } from '../tier';
 import type { KeyHandle, RawSignature } from '../../core/key-handle';
 import type { KeyRecord, NewKeyHeader, SecretRecord } from '../../core/records';
@@ -10,17 +10,20 @@ import {
   NCRYPT_ALLOW_KEY_AGREEMENT_FLAG,
   NCRYPT_ALLOW_SIGNING_FLAG,
   publicPointOf,
+  usageOfKey,
 } from './key-facts';
 import {
   type NativeNcryptProvider,
   type NativeNcryptKeyRef,
   type NcryptUsagePolicy,
+  type NcryptCreateUsage,
   type NativeNcryptKey,
 } from '../../addon/windows';
 import { WINDOWS_TPM_GUARANTEES, WINDOWS_KSP_GUARANTEES, KSP_NAME } from './settings';
 import {
   type NcryptKeyData,
   makeKeyName,
+  nameUsage,
   keyDataToJson,
   parseKeyData,
   blobCorrupt,
@@ -68,12 +71,15 @@ class NcryptBackend implements Backend {
   readonly extractableBy: TierGuarantees['extractableBy'];
   readonly maxSecretBytes = 64 * 1024;
   readonly #pins = new PinCache();
+  readonly #usageNotes: RecordOnlyUsageNotes;
 
   constructor(
     private readonly native: NativeNcryptProvider,
     guarantees: typeof WINDOWS_TPM_GUARANTEES | typeof WINDOWS_KSP_GUARANTEES,
     private readonly usage: NcryptUsagePolicy,
+    warn: (message: string) => void,
   ) {
+    this.#usageNotes = new RecordOnlyUsageNotes(warn);
     this.tier = guarantees.tier;
     this.hardwareBacked = guarantees.hardwareBacked;
     this.extractableBy = guarantees.extractableBy;
@@ -84,13 +90,20 @@ class NcryptBackend implements Backend {
     return this.tier === 'windows-tpm';
   }
 
-  async generateKey({ alias }: NewKeyHeader, opts?: NewKeyOptions): Promise<GeneratedKey> {
+  async generateKey({ alias, usage }: NewKeyHeader, opts?: NewKeyOptions): Promise<GeneratedKey> {
     let data: NcryptKeyData;
     let k: NativeNcryptKey;
     if (opts?.pin && !this.pinKeys) throw invalidArgument(`the ${this.tier} tier has no PIN keys`);
+    // A certifying key may only sign: its usage is then fixed in the key (see loadKey).
+    const policy: NcryptCreateUsage =
+      usage !== 'certify'
+        ? this.usage
+        : this.usage === 'pcp-generic'
+          ? 'pcp-signature'
+          : 'sign-only';
     if (this.tier === 'windows-tpm') {
       k = await this.native
-        .createKey(undefined, this.usage, opts?.pin)
+        .createKey(undefined, policy, opts?.pin)
         .catch((err: unknown) => Promise.reject(opts?.pin ? explainPinFailure(err) : err));
       if (!k.blob) {
         await this.native.releaseKey(k.key).catch(() => {});
@@ -98,9 +111,20 @@ class NcryptBackend implements Backend {
       }
       data = { kind: 'pcp-blob', blob: k.blob, ...(opts?.pin ? { pin: true as const } : {}) };
     } else {
-      const name = makeKeyName(alias);
-      k = await this.native.createKey(name, this.usage);
+      const name = makeKeyName(alias, usage);
+      k = await this.native.createKey(name, policy);
       data = { kind: 'ksp-key', name };
+    }
+    if (usage === 'certify' && usageOfKey(k) !== 'certify') {
+      // Asked for a sign-only key, the provider reports one that may still agree or decrypt,
+      // or reports nothing: keep it (refusing would stop init on such a PC), bound by its
+      // record only, and say so, as loading it will.
+      this.#usageNotes.note(
+        `the new certifying key of "${alias}"`,
+        'record-only',
+        `the ${this.tier === 'windows-tpm' ? 'Platform Crypto Provider' : KSP_NAME}, which reports usage ${describeUsage(k)} for a key made ${policy}`,
+        'a provider that does not report or keep the sign-only usage',
+      );
     }
     return {
       publicKey: parsePeerPublicKey(publicPointOf(k), 'the new key'),
@@ -149,7 +173,29 @@ class NcryptBackend implements Backend {
       const what = 'its key material holds a different key than the record names';
       throw data.kind === 'pcp-blob' ? blobCorrupt(file, what) : corrupt(file, what);
     }
-    if (data.kind === 'ksp-key') checkPersistedUsage(k, data.name, file);
+    // The usage comes from the key: a PCP key's usage properties (its TPM object's attributes),
+    // a KSP key's name as the provider reports it. Never from the record alone.
+    if (data.kind === 'pcp-blob') {
+      const where = `the TPM key (usage ${describeUsage(k)})`;
+      const material = usageOfKey(k);
+      this.#usageNotes.note(
+        file,
+        checkUsage(record, material, file, where, blobCorrupt),
+        where,
+        material === undefined ? 'the provider reports no usage for the key' : undefined,
+      );
+    } else {
+      // Our names are lower case; a provider may report a name in another case.
+      if (k.name !== undefined && k.name.toLowerCase() !== data.name) {
+        throw new KeystoreError(
+          'E_WINDOWS',
+          `the ${KSP_NAME} opened the key ${k.name} for ${file}, which names ${data.name}`,
+        );
+      }
+      const where = `its key's name (${data.name})`;
+      this.#usageNotes.note(file, checkUsage(record, nameUsage(data.name), file, where), where);
+      checkPersistedUsage(k, data.name, file, record.usage === 'certify');
+    }
     return this.#handle(data, k.key, opts.samePinAs);
   }
 
@@ -176,7 +222,7 @@ class NcryptBackend implements Backend {
   }
 
   warnings(): string[] {
-    return [KEY_ACCESS[this.tier]];
+    return [KEY_ACCESS[this.tier], ...this.#usageNotes.notes];
   }
 
   async close(): Promise<void> {
@@ -190,16 +236,34 @@ class NcryptBackend implements Backend {
  * set without NCRYPT_PERSIST_FLAG (device-keystore before this was fixed) may come back without
  * it in another process: say so by name, rather than fail later at the first sign or ECDH.
  */
-function checkPersistedUsage(k: NativeNcryptKey, name: string, file: string): void {
-  const wanted = NCRYPT_ALLOW_SIGNING_FLAG | NCRYPT_ALLOW_KEY_AGREEMENT_FLAG;
+function checkPersistedUsage(
+  k: NativeNcryptKey,
+  name: string,
+  file: string,
+  certifying: boolean,
+): void {
+  const wanted = certifying
+    ? NCRYPT_ALLOW_SIGNING_FLAG
+    : NCRYPT_ALLOW_SIGNING_FLAG | NCRYPT_ALLOW_KEY_AGREEMENT_FLAG;
   if (k.usage === undefined || (k.usage & wanted) === wanted) return;
   throw new KeystoreError(
     'E_WINDOWS',
-    `cannot use ${file}: its key ${name} in the ${KSP_NAME} allows usage 0x${k.usage.toString(16)}, not signing and key agreement (0x${wanted.toString(16)})`,
+    `cannot use ${file}: its key ${name} in the ${KSP_NAME} allows usage 0x${k.usage.toString(16)}, not ${certifying ? 'signing' : 'signing and key agreement'} (0x${wanted.toString(16)})`,
     {
       hint: 'the key was stored without its usage; create a new key under another alias and move to it',
     },
   );
+}
+
+/** A key's reported usage properties, for messages. */
+function describeUsage(k: NativeNcryptKey): string {
+  const parts = [
+    ...(k.usage === undefined ? [] : [`NCRYPT_KEY_USAGE_PROPERTY 0x${k.usage.toString(16)}`]),
+    ...(k.pcpUsagePolicy === undefined
+      ? []
+      : [`PCP_KEY_USAGE_POLICY 0x${k.pcpUsagePolicy.toString(16)}`]),
+  ];
+  return parts.length ? parts.join(', ') : 'not reported';
 }
 
 /** A Windows tier's backend over an open NcryptProvider (already wrapped by withNcryptErrors). */
@@ -207,6 +271,7 @@ export function ncryptBackend(
   native: NativeNcryptProvider,
   guarantees: typeof WINDOWS_TPM_GUARANTEES | typeof WINDOWS_KSP_GUARANTEES,
   usage: NcryptUsagePolicy = 'key-usage',
+  warn: (message: string) => void = () => {},
 ): Backend {
-  return new NcryptBackend(native, guarantees, usage);
+  return new NcryptBackend(native, guarantees, usage, warn);
 }

@@ -1,6 +1,7 @@
 import { KeystoreError } from '../../core/errors';
 import { parsePeerPublicKey } from '../../crypto/p256';
 import { type NcryptKeyReport } from '../../addon/windows';
+import type { KeyUsage } from '../../core/records';
 
 /**
  * What an NCrypt key's BCRYPT_ECCPUBLIC_BLOB says, read in TypeScript (native/windows/ passes
@@ -28,8 +29,36 @@ const HEADER_BYTES = 8;
 const COORD_BYTES = 32;
 
 /** NCRYPT_KEY_USAGE_PROPERTY flags (ncrypt.h). */
+export const NCRYPT_ALLOW_DECRYPT_FLAG = 0x1;
 export const NCRYPT_ALLOW_SIGNING_FLAG = 0x2;
 export const NCRYPT_ALLOW_KEY_AGREEMENT_FLAG = 0x4;
+/** NCRYPT_PCP_KEY_USAGE_POLICY_PROPERTY flags (ncrypt.h). */
+export const NCRYPT_PCP_SIGNATURE_KEY = 0x1;
+export const NCRYPT_PCP_ENCRYPTION_KEY = 0x2;
+
+/**
+ * What a key's own usage properties say it is for: 'general' when any of them lets it decrypt
+ * or agree, 'certify' when they let it sign and nothing else, undefined when the provider
+ * reports neither (then only the record says). On the PCP these properties are the TPM
+ * object's sign and decrypt attributes, which the TPM fixes at creation.
+ */
+export function usageOfKey(report: NcryptKeyReport): KeyUsage | undefined {
+  const { usage, pcpUsagePolicy: policy } = report;
+  const more = NCRYPT_ALLOW_DECRYPT_FLAG | NCRYPT_ALLOW_KEY_AGREEMENT_FLAG;
+  if (
+    (usage !== undefined && usage & more) ||
+    (policy !== undefined && policy & NCRYPT_PCP_ENCRYPTION_KEY)
+  ) {
+    return 'general';
+  }
+  if (
+    (usage !== undefined && usage & NCRYPT_ALLOW_SIGNING_FLAG) ||
+    (policy !== undefined && policy & NCRYPT_PCP_SIGNATURE_KEY)
+  ) {
+    return 'certify';
+  }
+  return undefined;
+}
 
 /** What the addon reports about a key besides its handle (native/windows/win_ncrypt.h NewKey). */
 

@@ -110,10 +110,10 @@ function provider(
       provenThisProcess.set(kind, r.usage);
       return { available: true, detail: detailFor(r.usage) };
     },
-    async open(_ctx: BackendContext): Promise<Backend> {
+    async open(ctx: BackendContext): Promise<Backend> {
       const support = ncryptSupport();
       if (!support.ok) throw tierUnavailable(guarantees.tier, support.reason);
-      return ncryptBackend(support.open(kind), guarantees, provenThisProcess.get(kind));
+      return ncryptBackend(support.open(kind), guarantees, provenThisProcess.get(kind), ctx.warn);
     },
   };
 }

@@ -2,22 +2,34 @@ import { randomBytes } from 'node:crypto';
 import { KeystoreError, corrupt } from '../../core/errors';
 import { onlyCopyCorrupt } from '../common';
 import { RecordReader, type Json } from '../../core/json-record';
-import type { KeyRecord } from '../../core/records';
+import type { KeyRecord, KeyUsage } from '../../core/records';
 import { PCP_PIN_FIELD, recordNeedsPin } from './pcp-pin';
 
 /** What the Windows tiers keep in the store: a PCP key blob or a KSP key name, and the errors that name a damaged record. */
 
-const NAME_PREFIX = 'device-keystore/';
-const KEY_NAME_RE = /^device-keystore\/([a-z0-9][a-z0-9._-]{0,63})\/([0-9a-f]{32})$/;
+/** Certifying keys' names carry their usage; general keys' names are as they always were. */
+const CERTIFYING_SEGMENT = 'certifying-key/';
+const KEY_NAME_RE =
+  /^device-keystore\/(certifying-key\/)?([a-z0-9][a-z0-9._-]{0,63})\/([0-9a-f]{32})$/;
 /** A PCP blob is well under 2 KiB; anything far larger is not one. */
 const MAX_BLOB_BYTES = 16 * 1024;
 
 /**
  * A Software KSP key's name: the alias (for people reading `certutil -csp KSP -key`) and 128
- * random bits, so that two stores with the same alias never share a key.
+ * random bits, so that two stores with the same alias never share a key. A certifying key's
+ * name says so (`device-keystore/certifying-key/<alias>/…`): the provider keeps the key under
+ * that name, so a record cannot name it as a general key without naming it by that name.
  */
-export function makeKeyName(alias: string): string {
-  return `${NAME_PREFIX}${alias}/${randomBytes(16).toString('hex')}`;
+export function makeKeyName(alias: string, usage: KeyUsage = 'general'): string {
+  const segment = usage === 'certify' ? CERTIFYING_SEGMENT : '';
+  return `device-keystore/${segment}${alias}/${randomBytes(16).toString('hex')}`;
+}
+
+/** The usage a key name says, or undefined for a name that is not one of ours. */
+export function nameUsage(name: string): KeyUsage | undefined {
+  const m = KEY_NAME_RE.exec(name);
+  if (!m) return undefined;
+  return m[1] ? 'certify' : 'general';
 }
 
 export type NcryptKeyData =
@@ -52,7 +64,7 @@ export function parseKeyData(record: KeyRecord, file: string): NcryptKeyData {
     only(['kind', 'name']);
     const name = r.string('name');
     const m = KEY_NAME_RE.exec(name);
-    if (!m || m[1] !== record.alias) throw corrupt(file, 'bad "name"');
+    if (!m || m[2] !== record.alias) throw corrupt(file, 'bad "name"');
     return { kind, name };
   }
   throw corrupt(file, `bad "kind" for the ${record.tier} tier`);

@@ -4,7 +4,7 @@
  * LocalAuthentication statuses. The native side is compile- and link-checked only
  * (npm run check:macos); no Mac has run it.
  */
-import { generateKeyPairSync, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import * as path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Keystore } from '../../../src/index';
@@ -21,16 +21,7 @@ import type { TierProvider } from '../../../src/tiers/tier';
 import { macKeyGuarantees, userPresenceOption } from '../../../src/tiers/apple/user-presence';
 import { expectCode, makeTempDir, removeDir } from '../../helpers/api';
 import { rewriteRecord } from '../../helpers/tpm';
-
-function x963(): Buffer {
-  const { publicKey } = generateKeyPairSync('ec', { namedCurve: 'prime256v1' });
-  const jwk = publicKey.export({ format: 'jwk' });
-  return Buffer.concat([
-    Buffer.from([4]),
-    Buffer.from(jwk.x!, 'base64url'),
-    Buffer.from(jwk.y!, 'base64url'),
-  ]);
-}
+import { x963 } from '../../helpers/key-usage';
 
 /** A NativeMacSecurity that makes keys and records every spec it is given. */
 function fakeMac() {
