@@ -21,31 +21,12 @@ import {
   type StoredKeyRecord,
 } from '../store/key-records';
 import { certifyingKeyFile, keyFile, validateName } from '../store/paths';
-import { type PromptedPresence, type UserPresence } from '../core/tiers';
+import { type PromptedPresence } from '../core/tiers';
 import type { KeyHandle } from '../core/key-handle';
+import { protectionMismatch, refuseGeneralKey } from './certifying-checks';
 
 /** What a certifying key is made for: a key's alias and tier. */
 type CertifiedKey = Pick<KeyRecord, 'alias' | 'tier'>;
-
-/**
- * A certifying key that asks less than its key (none made it so: a file put in by hand, or a
- * stale one): certificates would bypass the key's PIN or prompt, so it is not used.
- */
-function protectionMismatch(
-  file: string,
-  alias: string,
-  presence: UserPresence,
-  key: DeviceKey,
-): KeystoreError {
-  return new KeystoreError(
-    'E_CORRUPT',
-    `${file} is not a certifying key of "${alias}": the key has userPresence '${presence}', its certifying key '${key.userPresence}'`,
-    {
-      path: file,
-      hint: `delete ${file} and its .tss2.pem (if any): the next certificate() makes a new one, whose device certificate servers must enroll again`,
-    },
-  );
-}
 
 /** Aliases of identity keys: made by init, never by createKey. */
 export const IDENTITY_PREFIX = 'identity-';
@@ -303,7 +284,7 @@ export class KeyRoom {
           path: file,
         });
       }
-      await this.#refuseGeneralKey(file, stored);
+      await refuseGeneralKey(this.#ctx.paths, file, stored);
       const record = await readSideFile(file, stored);
       const backend = await this.#ctx.backend(record.tier);
       const handle = await backend.loadKey(record, file, general ? { samePinAs: general } : {});
@@ -329,31 +310,6 @@ export class KeyRoom {
       },
     );
     return new DeviceKey(made.record, backend, made.handle, this.#ctx.life);
-  }
-
-  /**
-   * A certifying record that names the key of a general record of this store is that record
-   * edited to certify. Where the usage is bound to the material, loading refuses it anyway;
-   * where only the record states it (Secure Enclave blobs, certifying keys made by 0.2.0 on the
-   * macOS and Windows tiers), this is what refuses it: the key would sign certificates and,
-   * through its general record, caller data.
-   */
-  async #refuseGeneralKey(file: string, stored: StoredKeyRecord): Promise<void> {
-    for (const alias of await listRecordNames(this.#ctx.paths.keysDir)) {
-      const general = keyFile(this.#ctx.paths, alias);
-      // A record that does not read does not load either, so it signs nothing.
-      const record = await readKeyRecord(general, alias).catch(() => undefined);
-      if (record?.publicKey.equals(stored.publicKey)) {
-        throw new KeystoreError(
-          'E_CORRUPT',
-          `${file} is corrupt: it names the key of ${general}, which is a general key`,
-          {
-            path: file,
-            hint: 'the file was changed outside device-keystore; delete it, and the next certificate() or delegate() makes a certifying key',
-          },
-        );
-      }
-    }
   }
 
   /** Make a key in `backend` and write its record to `file`; the caller holds the store lock. */
