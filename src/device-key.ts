@@ -170,7 +170,7 @@ export class DeviceKey implements Signer {
     const bytes = toBytes(data, 'data');
     checkDigest(bytes, prehashed);
     if (this.usage === 'certify') throw usageRefused(this.alias, 'sign caller data');
-    return this.#signRaw(bytes, prehashed, format, opts?.pin);
+    return this.#signRaw(bytes, prehashed, format, this.#pinOption(opts?.pin)?.pin);
   }
 
   async #signRaw(
@@ -190,7 +190,6 @@ export class DeviceKey implements Signer {
     }
   }
 
-  /** Verifies with this key's public half; false for a wrong or malformed signature. */
   /**
    * ECDH with a peer's P-256 public key. Returns the 32-byte shared x-coordinate; apply your own
    * KDF (HKDF) before using it as a key. The peer key may be in any form verify() takes, and is
@@ -205,7 +204,8 @@ export class DeviceKey implements Signer {
     for (const k in opts ?? {}) {
       if (k !== 'pin') throw invalidArgument(`unknown ecdh option "${k}"`, 'the one option is pin');
     }
-    const auth = opts?.pin === undefined ? undefined : { pin: pinBytes(opts.pin) };
+    const pin = this.#pinOption(opts?.pin)?.pin;
+    const auth = pin === undefined ? undefined : { pin: pinBytes(pin) };
     this.#life.enter();
     try {
       return await this.#handle.ecdh(point, auth);
@@ -298,7 +298,11 @@ export class DeviceKey implements Signer {
     }
   }
 
-  /** `{ pin }` for the certifying calls; a PIN for a key that has none is refused before use. */
+  /**
+   * `{ pin }` for a call that takes one; a PIN for a key that has none is refused before use, on
+   * every tier (a tier without PIN keys would otherwise ignore it, and the caller would believe
+   * the key is protected by it).
+   */
   #pinOption(pin: PinInput | undefined): { pin: PinInput } | undefined {
     if (pin === undefined) return undefined;
     if (this.userPresence !== 'pin') {

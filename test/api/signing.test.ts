@@ -271,6 +271,12 @@ describe('signing', () => {
     await expectCode(() => signer.sign(msg, { format: 'raw' } as never), 'E_INVALID_ARGUMENT');
     await expectCode(() => signer.sign(msg, { prehashed: 1 } as never), 'E_INVALID_ARGUMENT');
     await expectCode(() => signer.sign(42 as never), 'E_INVALID_ARGUMENT');
+    // A PIN for a key made without one is refused, not ignored: the caller would believe it
+    // protects the key.
+    const err = await caught(() => signer.sign(msg, { pin: '1234' }));
+    expect(err.code).toBe('E_INVALID_ARGUMENT');
+    expect(err.message).toMatch(/has no PIN/);
+    await expectCode(() => signer.ecdh(signer.publicKey, { pin: '1234' }), 'E_INVALID_ARGUMENT');
     await expectCode(() => signer.verify(msg, der, { foo: 1 } as never), 'E_INVALID_ARGUMENT');
     await expectCode(
       () => verify(signer.publicKey, msg, der, { foo: 1 } as never),
