@@ -21,6 +21,8 @@ const BASE = {
 };
 /** Commands whose authorization is a key's own authValue (its PIN), not an owner password. */
 const KEY_AUTH_CALLS = ['TPM2_Sign', 'TPM2_ECDH_ZGen'];
+/** Calls authorized by the endorsement hierarchy's (empty) password: EKs and their policy. */
+const ENDORSEMENT_AUTH_CALLS = ['Esys_PolicySecret (endorsement)', 'Esys_CreatePrimary (EK)'];
 const RC = {
   FMT1: 0x080,
   AUTH_FAIL: 0x08e,
@@ -123,6 +125,16 @@ function fromStatus(e: RawNativeError, tcti: string): KeystoreError {
       'E_TPM_AUTH',
       `the TPM refused the key's authorization: ${failed}`,
       "for a key with a PIN, the PIN is wrong (each wrong PIN counts towards the TPM's dictionary-attack lockout); for a key without one, another program flushed it and its handle now names that program's object: use a resource manager (tcti device:/dev/tpmrm0 or tabrmd)",
+    );
+  }
+  if (
+    (code === RC.AUTH_FAIL || code === RC.BAD_AUTH) &&
+    ENDORSEMENT_AUTH_CALLS.includes(e.call ?? '')
+  ) {
+    return err(
+      'E_TPM_AUTH',
+      `the TPM refused the endorsement hierarchy's authorization, which device-keystore gives as empty: ${failed}`,
+      "this TPM's endorsement hierarchy has a password (set with tpm2_changeauth -c e, or by a management tool); device-keystore does not take one, so it cannot create or use the EK here: attestation needs the endorsement password cleared. Signing, ECDH and secrets do not use the endorsement hierarchy and keep working",
     );
   }
   if (code === RC.AUTH_FAIL || code === RC.BAD_AUTH) {

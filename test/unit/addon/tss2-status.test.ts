@@ -112,6 +112,16 @@ describe('the TSS2_RC table', () => {
     }
   });
 
+  it("names the endorsement hierarchy, not the owner's, when an EK's authorization is refused", () => {
+    for (const call of ['Esys_PolicySecret (endorsement)', 'Esys_CreatePrimary (EK)']) {
+      const e = named(raw(call, 0x9a2));
+      expect(e.code).toBe('E_TPM_AUTH');
+      expect(e.message).toMatch(/endorsement hierarchy/);
+      expect(e.hint).toMatch(/tpm2_changeauth -c e/);
+      expect(e.hint).not.toMatch(/tpmOwnerAuth/);
+    }
+  });
+
   it('names every reason the C++ side reports, and the C++ side decides no code itself', () => {
     const dir = path.join(__dirname, '..', '..', '..', 'native', 'linux-tpm');
     const sources = readdirSync(dir)
