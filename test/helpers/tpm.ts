@@ -138,6 +138,24 @@ export function openssl(tcti: string, args: string[]): Promise<ToolResult> {
 
 export const TPM2_PROVIDER = ['-provider', 'tpm2', '-provider', 'base'];
 
+/**
+ * A P-256 key made inside the TPM by `openssl genpkey -provider tpm2` (tpm2-openssl), written to
+ * `file`; `extra` adds -pkeyopt pairs (user-auth). Returns the TSS2 PEM.
+ */
+export async function tpm2Genpkey(
+  tcti: string,
+  file: string,
+  extra: string[] = [],
+): Promise<string> {
+  const r = await openssl(tcti, [
+    ...['genpkey', ...TPM2_PROVIDER, '-algorithm', 'EC', '-pkeyopt', 'group:P-256'],
+    ...extra,
+    ...['-out', file],
+  ]);
+  if (r.code !== 0) throw new Error(`openssl genpkey -provider tpm2 failed: ${r.stderr}`);
+  return fsp.readFile(file, 'utf8');
+}
+
 /** A tpm2-tools command talking to `tcti`. */
 export function tpm2(tcti: string, tool: string, args: string[]): Promise<ToolResult> {
   return run(tool, args, { TPM2TOOLS_TCTI: tcti, TSS2_LOG: 'all+none' });

@@ -31,6 +31,7 @@ import {
   tpm2,
   withTimeout,
   type CaughtError,
+  tpm2Genpkey,
 } from '../../helpers/tpm';
 
 let swtpm: Swtpm;
@@ -502,21 +503,7 @@ describe('dictionary-attack lockout', () => {
     await removeDir(scratch);
   });
 
-  async function genpkey(file: string, extra: string[] = []): Promise<string> {
-    const r = await openssl(da.tcti, [
-      'genpkey',
-      ...TPM2_PROVIDER,
-      '-algorithm',
-      'EC',
-      '-pkeyopt',
-      'group:P-256',
-      ...extra,
-      '-out',
-      file,
-    ]);
-    expect(r.code, r.stderr).toBe(0);
-    return fsp.readFile(file, 'utf8');
-  }
+  const genpkey = (file: string, extra: string[] = []) => tpm2Genpkey(da.tcti, file, extra);
 
   async function inLockout(): Promise<boolean> {
     const r = await tpm2(da.tcti, 'tpm2_getcap', ['properties-variable']);

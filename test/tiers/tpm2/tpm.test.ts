@@ -12,7 +12,7 @@ import {
   randomBytes,
 } from 'node:crypto';
 import { spawn } from 'node:child_process';
-import { existsSync, promises as fsp, readFileSync } from 'node:fs';
+import { existsSync, promises as fsp } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import * as path from 'node:path';
 import { Worker } from 'node:worker_threads';
@@ -23,6 +23,7 @@ import { marshalSealTemplate } from '../../../src/crypto/tpm2-structures';
 import { loadNative } from '../../../src/addon/load';
 import { secretAad } from '../../../src/core/aad';
 import { Swtpm } from '../../helpers/swtpm';
+import { ecdhAccepted, ecdhVectors } from '../../helpers/wycheproof';
 import { sleep } from '../../helpers/proc';
 import {
   FIXTURES,
@@ -55,6 +56,7 @@ import {
   splitKeyFile,
   tlv,
   withTimeout,
+  tpm2Genpkey,
 } from '../../helpers/tpm';
 
 const OWNER = 0x40000001;
@@ -504,30 +506,6 @@ describe('deleting a key', () => {
 
 // ---------------------------------------------------------------------------------------------
 
-type Result = 'valid' | 'invalid' | 'acceptable';
-interface EcdhVector {
-  tcId: number;
-  public: string;
-  private: string;
-  shared: string;
-  result: Result;
-  flags: string[];
-}
-
-function vectors(file: string): EcdhVector[] {
-  const json = JSON.parse(
-    readFileSync(path.join(__dirname, '..', '..', 'vectors', 'wycheproof', file), 'utf8'),
-  );
-  return json.testGroups.flatMap((g: { tests: EcdhVector[] }) => g.tests);
-}
-
-/** Same policy as the file tier: compressed points are accepted, other "acceptable" refused. */
-function accepted(t: EcdhVector): boolean {
-  return (
-    t.result === 'valid' || (t.result === 'acceptable' && t.flags.includes('CompressedPublic'))
-  );
-}
-
 /** node:crypto ECDH between the vector's private key and a (possibly compressed) point. */
 function nodeEcdh(privateHex: string, point: Buffer): Buffer {
   let d = Buffer.from(privateHex, 'hex');
@@ -571,7 +549,7 @@ describe('Wycheproof ECDH peer keys through the TPM', () => {
     const liftedS = new Map<string, Buffer>();
     let n = 0;
     for (const file of FILES) {
-      const list = vectors(file).filter(accepted);
+      const list = ecdhVectors(file).filter(ecdhAccepted);
       const results = await Promise.all(
         list.map(async (t) => {
           const id = pointOf(t.public).toString('hex') + t.private;
@@ -601,11 +579,11 @@ describe('Wycheproof ECDH peer keys through the TPM', () => {
     await swtpm.kill();
     try {
       // The control: with the TPM gone, anything that reaches it fails with E_TPM_UNAVAILABLE.
-      const valid = vectors(FILES[0]!).find((t) => t.result === 'valid')!;
+      const valid = ecdhVectors(FILES[0]!).find((t) => t.result === 'valid')!;
       await expectCode(() => key.ecdh(Buffer.from(valid.public, 'hex')), 'E_TPM_UNAVAILABLE');
       let refused = 0;
       for (const file of FILES) {
-        for (const t of vectors(file).filter((v) => !accepted(v))) {
+        for (const t of ecdhVectors(file).filter((v) => !ecdhAccepted(v))) {
           await expectCode(
             () => key.ecdh(Buffer.from(t.public, 'hex')),
             'E_INVALID_ARGUMENT',
@@ -745,20 +723,9 @@ describe('interop with tpm2-openssl', () => {
 
   it('a key from `openssl genpkey -provider tpm2` imports, signs, and keeps its public key', async () => {
     const pemFile = path.join(scratch, 'genpkey.pem');
-    const gen = await openssl(swtpm.tcti, [
-      'genpkey',
-      ...TPM2_PROVIDER,
-      '-algorithm',
-      'EC',
-      '-pkeyopt',
-      'group:P-256',
-      '-out',
-      pemFile,
-    ]);
-    expect(gen.code, gen.stderr).toBe(0);
+    const pem = await tpm2Genpkey(swtpm.tcti, pemFile);
     const pub = await openssl(swtpm.tcti, ['pkey', ...TPM2_PROVIDER, '-in', pemFile, '-pubout']);
     expect(pub.code, pub.stderr).toBe(0);
-    const pem = await fsp.readFile(pemFile, 'utf8');
     expect(readEccPublic(splitKeyFile(pemToDer(pem)).pub).attributes).toBe(0x00060072);
 
     const s = await openStore();
@@ -794,19 +761,9 @@ describe('interop with tpm2-openssl', () => {
   });
 
   it('ssh-tpm-agent style optional fields ([4] description, [5] rsaParent FALSE) parse and import', async () => {
-    const pemFile = path.join(scratch, 'ssh.pem');
-    const gen = await openssl(swtpm.tcti, [
-      'genpkey',
-      ...TPM2_PROVIDER,
-      '-algorithm',
-      'EC',
-      '-pkeyopt',
-      'group:P-256',
-      '-out',
-      pemFile,
-    ]);
-    expect(gen.code, gen.stderr).toBe(0);
-    const real = splitKeyFile(pemToDer(await fsp.readFile(pemFile, 'utf8')));
+    const real = splitKeyFile(
+      pemToDer(await tpm2Genpkey(swtpm.tcti, path.join(scratch, 'ssh.pem'))),
+    );
     const point = readEccPublic(real.pub).point;
     // Re-encode with what ssh-tpm-agent writes: [0] TRUE as 0xFF (Go's encoding),
     // [4] UTF8String description and [5] BOOLEAN FALSE.

@@ -5,9 +5,13 @@ import {
   diffieHellman,
   type KeyObject,
 } from 'node:crypto';
-import { readFileSync } from 'node:fs';
-import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import {
+  type EcdhVector,
+  type WycheproofResult,
+  ecdhAccepted,
+  loadVectors,
+} from '../../helpers/wycheproof';
 import { isKeystoreError } from '../../../src/core/errors';
 import {
   encodeDerSignature,
@@ -21,11 +25,7 @@ import {
 import { type SignatureFormat } from '../../../src/core/inputs';
 import { parsePeerPublicKey, publicKeyObjectFromRaw } from '../../../src/crypto/p256';
 
-// Project Wycheproof's vectors, vendored unchanged with their license (test/vectors/README.md),
-// so the suite runs the same on any runner. A missing file must fail the test, not skip it.
-const VECTORS = path.resolve(__dirname, '../../vectors/wycheproof');
-
-type Result = 'valid' | 'invalid' | 'acceptable';
+type Result = WycheproofResult;
 
 interface EcdsaTest {
   tcId: number;
@@ -38,18 +38,6 @@ interface EcdsaGroup {
   publicKey: { uncompressed: string };
   publicKeyDer: string;
   tests: EcdsaTest[];
-}
-interface EcdhTest {
-  tcId: number;
-  public: string;
-  private: string;
-  shared: string;
-  result: Result;
-  flags: string[];
-}
-
-function load<T>(file: string): { testGroups: T[] } {
-  return JSON.parse(readFileSync(path.join(VECTORS, file), 'utf8'));
 }
 
 const hex = (s: string) => Buffer.from(s, 'hex');
@@ -99,7 +87,7 @@ function expectFinishedStillValid(key: KeyObject, msg: Buffer, r: bigint, s: big
 function runEcdsaFile(file: string, format: SignatureFormat) {
   const counts = tally();
   let invalidButParsed = 0;
-  for (const group of load<EcdsaGroup>(file).testGroups) {
+  for (const group of loadVectors<EcdsaGroup>(file).testGroups) {
     const key = groupKey(group);
     for (const t of group.tests) {
       const msg = hex(t.msg);
@@ -176,15 +164,6 @@ function privateKeyFromHex(privateHex: string): KeyObject {
   });
 }
 
-/**
- * Our choice for `acceptable` ECDH cases: compressed points are accepted (and must then give the
- * right secret); everything else marked acceptable (BER/malformed ASN.1, explicit "unnamed curve"
- * parameters) is refused, because we accept only strict DER with the named curve.
- */
-function acceptableIsAccepted(t: EcdhTest): boolean {
-  return t.flags.includes('CompressedPublic');
-}
-
 function expectRejected(input: Buffer, label: string): void {
   let error: unknown;
   try {
@@ -195,7 +174,7 @@ function expectRejected(input: Buffer, label: string): void {
   expect(isKeystoreError(error, 'E_INVALID_ARGUMENT'), `${label}: ${String(error)}`).toBe(true);
 }
 
-function expectSharedSecret(t: EcdhTest, label: string): void {
+function expectSharedSecret(t: EcdhVector, label: string): void {
   const peer = publicKeyObjectFromRaw(parsePeerPublicKey(hex(t.public)));
   const secret = diffieHellman({ privateKey: privateKeyFromHex(t.private), publicKey: peer });
   expect(secret.toString('hex'), label).toBe(t.shared);
@@ -204,10 +183,10 @@ function expectSharedSecret(t: EcdhTest, label: string): void {
 function runEcdhFile(file: string) {
   const counts = tally();
   let acceptedAcceptable = 0;
-  for (const group of load<{ tests: EcdhTest[] }>(file).testGroups) {
+  for (const group of loadVectors<{ tests: EcdhVector[] }>(file).testGroups) {
     for (const t of group.tests) {
       const label = `${file} tcId ${t.tcId} (${t.flags.join(',')})`;
-      const accept = t.result === 'valid' || (t.result === 'acceptable' && acceptableIsAccepted(t));
+      const accept = ecdhAccepted(t);
       if (accept) expectSharedSecret(t, label);
       else expectRejected(hex(t.public), label);
       if (t.result === 'acceptable' && accept) acceptedAcceptable++;
