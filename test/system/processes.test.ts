@@ -85,13 +85,24 @@ async function litter(store: string): Promise<string[]> {
 /**
  * After kills: no lock and no pending passphrase. The temp file of an atomic write, or the
  * staged identity of an init, cut short by the kill may remain: nothing sweeps them, and nothing
- * reads them.
+ * reads them. A lock's staged owner file (`.lock.<token>.tmp`) is swept by the next lock taken,
+ * once its owner is dead; one the kill left empty (between its O_EXCL create and its write)
+ * names no owner, so it is swept only once older than src/store/lock.ts's TORN_STALE_MS (5 s),
+ * because a live process's file is empty for that instant too. Nothing reads it as a lock.
  */
 async function litterAfterKills(store: string): Promise<string[]> {
   const all = await litter(store);
+  const tornLockStage = async (p: string) =>
+    path.posix.basename(p).startsWith('.lock.') &&
+    p.endsWith('.tmp') &&
+    (await fsp.stat(path.join(store, p))).size === 0;
+  const torn = new Set<string>();
+  for (const p of all) if (await tornLockStage(p)) torn.add(p);
   const inert = all.filter(
     (p) =>
-      (p.endsWith('.tmp') && !path.posix.basename(p).startsWith('.lock')) || p.endsWith('.staged'),
+      (p.endsWith('.tmp') && !path.posix.basename(p).startsWith('.lock')) ||
+      p.endsWith('.staged') ||
+      torn.has(p),
   );
   if (inert.length) count('stores with an inert temp file left by a kill');
   return all.filter((p) => !inert.includes(p));
@@ -598,6 +609,23 @@ describe('the store lock', () => {
     const r = await runCli(['init', '--name', 'after-torn', '--dir', store, '--json'], { env });
     expect(r.code, describeResult(r)).toBe(0);
     expect(await litter(store)).toEqual([]);
+  });
+
+  it('an empty staged lock owner (a kill between its create and its write) is swept once a few seconds old, and left alone while fresh', async () => {
+    const store = path.join(tmp.make(), 'store');
+    mkdirSync(store, { mode: 0o700 });
+    const oldStage = path.join(store, '.lock.0123456789abcdef01234567.tmp');
+    const freshStage = path.join(store, '.lock.89abcdef0123456789abcdef.tmp');
+    writeFileSync(oldStage, '', { mode: 0o644 });
+    writeFileSync(freshStage, '', { mode: 0o644 });
+    const old = new Date(Date.now() - 60_000);
+    utimesSync(oldStage, old, old);
+    const r = await runCli(['init', '--name', 'after-torn-stage', '--dir', store, '--json'], {
+      env,
+    });
+    expect(r.code, describeResult(r)).toBe(0);
+    // The fresh one may be a live process's, empty for the instant between create and write.
+    expect(await litter(store)).toEqual([path.basename(freshStage)]);
   });
 
   it('a lock held by a live process fails with E_LOCKED (exit 9) after --lock-timeout', async () => {
